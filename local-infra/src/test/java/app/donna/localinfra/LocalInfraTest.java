@@ -1,0 +1,52 @@
+package app.donna.localinfra;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LocalInfraTest {
+
+    @Test
+    void kafkaKeepsTopicsAcrossARestartOnTheSameDataFolder(@TempDir Path dir) throws Exception {
+        try (LocalKafka kafka = LocalKafka.start(dir, 0); Admin admin = admin(kafka)) {
+            admin.createTopics(List.of(new NewTopic("kept", 2, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        try (LocalKafka kafka = LocalKafka.start(dir, 0); Admin admin = admin(kafka)) {
+            assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).contains("kept");
+        }
+    }
+
+    @Test
+    void postgresKeepsDataAcrossARestart(@TempDir Path dir) throws Exception {
+        try (LocalPostgres pg = LocalPostgres.start(dir, 0)) {
+            pg.createDatabaseIfMissing("kept_db");
+            try (Connection c = DriverManager.getConnection(pg.jdbcUrl("kept_db"), "postgres", "")) {
+                c.createStatement().execute("CREATE TABLE t (v int); INSERT INTO t VALUES (42)");
+            }
+        }
+        try (LocalPostgres pg = LocalPostgres.start(dir, 0);
+                Connection c = DriverManager.getConnection(pg.jdbcUrl("kept_db"), "postgres", "");
+                ResultSet rs = c.createStatement().executeQuery("SELECT v FROM t")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getInt(1)).isEqualTo(42);
+        }
+    }
+
+    private static Admin admin(LocalKafka kafka) {
+        Properties p = new Properties();
+        p.putAll(Map.of("bootstrap.servers", kafka.bootstrapServers()));
+        return Admin.create(p);
+    }
+}
