@@ -1,0 +1,95 @@
+package app.donna.schemas;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.util.Map;
+
+import org.apache.avro.specific.SpecificRecordBase;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * Writes an event as Avro single-object encoding and stamps the record with CloudEvents binary-mode
+ * headers and a W3C {@code traceparent}: a child of the record's incoming trace when it has one (as in a
+ * stream processor passing headers on), otherwise a new trace.
+ *
+ * <p>Refuses events that the topic does not carry, so a wiring mistake fails at the producer instead of
+ * poisoning the topic. The CloudEvents source is {@code urn:donna:<service>}; the service is the topic's
+ * writer unless {@value #SOURCE_CONFIG} is configured.
+ */
+public final class EventSerializer implements Serializer<SpecificRecordBase> {
+
+    /** Producer/Streams config key naming the service that writes, for {@code ce_source}. */
+    public static final String SOURCE_CONFIG = "donna.cloudevents.source";
+
+    private final Topic topic;
+    private final EventCodec codec;
+    private volatile String source;
+
+    public EventSerializer(Topic topic, EventCodec codec) {
+        this.topic = topic;
+        this.codec = codec;
+        this.source = "urn:donna:" + topic.writer();
+    }
+
+    @Override
+    public void configure(Map<String, ?> configs, boolean isKey) {
+        Object configured = configs.get(SOURCE_CONFIG);
+        if (configured != null && !configured.toString().isBlank()) {
+            source = "urn:donna:" + configured.toString().strip();
+        }
+    }
+
+    @Override
+    public byte[] serialize(String topicName, SpecificRecordBase event) {
+        return event == null ? null : encode(event);
+    }
+
+    @Override
+    public byte[] serialize(String topicName, Headers headers, SpecificRecordBase event) {
+        if (event == null) {
+            return null;
+        }
+        byte[] body = encode(event);
+        Object eventId = event.get("eventId");
+        Object occurredAt = event.get("occurredAt");
+        Object subject = event.get(topic.keyField());
+        if (eventId == null || occurredAt == null) {
+            throw new IllegalArgumentException(event.getSchema().getFullName() + " lacks eventId or occurredAt");
+        }
+        Traceparent trace = Traceparent.parse(last(headers, CloudEventHeaders.TRACEPARENT))
+                .map(Traceparent::child)
+                .orElseGet(Traceparent::newRoot);
+        put(headers, CloudEventHeaders.ID, eventId.toString());
+        put(headers, CloudEventHeaders.TYPE, event.getSchema().getFullName());
+        put(headers, CloudEventHeaders.SOURCE, source);
+        put(headers, CloudEventHeaders.SPEC_VERSION, CloudEventHeaders.SPEC_VERSION_1_0);
+        put(headers, CloudEventHeaders.TIME, DateTimeFormatter.ISO_INSTANT.format((Instant) occurredAt));
+        if (subject != null) {
+            put(headers, CloudEventHeaders.SUBJECT, subject.toString());
+        }
+        put(headers, CloudEventHeaders.DATA_SCHEMA,
+                "urn:avro:fingerprint:" + EventCodec.hex(EventCodec.fingerprintOf(body)));
+        put(headers, CloudEventHeaders.CONTENT_TYPE, CloudEventHeaders.AVRO_CONTENT_TYPE);
+        put(headers, CloudEventHeaders.TRACEPARENT, trace.toString());
+        return body;
+    }
+
+    private byte[] encode(SpecificRecordBase event) {
+        if (!topic.carries(event.getClass())) {
+            throw new IllegalArgumentException(event.getSchema().getFullName() + " does not belong on " + topic.name());
+        }
+        return codec.encode(event);
+    }
+
+    static String last(Headers headers, String name) {
+        var header = headers.lastHeader(name);
+        return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+
+    private static void put(Headers headers, String name, String value) {
+        headers.remove(name);
+        headers.add(name, value.getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,88 @@
+package app.donna.schemas;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.apache.avro.specific.SpecificRecordBase;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+
+/**
+ * One Kafka topic of the catalog: its name, what its key is, which events it carries, and how the broker
+ * keeps it. Declared once in {@link Topics}; nothing else spells a topic name.
+ *
+ * @param name          the topic name
+ * @param key           what the record key is (ordering follows it), e.g. "session id"
+ * @param keyField      the event field holding the key; also written as the CloudEvents subject
+ * @param events        the event types this topic carries (a topic may carry several)
+ * @param partitions    partitions created at start-up
+ * @param retention     how long records are kept; empty means forever
+ * @param cleanupPolicy delete (time-based) or compact (latest per key)
+ * @param writer        the service that writes it, used as the default CloudEvents source
+ */
+public record Topic(
+        String name,
+        String key,
+        String keyField,
+        List<Class<? extends SpecificRecordBase>> events,
+        int partitions,
+        Optional<Duration> retention,
+        CleanupPolicy cleanupPolicy,
+        String writer) {
+
+    /** Suffix of the dead-letter topic that receives records a consumer of this topic cannot process. */
+    public static final String DEAD_LETTER_SUFFIX = ".DLT";
+
+    public enum CleanupPolicy {
+        DELETE("delete"),
+        COMPACT("compact");
+
+        private final String config;
+
+        CleanupPolicy(String config) {
+            this.config = config;
+        }
+
+        public String config() {
+            return config;
+        }
+    }
+
+    public Topic {
+        events = List.copyOf(events);
+        if (events.isEmpty()) {
+            throw new IllegalArgumentException("topic " + name + " carries no event type");
+        }
+    }
+
+    /** Keys are plain UTF-8 strings (ids), so any tool can read them. */
+    public Serde<String> keySerde() {
+        return Serdes.String();
+    }
+
+    /** Avro single-object encoded events, with CloudEvents headers written by the serializer. */
+    public EventSerde valueSerde() {
+        return new EventSerde(this);
+    }
+
+    /** The broker-side settings this topic is created with. */
+    public Map<String, String> config() {
+        Map<String, String> config = new LinkedHashMap<>();
+        config.put("cleanup.policy", cleanupPolicy.config());
+        config.put("retention.ms", String.valueOf(retention.map(Duration::toMillis).orElse(-1L)));
+        return config;
+    }
+
+    /** The dead-letter topic of this one: same partitions, kept forever, bytes stored as they came. */
+    public String deadLetterName() {
+        return name + DEAD_LETTER_SUFFIX;
+    }
+
+    /** Whether {@code type} is one of the events this topic carries. */
+    public boolean carries(Class<?> type) {
+        return events.contains(type);
+    }
+}

@@ -1,0 +1,124 @@
+package app.donna.schemas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.UUID;
+
+import app.donna.events.chat.ChatMessageSubmitted;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
+import org.junit.jupiter.api.Test;
+
+class EventCodecTest {
+
+    private final EventCodec codec = EventCodec.bundled();
+
+    static ChatMessageSubmitted message() {
+        UUID session = UUID.randomUUID();
+        return ChatMessageSubmitted.newBuilder()
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                .setSessionId(session)
+                .setMessageId(UUID.randomUUID())
+                .setUserId("user_123")
+                .setText("What are your opening hours?")
+                .build();
+    }
+
+    @Test
+    void roundTripsAnEventWithTheSingleObjectHeader() {
+        ChatMessageSubmitted event = message();
+
+        byte[] bytes = codec.encode(event);
+
+        assertThat(bytes[0]).isEqualTo((byte) 0xC3);
+        assertThat(bytes[1]).isEqualTo((byte) 0x01);
+        assertThat(EventCodec.fingerprintOf(bytes)).isEqualTo(BundledSchemas.fingerprint(event.getSchema()));
+        assertThat(codec.decode(bytes)).isEqualTo(event);
+    }
+
+    @Test
+    void readsAnOlderWriterSchemaIntoTheCurrentClass() throws Exception {
+        // given an "older release" of ChatMessageSubmitted without the optional locale and clientMessageId
+        Schema current = ChatMessageSubmitted.getClassSchema();
+        Schema older = olderWithout(current, "locale", "clientMessageId");
+        BundledSchemas.Version v0 = new BundledSchemas.Version(current.getFullName(), 0,
+                BundledSchemas.fingerprint(older), older);
+        EventCodec withOlder = new EventCodec(BundledSchemas.of(List.of(v0)));
+        GenericRecord old = new GenericData.Record(older);
+        old.put("eventId", UUID.randomUUID().toString());
+        old.put("occurredAt", 1_700_000_000_000L);
+        old.put("sessionId", UUID.randomUUID().toString());
+        old.put("messageId", UUID.randomUUID().toString());
+        old.put("userId", "user_old");
+        old.put("anonymous", false);
+        old.put("text", "hello from the past");
+
+        // when it is decoded by this build
+        ChatMessageSubmitted read = (ChatMessageSubmitted) withOlder.decode(singleObject(older, old));
+
+        // then the missing fields take their defaults
+        assertThat(read.getText()).isEqualTo("hello from the past");
+        assertThat(read.getUserId()).isEqualTo("user_old");
+        assertThat(read.getLocale()).isNull();
+        assertThat(read.getOccurredAt()).isEqualTo(Instant.ofEpochMilli(1_700_000_000_000L));
+    }
+
+    @Test
+    void anUnknownFingerprintFailsWithAClearError() {
+        byte[] bytes = codec.encode(message());
+        bytes[5] ^= 0x5A;
+
+        assertThatThrownBy(() -> codec.decode(bytes))
+                .isInstanceOf(EventCodec.UnknownSchemaException.class)
+                .hasMessageContaining("unknown writer schema fingerprint")
+                .hasMessageContaining("not among the bundled schema versions");
+    }
+
+    @Test
+    void bytesThatAreNotAnEventFail() {
+        assertThatThrownBy(() -> codec.decode("{\"text\":\"hi\"}".getBytes()))
+                .isInstanceOf(EventCodec.EventDecodingException.class)
+                .hasMessageContaining("missing C3 01 header");
+    }
+
+    @Test
+    void aTruncatedBodyFails() {
+        byte[] bytes = codec.encode(message());
+        byte[] truncated = java.util.Arrays.copyOf(bytes, bytes.length - 10);
+
+        assertThatThrownBy(() -> codec.decode(truncated)).isInstanceOf(EventCodec.EventDecodingException.class);
+    }
+
+    static Schema olderWithout(Schema current, String... dropped) {
+        List<String> drop = List.of(dropped);
+        List<Schema.Field> fields = current.getFields().stream()
+                .filter(f -> !drop.contains(f.name()))
+                .map(f -> new Schema.Field(f, f.schema()))
+                .toList();
+        return Schema.createRecord(current.getName(), current.getDoc(), current.getNamespace(), false, fields);
+    }
+
+    static byte[] singleObject(Schema schema, GenericRecord record) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(0xC3);
+        out.write(0x01);
+        out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(BundledSchemas.fingerprint(schema)).array());
+        BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
+        new GenericDatumWriter<GenericRecord>(schema).write(record, encoder);
+        encoder.flush();
+        return out.toByteArray();
+    }
+}
