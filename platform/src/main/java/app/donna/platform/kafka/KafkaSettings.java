@@ -1,0 +1,37 @@
+package app.donna.platform.kafka;
+
+import java.time.Duration;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Kafka settings of the platform ({@code donna.kafka.*}).
+ *
+ * @param replicationFactor replicas of created topics; -1 uses the broker's default.replication.factor
+ * @param retry             bounded retries before a record goes to its dead-letter topic
+ * @param healthTimeout     how long the health check waits for the broker
+ */
+@Validated
+@ConfigurationProperties("donna.kafka")
+public record KafkaSettings(
+        @DefaultValue("-1") short replicationFactor,
+        @Valid @NotNull @DefaultValue Retry retry,
+        @NotNull @DefaultValue("3s") Duration healthTimeout) {
+
+    /**
+     * @param maxAttempts     retries after the first failure
+     * @param initialInterval first wait
+     * @param multiplier      growth of each wait
+     * @param maxInterval     longest wait
+     */
+    public record Retry(
+            @Min(0) @DefaultValue("3") int maxAttempts,
+            @NotNull @DefaultValue("200ms") Duration initialInterval,
+            @DefaultValue("2.0") double multiplier,
+            @NotNull @DefaultValue("2s") Duration maxInterval) {
+    }
+}

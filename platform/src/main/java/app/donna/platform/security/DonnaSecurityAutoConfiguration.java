@@ -1,0 +1,132 @@
+package app.donna.platform.security;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+import app.donna.platform.dev.DevTokenIssuerAutoConfiguration;
+import app.donna.platform.ratelimit.RateLimitFilter;
+import app.donna.platform.ratelimit.RateLimitSettings;
+import app.donna.platform.ratelimit.TokenBuckets;
+import app.donna.platform.web.Problems;
+import jakarta.servlet.http.HttpServletRequest;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.security.autoconfigure.actuate.web.servlet.EndpointRequest;
+import org.springframework.boot.security.oauth2.server.resource.autoconfigure.servlet.OAuth2ResourceServerAutoConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.http.HttpStatus;
+import org.springframework.security.config.Customizer;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.annotation.web.configurers.AbstractHttpConfigurer;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.context.SecurityContextHolder;
+import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
+import org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter;
+import org.springframework.security.web.AuthenticationEntryPoint;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.access.AccessDeniedHandler;
+import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
+
+/**
+ * Who may call a service: users with a valid access token from the configured OIDC issuer, systems with
+ * the internal secret, and anyone for health, info and the paths a service lists as public. Adds the
+ * per-IP and per-user rate limits and answers every refusal with a problem response.
+ */
+@AutoConfiguration(before = OAuth2ResourceServerAutoConfiguration.class)
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+@EnableConfigurationProperties({SecuritySettings.class, RateLimitSettings.class})
+public class DonnaSecurityAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    JwtDecoder jwtDecoder(SecuritySettings settings) {
+        return JwtDecoders.build(settings.jwt());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    Clock clock() {
+        return Clock.systemUTC();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean(SecurityFilterChain.class)
+    SecurityFilterChain donnaSecurityFilterChain(HttpSecurity http, SecuritySettings settings,
+            RateLimitSettings limits, Clock clock,
+            @Value("${" + DevTokenIssuerAutoConfiguration.ENABLED + ":false}") boolean devIssuer) throws Exception {
+        List<String> publicPaths = new ArrayList<>(settings.publicPaths());
+        if (devIssuer) {
+            publicPaths.add(DevTokenIssuerAutoConfiguration.PATHS);
+        }
+        http.csrf(AbstractHttpConfigurer::disable) // bearer tokens, no cookies: nothing to forge
+                .cors(Customizer.withDefaults())
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .requestCache(AbstractHttpConfigurer::disable)
+                .formLogin(AbstractHttpConfigurer::disable)
+                .httpBasic(AbstractHttpConfigurer::disable)
+                .authorizeHttpRequests(auth -> {
+                    auth.requestMatchers(EndpointRequest.to("health", "info")).permitAll();
+                    auth.requestMatchers("/error").permitAll();
+                    for (String path : publicPaths) {
+                        auth.requestMatchers(PathPatternRequestMatcher.withDefaults().matcher(path)).permitAll();
+                    }
+                    auth.requestMatchers(EndpointRequest.toAnyEndpoint()).hasRole(InternalSecretFilter.ROLE);
+                    auth.requestMatchers("/internal/**").hasRole(InternalSecretFilter.ROLE);
+                    auth.anyRequest().authenticated();
+                })
+                .oauth2ResourceServer(rs -> rs.jwt(Customizer.withDefaults())
+                        .authenticationEntryPoint(unauthorized())
+                        .accessDeniedHandler(forbidden()))
+                .exceptionHandling(e -> e.authenticationEntryPoint(unauthorized()).accessDeniedHandler(forbidden()))
+                .addFilterBefore(new InternalSecretFilter(settings.internalSecret()), BearerTokenAuthenticationFilter.class);
+        if (limits.enabled()) {
+            var perIp = new TokenBuckets(limits.perIpBurst(), limits.perIpPerMinute(), clock, 100_000);
+            var perUser = new TokenBuckets(limits.perUserBurst(), limits.perUserPerMinute(), clock, 100_000);
+            http.addFilterBefore(new PerIpRateLimit(perIp), BearerTokenAuthenticationFilter.class);
+            http.addFilterAfter(new PerUserRateLimit(perUser), BearerTokenAuthenticationFilter.class);
+        }
+        return http.build();
+    }
+
+    // Spring Security orders filters by class, so each position needs a class of its own.
+    static final class PerIpRateLimit extends RateLimitFilter {
+        PerIpRateLimit(TokenBuckets buckets) {
+            super(buckets, DonnaSecurityAutoConfiguration::clientIp);
+        }
+    }
+
+    static final class PerUserRateLimit extends RateLimitFilter {
+        PerUserRateLimit(TokenBuckets buckets) {
+            super(buckets, request -> signedInUser());
+        }
+    }
+
+    /** The caller's address; behind a proxy, set server.forward-headers-strategy so this is the client's. */
+    private static String clientIp(HttpServletRequest request) {
+        return "ip:" + request.getRemoteAddr();
+    }
+
+    private static String signedInUser() {
+        Authentication auth = SecurityContextHolder.getContext().getAuthentication();
+        return auth instanceof JwtAuthenticationToken jwt ? "user:" + jwt.getName() : null;
+    }
+
+    private static AuthenticationEntryPoint unauthorized() {
+        return (request, response, ex) -> {
+            response.setHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+            Problems.write(response, Problems.of(HttpStatus.UNAUTHORIZED, "unauthorized", "Unauthorized",
+                    "The credentials are missing, invalid or expired."));
+        };
+    }
+
+    private static AccessDeniedHandler forbidden() {
+        return (request, response, ex) -> Problems.write(response,
+                Problems.of(HttpStatus.FORBIDDEN, "forbidden", "Forbidden", "You may not do this."));
+    }
+}

@@ -1,0 +1,62 @@
+package app.donna.platform.security;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
+
+import app.donna.platform.web.Problems;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.http.HttpStatus;
+import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
+import org.springframework.security.core.authority.SimpleGrantedAuthority;
+import org.springframework.security.core.context.SecurityContextHolder;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * System-to-system calls: a request carrying {@value #HEADER} with the configured secret is the
+ * {@code internal} principal with role {@code INTERNAL}; a wrong secret is a 401. The comparison is
+ * constant-time over SHA-256 digests, so neither content nor length leaks through timing.
+ */
+public class InternalSecretFilter extends OncePerRequestFilter {
+
+    public static final String HEADER = "X-Internal-Secret";
+    public static final String ROLE = "INTERNAL";
+
+    private final byte[] expectedDigest;
+
+    public InternalSecretFilter(String secret) {
+        this.expectedDigest = secret.isBlank() ? null : sha256(secret);
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        String presented = request.getHeader(HEADER);
+        if (presented == null) {
+            chain.doFilter(request, response);
+            return;
+        }
+        if (expectedDigest == null || !MessageDigest.isEqual(expectedDigest, sha256(presented))) {
+            Problems.write(response, Problems.of(HttpStatus.UNAUTHORIZED, "unauthorized", "Unauthorized",
+                    "The credentials are missing, invalid or expired."));
+            return;
+        }
+        var auth = UsernamePasswordAuthenticationToken.authenticated("internal", null,
+                List.of(new SimpleGrantedAuthority("ROLE_" + ROLE)));
+        SecurityContextHolder.getContext().setAuthentication(auth);
+        chain.doFilter(request, response);
+    }
+
+    private static byte[] sha256(String value) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package app.donna.platform.security;
+
+import java.util.List;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Who may call a service ({@code donna.security.*}).
+ *
+ * @param jwt            how user access tokens are verified
+ * @param internalSecret shared secret of system-to-system calls ({@code X-Internal-Secret}); blank disables them
+ * @param publicPaths    paths anyone may call (health and info are always public)
+ */
+@Validated
+@ConfigurationProperties("donna.security")
+public record SecuritySettings(
+        @Valid @NotNull @DefaultValue Jwt jwt,
+        @DefaultValue("") String internalSecret,
+        @DefaultValue List<String> publicPaths) {
+
+    /**
+     * Any OIDC issuer (Clerk, Auth0, Keycloak, ...) works by configuration.
+     *
+     * @param issuerUri  expected {@code iss}; also where the JWK set is discovered when no jwkSetUri is set
+     * @param jwkSetUri  where the signing keys are published
+     * @param audiences  accepted {@code aud} values; a token must name at least one (empty: not checked)
+     * @param algorithms accepted signature algorithms (asymmetric only: an HMAC key would be the public key)
+     */
+    public record Jwt(
+            @DefaultValue("") String issuerUri,
+            @DefaultValue("") String jwkSetUri,
+            @DefaultValue List<String> audiences,
+            @DefaultValue({"RS256", "ES256"}) List<String> algorithms) {
+    }
+
+    public boolean internalCallsEnabled() {
+        return !internalSecret.isBlank();
+    }
+}

@@ -1,0 +1,51 @@
+package app.donna.platform.web;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * RFC 9457 problem responses written outside Spring MVC (security and servlet filters), in the same
+ * shape as the ones {@link ProblemResponses} returns from controllers. Only the status, a fixed title and
+ * a short, caller-facing detail: never an exception message, class name or stack trace.
+ */
+public final class Problems {
+
+    /** Base of the {@code type} URIs; each kind of problem has its own, documented in docs/security.md. */
+    public static final String TYPE_BASE = "https://donna.app/problems/";
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private Problems() {
+    }
+
+    public static ProblemDetail of(HttpStatus status, String type, String title, String detail) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+        problem.setType(URI.create(TYPE_BASE + type));
+        problem.setTitle(title);
+        return problem;
+    }
+
+    public static void write(HttpServletResponse response, ProblemDetail problem) throws IOException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", String.valueOf(problem.getType()));
+        body.put("title", problem.getTitle());
+        body.put("status", problem.getStatus());
+        if (problem.getDetail() != null) {
+            body.put("detail", problem.getDetail());
+        }
+        if (problem.getProperties() != null) {
+            body.putAll(problem.getProperties());
+        }
+        response.setStatus(problem.getStatus());
+        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+        response.getOutputStream().write(JSON.writeValueAsBytes(body));
+    }
+}

@@ -1,0 +1,302 @@
+package app.donna.platform.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+
+import app.donna.platform.dev.DevTokenIssuer;
+import app.donna.platform.testapp.PlatformTestApplication;
+import app.donna.testing.InfraExtension;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.PlainJWT;
+import com.nimbusds.jwt.SignedJWT;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * What every service inherits at its HTTP edge, against a real server: JWT verification through OIDC
+ * discovery of the dev issuer, the internal secret, CORS, problem responses and rate limits.
+ */
+@ExtendWith(InfraExtension.class)
+@SpringBootTest(classes = PlatformTestApplication.class, webEnvironment = SpringBootTest.WebEnvironment.DEFINED_PORT)
+class EdgeSecurityTest {
+
+    static final int PORT = freePort();
+    static final String ISSUER = "http://127.0.0.1:" + PORT + "/dev";
+    static final String ORIGIN = "https://app.donna.example";
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) {
+        registry.add("server.port", () -> PORT);
+        registry.add("spring.application.name", () -> "platform-test");
+        registry.add("donna.dev.token-issuer.enabled", () -> "true");
+        registry.add("donna.security.jwt.issuer-uri", () -> ISSUER);
+        registry.add("donna.security.jwt.audiences", () -> "donna-api");
+        registry.add("donna.security.internal-secret", () -> "s3cret-for-systems");
+        registry.add("donna.web.allowed-origins", () -> ORIGIN);
+        registry.add("donna.web.max-body-size", () -> "2KB");
+        registry.add("donna.rate-limit.per-user-burst", () -> "1000");
+        registry.add("donna.rate-limit.per-user-per-minute", () -> "1000");
+        registry.add("donna.rate-limit.per-ip-burst", () -> "1000");
+        registry.add("donna.rate-limit.per-ip-per-minute", () -> "1000");
+    }
+
+    @Autowired
+    DevTokenIssuer issuer;
+
+    final HttpClient http = HttpClient.newHttpClient();
+
+    // ---- authentication
+
+    @Test
+    void aValidAccessTokenIsAccepted() throws Exception {
+        var response = post(issuer.mint("user_ok"), "{\"text\":\"hi\",\"times\":2}");
+        assertThat(response.statusCode()).isEqualTo(202);
+        assertThat(response.body()).contains("\"user\":\"user_ok\"").contains("hihi");
+    }
+
+    @Test
+    void aPlainJwtTypedTokenIsAcceptedToo() throws Exception {
+        String token = issuer.sign(claims("user_jwt").build(), "JWT");
+        assertThat(post(token, "{\"text\":\"hi\",\"times\":1}").statusCode()).isEqualTo(202);
+    }
+
+    @Test
+    void noTokenIs401() throws Exception {
+        var response = http.send(request("/api/greetings").POST(body("{\"text\":\"hi\",\"times\":1}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertUnauthorized(response);
+    }
+
+    @Test
+    void anExpiredTokenIs401() throws Exception {
+        Instant past = Instant.now().minusSeconds(3600);
+        String token = issuer.sign(claims("u").issueTime(Date.from(past.minusSeconds(60)))
+                .expirationTime(Date.from(past)).build(), "at+jwt");
+        assertUnauthorized(post(token, "{\"text\":\"hi\",\"times\":1}"));
+    }
+
+    @Test
+    void aTokenFromAnotherIssuerIs401() throws Exception {
+        String token = issuer.sign(claims("u").issuer("https://evil.example/").build(), "at+jwt");
+        assertUnauthorized(post(token, "{\"text\":\"hi\",\"times\":1}"));
+    }
+
+    @Test
+    void aTokenForAnotherAudienceIs401() throws Exception {
+        String token = issuer.sign(claims("u").audience("some-other-api").build(), "at+jwt");
+        assertUnauthorized(post(token, "{\"text\":\"hi\",\"times\":1}"));
+    }
+
+    @Test
+    void anUnsignedAlgNoneTokenIs401() throws Exception {
+        String token = new PlainJWT(claims("u").build()).serialize();
+        assertUnauthorized(post(token, "{\"text\":\"hi\",\"times\":1}"));
+    }
+
+    @Test
+    void aTokenSignedByAnUnknownKeyIs401() throws Exception {
+        RSAKey stranger = new RSAKeyGenerator(2048).keyID(issuer.publicKey().getKeyID()).generate();
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(stranger.getKeyID()).build(),
+                claims("u").build());
+        jwt.sign(new RSASSASigner(stranger));
+        assertUnauthorized(post(jwt.serialize(), "{\"text\":\"hi\",\"times\":1}"));
+    }
+
+    @Test
+    void anHs256TokenSignedWithThePublicKeyIs401() throws Exception {
+        // the classic algorithm-confusion attack: the public key used as an HMAC secret
+        byte[] publicKeyBytes = issuer.publicKey().toRSAPublicKey().getEncoded();
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256)
+                .keyID(issuer.publicKey().getKeyID()).build(), claims("u").build());
+        jwt.sign(new MACSigner(publicKeyBytes));
+        assertUnauthorized(post(jwt.serialize(), "{\"text\":\"hi\",\"times\":1}"));
+    }
+
+    @Test
+    void aTokenWithAnUnexpectedTypeIs401() throws Exception {
+        String token = issuer.sign(claims("u").build(), "secevent+jwt");
+        assertUnauthorized(post(token, "{\"text\":\"hi\",\"times\":1}"));
+    }
+
+    // ---- internal secret
+
+    @Test
+    void theInternalSecretOpensInternalEndpoints() throws Exception {
+        var ok = http.send(request("/internal/ping").header("X-Internal-Secret", "s3cret-for-systems").GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        var wrong = http.send(request("/internal/ping").header("X-Internal-Secret", "guess").GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        var userToken = http.send(request("/internal/ping").header("Authorization", "Bearer " + issuer.mint("u"))
+                .GET().build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(ok.statusCode()).isEqualTo(200);
+        assertThat(ok.body()).isEqualTo("pong");
+        assertUnauthorized(wrong);
+        assertThat(userToken.statusCode()).as("a user is not a system").isEqualTo(403);
+    }
+
+    @Test
+    void healthIsPublicAndMetricsAreInternal() throws Exception {
+        var health = http.send(request("/actuator/health").GET().build(), HttpResponse.BodyHandlers.ofString());
+        var metricsAnon = http.send(request("/actuator/prometheus").GET().build(), HttpResponse.BodyHandlers.ofString());
+        var metrics = http.send(request("/actuator/prometheus").header("X-Internal-Secret", "s3cret-for-systems")
+                .GET().build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.body()).contains("\"kafka\"").contains("\"status\":\"UP\"");
+        assertThat(metricsAnon.statusCode()).isEqualTo(401);
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body()).contains("jvm_memory_used_bytes");
+    }
+
+    // ---- CORS
+
+    @Test
+    void aListedOriginGetsCorsHeaders() throws Exception {
+        var response = http.send(request("/api/greetings").header("Origin", ORIGIN)
+                .header("Authorization", "Bearer " + issuer.mint("u"))
+                .POST(body("{\"text\":\"hi\",\"times\":1}")).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.headers().firstValue("Access-Control-Allow-Origin")).hasValue(ORIGIN);
+        assertThat(response.headers().firstValue("Access-Control-Allow-Credentials")).hasValue("true");
+        assertThat(response.headers().allValues("Vary")).anyMatch(v -> v.contains("Origin"));
+    }
+
+    @Test
+    void anUnlistedOriginGetsNoCorsHeaders() throws Exception {
+        var response = http.send(request("/api/greetings").header("Origin", "https://evil.example")
+                .header("Authorization", "Bearer " + issuer.mint("u"))
+                .POST(body("{\"text\":\"hi\",\"times\":1}")).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+        assertThat(response.headers().firstValue("Access-Control-Allow-Credentials")).isEmpty();
+    }
+
+    @Test
+    void preflightWorksForListedOriginsOnly() throws Exception {
+        var listed = http.send(preflight(ORIGIN), HttpResponse.BodyHandlers.ofString());
+        var unlisted = http.send(preflight("https://evil.example"), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(listed.statusCode()).isEqualTo(200);
+        assertThat(listed.headers().firstValue("Access-Control-Allow-Origin")).hasValue(ORIGIN);
+        assertThat(listed.headers().firstValue("Access-Control-Allow-Methods").orElse("")).contains("POST");
+        assertThat(listed.headers().allValues("Vary")).anyMatch(v -> v.contains("Origin"));
+        assertThat(unlisted.statusCode()).isEqualTo(403);
+        assertThat(unlisted.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+    }
+
+    // ---- bad input
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{\"times\":1}", // missing field
+        "{\"text\":\"hi\",\"times\":\"many\"}", // wrong type
+        "{\"text\":\"hi\",\"times\":1,\"admin\":true}", // unknown property
+        "{\"text\":\"hi\",\"times\":", // malformed JSON
+        "{\"text\":\"hi\",\"times\":99}", // out of range
+        "[1,2,3]", // wrong shape
+        ""}) // no body
+    void badInputIsA400ProblemWithoutInternals(String json) throws Exception {
+        var response = post(issuer.mint("u"), json);
+        assertCleanProblem(response, 400);
+    }
+
+    @Test
+    void anOversizedBodyIsA400Problem() throws Exception {
+        String big = "{\"text\":\"" + "x".repeat(5000) + "\",\"times\":1}";
+        assertCleanProblem(post(issuer.mint("u"), big), 400);
+    }
+
+    @Test
+    void anUnexpectedErrorIsA500ProblemWithoutInternals() throws Exception {
+        var response = http.send(request("/api/boom").header("Authorization", "Bearer " + issuer.mint("u"))
+                .GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertCleanProblem(response, 500);
+        assertThat(response.body()).doesNotContain("secret internal detail");
+    }
+
+    // ---- dev issuer
+
+    @Test
+    void theDevIssuerHandsOutTokens() throws Exception {
+        var response = http.send(request("/dev/token?sub=alice").GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).contains("\"access_token\":\"ey");
+    }
+
+    // ---- helpers
+
+    static JWTClaimsSet.Builder claims(String subject) {
+        Instant now = Instant.now();
+        return new JWTClaimsSet.Builder().issuer(ISSUER).subject(subject).audience(List.of("donna-api"))
+                .issueTime(Date.from(now)).expirationTime(Date.from(now.plusSeconds(300)));
+    }
+
+    HttpResponse<String> post(String token, String json) throws Exception {
+        return http.send(request("/api/greetings").header("Authorization", "Bearer " + token)
+                .POST(body(json)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT + path))
+                .header("Content-Type", "application/json");
+    }
+
+    static HttpRequest.BodyPublisher body(String json) {
+        return HttpRequest.BodyPublishers.ofString(json);
+    }
+
+    static HttpRequest preflight(String origin) {
+        return request("/api/greetings").method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                .header("Origin", origin)
+                .header("Access-Control-Request-Method", "POST")
+                .header("Access-Control-Request-Headers", "authorization,content-type")
+                .build();
+    }
+
+    static void assertUnauthorized(HttpResponse<String> response) {
+        assertThat(response.statusCode()).isEqualTo(401);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(response.body()).contains("\"status\":401");
+    }
+
+    static void assertCleanProblem(HttpResponse<String> response, int status) {
+        assertThat(response.statusCode()).isEqualTo(status);
+        assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
+        assertThat(response.body()).contains("\"status\":" + status)
+                .doesNotContainIgnoringCase("exception")
+                .doesNotContain("java.")
+                .doesNotContain("tools.jackson")
+                .doesNotContain("springframework")
+                .doesNotContain("\tat ");
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+}
