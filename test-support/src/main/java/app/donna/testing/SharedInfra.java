@@ -41,6 +41,7 @@ public final class SharedInfra {
 
     private static String bootstrapServers;
     private static Database database;
+    private static java.util.function.Function<String, Database> databaseFactory;
 
     private SharedInfra() {
     }
@@ -59,6 +60,15 @@ public final class SharedInfra {
         return database;
     }
 
+    /**
+     * Another fresh database on the same server, for a test whose writers must not meet the shared
+     * database's (e.g. a second projector instance writing the same tables).
+     */
+    public static synchronized Database newDatabase(String purpose) {
+        database();
+        return databaseFactory.apply(purpose.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_"));
+    }
+
     private static String startKafka() {
         if ("testcontainers".equalsIgnoreCase(System.getenv("DONNA_TEST_KAFKA"))) {
             return ContainerKafka.start();
@@ -75,19 +85,26 @@ public final class SharedInfra {
         if (url != null && !url.isBlank()) {
             String user = envOr("DONNA_TEST_DB_USER", "postgres");
             String password = envOr("DONNA_TEST_DB_PASSWORD", "");
-            try (Connection c = DriverManager.getConnection(url, user, password); Statement s = c.createStatement()) {
-                s.execute("CREATE DATABASE " + name);
-            } catch (SQLException e) {
-                throw new IllegalStateException("cannot create test database on " + url + ": " + e.getMessage(), e);
-            }
-            String dbUrl = withDatabase(url, name);
-            log.info("Tests use database {} on the server of DONNA_TEST_DB_URL", name);
-            return new Database(dbUrl, user, password);
+            databaseFactory = suffix -> {
+                String db = name + "_" + suffix;
+                try (Connection c = DriverManager.getConnection(url, user, password); Statement s = c.createStatement()) {
+                    s.execute("CREATE DATABASE " + db);
+                } catch (SQLException e) {
+                    throw new IllegalStateException("cannot create test database on " + url + ": " + e.getMessage(), e);
+                }
+                log.info("Tests use database {} on the server of DONNA_TEST_DB_URL", db);
+                return new Database(withDatabase(url, db), user, password);
+            };
+        } else {
+            LocalPostgres postgres = LocalPostgres.start(tempDir("donna-test-pg"), 0);
+            Runtime.getRuntime().addShutdownHook(new Thread(postgres::close, "stop-test-postgres"));
+            databaseFactory = suffix -> {
+                String db = name + "_" + suffix;
+                postgres.createDatabaseIfMissing(db);
+                return new Database(postgres.jdbcUrl(db), "postgres", "");
+            };
         }
-        LocalPostgres postgres = LocalPostgres.start(tempDir("donna-test-pg"), 0);
-        Runtime.getRuntime().addShutdownHook(new Thread(postgres::close, "stop-test-postgres"));
-        postgres.createDatabaseIfMissing(name);
-        return new Database(postgres.jdbcUrl(name), "postgres", "");
+        return databaseFactory.apply("main");
     }
 
     /** Replaces the database in a {@code jdbc:postgresql://host:port/db?params} URL. */

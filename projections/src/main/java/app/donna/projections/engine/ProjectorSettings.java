@@ -1,0 +1,27 @@
+package app.donna.projections.engine;
+
+import java.time.Duration;
+
+import jakarta.validation.constraints.Min;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * How projectors consume ({@code donna.projections.*}).
+ *
+ * @param enabled       run the projectors in this process
+ * @param batchSize     most records per poll, and so per transaction
+ * @param pollTimeout   longest wait for records
+ * @param maxAttempts   attempts at a batch that fails on bad data before its records are tried one by one
+ * @param maxBackoff    longest wait between attempts while the database is unreachable
+ */
+@Validated
+@ConfigurationProperties("donna.projections")
+public record ProjectorSettings(
+        @DefaultValue("true") boolean enabled,
+        @Min(1) @DefaultValue("2000") int batchSize,
+        @DefaultValue("500ms") Duration pollTimeout,
+        @Min(1) @DefaultValue("3") int maxAttempts,
+        @DefaultValue("30s") Duration maxBackoff) {
+}

@@ -1,0 +1,80 @@
+package app.donna.projections.engine;
+
+import java.time.Clock;
+import java.util.List;
+
+import app.donna.projections.chat.ChatProjection;
+import org.jooq.DSLContext;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Runs every projection in this process, each in its own consumer thread, after Flyway has migrated. */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnBooleanProperty(name = "donna.projections.enabled", matchIfMissing = true)
+class ProjectorsConfiguration {
+
+    @Bean
+    ChatProjection chatProjection() {
+        return new ChatProjection();
+    }
+
+    @Bean(destroyMethod = "close")
+    DeadLetters projectorDeadLetters(KafkaProperties kafka) {
+        return new DeadLetters(kafka.buildProducerProperties());
+    }
+
+    @Bean
+    Projectors projectors(List<Projection> projections, DSLContext db, DeadLetters deadLetters,
+            ProjectorSettings settings, KafkaProperties kafka, Clock clock) {
+        return new Projectors(projections.stream()
+                .map(p -> new BatchProjector(p, db, deadLetters, settings, kafka.buildConsumerProperties(), clock))
+                .toList());
+    }
+
+    @Bean
+    HealthIndicator projectorsHealthIndicator(Projectors projectors) {
+        return () -> {
+            boolean up = projectors.all().stream().allMatch(BatchProjector::isRunning);
+            Health.Builder health = up ? Health.up() : Health.down();
+            return health.withDetail("running", projectors.all().stream().filter(BatchProjector::isRunning).count())
+                    .withDetail("projectors", projectors.all().size())
+                    .build();
+        };
+    }
+
+    /** Starts the projectors with the application and stops them (finishing the current batch) with it. */
+    static final class Projectors implements SmartLifecycle {
+        private final List<BatchProjector> projectors;
+        private volatile boolean running;
+
+        Projectors(List<BatchProjector> projectors) {
+            this.projectors = projectors;
+        }
+
+        List<BatchProjector> all() {
+            return projectors;
+        }
+
+        @Override
+        public void start() {
+            projectors.forEach(BatchProjector::start);
+            running = true;
+        }
+
+        @Override
+        public void stop() {
+            projectors.forEach(BatchProjector::close);
+            running = false;
+        }
+
+        @Override
+        public boolean isRunning() {
+            return running;
+        }
+    }
+}
