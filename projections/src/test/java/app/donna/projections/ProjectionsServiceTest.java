@@ -41,8 +41,9 @@ import org.springframework.test.context.TestPropertySource;
 
 /** The projections service against the real broker and PostgreSQL. */
 @ExtendWith(InfraExtension.class)
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-@TestPropertySource(properties = {"donna.security.jwt.jwk-set-uri=http://127.0.0.1:9/unused",
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = "spring.config.name=" + ProjectionsApplication.CONFIG_NAME)
+@TestPropertySource(properties = {
     "donna.projections.poll-timeout=100ms"})
 class ProjectionsServiceTest {
 

@@ -8,6 +8,7 @@ import org.springframework.security.oauth2.core.OAuth2Error;
 import org.springframework.security.oauth2.core.OAuth2TokenValidator;
 import org.springframework.security.oauth2.core.OAuth2TokenValidatorResult;
 import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
+import org.springframework.security.oauth2.jwt.BadJwtException;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.jwt.JwtTypeValidator;
@@ -30,6 +31,12 @@ final class JwtDecoders {
     static JwtDecoder build(SecuritySettings.Jwt settings) {
         boolean hasJwks = !settings.jwkSetUri().isBlank();
         boolean hasIssuer = !settings.issuerUri().isBlank();
+        if (!hasJwks && !hasIssuer && !settings.required()) {
+            // A service without a user-facing API: user tokens are refused, health and internal calls work.
+            return token -> {
+                throw new BadJwtException("this service accepts no user tokens");
+            };
+        }
         if (!hasJwks && !hasIssuer) {
             throw new IllegalStateException("No token issuer configured: set DONNA_JWT_ISSUER_URI (OIDC issuer) "
                     + "or DONNA_JWT_JWK_SET_URI (signing keys), e.g. your Clerk, Auth0 or Keycloak issuer");

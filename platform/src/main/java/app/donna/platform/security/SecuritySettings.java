@@ -29,12 +29,14 @@ public record SecuritySettings(
      * @param jwkSetUri  where the signing keys are published
      * @param audiences  accepted {@code aud} values; a token must name at least one (empty: not checked)
      * @param algorithms accepted signature algorithms (asymmetric only: an HMAC key would be the public key)
+     * @param required   fail at start-up when no issuer is configured; services without user APIs set false
      */
     public record Jwt(
             @DefaultValue("") String issuerUri,
             @DefaultValue("") String jwkSetUri,
             @DefaultValue List<String> audiences,
-            @DefaultValue({"RS256", "ES256"}) List<String> algorithms) {
+            @DefaultValue({"RS256", "ES256"}) List<String> algorithms,
+            @DefaultValue("true") boolean required) {
     }
 
     public boolean internalCallsEnabled() {

@@ -5,6 +5,7 @@ import java.util.List;
 
 import app.donna.platform.observability.ErrorReporter;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
@@ -13,6 +14,9 @@ import org.springframework.core.Ordered;
 import org.springframework.web.cors.CorsConfiguration;
 import org.springframework.web.cors.CorsConfigurationSource;
 import org.springframework.web.cors.UrlBasedCorsConfigurationSource;
+import tools.jackson.databind.cfg.CoercionAction;
+import tools.jackson.databind.cfg.CoercionInputShape;
+import tools.jackson.databind.type.LogicalType;
 
 /**
  * The HTTP edge every service shares: problem responses, a request body limit and the CORS allowlist
@@ -26,6 +30,28 @@ public class DonnaWebAutoConfiguration {
     @Bean
     ProblemResponses problemResponses(ErrorReporter errorReporter) {
         return new ProblemResponses(errorReporter);
+    }
+
+    /**
+     * Request bodies are read strictly: a number where text is expected (or the reverse) is a 400, not a
+     * silent conversion; unknown properties are refused by a property default.
+     */
+    @Bean
+    JsonMapperBuilderCustomizer strictJsonCoercion() {
+        return builder -> builder
+                .withCoercionConfig(LogicalType.Textual, c -> {
+                    c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail);
+                    c.setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
+                    c.setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+                })
+                .withCoercionConfig(LogicalType.Integer, c -> {
+                    c.setCoercion(CoercionInputShape.String, CoercionAction.Fail);
+                    c.setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
+                })
+                .withCoercionConfig(LogicalType.Boolean, c -> {
+                    c.setCoercion(CoercionInputShape.String, CoercionAction.Fail);
+                    c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail);
+                });
     }
 
     @Bean

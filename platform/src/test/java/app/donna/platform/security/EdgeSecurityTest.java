@@ -211,6 +211,8 @@ class EdgeSecurityTest {
     @ValueSource(strings = {
         "{\"times\":1}", // missing field
         "{\"text\":\"hi\",\"times\":\"many\"}", // wrong type
+        "{\"text\":42,\"times\":1}", // a number for text
+        "{\"text\":\"hi\",\"times\":\"3\"}", // a string for a number
         "{\"text\":\"hi\",\"times\":1,\"admin\":true}", // unknown property
         "{\"text\":\"hi\",\"times\":", // malformed JSON
         "{\"text\":\"hi\",\"times\":99}", // out of range

@@ -155,6 +155,10 @@ class ProjectorCrashSafetyTest {
                 }
             }
             admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+            // Producing before every partition has a leader can trip the idempotent producer's sequence checks.
+            await().atMost(Duration.ofSeconds(30)).until(() -> admin.describeTopics(List.of(Topics.CHAT_INBOUND.name()))
+                    .allTopicNames().get(10, TimeUnit.SECONDS).values().stream()
+                    .flatMap(d -> d.partitions().stream()).allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
         }
     }
 

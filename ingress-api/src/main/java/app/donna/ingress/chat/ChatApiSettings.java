@@ -1,0 +1,24 @@
+package app.donna.ingress.chat;
+
+import java.time.Duration;
+
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Chat API settings ({@code donna.chat.*}).
+ *
+ * @param publishTimeout  how long a POST waits for the broker to acknowledge the event
+ * @param maxMessageChars longest message text accepted
+ * @param defaultPageSize history page size when the caller names none
+ */
+@Validated
+@ConfigurationProperties("donna.chat")
+public record ChatApiSettings(
+        @DefaultValue("10s") Duration publishTimeout,
+        @Min(1) @Max(100_000) @DefaultValue("4000") int maxMessageChars,
+        @Min(1) @Max(200) @DefaultValue("50") int defaultPageSize) {
+}

@@ -1,0 +1,76 @@
+package app.donna.ingress.chat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.temporal.ChronoUnit;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import app.donna.events.chat.ChatMessageSubmitted;
+import app.donna.schemas.CloudEventHeaders;
+import app.donna.schemas.Topics;
+import app.donna.schemas.Traceparent;
+import org.apache.avro.specific.SpecificRecordBase;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.stereotype.Component;
+
+/** Publishes chat commands and waits for the broker's acknowledgement before anyone is told "accepted". */
+@Component
+class ChatCommands {
+
+    sealed interface Result {
+        record Accepted(UUID messageId) implements Result {
+        }
+
+        record Unavailable() implements Result {
+        }
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(ChatCommands.class);
+
+    private final KafkaTemplate<String, SpecificRecordBase> kafka;
+    private final ChatApiSettings settings;
+    private final Clock clock;
+
+    ChatCommands(KafkaTemplate<String, SpecificRecordBase> kafka, ChatApiSettings settings, Clock clock) {
+        this.kafka = kafka;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    Result submit(UUID sessionId, String userId, String text, String locale, String clientMessageId,
+            String traceparent) {
+        ChatMessageSubmitted event = ChatMessageSubmitted.newBuilder()
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
+                .setSessionId(sessionId)
+                .setMessageId(UUID.randomUUID())
+                .setUserId(userId)
+                .setAnonymous(false)
+                .setText(text)
+                .setLocale(locale)
+                .setClientMessageId(clientMessageId)
+                .build();
+        ProducerRecord<String, SpecificRecordBase> record =
+                new ProducerRecord<>(Topics.CHAT_INBOUND.name(), sessionId.toString(), event);
+        // Continue the caller's trace: the serializer writes a child span of it.
+        Traceparent.parse(traceparent).ifPresent(t -> record.headers()
+                .add(CloudEventHeaders.TRACEPARENT, t.toString().getBytes(StandardCharsets.UTF_8)));
+        try {
+            kafka.send(record).get(settings.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            return new Result.Accepted(event.getMessageId());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Result.Unavailable();
+        } catch (ExecutionException | TimeoutException e) {
+            log.error("Could not publish ChatMessageSubmitted {} for session {} to {}", event.getEventId(), sessionId,
+                    Topics.CHAT_INBOUND.name(), e);
+            return new Result.Unavailable();
+        }
+    }
+}

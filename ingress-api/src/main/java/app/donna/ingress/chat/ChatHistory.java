@@ -1,0 +1,79 @@
+package app.donna.ingress.chat;
+
+import static app.donna.projections.db.Tables.CHAT_MESSAGES;
+import static app.donna.projections.db.Tables.CHAT_SESSIONS;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
+import org.springframework.stereotype.Component;
+
+/** Reads chat sessions and messages from the projections' read model. */
+@Component
+class ChatHistory {
+
+    /** One turn as the API shows it. */
+    record Message(UUID messageId, String role, String text, Instant occurredAt) {
+    }
+
+    record Page(List<Message> messages, Optional<Cursor> next) {
+    }
+
+    /** Keyset position after a message: opaque to clients. */
+    record Cursor(Instant occurredAt, UUID messageId) {
+        static Cursor parse(String value) {
+            String decoded = new String(Base64.getUrlDecoder().decode(value), StandardCharsets.UTF_8);
+            int bar = decoded.indexOf('|');
+            if (bar < 0) {
+                throw new IllegalArgumentException("bad cursor");
+            }
+            return new Cursor(Instant.parse(decoded.substring(0, bar)), UUID.fromString(decoded.substring(bar + 1)));
+        }
+
+        @Override
+        public String toString() {
+            return Base64.getUrlEncoder().withoutPadding()
+                    .encodeToString((occurredAt + "|" + messageId).getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    private final DSLContext db;
+
+    ChatHistory(DSLContext db) {
+        this.db = db;
+    }
+
+    Optional<String> ownerOf(UUID sessionId) {
+        return db.select(CHAT_SESSIONS.OWNER_USER_ID).from(CHAT_SESSIONS)
+                .where(CHAT_SESSIONS.SESSION_ID.eq(sessionId))
+                .fetchOptional(CHAT_SESSIONS.OWNER_USER_ID);
+    }
+
+    Page page(UUID sessionId, Optional<Cursor> after, int limit) {
+        Condition condition = CHAT_MESSAGES.SESSION_ID.eq(sessionId);
+        if (after.isPresent()) {
+            condition = condition.and(DSL.row(CHAT_MESSAGES.OCCURRED_AT, CHAT_MESSAGES.MESSAGE_ID)
+                    .gt(after.get().occurredAt(), after.get().messageId()));
+        }
+        List<Message> rows = db.select(CHAT_MESSAGES.MESSAGE_ID, CHAT_MESSAGES.ROLE, CHAT_MESSAGES.BODY,
+                        CHAT_MESSAGES.OCCURRED_AT)
+                .from(CHAT_MESSAGES)
+                .where(condition)
+                .orderBy(CHAT_MESSAGES.OCCURRED_AT, CHAT_MESSAGES.MESSAGE_ID)
+                .limit(limit + 1)
+                .fetch(r -> new Message(r.value1(), r.value2(), r.value3(), r.value4()));
+        if (rows.size() <= limit) {
+            return new Page(rows, Optional.empty());
+        }
+        List<Message> page = rows.subList(0, limit);
+        Message last = page.getLast();
+        return new Page(page, Optional.of(new Cursor(last.occurredAt(), last.messageId())));
+    }
+}

@@ -1,0 +1,118 @@
+package app.donna.ingress.chat;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import app.donna.platform.web.Problems;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.validation.annotation.Validated;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * Chat messages: {@code POST} turns a message into a {@code ChatMessageSubmitted} event on
+ * {@code donna.chat.inbound} and answers 202 once the broker has it; {@code GET} reads the session's
+ * history from the read model. A session belongs to the user who wrote its first message; anyone else
+ * gets 404, so session ids reveal nothing.
+ */
+@RestController
+@Validated
+@RequestMapping("/api/chat/sessions/{sessionId}/messages")
+class ChatSessionsController {
+
+    /** Body of a new message. */
+    record SubmitMessage(
+            @NotBlank @Size(max = 100_000) String text,
+            @Size(max = 64) @Pattern(regexp = "[A-Za-z0-9._:-]*") String clientMessageId,
+            @Size(max = 35) @Pattern(regexp = "[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*") String locale) {
+    }
+
+    /** Answer to an accepted message. */
+    record Accepted(UUID sessionId, UUID messageId, String status) {
+    }
+
+    /** One page of a session's history, oldest first. */
+    record History(UUID sessionId, List<ChatHistory.Message> messages, String nextCursor) {
+    }
+
+    private final ChatCommands commands;
+    private final ChatHistory history;
+    private final ChatApiSettings settings;
+
+    ChatSessionsController(ChatCommands commands, ChatHistory history, ChatApiSettings settings) {
+        this.commands = commands;
+        this.history = history;
+        this.settings = settings;
+    }
+
+    @PostMapping
+    ResponseEntity<?> submit(@PathVariable UUID sessionId, @Valid @RequestBody SubmitMessage body,
+            @AuthenticationPrincipal Jwt user, HttpServletRequest request) {
+        if (body.text().length() > settings.maxMessageChars()) {
+            return problem(Problems.of(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request",
+                    "The message is longer than " + settings.maxMessageChars() + " characters."));
+        }
+        Optional<String> owner = history.ownerOf(sessionId);
+        if (owner.isPresent() && !owner.get().equals(user.getSubject())) {
+            return notFound();
+        }
+        return switch (commands.submit(sessionId, user.getSubject(), body.text(), body.locale(),
+                body.clientMessageId(), request.getHeader("traceparent"))) {
+            case ChatCommands.Result.Accepted accepted -> ResponseEntity.accepted()
+                    .location(URI.create("/api/chat/sessions/" + sessionId + "/messages"))
+                    .body(new Accepted(sessionId, accepted.messageId(), "accepted"));
+            case ChatCommands.Result.Unavailable unavailable -> {
+                ProblemDetail p = Problems.of(HttpStatus.SERVICE_UNAVAILABLE, "unavailable", "Service unavailable",
+                        "The message could not be accepted right now; it was not stored. Please retry.");
+                yield ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header("Retry-After", "5").body(p);
+            }
+        };
+    }
+
+    @GetMapping
+    ResponseEntity<?> history(@PathVariable UUID sessionId,
+            @RequestParam(required = false) @Min(1) @Max(200) Integer limit,
+            @RequestParam(required = false) @Size(max = 200) String cursor,
+            @AuthenticationPrincipal Jwt user) {
+        Optional<String> owner = history.ownerOf(sessionId);
+        if (owner.isEmpty() || !owner.get().equals(user.getSubject())) {
+            return notFound();
+        }
+        Optional<ChatHistory.Cursor> after;
+        try {
+            after = Optional.ofNullable(cursor).map(ChatHistory.Cursor::parse);
+        } catch (IllegalArgumentException e) {
+            return problem(Problems.of(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request",
+                    "The cursor is not one this API returned."));
+        }
+        ChatHistory.Page page = history.page(sessionId, after, limit == null ? settings.defaultPageSize() : limit);
+        return ResponseEntity.ok(new History(sessionId, page.messages(),
+                page.next().map(ChatHistory.Cursor::toString).orElse(null)));
+    }
+
+    private static ResponseEntity<?> notFound() {
+        return problem(Problems.of(HttpStatus.NOT_FOUND, "not-found", "Not found", "No such chat session."));
+    }
+
+    private static ResponseEntity<?> problem(ProblemDetail problem) {
+        return ResponseEntity.status(problem.getStatus()).body(problem);
+    }
+}

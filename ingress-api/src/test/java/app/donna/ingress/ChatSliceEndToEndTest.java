@@ -1,0 +1,223 @@
+package app.donna.ingress;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import app.donna.projections.ProjectionsApplication;
+import app.donna.schemas.Topics;
+import app.donna.testing.InfraExtension;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The first slice through the whole system, against the real broker and PostgreSQL: ingress-api publishes
+ * a message, the projections service writes it to chat_messages, and ingress-api reads it back to its
+ * owner only. Tokens come from the dev issuer over HTTP, exactly as in donna dev.
+ */
+@ExtendWith(InfraExtension.class)
+@SpringBootTest(classes = IngressApplication.class, webEnvironment = SpringBootTest.WebEnvironment.DEFINED_PORT,
+        properties = "spring.config.name=" + IngressApplication.CONFIG_NAME)
+class ChatSliceEndToEndTest {
+
+    static final int PORT = freePort();
+    static final JsonMapper JSON = JsonMapper.builder().build();
+    static ConfigurableApplicationContext projections;
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) {
+        registry.add("server.port", () -> PORT);
+        registry.add("donna.dev.token-issuer.enabled", () -> "true");
+        registry.add("donna.security.jwt.issuer-uri", () -> "http://127.0.0.1:" + PORT + "/dev");
+        registry.add("donna.security.jwt.audiences", () -> "donna-api");
+    }
+
+    @BeforeAll
+    static void startProjections() {
+        // InfraExtension has set spring.kafka.bootstrap-servers and spring.datasource.* as system properties
+        projections = ProjectionsApplication.application()
+                .run("--server.port=0", "--donna.projections.poll-timeout=100ms");
+    }
+
+    @AfterAll
+    static void stopProjections() {
+        if (projections != null) {
+            projections.close();
+        }
+    }
+
+    final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void aPostedMessageCanBeReadBackByItsOwnerOnly() throws Exception {
+        String alice = token("alice");
+        String mallory = token("mallory");
+        UUID session = UUID.randomUUID();
+
+        HttpResponse<String> posted = post(alice, session, "{\"text\":\"Are you open on Saturday?\"}");
+
+        assertThat(posted.statusCode()).isEqualTo(202);
+        JsonNode accepted = JSON.readTree(posted.body());
+        String messageId = accepted.get("messageId").asString();
+        assertThat(accepted.get("sessionId").asString()).isEqualTo(session.toString());
+        assertThat(posted.headers().firstValue("Location")).hasValue("/api/chat/sessions/" + session + "/messages");
+
+        JsonNode history = await().atMost(Duration.ofSeconds(30)).until(() -> readHistory(alice, session),
+                h -> h != null && h.get("messages").size() == 1);
+        JsonNode message = history.get("messages").get(0);
+        assertThat(message.get("messageId").asString()).isEqualTo(messageId);
+        assertThat(message.get("role").asString()).isEqualTo("user");
+        assertThat(message.get("text").asString()).isEqualTo("Are you open on Saturday?");
+
+        assertThat(get(mallory, session).statusCode()).as("another user cannot read it").isEqualTo(404);
+        assertThat(post(mallory, session, "{\"text\":\"let me in\"}").statusCode())
+                .as("nor write into it").isEqualTo(404);
+        assertThat(get(alice, UUID.randomUUID()).statusCode()).as("unknown session").isEqualTo(404);
+    }
+
+    @Test
+    void historyIsPagedOldestFirst() throws Exception {
+        String bob = token("bob");
+        UUID session = UUID.randomUUID();
+        for (int i = 1; i <= 5; i++) {
+            assertThat(post(bob, session, "{\"text\":\"message " + i + "\"}").statusCode()).isEqualTo(202);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> readHistory(bob, session),
+                h -> h != null && h.get("messages").size() == 5);
+
+        JsonNode first = JSON.readTree(send(bob, "GET", "/api/chat/sessions/" + session + "/messages?limit=2", null).body());
+        String cursor = first.get("nextCursor").asString();
+        JsonNode second = JSON.readTree(send(bob, "GET",
+                "/api/chat/sessions/" + session + "/messages?limit=2&cursor=" + cursor, null).body());
+
+        assertThat(texts(first)).containsExactly("message 1", "message 2");
+        assertThat(texts(second)).containsExactly("message 3", "message 4");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{}", "{\"text\":\"\"}", "{\"text\":42}", "{\"text\":\"hi\",\"role\":\"assistant\"}",
+        "{\"text\":", "not json"})
+    void badInputIsRefusedAndNothingReachesKafka(String body, InfraExtension.KafkaBootstrap kafka) throws Exception {
+        String carol = token("carol");
+        UUID session = UUID.randomUUID();
+
+        HttpResponse<String> refused = post(carol, session, body);
+        HttpResponse<String> sentinel = post(carol, session, "{\"text\":\"the only valid one\"}");
+
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(refused.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
+        assertThat(refused.body()).doesNotContainIgnoringCase("exception").doesNotContain("java.");
+        assertThat(sentinel.statusCode()).isEqualTo(202);
+        assertThat(recordsKeyed(kafka.servers(), session.toString(), 1)).hasSize(1);
+    }
+
+    @Test
+    void aSessionIdMustBeAUuid() throws Exception {
+        var response = send(token("dave"), "POST", "/api/chat/sessions/not-a-uuid/messages", "{\"text\":\"hi\"}");
+        assertThat(response.statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void withoutATokenNothingIsAccepted() throws Exception {
+        var response = http.send(HttpRequest.newBuilder(uri("/api/chat/sessions/" + UUID.randomUUID() + "/messages"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"text\":\"hi\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(401);
+    }
+
+    private List<ConsumerRecord<byte[], byte[]>> recordsKeyed(String servers, String key, int expected) {
+        List<ConsumerRecord<byte[], byte[]>> found = new ArrayList<>();
+        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of("bootstrap.servers", servers,
+                "group.id", "slice-check-" + UUID.randomUUID(), "auto.offset.reset", "earliest"),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(Topics.CHAT_INBOUND.name()));
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                for (var r : consumer.poll(Duration.ofMillis(200))) {
+                    if (r.key() != null && new String(r.key(), StandardCharsets.UTF_8).equals(key)) {
+                        found.add(r);
+                    }
+                }
+                return found.size() >= expected;
+            });
+            // drain what is left, in case more than expected arrived
+            consumer.poll(Duration.ofMillis(500)).forEach(r -> {
+                if (r.key() != null && new String(r.key(), StandardCharsets.UTF_8).equals(key)) {
+                    found.add(r);
+                }
+            });
+        }
+        return found;
+    }
+
+    private static List<String> texts(JsonNode page) {
+        List<String> texts = new ArrayList<>();
+        page.get("messages").forEach(m -> texts.add(m.get("text").asString()));
+        return texts;
+    }
+
+    private JsonNode readHistory(String token, UUID session) throws Exception {
+        HttpResponse<String> response = get(token, session);
+        return response.statusCode() == 200 ? JSON.readTree(response.body()) : null;
+    }
+
+    private String token(String user) throws Exception {
+        var response = http.send(HttpRequest.newBuilder(uri("/dev/token?sub=" + user)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        return JSON.readTree(response.body()).get("access_token").asString();
+    }
+
+    private HttpResponse<String> post(String token, UUID session, String body) throws Exception {
+        return send(token, "POST", "/api/chat/sessions/" + session + "/messages", body);
+    }
+
+    private HttpResponse<String> get(String token, UUID session) throws Exception {
+        return send(token, "GET", "/api/chat/sessions/" + session + "/messages", null);
+    }
+
+    private HttpResponse<String> send(String token, String method, String path, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(uri(path))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body))
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + PORT + path);
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
