@@ -1,0 +1,57 @@
+package app.donna.cli;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.Locale;
+
+import app.donna.cli.dev.DevCommand;
+import app.donna.schemas.Topic;
+import app.donna.schemas.Topics;
+
+/** The {@code donna} command. */
+public final class Donna {
+
+    private Donna() {
+    }
+
+    public static void main(String[] args) {
+        String command = args.length == 0 ? "help" : args[0].toLowerCase(Locale.ROOT);
+        String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
+        int exit = switch (command) {
+            case "dev" -> DevCommand.run(rest, System.getenv());
+            case "topics" -> topics(System.out);
+            case "help", "-h", "--help" -> help(System.out, 0);
+            default -> {
+                System.err.println("donna: unknown command '" + command + "'");
+                yield help(System.err, 2);
+            }
+        };
+        if (exit != 0 || !"dev".equals(command)) {
+            System.exit(exit);
+        }
+    }
+
+    static int topics(PrintStream out) {
+        out.printf("%-28s %-18s %4s %-9s %-8s %s%n", "TOPIC", "KEY", "PART", "RETENTION", "CLEANUP", "EVENTS");
+        for (Topic t : Topics.ALL) {
+            out.printf("%-28s %-18s %4d %-9s %-8s %s%n", t.name(), t.key(), t.partitions(),
+                    t.retention().map(d -> d.toDays() + "d").orElse("forever"), t.cleanupPolicy().config(),
+                    String.join(", ", t.events().stream().map(Class::getSimpleName).toList()));
+        }
+        out.println("Each topic T also has T" + Topic.DEAD_LETTER_SUFFIX + " for records its consumers could not process.");
+        return 0;
+    }
+
+    static int help(PrintStream out, int exit) {
+        out.println("""
+                usage: donna <command>
+
+                  dev      run the whole system in this process: an embedded Kafka broker, PostgreSQL
+                           (embedded unless DONNA_DB_URL is set), every service and a dev token issuer
+                  topics   list the topic catalog
+                  help     show this
+
+                Configuration is by environment variable; see README.md.""");
+        return exit;
+    }
+}

@@ -1,0 +1,75 @@
+package app.donna.cli.dev;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What {@code donna dev} runs, read from environment variables (documented in README.md).
+ *
+ * @param home           folder for the embedded broker's and database's data, kept across restarts
+ * @param kafkaBootstrap an existing Kafka cluster to use instead of the embedded broker
+ * @param kafkaPort      port of the embedded broker
+ * @param database       an existing PostgreSQL database to use instead of the embedded server
+ * @param postgresPort   port of the embedded PostgreSQL
+ * @param ports          HTTP ports of the services
+ * @param allowedOrigins browser origins allowed to call ingress-api
+ */
+public record DevOptions(
+        Path home,
+        Optional<String> kafkaBootstrap,
+        int kafkaPort,
+        Optional<Database> database,
+        int postgresPort,
+        Map<String, Integer> ports,
+        String allowedOrigins) {
+
+    /** An existing PostgreSQL database. */
+    public record Database(String url, String username, String password) {
+    }
+
+    /** The services in start order (projections first: it owns the schema). */
+    public static final Map<String, Integer> DEFAULT_PORTS = orderedPorts();
+
+    public static DevOptions fromEnvironment(Map<String, String> env) {
+        Map<String, Integer> ports = new java.util.LinkedHashMap<>();
+        DEFAULT_PORTS.forEach((service, port) -> ports.put(service,
+                intEnv(env, "DONNA_" + service.toUpperCase().replace('-', '_') + "_PORT", port)));
+        return new DevOptions(
+                Path.of(env.getOrDefault("DONNA_HOME", ".donna")).toAbsolutePath(),
+                nonBlank(env.get("DONNA_KAFKA_BOOTSTRAP")),
+                intEnv(env, "DONNA_KAFKA_PORT", 9092),
+                nonBlank(env.get("DONNA_DB_URL")).map(url -> new Database(url,
+                        env.getOrDefault("DONNA_DB_USER", "donna"), env.getOrDefault("DONNA_DB_PASSWORD", "donna"))),
+                intEnv(env, "DONNA_PG_PORT", 5433),
+                ports,
+                env.getOrDefault("DONNA_ALLOWED_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000"));
+    }
+
+    private static Map<String, Integer> orderedPorts() {
+        Map<String, Integer> ports = new java.util.LinkedHashMap<>();
+        ports.put("projections", 8085);
+        ports.put("ingress-api", 8080);
+        ports.put("voice-relay", 8081);
+        ports.put("chat-processor", 8082);
+        ports.put("email-processor", 8083);
+        ports.put("abuse-detector", 8084);
+        return java.util.Collections.unmodifiableMap(ports);
+    }
+
+    private static int intEnv(Map<String, String> env, String name, int fallback) {
+        String value = env.get(name);
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a port number, not '" + value + "'");
+        }
+    }
+
+    private static Optional<String> nonBlank(String value) {
+        return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.strip());
+    }
+}

@@ -1,0 +1,164 @@
+package app.donna.cli.dev;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+import app.donna.abuse.AbuseDetectorApplication;
+import app.donna.chat.ChatProcessorApplication;
+import app.donna.email.EmailProcessorApplication;
+import app.donna.ingress.IngressApplication;
+import app.donna.localinfra.LocalKafka;
+import app.donna.localinfra.LocalPostgres;
+import app.donna.projections.ProjectionsApplication;
+import app.donna.voice.VoiceRelayApplication;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * The whole system in one process: a real Kafka broker and PostgreSQL (embedded unless configured),
+ * then every service as its own Spring application context on its own port, the way each would run
+ * alone. ingress-api hosts the dev token issuer, and every service verifies tokens against it.
+ */
+public final class DevStack implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(DevStack.class);
+    private static final String DATABASE = "donna";
+
+    private final List<AutoCloseable> started = new ArrayList<>();
+    private final Map<String, URI> services = new LinkedHashMap<>();
+    private String kafkaBootstrap;
+    private String jdbcUrl;
+    private String internalSecret;
+
+    private DevStack() {
+    }
+
+    /** Starts everything, or stops what it started and throws if any part fails. */
+    public static DevStack start(DevOptions options) {
+        DevStack stack = new DevStack();
+        try {
+            stack.startAll(options);
+            return stack;
+        } catch (RuntimeException e) {
+            stack.close();
+            throw e;
+        }
+    }
+
+    public Map<String, URI> services() {
+        return services;
+    }
+
+    public String kafkaBootstrap() {
+        return kafkaBootstrap;
+    }
+
+    public String jdbcUrl() {
+        return jdbcUrl;
+    }
+
+    public String internalSecret() {
+        return internalSecret;
+    }
+
+    private void startAll(DevOptions options) {
+        options.ports().forEach((service, port) ->
+                requireFreePort(service, "DONNA_" + service.toUpperCase().replace('-', '_') + "_PORT", port));
+        kafkaBootstrap = options.kafkaBootstrap().orElseGet(() -> {
+            requireFreePort("the embedded Kafka broker", "DONNA_KAFKA_PORT", options.kafkaPort());
+            LocalKafka kafka = LocalKafka.start(options.home().resolve("kafka"), options.kafkaPort());
+            started.add(kafka);
+            return kafka.bootstrapServers();
+        });
+        DevOptions.Database db = options.database().orElseGet(() -> {
+            requireFreePort("the embedded PostgreSQL", "DONNA_PG_PORT", options.postgresPort());
+            LocalPostgres postgres = LocalPostgres.start(options.home().resolve("postgres"), options.postgresPort());
+            started.add(postgres);
+            postgres.createDatabaseIfMissing(DATABASE);
+            return new DevOptions.Database(postgres.jdbcUrl(DATABASE), "postgres", "");
+        });
+        jdbcUrl = db.url();
+        internalSecret = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
+        int ingressPort = options.ports().get("ingress-api");
+        String issuer = "http://127.0.0.1:" + ingressPort + "/dev";
+
+        List<String> common = List.of(
+                "--spring.kafka.bootstrap-servers=" + kafkaBootstrap,
+                "--donna.security.jwt.issuer-uri=" + issuer,
+                "--donna.security.jwt.audiences=donna-api",
+                "--donna.security.internal-secret=" + internalSecret,
+                "--donna.sentry.environment=dev",
+                "--logging.config=classpath:donna-dev-logback.xml",
+                "--spring.main.banner-mode=off");
+        List<String> database = List.of(
+                "--spring.datasource.url=" + db.url(),
+                "--spring.datasource.username=" + db.username(),
+                "--spring.datasource.password=" + db.password());
+
+        Map<String, Supplier<SpringApplicationBuilder>> apps = Map.of(
+                "projections", ProjectionsApplication::application,
+                "ingress-api", IngressApplication::application,
+                "voice-relay", VoiceRelayApplication::application,
+                "chat-processor", ChatProcessorApplication::application,
+                "email-processor", EmailProcessorApplication::application,
+                "abuse-detector", AbuseDetectorApplication::application);
+        for (var entry : options.ports().entrySet()) {
+            String service = entry.getKey();
+            List<String> args = new ArrayList<>(common);
+            args.add("--server.port=" + entry.getValue());
+            if (service.equals("projections") || service.equals("ingress-api")) {
+                args.addAll(database);
+            }
+            if (service.equals("ingress-api")) {
+                args.add("--donna.dev.token-issuer.enabled=true");
+                args.add("--donna.web.allowed-origins=" + options.allowedOrigins());
+            }
+            log.info("Starting {} on port {}", service, entry.getValue());
+            ConfigurableApplicationContext context = apps.get(service).get()
+                    .registerShutdownHook(false)
+                    .run(args.toArray(String[]::new));
+            started.add(context::close);
+            services.put(service, URI.create("http://127.0.0.1:" + entry.getValue()));
+        }
+    }
+
+    /** Stops the services in reverse order, then the database and the broker. */
+    @Override
+    public void close() {
+        for (int i = started.size() - 1; i >= 0; i--) {
+            try {
+                started.get(i).close();
+            } catch (Exception e) {
+                log.warn("Error while stopping: {}", e.getMessage());
+            }
+        }
+        started.clear();
+    }
+
+    static void requireFreePort(String what, String variable, int port) {
+        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
+            socket.setReuseAddress(true);
+        } catch (IOException e) {
+            throw new DevStackException("Port " + port + " for " + what + " is already in use. Stop whatever holds it "
+                    + "(is another donna dev running?) or choose another port, e.g. " + variable + "=" + (port + 100) + ".");
+        }
+    }
+
+    /** A start-up problem the user can fix; its message says how. */
+    public static final class DevStackException extends RuntimeException {
+        DevStackException(String message) {
+            super(message);
+        }
+    }
+}
