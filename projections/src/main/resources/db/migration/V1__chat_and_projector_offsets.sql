@@ -9,17 +9,18 @@ CREATE TABLE projector_offsets (
     CONSTRAINT pk_projector_offsets PRIMARY KEY (projector, topic, kafka_partition)
 );
 
--- A chat conversation; its owner is the user who wrote its first message.
+-- A chat conversation; its owner is the user who wrote its first message. Written once: the latest
+-- activity is read from chat_messages' (session_id, occurred_at) index instead of updated per message.
 CREATE TABLE chat_sessions (
     session_id      UUID         NOT NULL,
     owner_user_id   VARCHAR(255) NOT NULL,
     anonymous       BOOLEAN      NOT NULL,
     created_at      TIMESTAMP WITH TIME ZONE NOT NULL,
-    last_message_at TIMESTAMP WITH TIME ZONE NOT NULL,
     CONSTRAINT pk_chat_sessions PRIMARY KEY (session_id)
 );
 
--- Every turn of every chat session, user and assistant.
+-- Every turn of every chat session, user and assistant. event_id is kept for audit; it needs no unique
+-- index because the projector's offsets already make each event land once (and message_id is unique).
 CREATE TABLE chat_messages (
     message_id  UUID         NOT NULL,
     session_id  UUID         NOT NULL,
@@ -29,7 +30,6 @@ CREATE TABLE chat_messages (
     event_id    UUID         NOT NULL,
     occurred_at TIMESTAMP WITH TIME ZONE NOT NULL,
     CONSTRAINT pk_chat_messages PRIMARY KEY (message_id),
-    CONSTRAINT uq_chat_messages_event UNIQUE (event_id),
     CONSTRAINT ck_chat_messages_role CHECK (role IN ('user', 'assistant'))
 );
 

@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.Locale;
 
+import app.donna.cli.bench.ProjectorBench;
 import app.donna.cli.dev.DevCommand;
 import app.donna.schemas.Topic;
 import app.donna.schemas.Topics;
@@ -20,6 +21,7 @@ public final class Donna {
         int exit = switch (command) {
             case "dev" -> DevCommand.run(rest, System.getenv());
             case "topics" -> topics(System.out);
+            case "bench" -> bench(rest);
             case "help", "-h", "--help" -> help(System.out, 0);
             default -> {
                 System.err.println("donna: unknown command '" + command + "'");
@@ -28,6 +30,19 @@ public final class Donna {
         };
         if (exit != 0 || !"dev".equals(command)) {
             System.exit(exit);
+        }
+    }
+
+    static int bench(String[] args) {
+        if (args.length == 0 || !args[0].equals("projector")) {
+            System.err.println("usage: donna bench projector [--events N] [--pgbench-seconds S]");
+            return 2;
+        }
+        try {
+            return ProjectorBench.run(Arrays.copyOfRange(args, 1, args.length));
+        } catch (Exception e) {
+            System.err.println("donna bench: " + e.getMessage());
+            return 1;
         }
     }
 
@@ -49,6 +64,9 @@ public final class Donna {
                   dev      run the whole system in this process: an embedded Kafka broker, PostgreSQL
                            (embedded unless DONNA_DB_URL is set), every service and a dev token issuer
                   topics   list the topic catalog
+                  bench projector [--events N]
+                           projector throughput (topic to committed rows) beside pgbench's
+                           1,000-row INSERT rate on the same PostgreSQL
                   help     show this
 
                 Configuration is by environment variable; see README.md.""");

@@ -68,7 +68,7 @@ class ProjectionsServiceTest {
                 .until(() -> db.fetchCount(CHAT_MESSAGES, CHAT_MESSAGES.SESSION_ID.eq(session)) == 2);
         var sessionRow = db.selectFrom(CHAT_SESSIONS).where(CHAT_SESSIONS.SESSION_ID.eq(session)).fetchOne();
         assertThat(sessionRow.getOwnerUserId()).isEqualTo("user_a");
-        assertThat(sessionRow.getLastMessageAt()).isEqualTo(second.getOccurredAt());
+        assertThat(sessionRow.getCreatedAt()).isEqualTo(first.getOccurredAt());
         assertThat(db.select(CHAT_MESSAGES.BODY).from(CHAT_MESSAGES).where(CHAT_MESSAGES.SESSION_ID.eq(session))
                 .orderBy(CHAT_MESSAGES.OCCURRED_AT, CHAT_MESSAGES.MESSAGE_ID).fetch(CHAT_MESSAGES.BODY))
                 .containsExactlyInAnyOrder("hello", "are you open on Sunday?");

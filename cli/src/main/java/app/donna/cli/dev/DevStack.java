@@ -99,7 +99,7 @@ public final class DevStack implements AutoCloseable {
                 "--donna.security.jwt.audiences=donna-api",
                 "--donna.security.internal-secret=" + internalSecret,
                 "--donna.sentry.environment=dev",
-                "--logging.config=classpath:donna-dev-logback.xml",
+                "--logging.config=classpath:logback.xml",
                 "--spring.main.banner-mode=off");
         List<String> database = List.of(
                 "--spring.datasource.url=" + db.url(),

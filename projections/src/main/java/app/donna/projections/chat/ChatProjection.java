@@ -1,6 +1,5 @@
 package app.donna.projections.chat;
 
-import static app.donna.projections.db.Tables.CHAT_MESSAGES;
 import static app.donna.projections.db.Tables.CHAT_SESSIONS;
 
 import java.time.Instant;
@@ -17,18 +16,15 @@ import app.donna.projections.engine.Projection;
 import app.donna.schemas.Topic;
 import app.donna.schemas.Topics;
 import org.jooq.DSLContext;
-import org.jooq.impl.DSL;
 
 /**
  * Chat history: sessions and their messages.
  *
  * <p>Consumes: {@code donna.chat.inbound} (ChatMessageSubmitted). Produces: rows in {@code chat_sessions}
  * and {@code chat_messages}. A session's owner is the author of its first message. Each batch is two
- * multi-row statements, whatever its size (up to {@value #ROWS_PER_STATEMENT} rows per statement).
+ * statements, whatever its size: an upsert of the batch's sessions and one array insert of its messages.
  */
 public final class ChatProjection implements Projection {
-
-    static final int ROWS_PER_STATEMENT = 1000;
 
     @Override
     public String name() {
@@ -46,26 +42,45 @@ public final class ChatProjection implements Projection {
         List<ChatMessagesRecord> messages = new ArrayList<>(batch.size());
         for (ProjectedEvent projected : batch) {
             if (projected.event() instanceof ChatMessageSubmitted m) {
-                sessions.merge(m.getSessionId(),
-                        new Session(m.getUserId(), m.getAnonymous(), m.getOccurredAt(), m.getOccurredAt()),
-                        Session::merge);
+                sessions.putIfAbsent(m.getSessionId(), new Session(m.getUserId(), m.getAnonymous(), m.getOccurredAt()));
                 messages.add(new ChatMessagesRecord(m.getMessageId(), m.getSessionId(), m.getUserId(), "user",
                         m.getText(), m.getEventId(), m.getOccurredAt()));
             }
         }
         upsertSessions(tx, sessions);
-        for (int from = 0; from < messages.size(); from += ROWS_PER_STATEMENT) {
-            List<ChatMessagesRecord> chunk = messages.subList(from, Math.min(messages.size(), from + ROWS_PER_STATEMENT));
-            // A plain insert: a duplicate would mean the offsets failed, and must fail loudly, not vanish.
-            var insert = tx.insertInto(CHAT_MESSAGES, CHAT_MESSAGES.MESSAGE_ID, CHAT_MESSAGES.SESSION_ID,
-                    CHAT_MESSAGES.USER_ID, CHAT_MESSAGES.ROLE, CHAT_MESSAGES.BODY, CHAT_MESSAGES.EVENT_ID,
-                    CHAT_MESSAGES.OCCURRED_AT);
-            for (ChatMessagesRecord r : chunk) {
-                insert = insert.values(r.getMessageId(), r.getSessionId(), r.getUserId(), r.getRole(), r.getBody(),
-                        r.getEventId(), r.getOccurredAt());
-            }
-            insert.execute();
+        insertMessages(tx, messages);
+    }
+
+    /**
+     * All of a batch's messages in one statement of seven array parameters: PostgreSQL unnests them into
+     * rows. Against a multi-row VALUES list this avoids rendering and binding seven parameters per row.
+     * A plain insert: a duplicate would mean the offsets failed, and must fail loudly, not vanish.
+     */
+    private static void insertMessages(DSLContext tx, List<ChatMessagesRecord> messages) {
+        if (messages.isEmpty()) {
+            return;
         }
+        int n = messages.size();
+        UUID[] ids = new UUID[n];
+        UUID[] sessions = new UUID[n];
+        String[] users = new String[n];
+        String[] roles = new String[n];
+        String[] bodies = new String[n];
+        UUID[] eventIds = new UUID[n];
+        java.time.OffsetDateTime[] times = new java.time.OffsetDateTime[n];
+        for (int i = 0; i < n; i++) {
+            ChatMessagesRecord r = messages.get(i);
+            ids[i] = r.getMessageId();
+            sessions[i] = r.getSessionId();
+            users[i] = r.getUserId();
+            roles[i] = r.getRole();
+            bodies[i] = r.getBody();
+            eventIds[i] = r.getEventId();
+            times[i] = r.getOccurredAt().atOffset(java.time.ZoneOffset.UTC);
+        }
+        tx.execute("INSERT INTO chat_messages (message_id, session_id, user_id, role, body, event_id, occurred_at) "
+                + "SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::varchar[], ?::varchar[], ?::text[], ?::uuid[], "
+                + "?::timestamptz[])", ids, sessions, users, roles, bodies, eventIds, times);
     }
 
     private static void upsertSessions(DSLContext tx, Map<UUID, Session> sessions) {
@@ -73,22 +88,16 @@ public final class ChatProjection implements Projection {
             return;
         }
         var insert = tx.insertInto(CHAT_SESSIONS, CHAT_SESSIONS.SESSION_ID, CHAT_SESSIONS.OWNER_USER_ID,
-                CHAT_SESSIONS.ANONYMOUS, CHAT_SESSIONS.CREATED_AT, CHAT_SESSIONS.LAST_MESSAGE_AT);
+                CHAT_SESSIONS.ANONYMOUS, CHAT_SESSIONS.CREATED_AT);
         for (var e : sessions.entrySet()) {
             Session s = e.getValue();
-            insert = insert.values(e.getKey(), s.owner(), s.anonymous(), s.firstAt(), s.lastAt());
+            insert = insert.values(e.getKey(), s.owner(), s.anonymous(), s.firstAt());
         }
-        insert.onConflict(CHAT_SESSIONS.SESSION_ID)
-                .doUpdate()
-                .set(CHAT_SESSIONS.LAST_MESSAGE_AT,
-                        DSL.greatest(CHAT_SESSIONS.LAST_MESSAGE_AT, DSL.excluded(CHAT_SESSIONS.LAST_MESSAGE_AT)))
-                .execute();
+        // The first writer owns the session; later messages change nothing here.
+        insert.onConflictDoNothing().execute();
     }
 
-    /** A session as seen in one batch: the first message's author owns it. */
-    private record Session(String owner, boolean anonymous, Instant firstAt, Instant lastAt) {
-        Session merge(Session later) {
-            return new Session(owner, anonymous, firstAt, later.lastAt.isAfter(lastAt) ? later.lastAt : lastAt);
-        }
+    /** A session as first seen in a batch: the first message's author owns it. */
+    private record Session(String owner, boolean anonymous, Instant firstAt) {
     }
 }

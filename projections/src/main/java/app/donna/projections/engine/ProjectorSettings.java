@@ -15,6 +15,8 @@ import org.springframework.validation.annotation.Validated;
  * @param pollTimeout   longest wait for records
  * @param maxAttempts   attempts at a batch that fails on bad data before its records are tried one by one
  * @param maxBackoff    longest wait between attempts while the database is unreachable
+ * @param synchronousCommit wait for each batch's commit to reach disk; off is safe here because rows and
+ *                      offsets are lost together in a database crash and then read again from Kafka
  */
 @Validated
 @ConfigurationProperties("donna.projections")
@@ -23,5 +25,6 @@ public record ProjectorSettings(
         @Min(1) @DefaultValue("2000") int batchSize,
         @DefaultValue("500ms") Duration pollTimeout,
         @Min(1) @DefaultValue("3") int maxAttempts,
-        @DefaultValue("30s") Duration maxBackoff) {
+        @DefaultValue("30s") Duration maxBackoff,
+        @DefaultValue("false") boolean synchronousCommit) {
 }

@@ -1,0 +1,117 @@
+package app.donna.cli.dev;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import app.donna.testing.InfraExtension;
+import app.donna.testing.SharedInfra;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * donna dev's stack in this JVM, on the shared broker and a database of its own: every service starts
+ * as its own application, answers health with its dependencies UP, and the chat slice works through it
+ * with a token from the dev issuer. (.ci/dev-smoke does the same through the real ./donna command.)
+ */
+@ExtendWith(InfraExtension.class)
+class DevStackTest {
+
+    final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void everyServiceStartsHealthyAndTheChatSliceWorks(InfraExtension.KafkaBootstrap kafka, @TempDir Path home)
+            throws Exception {
+        SharedInfra.Database db = SharedInfra.newDatabase("dev_stack");
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        DevOptions.DEFAULT_PORTS.keySet().forEach(service -> ports.put(service, freePort()));
+        DevOptions options = new DevOptions(home, Optional.of(kafka.servers()), 0,
+                Optional.of(new DevOptions.Database(db.jdbcUrl(), db.username(), db.password())), 0, ports,
+                "http://localhost:3000");
+
+        try (DevStack stack = DevStack.start(options)) {
+            assertThat(stack.services().keySet()).containsExactly("projections", "ingress-api", "voice-relay",
+                    "chat-processor", "email-processor", "abuse-detector");
+            for (var service : stack.services().entrySet()) {
+                HttpResponse<String> health = get(service.getValue().resolve("/actuator/health"), null);
+                assertThat(health.statusCode()).as(service.getKey()).isEqualTo(200);
+                assertThat(health.body()).as(service.getKey()).contains("\"kafka\":{\"status\":\"UP\"}");
+            }
+            assertThat(get(stack.services().get("projections").resolve("/actuator/health"), null).body())
+                    .contains("\"db\":{\"status\":\"UP\"}").contains("\"projectors\":{\"status\":\"UP\"}");
+
+            URI ingress = stack.services().get("ingress-api");
+            String token = JsonMapper.builder().build()
+                    .readTree(get(ingress.resolve("/dev/token?sub=dev-user"), null).body())
+                    .get("access_token").asString();
+            UUID session = UUID.randomUUID();
+            URI messages = ingress.resolve("/api/chat/sessions/" + session + "/messages");
+            HttpResponse<String> posted = http.send(HttpRequest.newBuilder(messages)
+                    .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"text\":\"hello from donna dev\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(posted.statusCode()).isEqualTo(202);
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> get(messages, token).body().contains("hello from donna dev"));
+            assertThat(get(stack.services().get("voice-relay").resolve("/actuator/prometheus"), null).statusCode())
+                    .as("metrics need the internal secret").isEqualTo(401);
+        }
+    }
+
+    @Test
+    void aBusyPortIsReportedWithTheVariableThatMovesIt(@TempDir Path home) throws Exception {
+        try (ServerSocket busy = new ServerSocket(0)) {
+            Map<String, Integer> ports = new LinkedHashMap<>(DevOptions.DEFAULT_PORTS);
+            ports.put("ingress-api", busy.getLocalPort());
+            DevOptions options = new DevOptions(home, Optional.of("127.0.0.1:1"), 0, Optional.empty(), 0, ports, "");
+
+            assertThatThrownBy(() -> DevStack.start(options))
+                    .isInstanceOf(DevStack.DevStackException.class)
+                    .hasMessageContaining("Port " + busy.getLocalPort())
+                    .hasMessageContaining("DONNA_INGRESS_API_PORT=");
+        }
+    }
+
+    @Test
+    void optionsComeFromTheEnvironment() {
+        DevOptions options = DevOptions.fromEnvironment(Map.of("DONNA_HOME", "/tmp/x", "DONNA_INGRESS_API_PORT", "9999",
+                "DONNA_DB_URL", "jdbc:postgresql://db/donna"));
+
+        assertThat(options.home()).isEqualTo(Path.of("/tmp/x"));
+        assertThat(options.ports()).containsEntry("ingress-api", 9999).containsEntry("projections", 8085);
+        assertThat(options.database()).map(DevOptions.Database::url).hasValue("jdbc:postgresql://db/donna");
+        assertThat(options.kafkaBootstrap()).isEmpty();
+        assertThatThrownBy(() -> DevOptions.fromEnvironment(Map.of("DONNA_KAFKA_PORT", "lots")))
+                .hasMessageContaining("DONNA_KAFKA_PORT must be a port number");
+    }
+
+    private HttpResponse<String> get(URI uri, String token) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET();
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
