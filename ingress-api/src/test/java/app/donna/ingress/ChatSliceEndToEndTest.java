@@ -136,6 +136,42 @@ class ChatSliceEndToEndTest {
     }
 
     @Test
+    void thePublishedRecordCarriesCloudEventsHeadersAndContinuesTheCallersTrace(InfraExtension.KafkaBootstrap kafka)
+            throws Exception {
+        UUID session = UUID.randomUUID();
+        String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        HttpResponse<String> posted = http.send(HttpRequest.newBuilder(uri("/api/chat/sessions/" + session + "/messages"))
+                .header("Authorization", "Bearer " + token("erin"))
+                .header("Content-Type", "application/json")
+                .header("traceparent", "00-" + traceId + "-00f067aa0ba902b7-01")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"text\":\"trace me\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(posted.statusCode()).isEqualTo(202);
+        String messageId = JSON.readTree(posted.body()).get("messageId").asString();
+
+        ConsumerRecord<byte[], byte[]> record = recordsKeyed(kafka.servers(), session.toString(), 1).getFirst();
+
+        assertThat(header(record, "ce_specversion")).isEqualTo("1.0");
+        assertThat(header(record, "ce_type")).isEqualTo("app.donna.events.chat.ChatMessageSubmitted");
+        assertThat(header(record, "ce_source")).isEqualTo("urn:donna:ingress-api");
+        assertThat(header(record, "ce_subject")).isEqualTo(session.toString());
+        assertThat(header(record, "ce_id")).isNotBlank();
+        assertThat(header(record, "content-type")).isEqualTo("application/avro");
+        assertThat(header(record, "traceparent")).startsWith("00-" + traceId + "-")
+                .doesNotContain("00f067aa0ba902b7");
+        var event = (app.donna.events.chat.ChatMessageSubmitted) app.donna.schemas.EventCodec.bundled()
+                .decode(record.value());
+        assertThat(event.getMessageId().toString()).isEqualTo(messageId);
+        assertThat(event.getEventId().toString()).isEqualTo(header(record, "ce_id"));
+        assertThat(event.getUserId()).isEqualTo("erin");
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
+        var h = record.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    @Test
     void aSessionIdMustBeAUuid() throws Exception {
         var response = send(token("dave"), "POST", "/api/chat/sessions/not-a-uuid/messages", "{\"text\":\"hi\"}");
         assertThat(response.statusCode()).isEqualTo(400);
