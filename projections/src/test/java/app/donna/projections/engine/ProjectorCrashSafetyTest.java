@@ -1,6 +1,7 @@
 package app.donna.projections.engine;
 
 import static app.donna.projections.db.Tables.CHAT_MESSAGES;
+import static app.donna.projections.db.Tables.PROJECTOR_OFFSETS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -27,8 +28,10 @@ import com.zaxxer.hikari.HikariDataSource;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.flywaydb.core.Flyway;
 import org.jooq.DSLContext;
@@ -132,8 +135,9 @@ class ProjectorCrashSafetyTest {
         survivor.start();
         publishing.get(120, TimeUnit.SECONDS);
 
-        // then exactly every message is there once
-        await().atMost(Duration.ofSeconds(120)).until(() -> count(dsl, user) >= MESSAGES);
+        // then, once the survivor has read to the end of the topic, every message is there exactly once
+        Map<Integer, Long> end = endOffsets(kafka.servers());
+        await().atMost(Duration.ofSeconds(120)).until(() -> storedOffsets(dsl, projector).equals(end));
         assertThat(rowsBeforeLastStart).as("the crashes happened mid-stream").isLessThan(MESSAGES);
         assertThat(count(dsl, user)).isEqualTo(MESSAGES);
         assertThat(dsl.select(DSL.countDistinct(CHAT_MESSAGES.MESSAGE_ID)).from(CHAT_MESSAGES)
@@ -160,6 +164,31 @@ class ProjectorCrashSafetyTest {
                     .allTopicNames().get(10, TimeUnit.SECONDS).values().stream()
                     .flatMap(d -> d.partitions().stream()).allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
         }
+    }
+
+    private static Map<Integer, Long> endOffsets(String servers) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", servers))) {
+            var partitions = admin.describeTopics(List.of(Topics.CHAT_INBOUND.name())).allTopicNames()
+                    .get(10, TimeUnit.SECONDS).get(Topics.CHAT_INBOUND.name()).partitions();
+            Map<TopicPartition, OffsetSpec> request = new java.util.HashMap<>();
+            partitions.forEach(p -> request.put(new TopicPartition(Topics.CHAT_INBOUND.name(), p.partition()),
+                    OffsetSpec.latest()));
+            Map<Integer, Long> end = new java.util.TreeMap<>();
+            admin.listOffsets(request).all().get(10, TimeUnit.SECONDS)
+                    .forEach((tp, info) -> {
+                        if (info.offset() > 0) { // an empty partition leaves no stored offset
+                            end.put(tp.partition(), info.offset());
+                        }
+                    });
+            return end;
+        }
+    }
+
+    private static Map<Integer, Long> storedOffsets(DSLContext dsl, String projector) {
+        Map<Integer, Long> stored = new java.util.TreeMap<>();
+        dsl.selectFrom(PROJECTOR_OFFSETS).where(PROJECTOR_OFFSETS.PROJECTOR.eq(projector))
+                .forEach(r -> stored.put(r.getKafkaPartition(), r.getNextOffset()));
+        return stored;
     }
 
     private static long count(DSLContext dsl, String user) {
