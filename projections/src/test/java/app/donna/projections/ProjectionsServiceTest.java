@@ -1,5 +1,6 @@
 package app.donna.projections;
 
+import static app.donna.projections.db.Tables.ABUSE_FLAGS;
 import static app.donna.projections.db.Tables.CHAT_MESSAGES;
 import static app.donna.projections.db.Tables.CHAT_SESSIONS;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,7 +21,15 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
-import app.donna.events.chat.ChatMessageSubmitted;
+import app.donna.events.abuse.AbuseFlagged;
+import app.donna.events.chat.ChatMessageScreened;
+import app.donna.events.chat.ChatReplyProduced;
+import app.donna.events.common.Decision;
+import app.donna.events.common.EventSource;
+import app.donna.events.common.RiskCategory;
+import app.donna.events.common.Severity;
+import app.donna.events.common.TokenUsage;
+import app.donna.events.common.VerdictReason;
 import app.donna.schemas.Topics;
 import app.donna.testing.InfraExtension;
 import org.apache.avro.specific.SpecificRecordBase;
@@ -57,21 +66,54 @@ class ProjectionsServiceTest {
     int port;
 
     @Test
-    void projectsSubmittedMessagesIntoSessionsAndMessages() throws Exception {
+    void projectsBothSidesOfAConversationWithVerdictAndReplyDetails() throws Exception {
         UUID session = UUID.randomUUID();
-        ChatMessageSubmitted first = message(session, "user_a", "hello");
-        ChatMessageSubmitted second = message(session, "user_a", "are you open on Sunday?");
-        events.send(Topics.CHAT_INBOUND.name(), session.toString(), first).get(10, TimeUnit.SECONDS);
-        events.send(Topics.CHAT_INBOUND.name(), session.toString(), second).get(10, TimeUnit.SECONDS);
+        ChatMessageScreened question = message(session, "user_a", "are you open on Sunday?");
+        ChatReplyProduced answer = ChatReplyProduced.newBuilder().setEventId(UUID.randomUUID())
+                .setOccurredAt(question.getOccurredAt().plusMillis(900)).setSessionId(session)
+                .setReplyId(UUID.randomUUID()).setInReplyToMessageId(question.getMessageId()).setUserId("user_a")
+                .setText("We are open 10 to 4 on Sundays.").setDecision(Decision.ALLOW).setDegraded(false)
+                .setModel("gpt-test").setLlmLatencyMs(850L)
+                .setUsage(TokenUsage.newBuilder().setInputTokens(120).setOutputTokens(12).setTotalTokens(132).build())
+                .build();
+        events.send(Topics.CHAT_SCREENED.name(), session.toString(), question).get(10, TimeUnit.SECONDS);
+        events.send(Topics.CHAT_REPLIES.name(), session.toString(), answer).get(10, TimeUnit.SECONDS);
 
         await().atMost(Duration.ofSeconds(30))
                 .until(() -> db.fetchCount(CHAT_MESSAGES, CHAT_MESSAGES.SESSION_ID.eq(session)) == 2);
         var sessionRow = db.selectFrom(CHAT_SESSIONS).where(CHAT_SESSIONS.SESSION_ID.eq(session)).fetchOne();
         assertThat(sessionRow.getOwnerUserId()).isEqualTo("user_a");
-        assertThat(sessionRow.getCreatedAt()).isEqualTo(first.getOccurredAt());
-        assertThat(db.select(CHAT_MESSAGES.BODY).from(CHAT_MESSAGES).where(CHAT_MESSAGES.SESSION_ID.eq(session))
-                .orderBy(CHAT_MESSAGES.OCCURRED_AT, CHAT_MESSAGES.MESSAGE_ID).fetch(CHAT_MESSAGES.BODY))
-                .containsExactlyInAnyOrder("hello", "are you open on Sunday?");
+        assertThat(sessionRow.getCreatedAt()).isEqualTo(question.getOccurredAt());
+        var user = db.selectFrom(CHAT_MESSAGES).where(CHAT_MESSAGES.MESSAGE_ID.eq(question.getMessageId())).fetchOne();
+        assertThat(user.getRole()).isEqualTo("user");
+        assertThat(user.getVerdict()).isEqualTo("ALLOW");
+        var assistant = db.selectFrom(CHAT_MESSAGES).where(CHAT_MESSAGES.MESSAGE_ID.eq(answer.getReplyId())).fetchOne();
+        assertThat(assistant.getRole()).isEqualTo("assistant");
+        assertThat(assistant.getBody()).isEqualTo("We are open 10 to 4 on Sundays.");
+        assertThat(assistant.getReplyTo()).isEqualTo(question.getMessageId());
+        assertThat(assistant.getModel()).isEqualTo("gpt-test");
+        assertThat(assistant.getLlmLatencyMs()).isEqualTo(850L);
+        assertThat(assistant.getInputTokens()).isEqualTo(120);
+        assertThat(assistant.getDegraded()).isFalse();
+    }
+
+    @Test
+    void projectsAbuseFlagsWithTheirRedactedReasons() throws Exception {
+        AbuseFlagged flag = AbuseFlagged.newBuilder().setEventId(UUID.randomUUID())
+                .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS)).setUserId("user_f")
+                .setSource(EventSource.CHAT).setSessionId(UUID.randomUUID().toString())
+                .setMessageId(UUID.randomUUID().toString()).setDecision(Decision.BLOCK)
+                .setReasons(List.of(VerdictReason.newBuilder().setRuleId("sensitive.payment-card")
+                        .setCategory(RiskCategory.PAYMENT_CARD).setSeverity(Severity.HIGH)
+                        .setEvidence("card number, 16 digits, ending 1111").build()))
+                .setTriggeringEventId(UUID.randomUUID()).build();
+        events.send(Topics.ABUSE_FLAGS.name(), "user_f", flag).get(10, TimeUnit.SECONDS);
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> db.fetchExists(ABUSE_FLAGS, ABUSE_FLAGS.FLAG_ID.eq(flag.getEventId())));
+        var row = db.selectFrom(ABUSE_FLAGS).where(ABUSE_FLAGS.FLAG_ID.eq(flag.getEventId())).fetchOne();
+        assertThat(row.getDecision()).isEqualTo("BLOCK");
+        assertThat(row.getCategories()).isEqualTo("PAYMENT_CARD");
+        assertThat(row.getReasons()).contains("\"evidence\":\"card number, 16 digits, ending 1111\"");
     }
 
     @Test
@@ -82,11 +124,11 @@ class ProjectionsServiceTest {
         byte[] poison = ("\u00c3garbage " + UUID.randomUUID()).getBytes(StandardCharsets.UTF_8);
         try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", kafka.servers()),
                 new ByteArraySerializer(), new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(Topics.CHAT_INBOUND.name(), session.toString().getBytes(), poison))
+            producer.send(new ProducerRecord<>(Topics.CHAT_SCREENED.name(), session.toString().getBytes(), poison))
                     .get(10, TimeUnit.SECONDS);
         }
-        ChatMessageSubmitted after = message(session, "user_p", "after the poison");
-        events.send(Topics.CHAT_INBOUND.name(), session.toString(), after).get(10, TimeUnit.SECONDS);
+        ChatMessageScreened after = message(session, "user_p", "after the poison");
+        events.send(Topics.CHAT_SCREENED.name(), session.toString(), after).get(10, TimeUnit.SECONDS);
 
         // then the next record is projected
         await().atMost(Duration.ofSeconds(30))
@@ -97,7 +139,7 @@ class ProjectionsServiceTest {
         try (var consumer = new KafkaConsumer<>(Map.<String, Object>of("bootstrap.servers", kafka.servers(),
                 "group.id", "dlt-check-" + UUID.randomUUID(), "auto.offset.reset", "earliest"),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(Topics.CHAT_INBOUND.deadLetterName()));
+            consumer.subscribe(List.of(Topics.CHAT_SCREENED.deadLetterName()));
             await().atMost(Duration.ofSeconds(30)).until(() -> {
                 consumer.poll(Duration.ofMillis(200)).forEach(dead::add);
                 return dead.stream().anyMatch(r -> Arrays.equals(r.value(), poison));
@@ -105,7 +147,7 @@ class ProjectionsServiceTest {
         }
         var record = dead.stream().filter(r -> Arrays.equals(r.value(), poison)).findFirst().orElseThrow();
         assertThat(new String(record.key(), StandardCharsets.UTF_8)).isEqualTo(session.toString());
-        assertThat(header(record, "kafka_dlt-original-topic")).isEqualTo(Topics.CHAT_INBOUND.name());
+        assertThat(header(record, "kafka_dlt-original-topic")).isEqualTo(Topics.CHAT_SCREENED.name());
         assertThat(header(record, "kafka_dlt-original-consumer-group")).isEqualTo("donna-projections-chat");
         assertThat(header(record, "donna_dlt-reason")).contains("C3 01");
     }
@@ -121,10 +163,12 @@ class ProjectionsServiceTest {
                 .contains("\"projectors\":{\"status\":\"UP\"}");
     }
 
-    static ChatMessageSubmitted message(UUID session, String user, String text) {
-        return ChatMessageSubmitted.newBuilder().setEventId(UUID.randomUUID())
+    static ChatMessageScreened message(UUID session, String user, String text) {
+        return ChatMessageScreened.newBuilder().setEventId(UUID.randomUUID())
                 .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS)).setSessionId(session)
-                .setMessageId(UUID.randomUUID()).setUserId(user).setText(text).build();
+                .setMessageId(UUID.randomUUID()).setUserId(user).setText(text)
+                .setVerdict(app.donna.events.common.Verdict.newBuilder().setDecision(Decision.ALLOW).build())
+                .setSubmittedEventId(UUID.randomUUID()).build();
     }
 
     private static String header(ConsumerRecord<byte[], byte[]> record, String name) {

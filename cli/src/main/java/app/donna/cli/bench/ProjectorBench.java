@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import app.donna.events.chat.ChatMessageSubmitted;
+import app.donna.events.chat.ChatMessageScreened;
 import app.donna.localinfra.LocalKafka;
 import app.donna.localinfra.LocalPostgres;
 import app.donna.projections.chat.ChatProjection;
@@ -195,14 +195,16 @@ public final class ProjectorBench {
                 new CatalogSerializer())) {
             for (int i = 0; i < events; i++) {
                 UUID session = sessions.get(i % sessions.size());
-                producer.send(new ProducerRecord<>(Topics.CHAT_INBOUND.name(), session.toString(),
-                        ChatMessageSubmitted.newBuilder()
+                producer.send(new ProducerRecord<>(Topics.CHAT_SCREENED.name(), session.toString(),
+                        ChatMessageScreened.newBuilder()
                                 .setEventId(UUID.randomUUID())
                                 .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
                                 .setSessionId(session)
                                 .setMessageId(UUID.randomUUID())
                                 .setUserId("bench-user-" + (i % 500))
                                 .setText("bench message " + i + " about opening hours and prices, with some more words")
+                                .setVerdict(app.donna.events.common.Verdict.newBuilder().setDecision(app.donna.events.common.Decision.ALLOW).build())
+                                .setSubmittedEventId(UUID.randomUUID())
                                 .build()));
             }
             producer.flush();
@@ -213,7 +215,7 @@ public final class ProjectorBench {
     private static void createTopics(String servers) throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", servers))) {
             List<NewTopic> topics = new ArrayList<>();
-            for (Topic t : List.of(Topics.CHAT_INBOUND)) {
+            for (Topic t : List.of(Topics.CHAT_SCREENED, Topics.CHAT_REPLIES)) {
                 topics.add(new NewTopic(t.name(), t.partitions(), (short) 1));
                 topics.add(new NewTopic(t.deadLetterName(), t.partitions(), (short) 1));
             }

@@ -120,6 +120,9 @@ public final class DevStack implements AutoCloseable {
             if (service.equals("projections") || service.equals("ingress-api")) {
                 args.addAll(database);
             }
+            if (service.equals("abuse-detector")) {
+                args.add("--donna.abuse.state-dir=" + options.home().resolve("abuse-detector"));
+            }
             if (service.equals("ingress-api")) {
                 args.add("--donna.dev.token-issuer.enabled=true");
                 args.add("--donna.web.allowed-origins=" + options.allowedOrigins());

@@ -19,8 +19,15 @@ import org.springframework.stereotype.Component;
 @Component
 class ChatHistory {
 
-    /** One turn as the API shows it. */
-    record Message(UUID messageId, String role, String text, Instant occurredAt) {
+    /**
+     * One turn as the API shows it.
+     *
+     * @param verdict  for the user's turns: ALLOW, FLAG or BLOCK
+     * @param replyTo  for the assistant's turns: the message answered
+     * @param degraded for the assistant's turns: answered by the offline responder
+     */
+    record Message(UUID messageId, String role, String text, Instant occurredAt, String verdict, UUID replyTo,
+            boolean degraded) {
     }
 
     record Page(List<Message> messages, Optional<Cursor> next) {
@@ -63,12 +70,13 @@ class ChatHistory {
                     .gt(after.get().occurredAt(), after.get().messageId()));
         }
         List<Message> rows = db.select(CHAT_MESSAGES.MESSAGE_ID, CHAT_MESSAGES.ROLE, CHAT_MESSAGES.BODY,
-                        CHAT_MESSAGES.OCCURRED_AT)
+                        CHAT_MESSAGES.OCCURRED_AT, CHAT_MESSAGES.VERDICT, CHAT_MESSAGES.REPLY_TO, CHAT_MESSAGES.DEGRADED)
                 .from(CHAT_MESSAGES)
                 .where(condition)
                 .orderBy(CHAT_MESSAGES.OCCURRED_AT, CHAT_MESSAGES.MESSAGE_ID)
                 .limit(limit + 1)
-                .fetch(r -> new Message(r.value1(), r.value2(), r.value3(), r.value4()));
+                .fetch(r -> new Message(r.value1(), r.value2(), r.value3(), r.value4(), r.value5(), r.value6(),
+                        Boolean.TRUE.equals(r.value7())));
         if (rows.size() <= limit) {
             return new Page(rows, Optional.empty());
         }

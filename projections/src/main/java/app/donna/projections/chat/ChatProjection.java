@@ -3,14 +3,16 @@ package app.donna.projections.chat;
 import static app.donna.projections.db.Tables.CHAT_SESSIONS;
 
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import app.donna.events.chat.ChatMessageSubmitted;
-import app.donna.projections.db.tables.records.ChatMessagesRecord;
+import app.donna.events.chat.ChatMessageScreened;
+import app.donna.events.chat.ChatReplyProduced;
 import app.donna.projections.engine.ProjectedEvent;
 import app.donna.projections.engine.Projection;
 import app.donna.schemas.Topic;
@@ -18,11 +20,13 @@ import app.donna.schemas.Topics;
 import org.jooq.DSLContext;
 
 /**
- * Chat history: sessions and their messages.
+ * Chat history: sessions and both sides of their conversation.
  *
- * <p>Consumes: {@code donna.chat.inbound} (ChatMessageSubmitted). Produces: rows in {@code chat_sessions}
- * and {@code chat_messages}. A session's owner is the author of its first message. Each batch is two
- * statements, whatever its size: an upsert of the batch's sessions and one array insert of its messages.
+ * <p>Consumes: {@code donna.chat.screened} (ChatMessageScreened: the user's turn with its verdict) and
+ * {@code donna.chat.replies} (ChatReplyProduced: the assistant's turn; deltas are not stored). Produces:
+ * rows in {@code chat_sessions} and {@code chat_messages}. A session's owner is the author of its first
+ * message. Each batch is at most two statements, whatever its size: an upsert of the batch's new
+ * sessions and one array insert of all its turns.
  */
 public final class ChatProjection implements Projection {
 
@@ -33,54 +37,73 @@ public final class ChatProjection implements Projection {
 
     @Override
     public List<Topic> topics() {
-        return List.of(Topics.CHAT_INBOUND);
+        return List.of(Topics.CHAT_SCREENED, Topics.CHAT_REPLIES);
     }
 
     @Override
     public void apply(DSLContext tx, List<ProjectedEvent> batch) {
         Map<UUID, Session> sessions = new LinkedHashMap<>();
-        List<ChatMessagesRecord> messages = new ArrayList<>(batch.size());
+        Turns turns = new Turns(batch.size());
         for (ProjectedEvent projected : batch) {
-            if (projected.event() instanceof ChatMessageSubmitted m) {
-                sessions.putIfAbsent(m.getSessionId(), new Session(m.getUserId(), m.getAnonymous(), m.getOccurredAt()));
-                messages.add(new ChatMessagesRecord(m.getMessageId(), m.getSessionId(), m.getUserId(), "user",
-                        m.getText(), m.getEventId(), m.getOccurredAt()));
+            switch (projected.event()) {
+                case ChatMessageScreened m -> {
+                    sessions.putIfAbsent(m.getSessionId(), new Session(m.getUserId(), m.getAnonymous(), m.getOccurredAt()));
+                    turns.add(m.getMessageId(), m.getSessionId(), m.getUserId(), "user", m.getText(), m.getEventId(),
+                            m.getOccurredAt(), m.getVerdict().getDecision().name(), null, false, null, null, null, null);
+                }
+                case ChatReplyProduced r -> turns.add(r.getReplyId(), r.getSessionId(), r.getUserId(), "assistant",
+                        r.getText(), r.getEventId(), r.getOccurredAt(), null, r.getInReplyToMessageId(),
+                        r.getDegraded(), r.getModel(), r.getLlmLatencyMs(),
+                        r.getUsage() == null ? null : r.getUsage().getInputTokens(),
+                        r.getUsage() == null ? null : r.getUsage().getOutputTokens());
+                default -> {
+                    // ChatReplyDelta: streamed to browsers, not kept; the final reply holds the whole text.
+                }
             }
         }
         upsertSessions(tx, sessions);
-        insertMessages(tx, messages);
+        turns.insert(tx);
     }
 
     /**
-     * All of a batch's messages in one statement of seven array parameters: PostgreSQL unnests them into
-     * rows. Against a multi-row VALUES list this avoids rendering and binding seven parameters per row.
+     * A batch's turns as column arrays, inserted in one statement that PostgreSQL unnests into rows.
+     * Against a multi-row VALUES list this avoids rendering and binding a dozen parameters per row.
      * A plain insert: a duplicate would mean the offsets failed, and must fail loudly, not vanish.
      */
-    private static void insertMessages(DSLContext tx, List<ChatMessagesRecord> messages) {
-        if (messages.isEmpty()) {
-            return;
+    private static final class Turns {
+        private final List<Object[]> rows;
+
+        Turns(int capacity) {
+            rows = new ArrayList<>(capacity);
         }
-        int n = messages.size();
-        UUID[] ids = new UUID[n];
-        UUID[] sessions = new UUID[n];
-        String[] users = new String[n];
-        String[] roles = new String[n];
-        String[] bodies = new String[n];
-        UUID[] eventIds = new UUID[n];
-        java.time.OffsetDateTime[] times = new java.time.OffsetDateTime[n];
-        for (int i = 0; i < n; i++) {
-            ChatMessagesRecord r = messages.get(i);
-            ids[i] = r.getMessageId();
-            sessions[i] = r.getSessionId();
-            users[i] = r.getUserId();
-            roles[i] = r.getRole();
-            bodies[i] = r.getBody();
-            eventIds[i] = r.getEventId();
-            times[i] = r.getOccurredAt().atOffset(java.time.ZoneOffset.UTC);
+
+        void add(UUID id, UUID session, String user, String role, String body, UUID eventId, Instant at,
+                String verdict, UUID replyTo, boolean degraded, String model, Long latencyMs, Integer inputTokens,
+                Integer outputTokens) {
+            rows.add(new Object[] {id, session, user, role, body, eventId, at.atOffset(ZoneOffset.UTC), verdict,
+                replyTo, degraded, model, latencyMs, inputTokens, outputTokens});
         }
-        tx.execute("INSERT INTO chat_messages (message_id, session_id, user_id, role, body, event_id, occurred_at) "
-                + "SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::varchar[], ?::varchar[], ?::text[], ?::uuid[], "
-                + "?::timestamptz[])", ids, sessions, users, roles, bodies, eventIds, times);
+
+        void insert(DSLContext tx) {
+            if (rows.isEmpty()) {
+                return;
+            }
+            int n = rows.size();
+            Object[][] columns = {new UUID[n], new UUID[n], new String[n], new String[n], new String[n], new UUID[n],
+                new OffsetDateTime[n], new String[n], new UUID[n], new Boolean[n], new String[n], new Long[n],
+                new Integer[n], new Integer[n]};
+            for (int i = 0; i < n; i++) {
+                Object[] row = rows.get(i);
+                for (int c = 0; c < columns.length; c++) {
+                    columns[c][i] = row[c];
+                }
+            }
+            tx.execute("INSERT INTO chat_messages (message_id, session_id, user_id, role, body, event_id, occurred_at, "
+                    + "verdict, reply_to, degraded, model, llm_latency_ms, input_tokens, output_tokens) "
+                    + "SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::varchar[], ?::varchar[], ?::text[], ?::uuid[], "
+                    + "?::timestamptz[], ?::varchar[], ?::uuid[], ?::boolean[], ?::varchar[], ?::bigint[], ?::int[], "
+                    + "?::int[])", (Object[]) columns);
+        }
     }
 
     private static void upsertSessions(DSLContext tx, Map<UUID, Session> sessions) {

@@ -3,6 +3,7 @@ package app.donna.projections.engine;
 import java.time.Clock;
 import java.util.List;
 
+import app.donna.projections.abuse.AbuseFlagProjection;
 import app.donna.projections.chat.ChatProjection;
 import org.jooq.DSLContext;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -21,6 +22,11 @@ class ProjectorsConfiguration {
     @Bean
     ChatProjection chatProjection() {
         return new ChatProjection();
+    }
+
+    @Bean
+    AbuseFlagProjection abuseFlagProjection() {
+        return new AbuseFlagProjection();
     }
 
     @Bean(destroyMethod = "close")

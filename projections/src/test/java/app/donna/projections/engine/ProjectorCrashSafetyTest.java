@@ -17,7 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import app.donna.events.chat.ChatMessageSubmitted;
+import app.donna.events.chat.ChatMessageScreened;
 import app.donna.projections.chat.ChatProjection;
 import app.donna.schemas.CatalogSerializer;
 import app.donna.schemas.Topic;
@@ -160,7 +160,7 @@ class ProjectorCrashSafetyTest {
             }
             admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
             // Producing before every partition has a leader can trip the idempotent producer's sequence checks.
-            await().atMost(Duration.ofSeconds(30)).until(() -> admin.describeTopics(List.of(Topics.CHAT_INBOUND.name()))
+            await().atMost(Duration.ofSeconds(30)).until(() -> admin.describeTopics(List.of(Topics.CHAT_SCREENED.name()))
                     .allTopicNames().get(10, TimeUnit.SECONDS).values().stream()
                     .flatMap(d -> d.partitions().stream()).allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
         }
@@ -168,10 +168,10 @@ class ProjectorCrashSafetyTest {
 
     private static Map<Integer, Long> endOffsets(String servers) throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", servers))) {
-            var partitions = admin.describeTopics(List.of(Topics.CHAT_INBOUND.name())).allTopicNames()
-                    .get(10, TimeUnit.SECONDS).get(Topics.CHAT_INBOUND.name()).partitions();
+            var partitions = admin.describeTopics(List.of(Topics.CHAT_SCREENED.name())).allTopicNames()
+                    .get(10, TimeUnit.SECONDS).get(Topics.CHAT_SCREENED.name()).partitions();
             Map<TopicPartition, OffsetSpec> request = new java.util.HashMap<>();
-            partitions.forEach(p -> request.put(new TopicPartition(Topics.CHAT_INBOUND.name(), p.partition()),
+            partitions.forEach(p -> request.put(new TopicPartition(Topics.CHAT_SCREENED.name(), p.partition()),
                     OffsetSpec.latest()));
             Map<Integer, Long> end = new java.util.TreeMap<>();
             admin.listOffsets(request).all().get(10, TimeUnit.SECONDS)
@@ -206,15 +206,17 @@ class ProjectorCrashSafetyTest {
                 new CatalogSerializer())) {
             for (int i = 0; i < MESSAGES; i++) {
                 UUID session = sessions.get(i % sessions.size());
-                ChatMessageSubmitted event = ChatMessageSubmitted.newBuilder()
+                ChatMessageScreened event = ChatMessageScreened.newBuilder()
                         .setEventId(UUID.randomUUID())
                         .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
                         .setSessionId(session)
                         .setMessageId(UUID.randomUUID())
                         .setUserId(user)
                         .setText("message " + i)
+                        .setVerdict(app.donna.events.common.Verdict.newBuilder().setDecision(app.donna.events.common.Decision.ALLOW).build())
+                        .setSubmittedEventId(UUID.randomUUID())
                         .build();
-                producer.send(new ProducerRecord<>(Topics.CHAT_INBOUND.name(), session.toString(), event));
+                producer.send(new ProducerRecord<>(Topics.CHAT_SCREENED.name(), session.toString(), event));
                 if (i % 1000 == 999) {
                     producer.flush();
                 }

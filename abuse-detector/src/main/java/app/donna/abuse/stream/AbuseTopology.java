@@ -1,0 +1,90 @@
+package app.donna.abuse.stream;
+
+import java.util.List;
+
+import app.donna.abuse.screening.Screening;
+import app.donna.abuse.screening.Verdict;
+import app.donna.events.chat.ChatMessageScreened;
+import app.donna.events.chat.ChatMessageSubmitted;
+import app.donna.events.voice.SpeakerRole;
+import app.donna.events.voice.VoiceTranscript;
+import app.donna.schemas.Topic;
+import app.donna.schemas.Topics;
+import org.apache.avro.specific.SpecificRecordBase;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The abuse screening topology.
+ *
+ * <p>Consumes: {@code donna.chat.inbound} (ChatMessageSubmitted, by session), {@code donna.voice.events}
+ * (VoiceTranscript of the user's side). Produces: {@code donna.chat.screened} (every chat message with its
+ * verdict, by session), {@code donna.abuse.flags} (FLAG and BLOCK verdicts of chat and voice, by user).
+ * Chat messages are re-keyed by user through the named repartition topic {@code ...-by-user-repartition}
+ * so one user's behaviour is judged in one place; every processor and store is named so state survives
+ * redeploys.
+ */
+public final class AbuseTopology {
+
+    public static final String USER_ACTIVITY_STORE = "user-activity";
+
+    private AbuseTopology() {
+    }
+
+    public static Topology build(Screening screening, String rulesVersion) {
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(USER_ACTIVITY_STORE),
+                Serdes.String(), new UserActivitySerde()));
+
+        KStream<String, SpecificRecordBase> screened = builder
+                .stream(Topics.CHAT_INBOUND.name(), consumed(Topics.CHAT_INBOUND, "chat-inbound"))
+                .filter((session, event) -> event instanceof ChatMessageSubmitted, Named.as("only-submitted"))
+                .selectKey((session, event) -> ((ChatMessageSubmitted) event).getUserId(), Named.as("key-by-user"))
+                .repartition(Repartitioned.<String, SpecificRecordBase>as("by-user")
+                        .withKeySerde(Serdes.String())
+                        .withValueSerde(Topics.CHAT_INBOUND.valueSerde()))
+                .process(() -> new ScreeningProcessor(screening, rulesVersion), Named.as("screen-chat"),
+                        USER_ACTIVITY_STORE);
+
+        screened.to(Topics.CHAT_SCREENED.name(), produced(Topics.CHAT_SCREENED, "to-chat-screened"));
+
+        screened.filter((session, event) -> ((ChatMessageScreened) event).getVerdict().getDecision()
+                        != app.donna.events.common.Decision.ALLOW, Named.as("only-flagged-chat"))
+                .map((session, event) -> KeyValue.pair(((ChatMessageScreened) event).getUserId(),
+                        (SpecificRecordBase) Contracts.flag((ChatMessageScreened) event)), Named.as("chat-flag"))
+                .to(Topics.ABUSE_FLAGS.name(), produced(Topics.ABUSE_FLAGS, "chat-flags-to-abuse-flags"));
+
+        builder.stream(Topics.VOICE_EVENTS.name(), consumed(Topics.VOICE_EVENTS, "voice-events"))
+                .flatMap((voiceSession, event) -> voiceFlag(screening, event), Named.as("screen-voice"))
+                .to(Topics.ABUSE_FLAGS.name(), produced(Topics.ABUSE_FLAGS, "voice-flags-to-abuse-flags"));
+
+        return builder.build();
+    }
+
+    private static List<KeyValue<String, SpecificRecordBase>> voiceFlag(Screening screening, SpecificRecordBase event) {
+        if (!(event instanceof VoiceTranscript t) || t.getRole() != SpeakerRole.USER || !t.getIsFinal()) {
+            return List.of();
+        }
+        Verdict verdict = screening.screenContent(t.getText());
+        if (verdict.decision() == app.donna.abuse.screening.Decision.ALLOW) {
+            return List.of();
+        }
+        return List.of(KeyValue.pair(t.getUserId(), Contracts.flag(t, verdict)));
+    }
+
+    private static Consumed<String, SpecificRecordBase> consumed(Topic topic, String name) {
+        return Consumed.with(topic.keySerde(), topic.valueSerde()).withName(name);
+    }
+
+    private static Produced<String, SpecificRecordBase> produced(Topic topic, String name) {
+        return Produced.with(topic.keySerde(), topic.valueSerde()).withName(name);
+    }
+}

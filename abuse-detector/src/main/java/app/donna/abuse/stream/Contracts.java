@@ -1,0 +1,95 @@
+package app.donna.abuse.stream;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.UUID;
+
+import app.donna.abuse.screening.Decision;
+import app.donna.abuse.screening.Finding;
+import app.donna.abuse.screening.Verdict;
+import app.donna.events.abuse.AbuseFlagged;
+import app.donna.events.chat.ChatMessageScreened;
+import app.donna.events.chat.ChatMessageSubmitted;
+import app.donna.events.common.EventSource;
+import app.donna.events.common.RiskCategory;
+import app.donna.events.common.VerdictReason;
+import app.donna.events.voice.VoiceTranscript;
+
+/**
+ * Maps screening results to the event contracts. Event ids are derived from the event screened, so
+ * reprocessing the same input yields the same ids and downstream deduplication holds.
+ */
+final class Contracts {
+
+    private Contracts() {
+    }
+
+    static ChatMessageScreened screened(ChatMessageSubmitted m, Verdict verdict, String rulesVersion) {
+        return ChatMessageScreened.newBuilder()
+                .setEventId(derivedId("screened", m.getEventId()))
+                .setOccurredAt(m.getOccurredAt())
+                .setSessionId(m.getSessionId())
+                .setMessageId(m.getMessageId())
+                .setUserId(m.getUserId())
+                .setAnonymous(m.getAnonymous())
+                .setText(m.getText())
+                .setVerdict(verdict(verdict, rulesVersion))
+                .setSubmittedEventId(m.getEventId())
+                .build();
+    }
+
+    static AbuseFlagged flag(ChatMessageScreened s) {
+        return AbuseFlagged.newBuilder()
+                .setEventId(derivedId("flagged", s.getEventId()))
+                .setOccurredAt(s.getOccurredAt())
+                .setUserId(s.getUserId())
+                .setAnonymous(s.getAnonymous())
+                .setSource(EventSource.CHAT)
+                .setSessionId(s.getSessionId().toString())
+                .setMessageId(s.getMessageId().toString())
+                .setDecision(s.getVerdict().getDecision())
+                .setReasons(s.getVerdict().getReasons())
+                .setTriggeringEventId(s.getEventId())
+                .build();
+    }
+
+    static AbuseFlagged flag(VoiceTranscript t, Verdict verdict) {
+        return AbuseFlagged.newBuilder()
+                .setEventId(derivedId("flagged", t.getEventId()))
+                .setOccurredAt(t.getOccurredAt())
+                .setUserId(t.getUserId())
+                .setAnonymous(false)
+                .setSource(EventSource.VOICE)
+                .setSessionId(t.getVoiceSessionId().toString())
+                .setMessageId(t.getItemId())
+                .setDecision(decision(verdict.decision()))
+                .setReasons(reasons(verdict.findings()))
+                .setTriggeringEventId(t.getEventId())
+                .build();
+    }
+
+    static app.donna.events.common.Verdict verdict(Verdict verdict, String rulesVersion) {
+        return app.donna.events.common.Verdict.newBuilder()
+                .setDecision(decision(verdict.decision()))
+                .setReasons(reasons(verdict.findings()))
+                .setRulesVersion(rulesVersion)
+                .build();
+    }
+
+    static app.donna.events.common.Decision decision(Decision decision) {
+        return app.donna.events.common.Decision.valueOf(decision.name());
+    }
+
+    static List<VerdictReason> reasons(List<Finding> findings) {
+        return findings.stream().map(f -> VerdictReason.newBuilder()
+                .setRuleId(f.ruleId())
+                .setCategory(RiskCategory.valueOf(f.category().name()))
+                .setSeverity(app.donna.events.common.Severity.valueOf(f.severity().name()))
+                .setEvidence(f.evidence())
+                .build()).toList();
+    }
+
+    static UUID derivedId(String kind, UUID source) {
+        return UUID.nameUUIDFromBytes((kind + ":" + source).getBytes(StandardCharsets.UTF_8));
+    }
+}

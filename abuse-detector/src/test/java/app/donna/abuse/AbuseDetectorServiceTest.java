@@ -1,0 +1,100 @@
+package app.donna.abuse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import app.donna.events.chat.ChatMessageScreened;
+import app.donna.events.chat.ChatMessageSubmitted;
+import app.donna.events.common.Decision;
+import app.donna.schemas.EventCodec;
+import app.donna.schemas.Topics;
+import app.donna.testing.InfraExtension;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/** The abuse detector against the real broker: exactly-once screening, and poison to the DLT. */
+@ExtendWith(InfraExtension.class)
+class AbuseDetectorServiceTest {
+
+    static ConfigurableApplicationContext app;
+
+    @BeforeAll
+    static void start() throws Exception {
+        app = AbuseDetectorApplication.application().run("--server.port=0",
+                "--donna.abuse.state-dir=" + Files.createTempDirectory("abuse-state"));
+    }
+
+    @AfterAll
+    static void stop() {
+        app.close();
+    }
+
+    @Test
+    void poisonGoesToTheDeadLetterTopicAndTheNextMessageIsScreened(InfraExtension.KafkaBootstrap kafka) throws Exception {
+        UUID session = UUID.randomUUID();
+        byte[] poison = ("not an event " + UUID.randomUUID()).getBytes(StandardCharsets.UTF_8);
+        ChatMessageSubmitted good = ChatMessageSubmitted.newBuilder().setEventId(UUID.randomUUID())
+                .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS)).setSessionId(session)
+                .setMessageId(UUID.randomUUID()).setUserId("svc-user").setText("do you deliver?").build();
+        try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", kafka.servers()),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            byte[] key = session.toString().getBytes(StandardCharsets.UTF_8);
+            producer.send(new ProducerRecord<>(Topics.CHAT_INBOUND.name(), key, poison)).get(10, TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>(Topics.CHAT_INBOUND.name(), key, EventCodec.bundled().encode(good)))
+                    .get(10, TimeUnit.SECONDS);
+        }
+
+        List<ConsumerRecord<byte[], byte[]>> screened = read(kafka.servers(), Topics.CHAT_SCREENED.name(),
+                r -> r.value() != null && new String(r.value(), StandardCharsets.ISO_8859_1).contains("do you deliver?"));
+        ChatMessageScreened s = (ChatMessageScreened) EventCodec.bundled().decode(screened.getFirst().value());
+        assertThat(s.getMessageId()).isEqualTo(good.getMessageId());
+        assertThat(s.getVerdict().getDecision()).isEqualTo(Decision.ALLOW);
+        assertThat(new String(screened.getFirst().headers().lastHeader("ce_source").value(), StandardCharsets.UTF_8))
+                .isEqualTo("urn:donna:abuse-detector");
+
+        List<ConsumerRecord<byte[], byte[]>> dead = read(kafka.servers(), Topics.CHAT_INBOUND.deadLetterName(),
+                r -> Arrays.equals(r.value(), poison));
+        assertThat(new String(dead.getFirst().headers().lastHeader("donna_dlt-reason").value(), StandardCharsets.UTF_8))
+                .contains("C3 01");
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> read(String servers, String topic,
+            java.util.function.Predicate<ConsumerRecord<byte[], byte[]>> wanted) {
+        List<ConsumerRecord<byte[], byte[]>> found = new ArrayList<>();
+        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of("bootstrap.servers", servers,
+                "group.id", "check-" + UUID.randomUUID(), "auto.offset.reset", "earliest",
+                "isolation.level", "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
+                    if (wanted.test(r)) {
+                        found.add(r);
+                    }
+                });
+                return !found.isEmpty();
+            });
+        }
+        return found;
+    }
+}
