@@ -120,6 +120,9 @@ public final class DevStack implements AutoCloseable {
             if (service.equals("projections") || service.equals("ingress-api")) {
                 args.addAll(database);
             }
+            if (service.equals("chat-processor")) {
+                args.add("--donna.chat.state-dir=" + options.home().resolve("chat-processor"));
+            }
             if (service.equals("abuse-detector")) {
                 args.add("--donna.abuse.state-dir=" + options.home().resolve("abuse-detector"));
             }

@@ -16,10 +16,13 @@ import java.util.Map;
 import java.util.UUID;
 
 import app.donna.abuse.AbuseDetectorApplication;
+import app.donna.chat.ChatProcessorApplication;
+import app.donna.chat.reply.ReplyComposer;
 import app.donna.ingress.IngressApplication;
 import app.donna.projections.ProjectionsApplication;
 import app.donna.schemas.Topics;
 import app.donna.testing.InfraExtension;
+import app.donna.testing.openai.StandInOpenAi;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -37,10 +40,10 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The chat slice through the real services, broker and PostgreSQL: ingress-api publishes a message,
- * abuse-detector screens it onto donna.chat.screened, projections writes it to chat_messages with its
- * verdict, and ingress-api reads it back to its owner only. Tokens come from the dev issuer over HTTP,
- * exactly as in donna dev.
+ * The chat pipeline through the real services, broker and PostgreSQL: ingress-api publishes a message,
+ * abuse-detector screens it, chat-processor answers it through the real openai-java client talking to a
+ * stand-in OpenAI server, projections writes both turns, and ingress-api reads them back to the owner
+ * only. Tokens come from the dev issuer over HTTP, exactly as in donna dev.
  */
 @ExtendWith(InfraExtension.class)
 @SpringBootTest(classes = IngressApplication.class, webEnvironment = SpringBootTest.WebEnvironment.DEFINED_PORT,
@@ -51,6 +54,9 @@ class ChatSliceEndToEndTest {
     static final JsonMapper JSON = JsonMapper.builder().build();
     static ConfigurableApplicationContext projections;
     static ConfigurableApplicationContext abuseDetector;
+    static ConfigurableApplicationContext chatProcessor;
+    static final StandInOpenAi OPEN_AI = new StandInOpenAi()
+            .byDefault(StandInOpenAi.answer("We're open ", "Saturday ", "10 to 4."));
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
@@ -71,10 +77,18 @@ class ChatSliceEndToEndTest {
         abuseDetector = AbuseDetectorApplication.application()
                 .run("--server.port=0",
                         "--donna.abuse.state-dir=" + java.nio.file.Files.createTempDirectory("abuse-state"));
+        chatProcessor = ChatProcessorApplication.application()
+                .run("--server.port=0", "--donna.chat.llm.base-url=" + OPEN_AI.baseUrl(),
+                        "--donna.chat.llm.api-key=sk-stand-in", "--donna.chat.llm.model=gpt-test",
+                        "--donna.chat.state-dir=" + java.nio.file.Files.createTempDirectory("chat-state"));
     }
 
     @AfterAll
     static void stopPipeline() {
+        if (chatProcessor != null) {
+            chatProcessor.close();
+        }
+        OPEN_AI.close();
         if (abuseDetector != null) {
             abuseDetector.close();
         }
@@ -100,12 +114,17 @@ class ChatSliceEndToEndTest {
         assertThat(posted.headers().firstValue("Location")).hasValue("/api/chat/sessions/" + session + "/messages");
 
         JsonNode history = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> readHistory(alice, session),
-                h -> h != null && h.get("messages").size() == 1);
+                h -> h != null && h.get("messages").size() == 2);
         JsonNode message = history.get("messages").get(0);
         assertThat(message.get("messageId").asString()).isEqualTo(messageId);
         assertThat(message.get("role").asString()).isEqualTo("user");
         assertThat(message.get("text").asString()).isEqualTo("Are you open on Saturday?");
         assertThat(message.get("verdict").asString()).isEqualTo("ALLOW");
+        JsonNode reply = history.get("messages").get(1);
+        assertThat(reply.get("role").asString()).isEqualTo("assistant");
+        assertThat(reply.get("text").asString()).isEqualTo("We're open Saturday 10 to 4.");
+        assertThat(reply.get("replyTo").asString()).isEqualTo(messageId);
+        assertThat(reply.get("degraded").asBoolean()).isFalse();
 
         assertThat(get(mallory, session).statusCode()).as("another user cannot read it").isEqualTo(404);
         assertThat(post(mallory, session, "{\"text\":\"let me in\"}").statusCode())
@@ -122,8 +141,9 @@ class ChatSliceEndToEndTest {
                 .isEqualTo(202);
 
         JsonNode history = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> readHistory(frank, session),
-                h -> h != null && h.get("messages").size() == 1);
+                h -> h != null && h.get("messages").size() == 2);
         assertThat(history.get("messages").get(0).get("verdict").asString()).isEqualTo("BLOCK");
+        assertThat(history.get("messages").get(1).get("text").asString()).isEqualTo(ReplyComposer.REFUSAL);
     }
 
     @Test
@@ -133,16 +153,30 @@ class ChatSliceEndToEndTest {
         for (int i = 1; i <= 5; i++) {
             assertThat(post(bob, session, "{\"text\":\"message " + i + "\"}").statusCode()).isEqualTo(202);
         }
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> readHistory(bob, session),
-                h -> h != null && h.get("messages").size() == 5);
+        JsonNode all = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+                .until(() -> readHistory(bob, session), h -> h != null && h.get("messages").size() == 10);
 
-        JsonNode first = JSON.readTree(send(bob, "GET", "/api/chat/sessions/" + session + "/messages?limit=2", null).body());
-        String cursor = first.get("nextCursor").asString();
-        JsonNode second = JSON.readTree(send(bob, "GET",
-                "/api/chat/sessions/" + session + "/messages?limit=2&cursor=" + cursor, null).body());
+        List<String> paged = new ArrayList<>();
+        String cursor = null;
+        int pages = 0;
+        do {
+            JsonNode page = JSON.readTree(send(bob, "GET", "/api/chat/sessions/" + session + "/messages?limit=3"
+                    + (cursor == null ? "" : "&cursor=" + cursor), null).body());
+            assertThat(page.get("messages").size()).isLessThanOrEqualTo(3);
+            paged.addAll(texts(page));
+            cursor = page.get("nextCursor").isNull() ? null : page.get("nextCursor").asString();
+            pages++;
+        } while (cursor != null);
 
-        assertThat(texts(first)).containsExactly("message 1", "message 2");
-        assertThat(texts(second)).containsExactly("message 3", "message 4");
+        assertThat(pages).isEqualTo(4);
+        assertThat(paged).isEqualTo(texts(all));
+        List<String> userTurns = new ArrayList<>();
+        all.get("messages").forEach(m -> {
+            if (m.get("role").asString().equals("user")) {
+                userTurns.add(m.get("text").asString());
+            }
+        });
+        assertThat(userTurns).containsExactly("message 1", "message 2", "message 3", "message 4", "message 5");
     }
 
     @ParameterizedTest

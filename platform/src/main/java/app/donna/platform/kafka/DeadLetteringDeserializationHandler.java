@@ -1,4 +1,4 @@
-package app.donna.abuse.stream;
+package app.donna.platform.kafka;
 
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;

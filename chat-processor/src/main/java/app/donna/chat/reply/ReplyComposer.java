@@ -1,0 +1,69 @@
+package app.donna.chat.reply;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides how a screened message is answered: a blocked message gets the fixed refusal and no model
+ * call; otherwise the model answers with the persona and the session's recent turns, streaming its
+ * fragments; when there is no model, the circuit is open, or the model fails, the offline responder
+ * answers and the reply is marked degraded. Never an empty reply.
+ */
+public final class ReplyComposer {
+
+    private static final Logger log = LoggerFactory.getLogger(ReplyComposer.class);
+
+    public static final String REFUSAL = "I'm sorry, but I can't help with that message. If you have a question "
+            + "about our services or opening hours, I'm happy to help.";
+
+    /** A reply and how it was made. */
+    public record Reply(String text, boolean degraded, boolean refused, Optional<String> model, long inputTokens,
+            long outputTokens, Optional<Long> llmLatencyMs) {
+    }
+
+    private final Persona persona;
+    private final Optional<LlmClient> llm;
+    private final OfflineResponder offline;
+    private final CircuitBreaker breaker;
+    private final Clock clock;
+
+    public ReplyComposer(Persona persona, Optional<LlmClient> llm, CircuitBreaker breaker, Clock clock) {
+        this.persona = persona;
+        this.llm = llm;
+        this.offline = new OfflineResponder(persona);
+        this.breaker = breaker;
+        this.clock = clock;
+    }
+
+    public Reply compose(String question, boolean blocked, List<Turn> context, Consumer<String> onDelta) {
+        if (blocked) {
+            return new Reply(REFUSAL, false, true, Optional.empty(), 0, 0, Optional.empty());
+        }
+        if (llm.isPresent() && breaker.allowsCall()) {
+            List<Turn> turns = new ArrayList<>(context);
+            turns.add(new Turn(Turn.Role.USER, question));
+            long start = clock.millis();
+            try {
+                LlmClient.Completion c = llm.get().complete(persona.systemPrompt(), turns, onDelta);
+                if (c.text() == null || c.text().isBlank()) {
+                    throw new LlmClient.LlmUnavailableException("the model returned an empty answer", null);
+                }
+                breaker.recordSuccess();
+                return new Reply(c.text(), false, false, Optional.ofNullable(c.model()), c.inputTokens(),
+                        c.outputTokens(), Optional.of(clock.millis() - start));
+            } catch (LlmClient.LlmUnavailableException e) {
+                breaker.recordFailure();
+                log.warn("LLM unavailable ({}); answering offline. Circuit: {}", e.getMessage(), breaker.state());
+            }
+        }
+        String text = offline.answer(question);
+        onDelta.accept(text);
+        return new Reply(text, true, false, Optional.empty(), 0, 0, Optional.empty());
+    }
+}

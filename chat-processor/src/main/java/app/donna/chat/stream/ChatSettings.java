@@ -1,0 +1,79 @@
+package app.donna.chat.stream;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import app.donna.chat.reply.Persona;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * How chat is answered ({@code donna.chat.*}).
+ *
+ * @param llm          the model; without an API key the offline responder answers everything
+ * @param persona      who the receptionist works for
+ * @param maxContextTurns  turns of the session shown to the model
+ * @param rememberedMessageIds answered message ids kept per session for deduplication
+ * @param applicationId the Kafka Streams application id
+ * @param stateDir     local state folder (blank: the temp folder)
+ * @param threads      stream threads; each answers one partition's messages at a time
+ */
+@Validated
+@ConfigurationProperties("donna.chat")
+public record ChatSettings(
+        @Valid @NotNull @DefaultValue Llm llm,
+        @Valid @NotNull @DefaultValue PersonaSettings persona,
+        @Min(0) @DefaultValue("20") int maxContextTurns,
+        @Min(1) @DefaultValue("200") int rememberedMessageIds,
+        @NotBlank @DefaultValue("donna-chat-processor") String applicationId,
+        @DefaultValue("") String stateDir,
+        @Min(1) @DefaultValue("2") int threads) {
+
+    /**
+     * @param baseUrl         any OpenAI-compatible server
+     * @param apiKey          blank: no model calls, offline answers only
+     * @param model           the chat model
+     * @param timeout         per attempt
+     * @param maxRetries      attempts after the first, with backoff honouring Retry-After (429, 5xx, timeouts)
+     * @param maxOutputTokens longest answer
+     * @param breakerFailures failures in a row that open the circuit
+     * @param breakerOpenFor  how long the circuit stays open before a trial call
+     */
+    public record Llm(
+            @NotBlank @DefaultValue("https://api.openai.com/v1") String baseUrl,
+            @DefaultValue("") String apiKey,
+            @NotBlank @DefaultValue("gpt-4o-mini") String model,
+            @NotNull @DefaultValue("20s") Duration timeout,
+            @Min(0) @DefaultValue("2") int maxRetries,
+            @Min(1) @DefaultValue("300") long maxOutputTokens,
+            @Min(1) @DefaultValue("5") int breakerFailures,
+            @NotNull @DefaultValue("30s") Duration breakerOpenFor) {
+
+        public boolean configured() {
+            return !apiKey.isBlank();
+        }
+    }
+
+    /** See {@link Persona}. */
+    public record PersonaSettings(
+            @NotBlank @DefaultValue("our business") String businessName,
+            @NotBlank @DefaultValue("Monday to Friday, 9am to 5pm") String hours,
+            @DefaultValue List<String> services,
+            @NotBlank @DefaultValue("warm, professional and concise") String tone,
+            @DefaultValue("") String instructions) {
+
+        public Persona persona() {
+            return new Persona(businessName, hours, services, tone, instructions);
+        }
+    }
+
+    public Path stateDirectory() {
+        return stateDir.isBlank() ? Path.of(System.getProperty("java.io.tmpdir"), "donna-chat-processor") : Path.of(stateDir);
+    }
+}

@@ -1,0 +1,58 @@
+package app.donna.chat.stream;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import app.donna.events.chat.ChatReplyDelta;
+import app.donna.schemas.CatalogSerializer;
+import app.donna.schemas.EventSerializer;
+import app.donna.schemas.Topics;
+import org.apache.avro.specific.SpecificRecordBase;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes reply deltas to {@code donna.chat.replies} outside the stream's transaction, so browsers see
+ * them while the model is still writing. A delta is ephemeral: lost or repeated ones (after a retry, with
+ * the same reply id and sequence) are harmless, because the final ChatReplyProduced, written
+ * exactly once, carries the whole text.
+ */
+public final class KafkaDeltaSink implements DeltaSink, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(KafkaDeltaSink.class);
+
+    private final KafkaProducer<String, SpecificRecordBase> producer;
+
+    public KafkaDeltaSink(String bootstrapServers) {
+        Map<String, Object> config = new HashMap<>();
+        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        config.put(ProducerConfig.CLIENT_ID_CONFIG, "chat-processor-deltas");
+        config.put(EventSerializer.SOURCE_CONFIG, "chat-processor");
+        CatalogSerializer values = new CatalogSerializer();
+        values.configure(config, false);
+        this.producer = new KafkaProducer<>(config, new StringSerializer(), values);
+    }
+
+    @Override
+    public void publish(ChatReplyDelta delta) {
+        producer.send(new ProducerRecord<>(Topics.CHAT_REPLIES.name(), delta.getSessionId().toString(), delta),
+                (metadata, error) -> {
+                    if (error != null) {
+                        log.warn("Could not publish delta {} of reply {}: {}", delta.getSequence(), delta.getReplyId(),
+                                error.getMessage());
+                    }
+                });
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+    }
+}
