@@ -12,6 +12,7 @@ import app.donna.events.chat.ChatMessageScreened;
 import app.donna.events.chat.ChatMessageSubmitted;
 import app.donna.events.chat.ChatReplyDelta;
 import app.donna.events.chat.ChatReplyProduced;
+import app.donna.events.chat.ChatSessionStarted;
 import app.donna.events.email.AutopilotDecided;
 import app.donna.events.email.DraftCreated;
 import app.donna.events.email.DraftReplyRequested;
@@ -40,11 +41,13 @@ public final class Topics {
 
     /** A visitor's or user's chat message as submitted, before screening. Kept forever for audit. */
     public static final Topic CHAT_INBOUND = new Topic("donna.chat.inbound", "session id", "sessionId",
-            List.of(ChatMessageSubmitted.class), 6, FOREVER, CleanupPolicy.DELETE, "ingress-api");
+            List.of(ChatSessionStarted.class, ChatMessageSubmitted.class), 6, FOREVER, CleanupPolicy.DELETE,
+            "ingress-api");
 
-    /** Each chat message with its abuse verdict. */
+    /** Each chat message with its abuse verdict, and the session starts passed on in order. */
     public static final Topic CHAT_SCREENED = new Topic("donna.chat.screened", "session id", "sessionId",
-            List.of(ChatMessageScreened.class), 6, FOREVER, CleanupPolicy.DELETE, "abuse-detector");
+            List.of(ChatSessionStarted.class, ChatMessageScreened.class), 6, FOREVER, CleanupPolicy.DELETE,
+            "abuse-detector");
 
     /** The assistant's replies: streamed deltas, then one final reply. */
     public static final Topic CHAT_REPLIES = new Topic("donna.chat.replies", "session id", "sessionId",

@@ -6,6 +6,7 @@ import app.donna.abuse.screening.Screening;
 import app.donna.abuse.screening.Verdict;
 import app.donna.events.chat.ChatMessageScreened;
 import app.donna.events.chat.ChatMessageSubmitted;
+import app.donna.events.chat.ChatSessionStarted;
 import app.donna.events.voice.SpeakerRole;
 import app.donna.events.voice.VoiceTranscript;
 import app.donna.schemas.Topic;
@@ -25,9 +26,10 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * The abuse screening topology.
  *
- * <p>Consumes: {@code donna.chat.inbound} (ChatMessageSubmitted, by session), {@code donna.voice.events}
- * (VoiceTranscript of the user's side). Produces: {@code donna.chat.screened} (every chat message with its
- * verdict, by session), {@code donna.abuse.flags} (FLAG and BLOCK verdicts of chat and voice, by user).
+ * <p>Consumes: {@code donna.chat.inbound} (ChatSessionStarted and ChatMessageSubmitted, by session),
+ * {@code donna.voice.events} (VoiceTranscript of the user's side). Produces: {@code donna.chat.screened}
+ * (every chat message with its verdict, and the session starts unchanged, by session),
+ * {@code donna.abuse.flags} (FLAG and BLOCK verdicts of chat and voice, by user).
  * Chat messages are re-keyed by user through the named repartition topic {@code ...-by-user-repartition}
  * so one user's behaviour is judged in one place; every processor and store is named so state survives
  * redeploys.
@@ -44,8 +46,14 @@ public final class AbuseTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(USER_ACTIVITY_STORE),
                 Serdes.String(), new UserActivitySerde()));
 
-        KStream<String, SpecificRecordBase> screened = builder
-                .stream(Topics.CHAT_INBOUND.name(), consumed(Topics.CHAT_INBOUND, "chat-inbound"))
+        KStream<String, SpecificRecordBase> inbound = builder
+                .stream(Topics.CHAT_INBOUND.name(), consumed(Topics.CHAT_INBOUND, "chat-inbound"));
+
+        // Session starts need no screening: passed on so readers of donna.chat.screened see the session.
+        inbound.filter((session, event) -> event instanceof ChatSessionStarted, Named.as("only-session-starts"))
+                .to(Topics.CHAT_SCREENED.name(), produced(Topics.CHAT_SCREENED, "session-starts-to-chat-screened"));
+
+        KStream<String, SpecificRecordBase> screened = inbound
                 .filter((session, event) -> event instanceof ChatMessageSubmitted, Named.as("only-submitted"))
                 .selectKey((session, event) -> ((ChatMessageSubmitted) event).getUserId(), Named.as("key-by-user"))
                 .repartition(Repartitioned.<String, SpecificRecordBase>as("by-user")

@@ -13,6 +13,7 @@ import app.donna.abuse.screening.UserActivity;
 import app.donna.events.abuse.AbuseFlagged;
 import app.donna.events.chat.ChatMessageScreened;
 import app.donna.events.chat.ChatMessageSubmitted;
+import app.donna.events.chat.ChatSessionStarted;
 import app.donna.events.common.Decision;
 import app.donna.events.common.EventSource;
 import app.donna.events.common.RiskCategory;
@@ -318,6 +319,19 @@ class AbuseTopologyTest {
         assertThat(all.get(0).getEventId()).isEqualTo(all.get(1).getEventId());
     }
 
+    @Test
+    void sessionStartsArePassedOnUnchanged() {
+        ChatSessionStarted start = ChatSessionStarted.newBuilder().setEventId(UUID.randomUUID()).setOccurredAt(T0)
+                .setSessionId(UUID.randomUUID()).setUserId("anon:x").setAnonymous(true).build();
+
+        inbound.pipeInput(start.getSessionId().toString(), start, T0);
+
+        var out = screened.readKeyValue();
+        assertThat(out.key).isEqualTo(start.getSessionId().toString());
+        assertThat(out.value).isEqualTo(start);
+        assertThat(flags.isEmpty()).isTrue();
+    }
+
     // ---- helpers
 
     private ChatMessageSubmitted send(String user, String text, Instant at) {
@@ -344,6 +358,7 @@ class AbuseTopologyTest {
     }
 
     private List<ChatMessageScreened> allScreened() {
-        return screened.readValuesToList().stream().map(ChatMessageScreened.class::cast).toList();
+        return screened.readValuesToList().stream().filter(ChatMessageScreened.class::isInstance)
+                .map(ChatMessageScreened.class::cast).toList();
     }
 }

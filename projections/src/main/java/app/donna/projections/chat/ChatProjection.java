@@ -13,6 +13,7 @@ import java.util.UUID;
 
 import app.donna.events.chat.ChatMessageScreened;
 import app.donna.events.chat.ChatReplyProduced;
+import app.donna.events.chat.ChatSessionStarted;
 import app.donna.projections.engine.ProjectedEvent;
 import app.donna.projections.engine.Projection;
 import app.donna.schemas.Topic;
@@ -22,11 +23,12 @@ import org.jooq.DSLContext;
 /**
  * Chat history: sessions and both sides of their conversation.
  *
- * <p>Consumes: {@code donna.chat.screened} (ChatMessageScreened: the user's turn with its verdict) and
+ * <p>Consumes: {@code donna.chat.screened} (ChatSessionStarted: the session and its owner;
+ * ChatMessageScreened: the user's turn with its verdict) and
  * {@code donna.chat.replies} (ChatReplyProduced: the assistant's turn; deltas are not stored). Produces:
- * rows in {@code chat_sessions} and {@code chat_messages}. A session's owner is the author of its first
- * message. Each batch is at most two statements, whatever its size: an upsert of the batch's new
- * sessions and one array insert of all its turns.
+ * rows in {@code chat_sessions} and {@code chat_messages}. A session's owner is whoever opened it, by
+ * ChatSessionStarted or by its first message. Each batch is at most two statements, whatever its size: an
+ * upsert of the batch's new sessions and one array insert of all its turns.
  */
 public final class ChatProjection implements Projection {
 
@@ -46,6 +48,8 @@ public final class ChatProjection implements Projection {
         Turns turns = new Turns(batch.size());
         for (ProjectedEvent projected : batch) {
             switch (projected.event()) {
+                case ChatSessionStarted started -> sessions.putIfAbsent(started.getSessionId(),
+                        new Session(started.getUserId(), started.getAnonymous(), started.getOccurredAt()));
                 case ChatMessageScreened m -> {
                     sessions.putIfAbsent(m.getSessionId(), new Session(m.getUserId(), m.getAnonymous(), m.getOccurredAt()));
                     turns.add(m.getMessageId(), m.getSessionId(), m.getUserId(), "user", m.getText(), m.getEventId(),

@@ -159,10 +159,12 @@ class ProjectorCrashSafetyTest {
                 }
             }
             admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
-            // Producing before every partition has a leader can trip the idempotent producer's sequence checks.
-            await().atMost(Duration.ofSeconds(30)).until(() -> admin.describeTopics(List.of(Topics.CHAT_SCREENED.name()))
-                    .allTopicNames().get(10, TimeUnit.SECONDS).values().stream()
-                    .flatMap(d -> d.partitions().stream()).allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+            // Producing to a partition whose new leader is not serving yet can trip the idempotent producer's
+            // sequence checks (it resends from sequence 0); wait until every partition answers offset requests.
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+                endOffsets(servers);
+                return true;
+            });
         }
     }
 
