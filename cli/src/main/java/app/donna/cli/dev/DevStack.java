@@ -128,6 +128,7 @@ public final class DevStack implements AutoCloseable {
             }
             if (service.equals("ingress-api")) {
                 args.add("--donna.dev.token-issuer.enabled=true");
+                args.add("--donna.security.anonymous.secret=" + HexFormat.of().formatHex(new SecureRandom().generateSeed(32)));
                 args.add("--donna.web.allowed-origins=" + options.allowedOrigins());
             }
             log.info("Starting {} on port {}", service, entry.getValue());

@@ -67,6 +67,10 @@ class ChatSliceEndToEndTest {
         // the tests poll the history; the limits themselves are tested in platform
         registry.add("donna.rate-limit.per-user-burst", () -> "10000");
         registry.add("donna.rate-limit.per-ip-burst", () -> "10000");
+        registry.add("donna.security.anonymous.secret", () -> "a-test-secret-of-at-least-32-bytes!!");
+        registry.add("donna.chat.visitor-sessions-burst", () -> "3");
+        registry.add("donna.web.allowed-origins", () -> "https://shop.example");
+        registry.add("donna.chat.visitor-sessions-per-minute", () -> "1");
     }
 
     @BeforeAll
@@ -230,6 +234,111 @@ class ChatSliceEndToEndTest {
     private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
         var h = record.headers().lastHeader(name);
         return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    // ---- sessions, visitors and the reply stream
+
+    @Test
+    void repliesStreamOverServerSentEventsAndResumeFromLastEventId() throws Exception {
+        String grace = token("grace");
+        UUID session = openSession(grace);
+        SseReader stream = SseReader.open(http, uri("/api/chat/sessions/" + session + "/stream"), grace, null);
+
+        assertThat(post(grace, session, "{\"text\":\"are you open on Saturday?\"}").statusCode()).isEqualTo(202);
+
+        List<SseReader.Event> events = stream.until(e -> e.name().equals("reply"));
+        stream.close();
+        List<SseReader.Event> deltas = events.stream().filter(e -> e.name().equals("delta")).toList();
+        SseReader.Event reply = events.getLast();
+        assertThat(deltas).hasSize(3);
+        String streamed = deltas.stream().map(e -> JSON.readTree(e.data()).get("delta").asString())
+                .reduce("", String::concat);
+        assertThat(JSON.readTree(reply.data()).get("text").asString()).isEqualTo(streamed)
+                .isEqualTo("We're open Saturday 10 to 4.");
+
+        // reconnecting after the first delta brings back exactly what came after it
+        SseReader resumed = SseReader.open(http, uri("/api/chat/sessions/" + session + "/stream"), grace,
+                deltas.getFirst().id());
+        List<SseReader.Event> missed = resumed.until(e -> e.name().equals("reply"));
+        resumed.close();
+        assertThat(missed).extracting(SseReader.Event::id)
+                .containsExactlyElementsOf(events.subList(1, events.size()).stream().map(SseReader.Event::id).toList());
+    }
+
+    @Test
+    void onlyTheOwnerCanOpenASessionsStream() throws Exception {
+        UUID session = openSession(token("henry"));
+
+        HttpResponse<String> stranger = http.send(HttpRequest.newBuilder(uri("/api/chat/sessions/" + session + "/stream"))
+                .header("Authorization", "Bearer " + token("ingrid")).GET().build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(stranger.statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void anAnonymousVisitorGetsATokenForOneSessionOnly() throws Exception {
+        HttpResponse<String> opened = http.send(HttpRequest.newBuilder(uri("/api/chat/sessions"))
+                .header("Origin", "https://shop.example").POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(opened.statusCode()).isEqualTo(201);
+        JsonNode body = JSON.readTree(opened.body());
+        UUID session = UUID.fromString(body.get("sessionId").asString());
+        String visitor = body.get("token").asString();
+        assertThat(body.get("expiresIn").asLong()).isPositive();
+
+        assertThat(post(visitor, session, "{\"text\":\"hello from the widget\"}").statusCode()).isEqualTo(202);
+        JsonNode history = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+                .until(() -> readHistory(visitor, session), h -> h != null && h.get("messages").size() == 2);
+        assertThat(history.get("messages").get(0).get("text").asString()).isEqualTo("hello from the widget");
+
+        UUID elsewhere = openSession(token("jane"));
+        assertThat(post(visitor, elsewhere, "{\"text\":\"let me in\"}").statusCode()).isEqualTo(404);
+        assertThat(get(visitor, elsewhere).statusCode()).isEqualTo(404);
+        assertThat(post(visitor, UUID.randomUUID(), "{\"text\":\"a new one\"}").statusCode())
+                .as("a visitor token cannot claim another session").isEqualTo(404);
+        assertThat(http.send(HttpRequest.newBuilder(uri("/api/chat/sessions")).header("Authorization", "Bearer " + visitor)
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+                .isEqualTo(403);
+    }
+
+    @Test
+    void anonymousSessionsAreLimitedPerAddress() throws Exception {
+        HttpResponse<String> last = null;
+        int opened = 0;
+        for (int i = 0; i < 10; i++) {
+            last = http.send(HttpRequest.newBuilder(uri("/api/chat/sessions")).POST(HttpRequest.BodyPublishers.noBody())
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            if (last.statusCode() != 201) {
+                break;
+            }
+            opened++;
+        }
+
+        assertThat(opened).isLessThanOrEqualTo(3);
+        assertThat(last.statusCode()).isEqualTo(429);
+        assertThat(last.headers().firstValue("Retry-After")).isPresent();
+    }
+
+    @Test
+    void aUserListsTheirSessionsNewestFirst() throws Exception {
+        String kate = token("kate");
+        UUID older = openSession(kate);
+        UUID newer = openSession(kate);
+
+        JsonNode list = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+                .until(() -> JSON.readTree(send(kate, "GET", "/api/chat/sessions", null).body()),
+                        l -> l.get("sessions").size() == 2);
+
+        assertThat(list.get("sessions").get(0).get("sessionId").asString()).isEqualTo(newer.toString());
+        assertThat(list.get("sessions").get(1).get("sessionId").asString()).isEqualTo(older.toString());
+        assertThat(JSON.readTree(send(token("leo"), "GET", "/api/chat/sessions", null).body()).get("sessions").size())
+                .isZero();
+    }
+
+    private UUID openSession(String token) throws Exception {
+        HttpResponse<String> opened = send(token, "POST", "/api/chat/sessions", null);
+        assertThat(opened.statusCode()).isEqualTo(201);
+        return UUID.fromString(JSON.readTree(opened.body()).get("sessionId").asString());
     }
 
     @Test

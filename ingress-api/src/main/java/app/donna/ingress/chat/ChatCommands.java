@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import app.donna.events.chat.ChatMessageSubmitted;
+import app.donna.events.chat.ChatSessionStarted;
 import app.donna.schemas.CloudEventHeaders;
 import app.donna.schemas.Topics;
 import app.donna.schemas.Traceparent;
@@ -43,19 +44,36 @@ class ChatCommands {
         this.clock = clock;
     }
 
-    Result submit(UUID sessionId, String userId, String text, String locale, String clientMessageId,
+    Result submit(UUID sessionId, Caller caller, String text, String locale, String clientMessageId,
             String traceparent) {
         ChatMessageSubmitted event = ChatMessageSubmitted.newBuilder()
                 .setEventId(UUID.randomUUID())
                 .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
                 .setSessionId(sessionId)
                 .setMessageId(UUID.randomUUID())
-                .setUserId(userId)
-                .setAnonymous(false)
+                .setUserId(caller.userId())
+                .setAnonymous(caller.anonymous())
                 .setText(text)
                 .setLocale(locale)
                 .setClientMessageId(clientMessageId)
                 .build();
+        return publish(sessionId, event, traceparent) ? new Result.Accepted(event.getMessageId()) : new Result.Unavailable();
+    }
+
+    /** Opens a session; true once the broker has the event. */
+    boolean start(UUID sessionId, Caller caller, String origin, String traceparent) {
+        ChatSessionStarted event = ChatSessionStarted.newBuilder()
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
+                .setSessionId(sessionId)
+                .setUserId(caller.userId())
+                .setAnonymous(caller.anonymous())
+                .setOrigin(origin)
+                .build();
+        return publish(sessionId, event, traceparent);
+    }
+
+    private boolean publish(UUID sessionId, SpecificRecordBase event, String traceparent) {
         ProducerRecord<String, SpecificRecordBase> record =
                 new ProducerRecord<>(Topics.CHAT_INBOUND.name(), sessionId.toString(), event);
         // Continue the caller's trace: the serializer writes a child span of it.
@@ -63,14 +81,14 @@ class ChatCommands {
                 .add(CloudEventHeaders.TRACEPARENT, t.toString().getBytes(StandardCharsets.UTF_8)));
         try {
             kafka.send(record).get(settings.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            return new Result.Accepted(event.getMessageId());
+            return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new Result.Unavailable();
+            return false;
         } catch (ExecutionException | TimeoutException e) {
-            log.error("Could not publish ChatMessageSubmitted {} for session {} to {}", event.getEventId(), sessionId,
-                    Topics.CHAT_INBOUND.name(), e);
-            return new Result.Unavailable();
+            log.error("Could not publish {} {} for session {} to {}", event.getSchema().getName(), event.get("eventId"),
+                    sessionId, Topics.CHAT_INBOUND.name(), e);
+            return false;
         }
     }
 }

@@ -35,7 +35,7 @@ import org.springframework.web.bind.annotation.RestController;
  */
 @RestController
 @Validated
-@RequestMapping("/api/chat/sessions/{sessionId}/messages")
+@RequestMapping("/api/chat/sessions/{sessionId}")
 class ChatSessionsController {
 
     /** Body of a new message. */
@@ -56,25 +56,52 @@ class ChatSessionsController {
     private final ChatCommands commands;
     private final ChatHistory history;
     private final ChatApiSettings settings;
+    private final ReplyStreams streams;
 
-    ChatSessionsController(ChatCommands commands, ChatHistory history, ChatApiSettings settings) {
+    ChatSessionsController(ChatCommands commands, ChatHistory history, ChatApiSettings settings, ReplyStreams streams) {
         this.commands = commands;
         this.history = history;
         this.settings = settings;
+        this.streams = streams;
     }
 
-    @PostMapping
+    /**
+     * The session's replies as server-sent events ({@code delta} fragments, then one {@code reply}), only
+     * to its owner. A session opened a moment ago may not be in the read model yet: wait briefly for it.
+     */
+    @GetMapping("/stream")
+    Object stream(@PathVariable UUID sessionId, @AuthenticationPrincipal Jwt user,
+            @org.springframework.web.bind.annotation.RequestHeader(name = "Last-Event-ID", required = false)
+            String lastEventId) throws InterruptedException {
+        Caller caller = Caller.of(user);
+        boolean allowed = caller.boundSession().map(sessionId::equals).orElse(false);
+        if (!allowed) {
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(5).toNanos();
+            Optional<String> owner = history.ownerOf(sessionId);
+            while (owner.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+                owner = history.ownerOf(sessionId);
+            }
+            allowed = owner.isPresent() && caller.mayUse(sessionId, owner);
+        }
+        if (!allowed) {
+            return notFound();
+        }
+        return streams.open(sessionId, ReplyStreams.Position.parse(lastEventId));
+    }
+
+    @PostMapping("/messages")
     ResponseEntity<?> submit(@PathVariable UUID sessionId, @Valid @RequestBody SubmitMessage body,
             @AuthenticationPrincipal Jwt user, HttpServletRequest request) {
         if (body.text().length() > settings.maxMessageChars()) {
             return problem(Problems.of(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request",
                     "The message is longer than " + settings.maxMessageChars() + " characters."));
         }
-        Optional<String> owner = history.ownerOf(sessionId);
-        if (owner.isPresent() && !owner.get().equals(user.getSubject())) {
+        Caller caller = Caller.of(user);
+        if (!caller.mayUse(sessionId, history.ownerOf(sessionId))) {
             return notFound();
         }
-        return switch (commands.submit(sessionId, user.getSubject(), body.text(), body.locale(),
+        return switch (commands.submit(sessionId, caller, body.text(), body.locale(),
                 body.clientMessageId(), request.getHeader("traceparent"))) {
             case ChatCommands.Result.Accepted accepted -> ResponseEntity.accepted()
                     .location(URI.create("/api/chat/sessions/" + sessionId + "/messages"))
@@ -87,13 +114,13 @@ class ChatSessionsController {
         };
     }
 
-    @GetMapping
+    @GetMapping("/messages")
     ResponseEntity<?> history(@PathVariable UUID sessionId,
             @RequestParam(required = false) @Min(1) @Max(200) Integer limit,
             @RequestParam(required = false) @Size(max = 200) String cursor,
             @AuthenticationPrincipal Jwt user) {
         Optional<String> owner = history.ownerOf(sessionId);
-        if (owner.isEmpty() || !owner.get().equals(user.getSubject())) {
+        if (owner.isEmpty() || !Caller.of(user).mayUse(sessionId, owner)) {
             return notFound();
         }
         Optional<ChatHistory.Cursor> after;
@@ -108,11 +135,11 @@ class ChatSessionsController {
                 page.next().map(ChatHistory.Cursor::toString).orElse(null)));
     }
 
-    private static ResponseEntity<?> notFound() {
+    static ResponseEntity<?> notFound() {
         return problem(Problems.of(HttpStatus.NOT_FOUND, "not-found", "Not found", "No such chat session."));
     }
 
-    private static ResponseEntity<?> problem(ProblemDetail problem) {
+    static ResponseEntity<?> problem(ProblemDetail problem) {
         return ResponseEntity.status(problem.getStatus()).body(problem);
     }
 }

@@ -3,6 +3,7 @@ package app.donna.platform.security;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import app.donna.platform.dev.DevTokenIssuerAutoConfiguration;
 import app.donna.platform.ratelimit.RateLimitFilter;
@@ -13,6 +14,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.security.autoconfigure.actuate.web.servlet.EndpointRequest;
@@ -49,6 +51,14 @@ public class DonnaSecurityAutoConfiguration {
         return JwtDecoders.build(settings.jwt());
     }
 
+    /** Mints visitor tokens; present when {@code donna.security.anonymous.secret} is set. */
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnExpression("!'${donna.security.anonymous.secret:}'.isBlank()")
+    AnonymousSessionTokens anonymousSessionTokens(SecuritySettings settings, Clock clock) {
+        return new AnonymousSessionTokens(settings.anonymous().secret(), settings.anonymous().lifetime(), clock);
+    }
+
     @Bean
     @ConditionalOnMissingBean
     Clock clock() {
@@ -58,7 +68,8 @@ public class DonnaSecurityAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean(SecurityFilterChain.class)
     SecurityFilterChain donnaSecurityFilterChain(HttpSecurity http, SecuritySettings settings,
-            RateLimitSettings limits, Clock clock,
+            RateLimitSettings limits, Clock clock, JwtDecoder userTokens,
+            org.springframework.beans.factory.ObjectProvider<AnonymousSessionTokens> anonymousTokens,
             @Value("${" + DevTokenIssuerAutoConfiguration.ENABLED + ":false}") boolean devIssuer) throws Exception {
         List<String> publicPaths = new ArrayList<>(settings.publicPaths());
         if (devIssuer) {
@@ -71,16 +82,22 @@ public class DonnaSecurityAutoConfiguration {
                 .formLogin(AbstractHttpConfigurer::disable)
                 .httpBasic(AbstractHttpConfigurer::disable)
                 .authorizeHttpRequests(auth -> {
+                    // The request was authorized when it came in; its async completion (server-sent events)
+                    // and error dispatches need no second check.
+                    auth.dispatcherTypeMatchers(jakarta.servlet.DispatcherType.ASYNC, jakarta.servlet.DispatcherType.ERROR)
+                            .permitAll();
                     auth.requestMatchers(EndpointRequest.to("health", "info")).permitAll();
                     auth.requestMatchers("/error").permitAll();
                     for (String path : publicPaths) {
-                        auth.requestMatchers(PathPatternRequestMatcher.withDefaults().matcher(path)).permitAll();
+                        auth.requestMatchers(publicPath(path)).permitAll();
                     }
                     auth.requestMatchers(EndpointRequest.toAnyEndpoint()).hasRole(InternalSecretFilter.ROLE);
                     auth.requestMatchers("/internal/**").hasRole(InternalSecretFilter.ROLE);
                     auth.anyRequest().authenticated();
                 })
-                .oauth2ResourceServer(rs -> rs.jwt(Customizer.withDefaults())
+                .oauth2ResourceServer(rs -> rs
+                        .authenticationManagerResolver(new IssuerRouting(userTokens,
+                                Optional.ofNullable(anonymousTokens.getIfAvailable()).map(AnonymousSessionTokens::decoder)))
                         .authenticationEntryPoint(unauthorized())
                         .accessDeniedHandler(forbidden()))
                 .exceptionHandling(e -> e.authenticationEntryPoint(unauthorized()).accessDeniedHandler(forbidden()))
@@ -105,6 +122,16 @@ public class DonnaSecurityAutoConfiguration {
         PerUserRateLimit(TokenBuckets buckets) {
             super(buckets, request -> signedInUser());
         }
+    }
+
+    /** {@code /path/**}, or {@code METHOD /path} for one method only. */
+    static org.springframework.security.web.util.matcher.RequestMatcher publicPath(String entry) {
+        String e = entry.strip();
+        int space = e.indexOf(' ');
+        return space < 0
+                ? PathPatternRequestMatcher.withDefaults().matcher(e)
+                : PathPatternRequestMatcher.withDefaults().matcher(
+                        org.springframework.http.HttpMethod.valueOf(e.substring(0, space)), e.substring(space + 1).strip());
     }
 
     /** The caller's address; behind a proxy, set server.forward-headers-strategy so this is the client's. */

@@ -13,14 +13,28 @@ import org.springframework.validation.annotation.Validated;
  *
  * @param jwt            how user access tokens are verified
  * @param internalSecret shared secret of system-to-system calls ({@code X-Internal-Secret}); blank disables them
- * @param publicPaths    paths anyone may call (health and info are always public)
+ * @param publicPaths    paths anyone may call, as {@code /path/**} or {@code POST /path} (health and info are always public)
+ * @param anonymous      tokens for anonymous website visitors, bound to one chat session
  */
 @Validated
 @ConfigurationProperties("donna.security")
 public record SecuritySettings(
         @Valid @NotNull @DefaultValue Jwt jwt,
         @DefaultValue("") String internalSecret,
-        @DefaultValue List<String> publicPaths) {
+        @DefaultValue List<String> publicPaths,
+        @Valid @NotNull @DefaultValue Anonymous anonymous) {
+
+    /**
+     * @param secret   HMAC secret (at least 32 bytes) shared by the services that mint or accept visitor
+     *                 tokens; blank turns anonymous sessions off
+     * @param lifetime how long a visitor token is valid
+     */
+    public record Anonymous(@DefaultValue("") String secret, @DefaultValue("2h") java.time.Duration lifetime) {
+
+        public boolean enabled() {
+            return !secret.isBlank();
+        }
+    }
 
     /**
      * Any OIDC issuer (Clerk, Auth0, Keycloak, ...) works by configuration.

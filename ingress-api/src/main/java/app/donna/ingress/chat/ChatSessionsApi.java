@@ -1,0 +1,109 @@
+package app.donna.ingress.chat;
+
+import java.net.URI;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import app.donna.platform.ratelimit.TokenBuckets;
+import app.donna.platform.security.AnonymousSessionTokens;
+import app.donna.platform.web.Problems;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.Size;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.validation.annotation.Validated;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * Chat sessions. {@code POST} opens one: a signed-in user owns it; a caller without a token is an
+ * anonymous website visitor and gets a short-lived token bound to that one session (limited per client
+ * address). {@code GET} lists the caller's sessions, newest first.
+ */
+@RestController
+@Validated
+@RequestMapping("/api/chat/sessions")
+class ChatSessionsApi {
+
+    private final ChatCommands commands;
+    private final ChatSessionDirectory directory;
+    private final Optional<AnonymousSessionTokens> visitorTokens;
+    private final TokenBuckets visitorSessionsPerIp;
+
+    ChatSessionsApi(ChatCommands commands, ChatSessionDirectory directory,
+            ObjectProvider<AnonymousSessionTokens> visitorTokens, ChatApiSettings settings, Clock clock) {
+        this.commands = commands;
+        this.directory = directory;
+        this.visitorTokens = Optional.ofNullable(visitorTokens.getIfAvailable());
+        this.visitorSessionsPerIp = new TokenBuckets(settings.visitorSessionsBurst(),
+                settings.visitorSessionsPerMinute(), clock, 100_000);
+    }
+
+    @PostMapping
+    ResponseEntity<?> open(@AuthenticationPrincipal Jwt user, HttpServletRequest request) {
+        UUID session = UUID.randomUUID();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("sessionId", session);
+        Caller caller;
+        if (user != null) {
+            caller = Caller.of(user);
+            if (caller.anonymous()) {
+                return ChatSessionsController.problem(Problems.of(HttpStatus.FORBIDDEN, "forbidden", "Forbidden",
+                        "A visitor token is for one session; open a new one without it."));
+            }
+        } else {
+            if (visitorTokens.isEmpty()) {
+                return ChatSessionsController.problem(Problems.of(HttpStatus.UNAUTHORIZED, "unauthorized",
+                        "Unauthorized", "Sign in to chat; anonymous chat is not enabled."));
+            }
+            if (visitorSessionsPerIp.tryAcquire(request.getRemoteAddr()) instanceof TokenBuckets.Decision.Rejected r) {
+                long seconds = Math.max(1, (r.retryAfter().toMillis() + 999) / 1000);
+                return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS).header("Retry-After", String.valueOf(seconds))
+                        .body(Problems.of(HttpStatus.TOO_MANY_REQUESTS, "rate-limited", "Too many requests",
+                                "Too many new chats from this address; retry after " + seconds + " s."));
+            }
+            caller = new Caller(AnonymousSessionTokens.subjectFor(session), Optional.of(session));
+            body.put("token", visitorTokens.get().mint(session));
+            body.put("tokenType", "Bearer");
+            body.put("expiresIn", visitorTokens.get().lifetime().toSeconds());
+        }
+        if (!commands.start(session, caller, request.getHeader("Origin"), request.getHeader("traceparent"))) {
+            return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header("Retry-After", "5")
+                    .body(Problems.of(HttpStatus.SERVICE_UNAVAILABLE, "unavailable", "Service unavailable",
+                            "The session could not be opened right now. Please retry."));
+        }
+        return ResponseEntity.created(URI.create("/api/chat/sessions/" + session + "/messages")).body(body);
+    }
+
+    @GetMapping
+    ResponseEntity<?> list(@AuthenticationPrincipal Jwt user,
+            @RequestParam(required = false) @Min(1) @Max(100) Integer limit,
+            @RequestParam(required = false) @Size(max = 200) String cursor) {
+        if (user == null) {
+            return ChatSessionsController.problem(Problems.of(HttpStatus.UNAUTHORIZED, "unauthorized", "Unauthorized",
+                    "The credentials are missing, invalid or expired."));
+        }
+        ChatSessionDirectory.Page page;
+        try {
+            page = directory.list(Caller.of(user).userId(), Optional.ofNullable(cursor), limit == null ? 20 : limit);
+        } catch (IllegalArgumentException e) {
+            return ChatSessionsController.problem(Problems.of(HttpStatus.BAD_REQUEST, "invalid-request",
+                    "Invalid request", "The cursor is not one this API returned."));
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("sessions", page.sessions());
+        body.put("nextCursor", page.next().orElse(null));
+        return ResponseEntity.ok(body);
+    }
+}

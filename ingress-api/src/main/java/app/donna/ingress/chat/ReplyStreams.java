@@ -1,0 +1,275 @@
+package app.donna.ingress.chat;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import app.donna.events.chat.ChatReplyDelta;
+import app.donna.events.chat.ChatReplyProduced;
+import app.donna.schemas.EventCodec;
+import app.donna.schemas.Topics;
+import org.apache.avro.specific.SpecificRecordBase;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+
+/**
+ * Server-sent events of chat replies. Every ingress instance tails all of {@code donna.chat.replies}
+ * (assigned, no consumer group, committed records only), so any instance can serve any session's stream
+ * and instances scale out freely. Each event's id is {@code <partition>:<offset>}: a client reconnecting
+ * with {@code Last-Event-ID} first gets what it missed, read back from Kafka, then the live events, none
+ * twice and none lost (a session's events all live in one partition, so the offset orders them).
+ */
+@Component
+class ReplyStreams implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(ReplyStreams.class);
+
+    /** A position in the replies topic, as carried by SSE event ids. */
+    record Position(int partition, long offset) {
+        static Optional<Position> parse(String lastEventId) {
+            if (lastEventId == null || !lastEventId.matches("\\d{1,5}:\\d{1,19}")) {
+                return Optional.empty();
+            }
+            String[] p = lastEventId.split(":");
+            return Optional.of(new Position(Integer.parseInt(p[0]), Long.parseLong(p[1])));
+        }
+
+        @Override
+        public String toString() {
+            return partition + ":" + offset;
+        }
+    }
+
+    /** One event ready to send. */
+    record Event(Position position, String name, Map<String, Object> data) {
+    }
+
+    private final Map<String, Object> consumerConfig;
+    private final ChatApiSettings settings;
+    private final EventCodec codec = EventCodec.bundled();
+    private final Map<UUID, Set<Subscriber>> subscribers = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("reply-stream-heartbeat").daemon().factory());
+    private volatile boolean running;
+    private volatile KafkaConsumer<byte[], byte[]> tail;
+    private Thread thread;
+
+    ReplyStreams(KafkaProperties kafka, ChatApiSettings settings) {
+        Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
+        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
+        config.remove(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG);
+        config.remove(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG);
+        this.consumerConfig = config;
+        this.settings = settings;
+    }
+
+    /** Opens a stream of {@code session}'s replies, first replaying what came after {@code lastEventId}. */
+    SseEmitter open(UUID session, Optional<Position> lastEventId) {
+        SseEmitter emitter = new SseEmitter(settings.streamTimeout().toMillis());
+        Subscriber subscriber = new Subscriber(session, emitter, lastEventId.isPresent());
+        subscribers.computeIfAbsent(session, s -> ConcurrentHashMap.newKeySet()).add(subscriber);
+        Runnable remove = () -> unsubscribe(subscriber);
+        emitter.onCompletion(remove);
+        emitter.onTimeout(remove);
+        emitter.onError(e -> remove.run());
+        lastEventId.ifPresent(position -> Thread.ofVirtual().name("reply-replay-" + session)
+                .start(() -> replay(subscriber, position)));
+        return emitter;
+    }
+
+    private void replay(Subscriber subscriber, Position after) {
+        TopicPartition tp = new TopicPartition(Topics.CHAT_REPLIES.name(), after.partition());
+        String key = subscriber.session.toString();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            consumer.assign(List.of(tp));
+            consumer.seek(tp, after.offset() + 1);
+            long end = consumer.endOffsets(List.of(tp)).get(tp);
+            while (consumer.position(tp) < end) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    if (record.offset() < end && record.key() != null && key.equals(new String(record.key(),
+                            java.nio.charset.StandardCharsets.UTF_8))) {
+                        toEvent(record).ifPresent(subscriber::send);
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("Could not replay replies of session {} after {}: {}", subscriber.session, after, e.getMessage());
+        }
+        subscriber.finishReplay();
+    }
+
+    private void unsubscribe(Subscriber subscriber) {
+        subscribers.computeIfPresent(subscriber.session, (s, set) -> {
+            set.remove(subscriber);
+            return set.isEmpty() ? null : set;
+        });
+    }
+
+    private Optional<Event> toEvent(ConsumerRecord<byte[], byte[]> record) {
+        SpecificRecordBase event;
+        try {
+            event = codec.decode(record.value());
+        } catch (EventCodec.EventDecodingException e) {
+            return Optional.empty(); // dead letters are the projector's business; a stream just skips
+        }
+        Position position = new Position(record.partition(), record.offset());
+        Map<String, Object> data = new LinkedHashMap<>();
+        return switch (event) {
+            case ChatReplyDelta d -> {
+                data.put("replyId", d.getReplyId());
+                data.put("inReplyTo", d.getInReplyToMessageId());
+                data.put("sequence", d.getSequence());
+                data.put("delta", d.getDelta());
+                yield Optional.of(new Event(position, "delta", data));
+            }
+            case ChatReplyProduced r -> {
+                data.put("replyId", r.getReplyId());
+                data.put("inReplyTo", r.getInReplyToMessageId());
+                data.put("text", r.getText());
+                data.put("degraded", r.getDegraded());
+                data.put("decision", r.getDecision().name());
+                data.put("model", r.getModel());
+                yield Optional.of(new Event(position, "reply", data));
+            }
+            default -> Optional.empty();
+        };
+    }
+
+    private void tail() {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            tail = consumer;
+            List<TopicPartition> partitions = consumer.partitionsFor(Topics.CHAT_REPLIES.name()).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position);
+            log.info("Streaming chat replies from {} partitions of {}", partitions.size(), Topics.CHAT_REPLIES.name());
+            while (running) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    if (record.key() == null) {
+                        continue;
+                    }
+                    UUID session;
+                    try {
+                        session = UUID.fromString(new String(record.key(), java.nio.charset.StandardCharsets.UTF_8));
+                    } catch (IllegalArgumentException e) {
+                        continue;
+                    }
+                    Set<Subscriber> listening = subscribers.get(session);
+                    if (listening != null && !listening.isEmpty()) {
+                        toEvent(record).ifPresent(event -> listening.forEach(s -> s.live(event)));
+                    }
+                }
+            }
+        } catch (WakeupException e) {
+            // stopping
+        } catch (RuntimeException e) {
+            log.error("Reply stream tail stopped", e);
+        } finally {
+            tail = null;
+        }
+    }
+
+    @Override
+    public void start() {
+        running = true;
+        thread = Thread.ofPlatform().name("reply-stream-tail").daemon().start(this::tail);
+        long every = settings.streamHeartbeat().toMillis();
+        heartbeats.scheduleAtFixedRate(() -> subscribers.values().forEach(set -> set.forEach(Subscriber::heartbeat)),
+                every, every, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        KafkaConsumer<byte[], byte[]> consumer = tail;
+        if (consumer != null) {
+            consumer.wakeup();
+        }
+        heartbeats.shutdownNow();
+        subscribers.values().forEach(set -> set.forEach(s -> s.emitter.complete()));
+        subscribers.clear();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** One open stream: sends in offset order, never twice, buffering live events while it replays. */
+    private static final class Subscriber {
+        private final UUID session;
+        private final SseEmitter emitter;
+        private boolean replaying;
+        private long lastSent = -1;
+        private final List<Event> buffered = new ArrayList<>();
+
+        Subscriber(UUID session, SseEmitter emitter, boolean replaying) {
+            this.session = session;
+            this.emitter = emitter;
+            this.replaying = replaying;
+        }
+
+        synchronized void live(Event event) {
+            if (replaying) {
+                buffered.add(event);
+            } else {
+                send(event);
+            }
+        }
+
+        synchronized void finishReplay() {
+            replaying = false;
+            buffered.sort(Comparator.comparingLong(e -> e.position().offset()));
+            buffered.forEach(this::send);
+            buffered.clear();
+        }
+
+        synchronized void send(Event event) {
+            if (event.position().offset() <= lastSent) {
+                return;
+            }
+            try {
+                emitter.send(SseEmitter.event().id(event.position().toString()).name(event.name()).data(event.data()));
+                lastSent = event.position().offset();
+            } catch (IOException | IllegalStateException e) {
+                emitter.completeWithError(e);
+            }
+        }
+
+        synchronized void heartbeat() {
+            try {
+                emitter.send(SseEmitter.event().comment("keep-alive"));
+            } catch (IOException | IllegalStateException e) {
+                emitter.completeWithError(e);
+            }
+        }
+    }
+}
