@@ -153,6 +153,35 @@ class ProjectionsServiceTest {
     }
 
     @Test
+    void aRecordTheDatabaseRefusesIsDeadLetteredAloneAndTheRestOfItsBatchIsKept(InfraExtension.KafkaBootstrap kafka)
+            throws Exception {
+        // given the same message twice (a duplicate row), between two good ones
+        UUID session = UUID.randomUUID();
+        ChatMessageScreened first = message(session, "user_d", "first");
+        ChatMessageScreened duplicated = message(session, "user_d", "twice");
+        ChatMessageScreened last = message(session, "user_d", "last");
+        for (ChatMessageScreened m : List.of(first, duplicated, duplicated, last)) {
+            events.send(Topics.CHAT_SCREENED.name(), session.toString(), m).get(10, TimeUnit.SECONDS);
+        }
+
+        // then the good rows are there once, the projector lives on, and the copy is on the DLT
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> db.fetchExists(CHAT_MESSAGES, CHAT_MESSAGES.MESSAGE_ID.eq(last.getMessageId())));
+        assertThat(db.fetchCount(CHAT_MESSAGES, CHAT_MESSAGES.SESSION_ID.eq(session))).isEqualTo(3);
+        List<ConsumerRecord<byte[], byte[]>> dead = new ArrayList<>();
+        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of("bootstrap.servers", kafka.servers(),
+                "group.id", "dlt-check-" + UUID.randomUUID(), "auto.offset.reset", "earliest"),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(Topics.CHAT_SCREENED.deadLetterName()));
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(dead::add);
+                return dead.stream().anyMatch(r -> header(r, "donna_dlt-reason").contains("duplicate key"));
+            });
+        }
+        healthShowsKafkaDatabaseAndProjectorsUp();
+    }
+
+    @Test
     void healthShowsKafkaDatabaseAndProjectorsUp() throws Exception {
         var response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + port + "/actuator/health")).GET().build(),

@@ -20,6 +20,7 @@ import app.donna.chat.ChatProcessorApplication;
 import app.donna.chat.reply.ReplyComposer;
 import app.donna.ingress.IngressApplication;
 import app.donna.projections.ProjectionsApplication;
+import app.donna.events.chat.ChatMessageSubmitted;
 import app.donna.schemas.Topics;
 import app.donna.testing.InfraExtension;
 import app.donna.testing.openai.StandInOpenAi;
@@ -84,6 +85,7 @@ class ChatSliceEndToEndTest {
         chatProcessor = ChatProcessorApplication.application()
                 .run("--server.port=0", "--donna.chat.llm.base-url=" + OPEN_AI.baseUrl(),
                         "--donna.chat.llm.api-key=sk-stand-in", "--donna.chat.llm.model=gpt-test",
+                        "--donna.chat.llm.timeout=2s", "--donna.chat.llm.max-retries=2",
                         "--donna.chat.state-dir=" + java.nio.file.Files.createTempDirectory("chat-state"));
     }
 
@@ -333,6 +335,56 @@ class ChatSliceEndToEndTest {
         assertThat(list.get("sessions").get(1).get("sessionId").asString()).isEqualTo(older.toString());
         assertThat(JSON.readTree(send(token("leo"), "GET", "/api/chat/sessions", null).body()).get("sessions").size())
                 .isZero();
+    }
+
+    @Test
+    void whenTheModelFailsTimesOutAndIsRateLimitedTheAnswerIsRetriedThenDegraded() throws Exception {
+        String mona = token("mona");
+        UUID session = openSession(mona);
+        int before = OPEN_AI.requests().size();
+        OPEN_AI.then(StandInOpenAi.fail(500), StandInOpenAi.fail(429, 1),
+                StandInOpenAi.delay(4_000, StandInOpenAi.answer("too late")));
+
+        assertThat(post(mona, session, "{\"text\":\"what are your opening hours?\"}").statusCode()).isEqualTo(202);
+
+        JsonNode history = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+                .until(() -> readHistory(mona, session), h -> h != null && h.get("messages").size() == 2);
+        JsonNode reply = history.get("messages").get(1);
+        assertThat(reply.get("degraded").asBoolean()).isTrue();
+        assertThat(reply.get("text").asString()).contains("opening hours");
+        assertThat(OPEN_AI.requests().size() - before).as("the first attempt and two retries").isEqualTo(3);
+    }
+
+    @Test
+    void aDuplicateDeliveryGetsOneReply(InfraExtension.KafkaBootstrap kafka) throws Exception {
+        String nina = token("nina");
+        UUID session = openSession(nina);
+        ChatMessageSubmitted message = ChatMessageSubmitted.newBuilder().setEventId(UUID.randomUUID())
+                .setOccurredAt(java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS))
+                .setSessionId(session).setMessageId(UUID.randomUUID()).setUserId("nina").setText("duplicate me")
+                .build();
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, org.apache.avro.specific.SpecificRecordBase>(
+                Map.<String, Object>of("bootstrap.servers", kafka.servers()),
+                new org.apache.kafka.common.serialization.StringSerializer(), new app.donna.schemas.CatalogSerializer())) {
+            for (int i = 0; i < 2; i++) {
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(Topics.CHAT_INBOUND.name(),
+                        session.toString(), message)).get(10, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+        // a marker sent after both copies: once its reply is in, both copies have been through
+        assertThat(post(nina, session, "{\"text\":\"marker\"}").statusCode()).isEqualTo(202);
+
+        JsonNode history = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+                .until(() -> readHistory(nina, session), h -> h != null && h.toString().contains("marker")
+                        && h.get("messages").size() >= 4);
+        List<JsonNode> replies = new ArrayList<>();
+        history.get("messages").forEach(m -> {
+            if (m.get("role").asString().equals("assistant")
+                    && m.get("replyTo").asString().equals(message.getMessageId().toString())) {
+                replies.add(m);
+            }
+        });
+        assertThat(replies).hasSize(1);
     }
 
     private UUID openSession(String token) throws Exception {

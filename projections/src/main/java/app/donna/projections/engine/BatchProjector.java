@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -136,7 +137,10 @@ public final class BatchProjector implements AutoCloseable {
                 try {
                     project(c, records);
                     backoff = Duration.ofMillis(200);
-                } catch (DataAccessException e) {
+                } catch (RuntimeException e) {
+                    if (!isDatabaseFailure(e)) {
+                        throw e;
+                    }
                     log.error("Projector {} could not write a batch of {} records; retrying in {} ms",
                             projection.name(), records.count(), backoff.toMillis(), e);
                     rewind(c, records.partitions());
@@ -182,12 +186,12 @@ public final class BatchProjector implements AutoCloseable {
         try {
             writeAtomically(events, next);
             writeNanos.addAndGet(System.nanoTime() - writeStart);
-        } catch (DataAccessException e) {
+        } catch (RuntimeException e) {
             if (!isBadData(e)) {
                 throw e;
             }
             log.warn("Projector {}: the database refused a batch as bad data ({}); isolating the record",
-                    projection.name(), e.sqlStateClass());
+                    projection.name(), sqlState(e).orElse("?"));
             projectOneByOne(events, sources, next);
         }
         projected.addAndGet(events.size());
@@ -203,7 +207,7 @@ public final class BatchProjector implements AutoCloseable {
             Map<TopicPartition, Long> next = Map.of(tp, event.offset() + 1);
             try {
                 writeAtomically(List.of(event), next);
-            } catch (DataAccessException e) {
+            } catch (RuntimeException e) {
                 if (!isBadData(e)) {
                     throw e;
                 }
@@ -243,17 +247,39 @@ public final class BatchProjector implements AutoCloseable {
         return new ProjectedEvent(record.topic(), record.partition(), record.offset(), key, event);
     }
 
-    private static boolean isBadData(DataAccessException e) {
-        return switch (e.sqlStateClass()) {
-            case C22_DATA_EXCEPTION, C23_INTEGRITY_CONSTRAINT_VIOLATION -> true;
-            default -> false;
-        };
+    /**
+     * The database refused the data itself (SQLSTATE class 22, data exception, or 23, integrity
+     * constraint violation): retrying the same rows cannot succeed. Found through the cause chain, since
+     * jOOQ and Spring each wrap the driver's exception in their own.
+     */
+    static boolean isBadData(Throwable e) {
+        return sqlState(e).map(state -> state.startsWith("22") || state.startsWith("23")).orElse(false);
+    }
+
+    /** A failure of the database (any SQL error that is not bad data): retried with backoff. */
+    static boolean isDatabaseFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLException || t instanceof DataAccessException
+                    || t instanceof org.springframework.dao.DataAccessException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static Optional<String> sqlState(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null) {
+                return Optional.of(sql.getSQLState());
+            }
+        }
+        return Optional.empty();
     }
 
     private void rewind(KafkaConsumer<byte[], byte[]> c, Collection<TopicPartition> partitions) {
         try {
             seekToStored(c, partitions);
-        } catch (DataAccessException e) {
+        } catch (RuntimeException e) {
             // the database is still down: seek back to the batch start so nothing is skipped
             log.warn("Projector {} cannot read its offsets yet: {}", projection.name(), e.getMessage());
             c.committed(new java.util.HashSet<>(partitions)).forEach((tp, om) -> {
