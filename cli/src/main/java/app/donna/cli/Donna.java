@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.Locale;
 
+import app.donna.cli.bench.ChatBench;
 import app.donna.cli.bench.ProjectorBench;
 import app.donna.cli.dev.DevCommand;
 import app.donna.schemas.Topic;
@@ -34,12 +35,18 @@ public final class Donna {
     }
 
     static int bench(String[] args) {
-        if (args.length == 0 || !args[0].equals("projector")) {
-            System.err.println("usage: donna bench projector [--events N] [--pgbench-seconds S]");
-            return 2;
-        }
+        String what = args.length == 0 ? "" : args[0];
+        String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
         try {
-            return ProjectorBench.run(Arrays.copyOfRange(args, 1, args.length));
+            return switch (what) {
+                case "projector" -> ProjectorBench.run(rest);
+                case "chat" -> ChatBench.run(rest);
+                default -> {
+                    System.err.println("usage: donna bench projector [--events N] [--pgbench-seconds S]\n"
+                            + "       donna bench chat [--rate R] [--seconds S] [--sessions N] [--commit-interval-ms M]");
+                    yield 2;
+                }
+            };
         } catch (Exception e) {
             System.err.println("donna bench: " + e.getMessage());
             return 1;
@@ -67,6 +74,8 @@ public final class Donna {
                   bench projector [--events N]
                            projector throughput (topic to committed rows) beside pgbench's
                            1,000-row INSERT rate on the same PostgreSQL
+                  bench chat [--rate R] [--seconds S] [--commit-interval-ms M]
+                           POST-to-reply latency of the chat pipeline beside Kafka's own one-hop latency
                   help     show this
 
                 Configuration is by environment variable; see README.md.""");

@@ -1,5 +1,6 @@
 package app.donna.abuse.stream;
 
+import java.time.Duration;
 import java.util.Properties;
 
 import app.donna.platform.kafka.ManagedStreams;
@@ -16,9 +17,10 @@ class AbuseStreamsConfiguration {
     @Bean
     ManagedStreams abuseStreams(AbuseSettings settings, KafkaProperties kafka,
             @Value("${donna.abuse.application-id:donna-abuse-detector}") String applicationId,
-            @Value("${donna.kafka.replication-factor:-1}") int replicationFactor) {
+            @Value("${donna.kafka.replication-factor:-1}") int replicationFactor,
+            @Value("${donna.kafka.streams-commit-interval:100ms}") Duration commitInterval) {
         Properties props = ManagedStreams.defaults(applicationId, String.join(",", kafka.getBootstrapServers()),
-                settings.stateDirectory(), replicationFactor);
+                settings.stateDirectory(), replicationFactor, commitInterval);
         return new ManagedStreams(AbuseTopology.build(settings.screening(), settings.rulesVersion()), props);
     }
 }

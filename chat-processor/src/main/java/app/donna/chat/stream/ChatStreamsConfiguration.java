@@ -48,9 +48,10 @@ class ChatStreamsConfiguration {
     /** Named so the health component reads "chatStreams". */
     @Bean
     ManagedStreams chatStreams(ChatSettings settings, ReplyComposer composer, KafkaDeltaSink deltas,
-            KafkaProperties kafka, Clock clock, @Value("${donna.kafka.replication-factor:-1}") int replicationFactor) {
+            KafkaProperties kafka, Clock clock, @Value("${donna.kafka.replication-factor:-1}") int replicationFactor,
+            @Value("${donna.kafka.streams-commit-interval:100ms}") Duration commitInterval) {
         Properties props = ManagedStreams.defaults(settings.applicationId(),
-                String.join(",", kafka.getBootstrapServers()), settings.stateDirectory(), replicationFactor);
+                String.join(",", kafka.getBootstrapServers()), settings.stateDirectory(), replicationFactor, commitInterval);
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.threads());
         // A model call takes seconds: poll few records, and allow time for all of them.
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 20);

@@ -1,8 +1,8 @@
 package app.donna.chat.openai;
 
-import static app.donna.testing.openai.StandInOpenAi.answer;
-import static app.donna.testing.openai.StandInOpenAi.delay;
-import static app.donna.testing.openai.StandInOpenAi.fail;
+import static app.donna.localinfra.StandInOpenAi.answer;
+import static app.donna.localinfra.StandInOpenAi.delay;
+import static app.donna.localinfra.StandInOpenAi.fail;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -12,7 +12,7 @@ import java.util.List;
 
 import app.donna.chat.reply.LlmClient;
 import app.donna.chat.reply.Turn;
-import app.donna.testing.openai.StandInOpenAi;
+import app.donna.localinfra.StandInOpenAi;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

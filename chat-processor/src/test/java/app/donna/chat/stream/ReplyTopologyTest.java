@@ -1,7 +1,7 @@
 package app.donna.chat.stream;
 
-import static app.donna.testing.openai.StandInOpenAi.answer;
-import static app.donna.testing.openai.StandInOpenAi.fail;
+import static app.donna.localinfra.StandInOpenAi.answer;
+import static app.donna.localinfra.StandInOpenAi.fail;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -24,7 +24,7 @@ import app.donna.events.chat.ChatReplyProduced;
 import app.donna.events.common.Decision;
 import app.donna.events.common.Verdict;
 import app.donna.schemas.Topics;
-import app.donna.testing.openai.StandInOpenAi;
+import app.donna.localinfra.StandInOpenAi;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;

@@ -1,6 +1,7 @@
 package app.donna.cli.dev;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -14,6 +15,7 @@ import java.util.Optional;
  * @param postgresPort   port of the embedded PostgreSQL
  * @param ports          HTTP ports of the services
  * @param allowedOrigins browser origins allowed to call ingress-api
+ * @param extraArgs      more {@code --property=value} arguments per service ({@code "*"}: every service)
  */
 public record DevOptions(
         Path home,
@@ -22,7 +24,8 @@ public record DevOptions(
         Optional<Database> database,
         int postgresPort,
         Map<String, Integer> ports,
-        String allowedOrigins) {
+        String allowedOrigins,
+        Map<String, List<String>> extraArgs) {
 
     /** An existing PostgreSQL database. */
     public record Database(String url, String username, String password) {
@@ -43,7 +46,8 @@ public record DevOptions(
                         env.getOrDefault("DONNA_DB_USER", "donna"), env.getOrDefault("DONNA_DB_PASSWORD", "donna"))),
                 intEnv(env, "DONNA_PG_PORT", 5433),
                 ports,
-                env.getOrDefault("DONNA_ALLOWED_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000"));
+                env.getOrDefault("DONNA_ALLOWED_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000"),
+                Map.of());
     }
 
     private static Map<String, Integer> orderedPorts() {

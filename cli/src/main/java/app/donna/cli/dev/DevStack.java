@@ -131,6 +131,8 @@ public final class DevStack implements AutoCloseable {
                 args.add("--donna.security.anonymous.secret=" + HexFormat.of().formatHex(new SecureRandom().generateSeed(32)));
                 args.add("--donna.web.allowed-origins=" + options.allowedOrigins());
             }
+            args.addAll(options.extraArgs().getOrDefault("*", List.of()));
+            args.addAll(options.extraArgs().getOrDefault(service, List.of()));
             log.info("Starting {} on port {}", service, entry.getValue());
             ConfigurableApplicationContext context = apps.get(service).get()
                     .registerShutdownHook(false)

@@ -41,7 +41,7 @@ class DevStackTest {
         DevOptions.DEFAULT_PORTS.keySet().forEach(service -> ports.put(service, freePort()));
         DevOptions options = new DevOptions(home, Optional.of(kafka.servers()), 0,
                 Optional.of(new DevOptions.Database(db.jdbcUrl(), db.username(), db.password())), 0, ports,
-                "http://localhost:3000");
+                "http://localhost:3000", Map.of());
 
         try (DevStack stack = DevStack.start(options)) {
             assertThat(stack.services().keySet()).containsExactly("projections", "ingress-api", "voice-relay",
@@ -79,7 +79,8 @@ class DevStackTest {
         try (ServerSocket busy = new ServerSocket(0)) {
             Map<String, Integer> ports = new LinkedHashMap<>(DevOptions.DEFAULT_PORTS);
             ports.put("ingress-api", busy.getLocalPort());
-            DevOptions options = new DevOptions(home, Optional.of("127.0.0.1:1"), 0, Optional.empty(), 0, ports, "");
+            DevOptions options = new DevOptions(home, Optional.of("127.0.0.1:1"), 0, Optional.empty(), 0, ports, "",
+                    Map.of());
 
             assertThatThrownBy(() -> DevStack.start(options))
                     .isInstanceOf(DevStack.DevStackException.class)

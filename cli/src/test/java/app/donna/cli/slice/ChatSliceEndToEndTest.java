@@ -23,7 +23,7 @@ import app.donna.projections.ProjectionsApplication;
 import app.donna.events.chat.ChatMessageSubmitted;
 import app.donna.schemas.Topics;
 import app.donna.testing.InfraExtension;
-import app.donna.testing.openai.StandInOpenAi;
+import app.donna.localinfra.StandInOpenAi;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;

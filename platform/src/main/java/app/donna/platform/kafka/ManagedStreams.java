@@ -33,8 +33,11 @@ public final class ManagedStreams implements SmartLifecycle, HealthIndicator {
 
     /** The shared settings; add or override application-specific ones on the result. */
     public static Properties defaults(String applicationId, String bootstrapServers, Path stateDir,
-            int replicationFactor) {
+            int replicationFactor, Duration commitInterval) {
         Properties props = new Properties();
+        // Under exactly-once, downstream readers see results only when the transaction commits: the commit
+        // interval is a floor on each stream hop's latency, traded against transaction overhead.
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitInterval.toMillis());
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);

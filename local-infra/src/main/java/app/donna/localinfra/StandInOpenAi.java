@@ -1,4 +1,4 @@
-package app.donna.testing.openai;
+package app.donna.localinfra;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -17,7 +17,8 @@ import com.sun.net.httpserver.HttpServer;
  * A local stand-in for OpenAI's Chat Completions API, speaking its real HTTP and server-sent-events
  * protocol to the real {@code openai-java} client: {@code POST /v1/chat/completions} with
  * {@code "stream": true} answers {@code text/event-stream} chunks, a usage chunk and {@code [DONE]}.
- * Tests script what comes next (an answer in pieces, an error status with {@code Retry-After}, a delay)
+ * Used by tests and by {@code donna bench chat} (an instantly answering model). Callers script what
+ * comes next (an answer in pieces, an error status with {@code Retry-After}, a delay)
  * and read the requests it received.
  */
 public final class StandInOpenAi implements AutoCloseable {
@@ -43,6 +44,9 @@ public final class StandInOpenAi implements AutoCloseable {
     private volatile Behaviour fallback = new Behaviour.Answer(List.of("Hello", " from", " the", " stand-in."));
 
     public StandInOpenAi() {
+        // Each streamed chunk is a small write; without TCP_NODELAY, Nagle's algorithm and delayed ACKs
+        // add tens of milliseconds per chunk, which a real API does not.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
         try {
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         } catch (IOException e) {

@@ -1,0 +1,234 @@
+package app.donna.cli.bench;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import app.donna.cli.dev.DevOptions;
+import app.donna.cli.dev.DevStack;
+import app.donna.localinfra.StandInOpenAi;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * {@code donna bench chat}: the chat pipeline's own latency, from the moment a message is POSTed to
+ * ingress-api to the moment its final reply arrives on the session's server-sent-events stream, at a
+ * fixed rate, with an instantly answering stand-in model; beside the Kafka broker's own one-hop
+ * end-to-end latency, measured on the same broker in the same run.
+ *
+ * <p>It starts the whole stack (as {@code donna dev} does) in a temporary folder. The path measured
+ * crosses four hops: ingress-api → inbound → abuse-detector (exactly-once) → screened → chat-processor
+ * (exactly-once) → replies → ingress-api's stream.
+ */
+public final class ChatBench {
+
+    private static final Pattern REPLY_TO = Pattern.compile("\"inReplyTo\":\"([0-9a-f-]{36})\"");
+
+    private ChatBench() {
+    }
+
+    public static int run(String[] args) throws Exception {
+        int rate = intArg(args, "--rate", 200);
+        int seconds = intArg(args, "--seconds", 30);
+        int sessions = intArg(args, "--sessions", 100);
+        int commitMs = intArg(args, "--commit-interval-ms", 100);
+        Path home = Files.createTempDirectory("donna-bench-chat-");
+        System.out.printf("donna bench chat: %d msg/s for %d s over %d sessions, streams commit interval %d ms%n",
+                rate, seconds, sessions, commitMs);
+        try (StandInOpenAi model = new StandInOpenAi().byDefault(StandInOpenAi.answer("Yes, ", "we are ", "open."))) {
+            Map<String, Integer> ports = new LinkedHashMap<>();
+            DevOptions.DEFAULT_PORTS.keySet().forEach(s -> ports.put(s, freePort()));
+            Map<String, List<String>> extra = Map.of(
+                    "*", List.of("--donna.kafka.streams-commit-interval=" + commitMs + "ms",
+                            "--logging.level.root=WARN"),
+                    "ingress-api", List.of("--donna.rate-limit.enabled=false"),
+                    "abuse-detector", List.of("--donna.abuse.behaviour.max-messages=1000000",
+                            "--donna.abuse.behaviour.max-repeats=1000000"),
+                    "chat-processor", List.of("--donna.chat.llm.base-url=" + model.baseUrl(),
+                            "--donna.chat.llm.api-key=sk-bench", "--donna.chat.threads=2"));
+            DevOptions options = new DevOptions(home, Optional.empty(), freePort(), Optional.empty(), freePort(), ports,
+                    "", extra);
+            try (DevStack stack = DevStack.start(options)) {
+                double[] kafka = kafkaBaseline(stack.kafkaBootstrap(), 2000);
+                Result pipeline = pipeline(stack.services().get("ingress-api"), rate, seconds, sessions);
+                System.out.println();
+                System.out.println("== result ==");
+                System.out.printf("kafka one hop (acks=all, produce -> consume): p50 %.1f ms, p99 %.1f ms%n",
+                        kafka[0], kafka[1]);
+                System.out.printf("chat POST -> final reply on SSE, %d msg/s: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, "
+                        + "max %.1f ms (%d replies, %d POST errors, %d missing)%n", rate, pipeline.p50, pipeline.p90,
+                        pipeline.p99, pipeline.max, pipeline.count, pipeline.errors, pipeline.missing);
+                System.out.printf("ratio pipeline p99 / kafka hop p99: %.1f%n", pipeline.p99 / kafka[1]);
+            }
+        }
+        return 0;
+    }
+
+    record Result(double p50, double p90, double p99, double max, int count, int errors, int missing) {
+    }
+
+    private static Result pipeline(URI ingress, int rate, int seconds, int sessionCount) throws Exception {
+        HttpClient http = HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+        List<String> tokens = new ArrayList<>();
+        List<UUID> sessions = new ArrayList<>();
+        for (int i = 0; i < sessionCount; i++) {
+            String body = http.send(HttpRequest.newBuilder(ingress.resolve("/dev/token?sub=bench-" + i)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            String token = body.replaceAll(".*\"access_token\":\"([^\"]+)\".*", "$1");
+            tokens.add(token);
+            String opened = http.send(HttpRequest.newBuilder(ingress.resolve("/api/chat/sessions"))
+                    .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            sessions.add(UUID.fromString(opened.replaceAll(".*\"sessionId\":\"([^\"]+)\".*", "$1")));
+        }
+        Map<UUID, Long> sentAt = new ConcurrentHashMap<>();
+        Map<UUID, Long> latencyNanos = new ConcurrentHashMap<>();
+        CountDownLatch connected = new CountDownLatch(sessionCount);
+        for (int i = 0; i < sessionCount; i++) {
+            HttpRequest stream = HttpRequest.newBuilder(ingress.resolve("/api/chat/sessions/" + sessions.get(i) + "/stream"))
+                    .header("Authorization", "Bearer " + tokens.get(i)).header("Accept", "text/event-stream").GET().build();
+            http.sendAsync(stream, HttpResponse.BodyHandlers.ofLines()).thenAccept(r -> {
+                connected.countDown();
+                String event = "";
+                for (String line : (Iterable<String>) r.body()::iterator) {
+                    if (line.startsWith("event:")) {
+                        event = line.substring(6).strip();
+                    } else if (line.startsWith("data:") && event.equals("reply")) {
+                        long now = System.nanoTime();
+                        Matcher m = REPLY_TO.matcher(line);
+                        if (m.find()) {
+                            Long t0 = sentAt.get(UUID.fromString(m.group(1)));
+                            if (t0 != null) {
+                                latencyNanos.putIfAbsent(UUID.fromString(m.group(1)), now - t0);
+                            }
+                        }
+                    }
+                }
+            });
+        }
+        connected.await(60, TimeUnit.SECONDS);
+        AtomicInteger errors = new AtomicInteger();
+        Random random = new Random(7);
+        ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor();
+        int warmup = Math.min(5, seconds / 3);
+        int total = rate * (seconds + warmup);
+        AtomicInteger sent = new AtomicInteger();
+        Map<UUID, Boolean> measured = new ConcurrentHashMap<>();
+        CountDownLatch done = new CountDownLatch(1);
+        long periodNanos = 1_000_000_000L / rate;
+        clock.scheduleAtFixedRate(() -> {
+            int n = sent.getAndIncrement();
+            if (n >= total) {
+                done.countDown();
+                return;
+            }
+            int s = random.nextInt(sessionCount);
+            String json = "{\"text\":\"bench question " + n + " about opening hours\"}";
+            long t0 = System.nanoTime();
+            http.sendAsync(HttpRequest.newBuilder(ingress.resolve("/api/chat/sessions/" + sessions.get(s) + "/messages"))
+                    .header("Authorization", "Bearer " + tokens.get(s)).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString())
+                    .thenAccept(r -> {
+                        if (r.statusCode() != 202) {
+                            errors.incrementAndGet();
+                            return;
+                        }
+                        UUID id = UUID.fromString(r.body().replaceAll(".*\"messageId\":\"([^\"]+)\".*", "$1"));
+                        sentAt.put(id, t0);
+                        if (n >= rate * warmup) {
+                            measured.put(id, true);
+                        }
+                    });
+        }, 0, periodNanos, TimeUnit.NANOSECONDS);
+        done.await();
+        clock.shutdown();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline && !latencyNanos.keySet().containsAll(measured.keySet())) {
+            Thread.sleep(100);
+        }
+        double[] ms = measured.keySet().stream().filter(latencyNanos::containsKey)
+                .mapToDouble(id -> latencyNanos.get(id) / 1e6).sorted().toArray();
+        int missing = (int) measured.keySet().stream().filter(id -> !latencyNanos.containsKey(id)).count();
+        return new Result(pct(ms, 0.5), pct(ms, 0.9), pct(ms, 0.99), ms.length == 0 ? 0 : ms[ms.length - 1],
+                ms.length, errors.get(), missing);
+    }
+
+    /** One record at a time: produce (acks=all) and wait until a consumer has it; p50 and p99 in ms. */
+    private static double[] kafkaBaseline(String servers, int n) throws Exception {
+        String topic = "bench-e2e-" + UUID.randomUUID();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", servers))) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        TopicPartition tp = new TopicPartition(topic, 0);
+        double[] ms = new double[n];
+        try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", servers, "acks", "all",
+                "enable.idempotence", true, "linger.ms", 0), new ByteArraySerializer(), new ByteArraySerializer());
+                var consumer = new KafkaConsumer<>(Map.<String, Object>of("bootstrap.servers", servers,
+                        "fetch.max.wait.ms", 500), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.assign(List.of(tp));
+            consumer.seekToEnd(List.of(tp));
+            consumer.position(tp);
+            byte[] payload = new byte[300];
+            for (int i = 0; i < n + 200; i++) {
+                long t0 = System.nanoTime();
+                producer.send(new ProducerRecord<>(topic, 0, null, payload)).get();
+                while (consumer.poll(Duration.ofMillis(1000)).isEmpty()) {
+                    // wait for it
+                }
+                if (i >= 200) {
+                    ms[i - 200] = (System.nanoTime() - t0) / 1e6;
+                }
+            }
+        }
+        Arrays.sort(ms);
+        return new double[] {pct(ms, 0.5), pct(ms, 0.99)};
+    }
+
+    private static double pct(double[] sorted, double p) {
+        return sorted.length == 0 ? Double.NaN : sorted[Math.min(sorted.length - 1, (int) (sorted.length * p))];
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int intArg(String[] args, String name, int fallback) {
+        for (int i = 0; i < args.length - 1; i++) {
+            if (args[i].equals(name)) {
+                return Integer.parseInt(args[i + 1]);
+            }
+        }
+        return fallback;
+    }
+}
