@@ -2,38 +2,18 @@ package app.donna.chat.reply;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 
+import app.donna.testing.MutableClock;
 import org.junit.jupiter.api.Test;
 
 class CircuitBreakerTest {
 
-    static final class MutableClock extends Clock {
-        Instant now = Instant.parse("2026-11-26T10:00:00Z");
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
 
     @Test
     void opensAfterTheThresholdThenLetsOneTrialThroughAndClosesOnSuccess() {
-        MutableClock clock = new MutableClock();
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
         CircuitBreaker breaker = new CircuitBreaker(2, Duration.ofSeconds(30), clock);
 
         breaker.recordFailure();
@@ -42,7 +22,7 @@ class CircuitBreakerTest {
         assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.OPEN);
         assertThat(breaker.allowsCall()).isFalse();
 
-        clock.now = clock.now.plusSeconds(31);
+        clock.advance(Duration.ofSeconds(31));
         assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.HALF_OPEN);
         assertThat(breaker.allowsCall()).isTrue();
         assertThat(breaker.allowsCall()).as("one trial at a time").isFalse();
@@ -54,10 +34,10 @@ class CircuitBreakerTest {
 
     @Test
     void aFailedTrialOpensItAgain() {
-        MutableClock clock = new MutableClock();
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
         CircuitBreaker breaker = new CircuitBreaker(1, Duration.ofSeconds(30), clock);
         breaker.recordFailure();
-        clock.now = clock.now.plusSeconds(31);
+        clock.advance(Duration.ofSeconds(31));
 
         assertThat(breaker.allowsCall()).isTrue();
         breaker.recordFailure();

@@ -1,6 +1,5 @@
 package app.donna.platform.kafka;
 
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -11,7 +10,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
@@ -45,15 +43,7 @@ public final class DeadLetteringDeserializationHandler implements Deserializatio
     @Override
     public DeserializationHandlerResponse handle(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record,
             Exception exception) {
-        Headers headers = new RecordHeaders(record.headers().toArray());
-        put(headers, "kafka_dlt-original-topic", record.topic());
-        put(headers, "kafka_dlt-original-partition", String.valueOf(record.partition()));
-        put(headers, "kafka_dlt-original-offset", String.valueOf(record.offset()));
-        put(headers, "kafka_dlt-original-timestamp", String.valueOf(record.timestamp()));
-        put(headers, "kafka_dlt-original-consumer-group", group);
-        put(headers, "kafka_dlt-exception-fqcn", exception.getClass().getName());
-        put(headers, "kafka_dlt-exception-message", String.valueOf(exception.getMessage()));
-        put(headers, "donna_dlt-reason", exception.getClass().getSimpleName() + ": " + exception.getMessage());
+        Headers headers = DeadLetterHeaders.of(record, group, exception);
         try {
             producer.send(new ProducerRecord<>(record.topic() + Topic.DEAD_LETTER_SUFFIX, record.partition(),
                     record.key(), record.value(), headers)).get(30, TimeUnit.SECONDS);
@@ -66,8 +56,4 @@ public final class DeadLetteringDeserializationHandler implements Deserializatio
         }
     }
 
-    private static void put(Headers headers, String name, String value) {
-        headers.remove(name);
-        headers.add(name, value.getBytes(StandardCharsets.UTF_8));
-    }
 }

@@ -2,37 +2,18 @@ package app.donna.platform.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 
+import app.donna.testing.MutableClock;
 import org.junit.jupiter.api.Test;
 
 class TokenBucketsTest {
 
-    static final class MutableClock extends Clock {
-        Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
 
     @Test
     void allowsTheBurstThenRejectsWithTheTimeUntilTheNextToken() {
-        MutableClock clock = new MutableClock();
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
         TokenBuckets buckets = new TokenBuckets(3, 60, clock, 100);
 
         assertThat(buckets.tryAcquire("a")).isInstanceOf(TokenBuckets.Decision.Allowed.class);
@@ -47,24 +28,24 @@ class TokenBucketsTest {
 
     @Test
     void refillsOverTime() {
-        MutableClock clock = new MutableClock();
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
         TokenBuckets buckets = new TokenBuckets(1, 60, clock, 100);
         buckets.tryAcquire("a");
         assertThat(buckets.tryAcquire("a")).isInstanceOf(TokenBuckets.Decision.Rejected.class);
 
-        clock.now = clock.now.plusSeconds(1);
+        clock.advance(Duration.ofSeconds(1));
 
         assertThat(buckets.tryAcquire("a")).isInstanceOf(TokenBuckets.Decision.Allowed.class);
     }
 
     @Test
     void forgetsIdleKeysWhenFull() {
-        MutableClock clock = new MutableClock();
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
         TokenBuckets buckets = new TokenBuckets(1, 60, clock, 2);
         buckets.tryAcquire("a");
         buckets.tryAcquire("b");
         buckets.tryAcquire("c");
-        clock.now = clock.now.plusSeconds(60);
+        clock.advance(Duration.ofSeconds(60));
 
         buckets.tryAcquire("d");
 
