@@ -23,6 +23,7 @@ import app.donna.projections.ProjectionsApplication;
 import app.donna.events.chat.ChatMessageSubmitted;
 import app.donna.schemas.Topics;
 import app.donna.testing.InfraExtension;
+import app.donna.testing.SharedInfra;
 import app.donna.localinfra.StandInOpenAi;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -150,6 +151,18 @@ class ChatSliceEndToEndTest {
                 h -> h != null && h.get("messages").size() == 2);
         assertThat(history.get("messages").get(0).get("verdict").asString()).isEqualTo("BLOCK");
         assertThat(history.get("messages").get(1).get("text").asString()).isEqualTo(ReplyComposer.REFUSAL);
+        // and the flag is in the read model, with its reason
+        String messageId = history.get("messages").get(0).get("messageId").asString();
+        SharedInfra.Database db = SharedInfra.database();
+        String flag = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).until(() -> {
+            try (var c = db.connect(); var st = c.prepareStatement(
+                    "SELECT decision || ' ' || categories FROM abuse_flags WHERE message_id = ?")) {
+                st.setString(1, messageId);
+                var rs = st.executeQuery();
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }, java.util.Objects::nonNull);
+        assertThat(flag).isEqualTo("BLOCK PROMPT_INJECTION");
     }
 
     @Test

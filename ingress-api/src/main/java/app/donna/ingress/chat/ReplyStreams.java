@@ -97,6 +97,9 @@ class ReplyStreams implements SmartLifecycle {
         emitter.onCompletion(remove);
         emitter.onTimeout(remove);
         emitter.onError(e -> remove.run());
+        // A first comment commits the response now, so clients and proxies see the stream open at once
+        // instead of at the first reply or heartbeat.
+        subscriber.heartbeat();
         lastEventId.ifPresent(position -> Thread.ofVirtual().name("reply-replay-" + session)
                 .start(() -> replay(subscriber, position)));
         return emitter;
