@@ -1,14 +1,12 @@
 package app.donna.abuse;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -21,11 +19,10 @@ import app.donna.events.common.Decision;
 import app.donna.schemas.EventCodec;
 import app.donna.schemas.Topics;
 import app.donna.testing.InfraExtension;
+import app.donna.testing.TopicReader;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -65,36 +62,19 @@ class AbuseDetectorServiceTest {
                     .get(10, TimeUnit.SECONDS);
         }
 
-        List<ConsumerRecord<byte[], byte[]>> screened = read(kafka.servers(), Topics.CHAT_SCREENED.name(),
-                r -> r.value() != null && new String(r.value(), StandardCharsets.ISO_8859_1).contains("do you deliver?"));
+        List<ConsumerRecord<byte[], byte[]>> screened = TopicReader.readUntilFound(kafka.servers(), Topics.CHAT_SCREENED.name(),
+                r -> r.value() != null && new String(r.value(), StandardCharsets.ISO_8859_1).contains("do you deliver?"),
+                Duration.ofSeconds(60));
         ChatMessageScreened s = (ChatMessageScreened) EventCodec.bundled().decode(screened.getFirst().value());
         assertThat(s.getMessageId()).isEqualTo(good.getMessageId());
         assertThat(s.getVerdict().getDecision()).isEqualTo(Decision.ALLOW);
         assertThat(new String(screened.getFirst().headers().lastHeader("ce_source").value(), StandardCharsets.UTF_8))
                 .isEqualTo("urn:donna:abuse-detector");
 
-        List<ConsumerRecord<byte[], byte[]>> dead = read(kafka.servers(), Topics.CHAT_INBOUND.deadLetterName(),
-                r -> Arrays.equals(r.value(), poison));
+        List<ConsumerRecord<byte[], byte[]>> dead = TopicReader.readUntilFound(kafka.servers(),
+                Topics.CHAT_INBOUND.deadLetterName(), r -> Arrays.equals(r.value(), poison), Duration.ofSeconds(60));
         assertThat(new String(dead.getFirst().headers().lastHeader("donna_dlt-reason").value(), StandardCharsets.UTF_8))
                 .contains("C3 01");
     }
 
-    private static List<ConsumerRecord<byte[], byte[]>> read(String servers, String topic,
-            java.util.function.Predicate<ConsumerRecord<byte[], byte[]>> wanted) {
-        List<ConsumerRecord<byte[], byte[]>> found = new ArrayList<>();
-        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of("bootstrap.servers", servers,
-                "group.id", "check-" + UUID.randomUUID(), "auto.offset.reset", "earliest",
-                "isolation.level", "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(topic));
-            await().atMost(Duration.ofSeconds(60)).until(() -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
-                    if (wanted.test(r)) {
-                        found.add(r);
-                    }
-                });
-                return !found.isEmpty();
-            });
-        }
-        return found;
-    }
 }

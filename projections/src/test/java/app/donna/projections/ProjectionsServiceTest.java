@@ -1,6 +1,7 @@
 package app.donna.projections;
 
 import static app.donna.projections.db.Tables.ABUSE_FLAGS;
+import static app.donna.testing.TopicReader.header;
 import static app.donna.projections.db.Tables.CHAT_MESSAGES;
 import static app.donna.projections.db.Tables.CHAT_SESSIONS;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -14,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -32,12 +32,10 @@ import app.donna.events.common.TokenUsage;
 import app.donna.events.common.VerdictReason;
 import app.donna.schemas.Topics;
 import app.donna.testing.InfraExtension;
+import app.donna.testing.TopicReader;
 import org.apache.avro.specific.SpecificRecordBase;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.jooq.DSLContext;
 import org.junit.jupiter.api.Test;
@@ -135,17 +133,8 @@ class ProjectionsServiceTest {
                 .until(() -> db.fetchExists(CHAT_MESSAGES, CHAT_MESSAGES.MESSAGE_ID.eq(after.getMessageId())));
 
         // and the poison is on the DLT, bytes intact, with where it came from and why
-        List<ConsumerRecord<byte[], byte[]>> dead = new ArrayList<>();
-        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of("bootstrap.servers", kafka.servers(),
-                "group.id", "dlt-check-" + UUID.randomUUID(), "auto.offset.reset", "earliest"),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(Topics.CHAT_SCREENED.deadLetterName()));
-            await().atMost(Duration.ofSeconds(30)).until(() -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(dead::add);
-                return dead.stream().anyMatch(r -> Arrays.equals(r.value(), poison));
-            });
-        }
-        var record = dead.stream().filter(r -> Arrays.equals(r.value(), poison)).findFirst().orElseThrow();
+        var record = TopicReader.readUntilFound(kafka.servers(), Topics.CHAT_SCREENED.deadLetterName(),
+                r -> Arrays.equals(r.value(), poison), Duration.ofSeconds(30)).getFirst();
         assertThat(new String(record.key(), StandardCharsets.UTF_8)).isEqualTo(session.toString());
         assertThat(header(record, "kafka_dlt-original-topic")).isEqualTo(Topics.CHAT_SCREENED.name());
         assertThat(header(record, "kafka_dlt-original-consumer-group")).isEqualTo("donna-projections-chat");
@@ -168,16 +157,8 @@ class ProjectionsServiceTest {
         await().atMost(Duration.ofSeconds(30))
                 .until(() -> db.fetchExists(CHAT_MESSAGES, CHAT_MESSAGES.MESSAGE_ID.eq(last.getMessageId())));
         assertThat(db.fetchCount(CHAT_MESSAGES, CHAT_MESSAGES.SESSION_ID.eq(session))).isEqualTo(3);
-        List<ConsumerRecord<byte[], byte[]>> dead = new ArrayList<>();
-        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of("bootstrap.servers", kafka.servers(),
-                "group.id", "dlt-check-" + UUID.randomUUID(), "auto.offset.reset", "earliest"),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(Topics.CHAT_SCREENED.deadLetterName()));
-            await().atMost(Duration.ofSeconds(30)).until(() -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(dead::add);
-                return dead.stream().anyMatch(r -> header(r, "donna_dlt-reason").contains("duplicate key"));
-            });
-        }
+        TopicReader.readUntilFound(kafka.servers(), Topics.CHAT_SCREENED.deadLetterName(),
+                r -> header(r, "donna_dlt-reason").contains("duplicate key"), Duration.ofSeconds(30));
         healthShowsKafkaDatabaseAndProjectorsUp();
     }
 
@@ -200,8 +181,4 @@ class ProjectionsServiceTest {
                 .setSubmittedEventId(UUID.randomUUID()).build();
     }
 
-    private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
-        var h = record.headers().lastHeader(name);
-        return h == null ? "" : new String(h.value(), StandardCharsets.UTF_8);
-    }
 }
