@@ -4,8 +4,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,8 +51,8 @@ public final class LocalKafka implements AutoCloseable {
      * port). Returns once the broker answers metadata requests.
      */
     public static LocalKafka start(Path dataDir, int port) {
-        int brokerPort = port == 0 ? freePort() : port;
-        int controllerPort = freePort();
+        int brokerPort = port == 0 ? LocalPorts.free() : port;
+        int controllerPort = LocalPorts.free();
         try {
             Files.createDirectories(dataDir);
         } catch (IOException e) {
@@ -160,12 +158,4 @@ public final class LocalKafka implements AutoCloseable {
         }
     }
 
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port on loopback", e);
-        }
-    }
 }

@@ -1,6 +1,5 @@
 package app.donna.cli.bench;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,6 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import app.donna.localinfra.LocalPorts;
 import app.donna.cli.dev.DevOptions;
 import app.donna.cli.dev.DevStack;
 import app.donna.localinfra.StandInOpenAi;
@@ -64,7 +64,7 @@ public final class ChatBench {
                 rate, seconds, sessions, commitMs);
         try (StandInOpenAi model = new StandInOpenAi().byDefault(StandInOpenAi.answer("Yes, ", "we are ", "open."))) {
             Map<String, Integer> ports = new LinkedHashMap<>();
-            DevOptions.DEFAULT_PORTS.keySet().forEach(s -> ports.put(s, freePort()));
+            DevOptions.DEFAULT_PORTS.keySet().forEach(s -> ports.put(s, LocalPorts.free()));
             Map<String, List<String>> extra = Map.of(
                     "*", List.of("--donna.kafka.streams-commit-interval=" + commitMs + "ms",
                             "--logging.level.root=WARN"),
@@ -73,7 +73,7 @@ public final class ChatBench {
                             "--donna.abuse.behaviour.max-repeats=1000000"),
                     "chat-processor", List.of("--donna.chat.llm.base-url=" + model.baseUrl(),
                             "--donna.chat.llm.api-key=sk-bench", "--donna.chat.threads=2"));
-            DevOptions options = new DevOptions(home, Optional.empty(), freePort(), Optional.empty(), freePort(), ports,
+            DevOptions options = new DevOptions(home, Optional.empty(), LocalPorts.free(), Optional.empty(), LocalPorts.free(), ports,
                     "", extra);
             try (DevStack stack = DevStack.start(options)) {
                 double[] kafka = kafkaBaseline(stack.kafkaBootstrap(), 2000);
@@ -215,13 +215,6 @@ public final class ChatBench {
         return sorted.length == 0 ? Double.NaN : sorted[Math.min(sorted.length - 1, (int) (sorted.length * p))];
     }
 
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     private static int intArg(String[] args, String name, int fallback) {
         for (int i = 0; i < args.length - 1; i++) {

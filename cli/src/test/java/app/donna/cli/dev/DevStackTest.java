@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
+import app.donna.localinfra.LocalPorts;
 import app.donna.testing.InfraExtension;
 import app.donna.testing.SharedInfra;
 import org.junit.jupiter.api.Test;
@@ -38,7 +39,7 @@ class DevStackTest {
             throws Exception {
         SharedInfra.Database db = SharedInfra.newDatabase("dev_stack");
         Map<String, Integer> ports = new LinkedHashMap<>();
-        DevOptions.DEFAULT_PORTS.keySet().forEach(service -> ports.put(service, freePort()));
+        DevOptions.DEFAULT_PORTS.keySet().forEach(service -> ports.put(service, LocalPorts.free()));
         DevOptions options = new DevOptions(home, Optional.of(kafka.servers()), 0,
                 Optional.of(new DevOptions.Database(db.jdbcUrl(), db.username(), db.password())), 0, ports,
                 "http://localhost:3000", Map.of());
@@ -110,11 +111,4 @@ class DevStackTest {
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

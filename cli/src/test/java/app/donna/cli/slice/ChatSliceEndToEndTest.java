@@ -3,7 +3,6 @@ package app.donna.cli.slice;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import app.donna.localinfra.LocalPorts;
 import app.donna.abuse.AbuseDetectorApplication;
 import app.donna.chat.ChatProcessorApplication;
 import app.donna.chat.reply.ReplyComposer;
@@ -52,7 +52,7 @@ import tools.jackson.databind.json.JsonMapper;
         properties = "spring.config.name=" + IngressApplication.CONFIG_NAME)
 class ChatSliceEndToEndTest {
 
-    static final int PORT = freePort();
+    static final int PORT = LocalPorts.free();
     static final JsonMapper JSON = JsonMapper.builder().build();
     static ConfigurableApplicationContext projections;
     static ConfigurableApplicationContext abuseDetector;
@@ -484,11 +484,4 @@ class ChatSliceEndToEndTest {
         return URI.create("http://127.0.0.1:" + PORT + path);
     }
 
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

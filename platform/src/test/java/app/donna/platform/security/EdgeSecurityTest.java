@@ -2,7 +2,6 @@ package app.donna.platform.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -11,6 +10,7 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.List;
 
+import app.donna.localinfra.LocalPorts;
 import app.donna.platform.dev.DevTokenIssuer;
 import app.donna.platform.testapp.PlatformTestApplication;
 import app.donna.testing.InfraExtension;
@@ -40,7 +40,7 @@ import org.springframework.test.context.DynamicPropertySource;
 @SpringBootTest(classes = PlatformTestApplication.class, webEnvironment = SpringBootTest.WebEnvironment.DEFINED_PORT)
 class EdgeSecurityTest {
 
-    static final int PORT = freePort();
+    static final int PORT = LocalPorts.free();
     static final String ISSUER = "http://127.0.0.1:" + PORT + "/dev";
     static final String ORIGIN = "https://app.donna.example";
 
@@ -293,12 +293,5 @@ class EdgeSecurityTest {
                 .doesNotContain("\tat ");
     }
 
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
 }
