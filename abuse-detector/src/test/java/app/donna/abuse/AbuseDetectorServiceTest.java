@@ -56,7 +56,7 @@ class AbuseDetectorServiceTest {
                 .setMessageId(UUID.randomUUID()).setUserId("svc-user").setText("do you deliver?").build();
         try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", kafka.servers()),
                 new ByteArraySerializer(), new ByteArraySerializer())) {
-            byte[] key = session.toString().getBytes(StandardCharsets.UTF_8);
+            byte[] key = good.getUserId().getBytes(StandardCharsets.UTF_8);
             producer.send(new ProducerRecord<>(Topics.CHAT_INBOUND.name(), key, poison)).get(10, TimeUnit.SECONDS);
             producer.send(new ProducerRecord<>(Topics.CHAT_INBOUND.name(), key, EventCodec.bundled().encode(good)))
                     .get(10, TimeUnit.SECONDS);

@@ -43,7 +43,8 @@ public final class Donna {
                 case "chat" -> ChatBench.run(rest);
                 default -> {
                     System.err.println("usage: donna bench projector [--events N] [--pgbench-seconds S]\n"
-                            + "       donna bench chat [--rate R] [--seconds S] [--sessions N] [--commit-interval-ms M]");
+                            + "       donna bench chat [--rate R] [--seconds S] [--sessions N] [--commit-interval-ms M]\n"
+                            + "                        [--warmup-seconds W] [--trace-hops]");
                     yield 2;
                 }
             };

@@ -39,8 +39,11 @@ public final class Topics {
 
     private static final Optional<Duration> FOREVER = Optional.empty();
 
-    /** A visitor's or user's chat message as submitted, before screening. Kept forever for audit. */
-    public static final Topic CHAT_INBOUND = new Topic("donna.chat.inbound", "session id", "sessionId",
+    /**
+     * A visitor's or user's chat message as submitted, before screening. Kept forever for audit. Keyed by
+     * user (a session belongs to one user, so its order holds) so abuse-detector needs no repartition.
+     */
+    public static final Topic CHAT_INBOUND = new Topic("donna.chat.inbound", "user id", "userId",
             List.of(ChatSessionStarted.class, ChatMessageSubmitted.class), 6, FOREVER, CleanupPolicy.DELETE,
             "ingress-api");
 

@@ -24,7 +24,7 @@ class EventSerializerTest {
         assertThat(header(headers, "ce_source")).isEqualTo("urn:donna:ingress-api");
         assertThat(header(headers, "ce_specversion")).isEqualTo("1.0");
         assertThat(header(headers, "ce_time")).isEqualTo(event.getOccurredAt().toString());
-        assertThat(header(headers, "ce_subject")).isEqualTo(event.getSessionId().toString());
+        assertThat(header(headers, "ce_subject")).isEqualTo(event.getUserId()); // the topic's key
         assertThat(header(headers, "content-type")).isEqualTo("application/avro");
         assertThat(header(headers, "ce_dataschema")).startsWith("urn:avro:fingerprint:");
         assertThat(Traceparent.parse(header(headers, "traceparent"))).isPresent();

@@ -20,19 +20,18 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
-import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.Stores;
 
 /**
  * The abuse screening topology.
  *
- * <p>Consumes: {@code donna.chat.inbound} (ChatSessionStarted and ChatMessageSubmitted, by session),
+ * <p>Consumes: {@code donna.chat.inbound} (ChatSessionStarted and ChatMessageSubmitted, by user),
  * {@code donna.voice.events} (VoiceTranscript of the user's side). Produces: {@code donna.chat.screened}
  * (every chat message with its verdict, and the session starts unchanged, by session),
  * {@code donna.abuse.flags} (FLAG and BLOCK verdicts of chat and voice, by user).
- * Chat messages are re-keyed by user through the named repartition topic {@code ...-by-user-repartition}
- * so one user's behaviour is judged in one place; every processor and store is named so state survives
- * redeploys.
+ * The inbound topic is keyed by user, so one user's messages, and with them their behaviour over time,
+ * are judged in one task without a repartition hop, which under exactly-once would add a whole commit
+ * interval to every message (ADR 4). Every processor and store is named so state survives redeploys.
  */
 public final class AbuseTopology {
 
@@ -50,15 +49,13 @@ public final class AbuseTopology {
                 .stream(Topics.CHAT_INBOUND.name(), consumed(Topics.CHAT_INBOUND, "chat-inbound"));
 
         // Session starts need no screening: passed on so readers of donna.chat.screened see the session.
-        inbound.filter((session, event) -> event instanceof ChatSessionStarted, Named.as("only-session-starts"))
+        inbound.filter((user, event) -> event instanceof ChatSessionStarted, Named.as("only-session-starts"))
+                .selectKey((user, event) -> ((ChatSessionStarted) event).getSessionId().toString(),
+                        Named.as("session-start-by-session"))
                 .to(Topics.CHAT_SCREENED.name(), produced(Topics.CHAT_SCREENED, "session-starts-to-chat-screened"));
 
         KStream<String, SpecificRecordBase> screened = inbound
-                .filter((session, event) -> event instanceof ChatMessageSubmitted, Named.as("only-submitted"))
-                .selectKey((session, event) -> ((ChatMessageSubmitted) event).getUserId(), Named.as("key-by-user"))
-                .repartition(Repartitioned.<String, SpecificRecordBase>as("by-user")
-                        .withKeySerde(Serdes.String())
-                        .withValueSerde(Topics.CHAT_INBOUND.valueSerde()))
+                .filter((user, event) -> event instanceof ChatMessageSubmitted, Named.as("only-submitted"))
                 .process(() -> new ScreeningProcessor(screening, rulesVersion), Named.as("screen-chat"),
                         USER_ACTIVITY_STORE);
 

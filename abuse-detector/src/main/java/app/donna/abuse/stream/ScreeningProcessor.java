@@ -12,7 +12,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * Screens each chat message of a user against the content rules and that user's recent activity (kept
  * in the {@value AbuseTopology#USER_ACTIVITY_STORE} store), and forwards the screened message keyed by
- * its session again. Input is keyed by user id.
+ * its session again. Input is keyed by user id, so all of a user's messages meet in this task.
  */
 final class ScreeningProcessor implements Processor<String, SpecificRecordBase, String, SpecificRecordBase> {
 
@@ -35,7 +35,7 @@ final class ScreeningProcessor implements Processor<String, SpecificRecordBase, 
     @Override
     public void process(Record<String, SpecificRecordBase> record) {
         ChatMessageSubmitted message = (ChatMessageSubmitted) record.value();
-        String user = record.key();
+        String user = message.getUserId();
         UserActivity before = activities.get(user);
         Screening.Outcome outcome = screening.screen(message.getText(), record.timestamp(),
                 before == null ? UserActivity.EMPTY : before);

@@ -312,19 +312,19 @@ class AbuseTopologyTest {
     @Test
     void screeningTheSameEventTwiceGivesTheSameEventIds() {
         ChatMessageSubmitted m = message("noa", "you're an idiot", T0);
-        inbound.pipeInput(m.getSessionId().toString(), m, T0);
-        inbound.pipeInput(m.getSessionId().toString(), m, T0.plusSeconds(1));
+        inbound.pipeInput(m.getUserId(), m, T0);
+        inbound.pipeInput(m.getUserId(), m, T0.plusSeconds(1));
 
         List<ChatMessageScreened> all = allScreened();
         assertThat(all.get(0).getEventId()).isEqualTo(all.get(1).getEventId());
     }
 
     @Test
-    void sessionStartsArePassedOnUnchanged() {
+    void sessionStartsArePassedOnUnchangedKeyedBySession() {
         ChatSessionStarted start = ChatSessionStarted.newBuilder().setEventId(UUID.randomUUID()).setOccurredAt(T0)
                 .setSessionId(UUID.randomUUID()).setUserId("anon:x").setAnonymous(true).build();
 
-        inbound.pipeInput(start.getSessionId().toString(), start, T0);
+        inbound.pipeInput(start.getUserId(), start, T0);
 
         var out = screened.readKeyValue();
         assertThat(out.key).isEqualTo(start.getSessionId().toString());
@@ -336,7 +336,7 @@ class AbuseTopologyTest {
 
     private ChatMessageSubmitted send(String user, String text, Instant at) {
         ChatMessageSubmitted m = message(user, text, at);
-        inbound.pipeInput(m.getSessionId().toString(), m, at);
+        inbound.pipeInput(m.getUserId(), m, at);
         return m;
     }
 

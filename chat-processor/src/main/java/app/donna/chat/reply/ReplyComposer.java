@@ -62,6 +62,11 @@ public final class ReplyComposer {
                 log.warn("LLM unavailable ({}); answering offline. Circuit: {}", e.getMessage(), breaker.state());
             }
         }
+        return offlineAnswer(question, onDelta);
+    }
+
+    /** The offline responder's answer, marked degraded: also the answer when composing failed unexpectedly. */
+    public Reply offlineAnswer(String question, Consumer<String> onDelta) {
         String text = offline.answer(question);
         onDelta.accept(text);
         return new Reply(text, true, false, Optional.empty(), 0, 0, Optional.empty());

@@ -22,7 +22,10 @@ import org.springframework.validation.annotation.Validated;
  * @param rememberedMessageIds answered message ids kept per session for deduplication
  * @param applicationId the Kafka Streams application id
  * @param stateDir     local state folder (blank: the temp folder)
- * @param threads      stream threads; each answers one partition's messages at a time
+ * @param threads      stream threads; they take messages in and hand answers on, while the model calls
+ *                     run on their own threads ({@code llm.max-concurrent-calls})
+ * @param completionCheck how often a stream thread looks for finished answers; also the longest it waits
+ *                     for new messages before looking again, so it bounds what an answer waits to be sent
  */
 @Validated
 @ConfigurationProperties("donna.chat")
@@ -33,7 +36,8 @@ public record ChatSettings(
         @Min(1) @DefaultValue("200") int rememberedMessageIds,
         @NotBlank @DefaultValue("donna-chat-processor") String applicationId,
         @DefaultValue("") String stateDir,
-        @Min(1) @DefaultValue("2") int threads) {
+        @Min(1) @DefaultValue("2") int threads,
+        @NotNull @DefaultValue("5ms") Duration completionCheck) {
 
     /**
      * @param baseUrl         any OpenAI-compatible server
@@ -44,6 +48,7 @@ public record ChatSettings(
      * @param maxOutputTokens longest answer
      * @param breakerFailures failures in a row that open the circuit
      * @param breakerOpenFor  how long the circuit stays open before a trial call
+     * @param maxConcurrentCalls model calls in flight at once, across all sessions; more wait their turn
      */
     public record Llm(
             @NotBlank @DefaultValue("https://api.openai.com/v1") String baseUrl,
@@ -53,7 +58,8 @@ public record ChatSettings(
             @Min(0) @DefaultValue("2") int maxRetries,
             @Min(1) @DefaultValue("300") long maxOutputTokens,
             @Min(1) @DefaultValue("5") int breakerFailures,
-            @NotNull @DefaultValue("30s") Duration breakerOpenFor) {
+            @NotNull @DefaultValue("30s") Duration breakerOpenFor,
+            @Min(1) @DefaultValue("32") int maxConcurrentCalls) {
 
         public boolean configured() {
             return !apiKey.isBlank();

@@ -4,13 +4,16 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 import app.donna.chat.openai.OpenAiLlmClient;
 import app.donna.chat.reply.CircuitBreaker;
 import app.donna.chat.reply.LlmClient;
 import app.donna.chat.reply.ReplyComposer;
 import app.donna.platform.kafka.ManagedStreams;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,19 +48,34 @@ class ChatStreamsConfiguration {
                 new CircuitBreaker(llm.breakerFailures(), llm.breakerOpenFor(), clock), clock);
     }
 
+    /**
+     * Where model calls run: a model takes seconds to answer, so calls are made here, not on the stream
+     * threads, at most {@code llm.max-concurrent-calls} at once (the rest queue). Platform threads, because
+     * the HTTP client blocks inside synchronized code, which would pin virtual threads on Java 21.
+     */
+    @Bean(destroyMethod = "shutdownNow")
+    ExecutorService modelCalls(ChatSettings settings) {
+        int max = settings.llm().maxConcurrentCalls();
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(max, max, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                Thread.ofPlatform().name("chat-model-call-", 0).daemon().factory());
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
+
     /** Named so the health component reads "chatStreams". */
     @Bean
     ManagedStreams chatStreams(ChatSettings settings, ReplyComposer composer, KafkaDeltaSink deltas,
-            KafkaProperties kafka, Clock clock, @Value("${donna.kafka.replication-factor:-1}") int replicationFactor,
+            ExecutorService modelCalls, KafkaProperties kafka, Clock clock,
+            @Value("${donna.kafka.replication-factor:-1}") int replicationFactor,
             @Value("${donna.kafka.streams-commit-interval:100ms}") Duration commitInterval) {
         Properties props = ManagedStreams.defaults(settings.applicationId(),
                 String.join(",", kafka.getBootstrapServers()), settings.stateDirectory(), replicationFactor, commitInterval);
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.threads());
-        // A model call takes seconds: poll few records, and allow time for all of them.
-        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 20);
-        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG),
-                (int) Duration.ofMinutes(10).toMillis());
-        return new ManagedStreams(ReplyTopology.build(composer, deltas, settings.maxContextTurns(),
-                settings.rememberedMessageIds(), clock), props);
+        // Finished answers are picked up between polls: an idle thread must not sleep in poll for longer
+        // than an answer should wait.
+        props.put(StreamsConfig.POLL_MS_CONFIG, settings.completionCheck().toMillis());
+        return new ManagedStreams(ReplyTopology.build(composer, deltas, modelCalls,
+                new ReplyProcessor.ChatSettingsView(settings.maxContextTurns(), settings.rememberedMessageIds(),
+                        settings.completionCheck()), clock), props);
     }
 }

@@ -32,7 +32,8 @@ public final class KafkaDeltaSink implements DeltaSink, AutoCloseable {
         config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        // Fragments of many replies share requests to the broker; 5 ms is below what a reader can notice.
+        config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         config.put(ProducerConfig.CLIENT_ID_CONFIG, "chat-processor-deltas");
         config.put(EventSerializer.SOURCE_CONFIG, "chat-processor");
         CatalogSerializer values = new CatalogSerializer();
@@ -42,13 +43,19 @@ public final class KafkaDeltaSink implements DeltaSink, AutoCloseable {
 
     @Override
     public void publish(ChatReplyDelta delta) {
-        producer.send(new ProducerRecord<>(Topics.CHAT_REPLIES.name(), delta.getSessionId().toString(), delta),
-                (metadata, error) -> {
-                    if (error != null) {
-                        log.warn("Could not publish delta {} of reply {}: {}", delta.getSequence(), delta.getReplyId(),
-                                error.getMessage());
-                    }
-                });
+        try {
+            producer.send(new ProducerRecord<>(Topics.CHAT_REPLIES.name(), delta.getSessionId().toString(), delta),
+                    (metadata, error) -> {
+                        if (error != null) {
+                            log.warn("Could not publish delta {} of reply {}: {}", delta.getSequence(),
+                                    delta.getReplyId(), error.getMessage());
+                        }
+                    });
+        } catch (RuntimeException e) {
+            // closed while shutting down, or the buffer full for longer than max.block.ms
+            log.warn("Could not publish delta {} of reply {}: {}", delta.getSequence(), delta.getReplyId(),
+                    e.getMessage());
+        }
     }
 
     @Override

@@ -2,9 +2,17 @@ package app.donna.chat.stream;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 import app.donna.chat.reply.Conversation;
 import app.donna.chat.reply.ReplyComposer;
@@ -14,19 +22,36 @@ import app.donna.events.chat.ChatReplyDelta;
 import app.donna.events.chat.ChatReplyProduced;
 import app.donna.events.common.Decision;
 import app.donna.events.common.TokenUsage;
+import app.donna.schemas.CloudEventHeaders;
 import org.apache.avro.specific.SpecificRecordBase;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Answers each screened message of a session once: skips message ids the session's conversation has
- * already answered, composes the reply (streaming its fragments to the {@link DeltaSink}), remembers
- * the turn, and forwards one ChatReplyProduced. The store update and the reply are committed together
- * (exactly-once), so a redelivered message never gets a second reply.
+ * Answers each screened message of a session once, without holding the stream thread while the model
+ * writes.
+ *
+ * <p>A message is taken in by adding it to its session's {@link AwaitingReply} queue; if it is the only
+ * one, its answer is composed at once on the {@code modelCalls} executor, with the session's turns as
+ * context (streaming fragments to the {@link DeltaSink}). The stream thread picks finished answers up
+ * every {@code completionCheck} (and after each message it takes in): it remembers the turn, forwards
+ * one ChatReplyProduced and starts the session's next message; readers see the reply when the
+ * transaction commits, within one commit interval. The queue, the conversation and the reply are
+ * committed together with the input offsets (exactly-once), so:
+ * <ul>
+ *   <li>a redelivered message, answered or still awaiting its answer, is not answered again;</li>
+ *   <li>messages taken in but unanswered when the task closes (restart, rebalance, crash) are answered by
+ *       the task's next owner, which finds them in the restored queue and starts them again;</li>
+ *   <li>a session's messages are answered one at a time, in order, while many sessions' answers are
+ *       composed at once.</li>
+ * </ul>
  */
 final class ReplyProcessor implements Processor<String, SpecificRecordBase, String, SpecificRecordBase> {
 
@@ -34,18 +59,33 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
 
     private final ReplyComposer composer;
     private final DeltaSink deltas;
+    private final Executor modelCalls;
     private final ChatSettingsView settings;
     private final Clock clock;
+    /** Answers composed off the stream thread, waiting for it to pick them up. */
+    private final Queue<Composed> composed = new ConcurrentLinkedQueue<>();
     private ProcessorContext<String, SpecificRecordBase> context;
     private KeyValueStore<String, Conversation> conversations;
+    private KeyValueStore<String, AwaitingReply> awaiting;
+    private volatile boolean closed;
 
-    /** The few settings the processor needs. */
-    record ChatSettingsView(int maxContextTurns, int rememberedMessageIds) {
+    /**
+     * The few settings the processor needs.
+     *
+     * @param completionCheck how often the stream thread looks for finished answers
+     */
+    record ChatSettingsView(int maxContextTurns, int rememberedMessageIds, Duration completionCheck) {
     }
 
-    ReplyProcessor(ReplyComposer composer, DeltaSink deltas, ChatSettingsView settings, Clock clock) {
+    /** A finished answer to the message that heads its session's queue. */
+    private record Composed(AwaitingReply.Waiting waiting, ReplyComposer.Reply reply, int deltaCount) {
+    }
+
+    ReplyProcessor(ReplyComposer composer, DeltaSink deltas, Executor modelCalls, ChatSettingsView settings,
+            Clock clock) {
         this.composer = composer;
         this.deltas = deltas;
+        this.modelCalls = modelCalls;
         this.settings = settings;
         this.clock = clock;
     }
@@ -54,6 +94,18 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
     public void init(ProcessorContext<String, SpecificRecordBase> context) {
         this.context = context;
         this.conversations = context.getStateStore(ReplyTopology.CONVERSATIONS_STORE);
+        this.awaiting = context.getStateStore(ReplyTopology.AWAITING_REPLY_STORE);
+        context.schedule(settings.completionCheck(), PunctuationType.WALL_CLOCK_TIME, now -> deliverComposed());
+        // The stores are restored by now: whatever was taken in but not answered by the previous owner of
+        // this task is answered now.
+        List<AwaitingReply.Waiting> unanswered = new ArrayList<>();
+        try (KeyValueIterator<String, AwaitingReply> all = awaiting.all()) {
+            all.forEachRemaining(entry -> unanswered.add(entry.value.first()));
+        }
+        if (!unanswered.isEmpty()) {
+            log.info("Answering {} messages taken in before this task last moved or stopped", unanswered.size());
+        }
+        unanswered.forEach(this::startAnswering);
     }
 
     @Override
@@ -63,34 +115,130 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         }
         String session = m.getSessionId().toString();
         Conversation conversation = conversations.get(session);
+        AwaitingReply queue = awaiting.get(session);
+        if (queue == null) {
+            queue = AwaitingReply.NONE;
+        }
+        if (conversation != null && conversation.hasAnswered(m.getMessageId()) || queue.contains(m.getMessageId())) {
+            log.info("Message {} of session {} was already taken in; not answering again", m.getMessageId(), session);
+            return;
+        }
+        var header = record.headers().lastHeader(CloudEventHeaders.TRACEPARENT);
+        AwaitingReply.Waiting waiting = new AwaitingReply.Waiting(m,
+                header == null ? null : new String(header.value(), StandardCharsets.UTF_8));
+        AwaitingReply next = queue.plus(waiting);
+        awaiting.put(session, next);
+        if (queue.isEmpty()) {
+            startAnswering(waiting);
+        }
+        // A blocked message is refused on the spot; forward its refusal now rather than at the next check.
+        deliverComposed();
+    }
+
+    /** Composes the answer: a refusal at once, a model answer on the executor. */
+    private void startAnswering(AwaitingReply.Waiting waiting) {
+        ChatMessageScreened m = waiting.message();
+        boolean blocked = m.getVerdict().getDecision() == Decision.BLOCK;
+        Conversation conversation = conversations.get(m.getSessionId().toString());
+        List<Turn> context = conversation == null ? List.of() : conversation.turns();
+        if (blocked) {
+            compose(waiting, true, context);
+            return;
+        }
+        try {
+            modelCalls.execute(() -> compose(waiting, false, context));
+        } catch (RejectedExecutionException e) {
+            // only while shutting down: the message stays in its queue for the next owner
+            log.warn("Not answering message {} now: {}", m.getMessageId(), e.getMessage());
+        }
+    }
+
+    private void compose(AwaitingReply.Waiting waiting, boolean blocked, List<Turn> context) {
+        if (closed) {
+            return; // the task moved on; its next owner answers
+        }
+        ChatMessageScreened m = waiting.message();
+        AtomicInteger sequence = new AtomicInteger();
+        UUID replyId = replyId(m);
+        Consumer<String> onDelta = fragment -> {
+            if (closed) {
+                return; // a shutdown cut the answer short: the next owner answers in full
+            }
+            deltas.publish(ChatReplyDelta.newBuilder()
+                    .setEventId(UUID.randomUUID())
+                    .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
+                    .setSessionId(m.getSessionId())
+                    .setReplyId(replyId)
+                    .setInReplyToMessageId(m.getMessageId())
+                    .setUserId(m.getUserId())
+                    .setSequence(sequence.getAndIncrement())
+                    .setDelta(fragment)
+                    .build());
+        };
+        ReplyComposer.Reply reply;
+        try {
+            reply = composer.compose(m.getText(), blocked, context, onDelta);
+        } catch (RuntimeException e) {
+            if (closed) {
+                return; // interrupted by the shutdown
+            }
+            log.error("Composing the answer to message {} failed; answering offline", m.getMessageId(), e);
+            reply = composer.offlineAnswer(m.getText(), onDelta);
+        }
+        if (closed) {
+            return;
+        }
+        composed.add(new Composed(waiting, reply, sequence.get()));
+    }
+
+    /** On the stream thread: forwards finished answers and starts each session's next message. */
+    private void deliverComposed() {
+        // Not followed by a commit request: under load that would commit after every record and spend
+        // the stream thread on transactions. The commit interval bounds how long a reply waits instead.
+        for (Composed c; (c = composed.poll()) != null; ) {
+            deliver(c);
+        }
+    }
+
+    private void deliver(Composed c) {
+        ChatMessageScreened m = c.waiting().message();
+        String session = m.getSessionId().toString();
+        AwaitingReply queue = awaiting.get(session);
+        if (queue == null || queue.isEmpty() || !queue.first().message().getMessageId().equals(m.getMessageId())) {
+            log.warn("Dropping an answer to message {} of session {} that no longer awaits one", m.getMessageId(),
+                    session);
+            return;
+        }
+        boolean blocked = m.getVerdict().getDecision() == Decision.BLOCK;
+        ReplyComposer.Reply reply = c.reply();
+        Conversation conversation = conversations.get(session);
         if (conversation == null) {
             conversation = Conversation.EMPTY;
         }
-        if (conversation.hasAnswered(m.getMessageId())) {
-            log.info("Message {} of session {} was already answered; not answering again", m.getMessageId(), session);
-            return;
-        }
-        UUID replyId = UUID.nameUUIDFromBytes(("reply:" + m.getMessageId()).getBytes(StandardCharsets.UTF_8));
-        boolean blocked = m.getVerdict().getDecision() == Decision.BLOCK;
-        AtomicInteger sequence = new AtomicInteger();
-        ReplyComposer.Reply reply = composer.compose(m.getText(), blocked, conversation.turns(),
-                fragment -> deltas.publish(ChatReplyDelta.newBuilder()
-                        .setEventId(UUID.randomUUID())
-                        .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
-                        .setSessionId(m.getSessionId())
-                        .setReplyId(replyId)
-                        .setInReplyToMessageId(m.getMessageId())
-                        .setUserId(m.getUserId())
-                        .setSequence(sequence.getAndIncrement())
-                        .setDelta(fragment)
-                        .build()));
-        Conversation next = blocked
-                ? conversation.after(m.getMessageId(), null, null, settings.maxContextTurns(), settings.rememberedMessageIds())
+        conversations.put(session, blocked
+                ? conversation.after(m.getMessageId(), null, null, settings.maxContextTurns(),
+                        settings.rememberedMessageIds())
                 : conversation.after(m.getMessageId(), new Turn(Turn.Role.USER, m.getText()),
                         new Turn(Turn.Role.ASSISTANT, reply.text()), settings.maxContextTurns(),
-                        settings.rememberedMessageIds());
-        conversations.put(session, next);
-        ChatReplyProduced produced = ChatReplyProduced.newBuilder()
+                        settings.rememberedMessageIds()));
+        RecordHeaders headers = new RecordHeaders();
+        if (c.waiting().traceparent() != null) {
+            headers.add(CloudEventHeaders.TRACEPARENT, c.waiting().traceparent().getBytes(StandardCharsets.UTF_8));
+        }
+        context.forward(new Record<>(session, (SpecificRecordBase) produced(m, reply, c.deltaCount()), clock.millis(),
+                headers));
+        AwaitingReply rest = queue.withoutFirst();
+        if (rest.isEmpty()) {
+            awaiting.delete(session);
+        } else {
+            awaiting.put(session, rest);
+            startAnswering(rest.first());
+        }
+    }
+
+    private ChatReplyProduced produced(ChatMessageScreened m, ReplyComposer.Reply reply, int deltaCount) {
+        UUID replyId = replyId(m);
+        return ChatReplyProduced.newBuilder()
                 .setEventId(UUID.nameUUIDFromBytes(("produced:" + replyId).getBytes(StandardCharsets.UTF_8)))
                 .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
                 .setSessionId(m.getSessionId())
@@ -107,8 +255,20 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
                                 .setTotalTokens((int) (reply.inputTokens() + reply.outputTokens())).build()
                         : null)
                 .setLlmLatencyMs(reply.llmLatencyMs().orElse(null))
-                .setDeltaCount(sequence.get())
+                .setDeltaCount(deltaCount)
                 .build();
-        context.forward(record.withValue((SpecificRecordBase) produced).withTimestamp(clock.millis()));
+    }
+
+    /** Derived from the message, so every attempt at answering it (and its deltas) shares one reply id. */
+    private static UUID replyId(ChatMessageScreened m) {
+        return UUID.nameUUIDFromBytes(("reply:" + m.getMessageId()).getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void close() {
+        // Answers still being composed are dropped when they finish: their messages are still in the
+        // committed queue, and the task's next owner answers them.
+        closed = true;
+        composed.clear();
     }
 }

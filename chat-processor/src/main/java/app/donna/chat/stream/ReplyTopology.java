@@ -1,6 +1,7 @@
 package app.donna.chat.stream;
 
 import java.time.Clock;
+import java.util.concurrent.Executor;
 
 import app.donna.chat.reply.ReplyComposer;
 import app.donna.schemas.Topics;
@@ -18,27 +19,30 @@ import org.apache.kafka.streams.state.Stores;
  * <p>Consumes: {@code donna.chat.screened} (ChatMessageScreened, by session). Produces:
  * {@code donna.chat.replies} (ChatReplyProduced, by session, exactly once; the ChatReplyDelta fragments
  * go there too, directly from the {@link DeltaSink}). The session's conversation lives in the
- * {@value #CONVERSATIONS_STORE} store, backed by a changelog, so context survives restarts and
- * rebalances.
+ * {@value #CONVERSATIONS_STORE} store and its messages awaiting an answer in the
+ * {@value #AWAITING_REPLY_STORE} store, both backed by changelogs, so context and unanswered messages
+ * survive restarts and rebalances. Answers are composed on {@code modelCalls}, off the stream thread.
  */
 public final class ReplyTopology {
 
     public static final String CONVERSATIONS_STORE = "conversations";
+    public static final String AWAITING_REPLY_STORE = "awaiting-reply";
 
     private ReplyTopology() {
     }
 
-    public static Topology build(ReplyComposer composer, DeltaSink deltas, int maxContextTurns,
-            int rememberedMessageIds, Clock clock) {
+    static Topology build(ReplyComposer composer, DeltaSink deltas, Executor modelCalls,
+            ReplyProcessor.ChatSettingsView settings, Clock clock) {
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CONVERSATIONS_STORE),
                 Serdes.String(), new ConversationSerde()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AWAITING_REPLY_STORE),
+                Serdes.String(), new AwaitingReplySerde()));
         builder.stream(Topics.CHAT_SCREENED.name(),
                         Consumed.with(Topics.CHAT_SCREENED.keySerde(), Topics.CHAT_SCREENED.valueSerde())
                                 .withName("chat-screened"))
-                .process(() -> new ReplyProcessor(composer, deltas,
-                        new ReplyProcessor.ChatSettingsView(maxContextTurns, rememberedMessageIds), clock),
-                        Named.as("reply"), CONVERSATIONS_STORE)
+                .process(() -> new ReplyProcessor(composer, deltas, modelCalls, settings, clock),
+                        Named.as("reply"), CONVERSATIONS_STORE, AWAITING_REPLY_STORE)
                 .to(Topics.CHAT_REPLIES.name(), Produced.with(Topics.CHAT_REPLIES.keySerde(),
                         Topics.CHAT_REPLIES.valueSerde()).withName("to-chat-replies"));
         return builder.build();

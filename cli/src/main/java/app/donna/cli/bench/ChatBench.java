@@ -57,11 +57,15 @@ public final class ChatBench {
     public static int run(String[] args) throws Exception {
         int rate = intArg(args, "--rate", 200);
         int seconds = intArg(args, "--seconds", 30);
+        // One JVM runs the broker, PostgreSQL's client side and five services: the JIT compiler keeps a
+        // core busy for the first half minute or so, which is start-up, not the pipeline's latency.
+        int warmup = intArg(args, "--warmup-seconds", 40);
         int sessions = intArg(args, "--sessions", 100);
         int commitMs = intArg(args, "--commit-interval-ms", 100);
+        boolean traceHops = List.of(args).contains("--trace-hops");
         Path home = Files.createTempDirectory("donna-bench-chat-");
-        System.out.printf("donna bench chat: %d msg/s for %d s over %d sessions, streams commit interval %d ms%n",
-                rate, seconds, sessions, commitMs);
+        System.out.printf("donna bench chat: %d msg/s for %d s (after %d s of warm-up) over %d sessions, "
+                + "streams commit interval %d ms%n", rate, seconds, warmup, sessions, commitMs);
         try (StandInOpenAi model = new StandInOpenAi().byDefault(StandInOpenAi.answer("Yes, ", "we are ", "open."))) {
             Map<String, Integer> ports = new LinkedHashMap<>();
             DevOptions.DEFAULT_PORTS.keySet().forEach(s -> ports.put(s, LocalPorts.free()));
@@ -77,7 +81,11 @@ public final class ChatBench {
                     "", extra);
             try (DevStack stack = DevStack.start(options)) {
                 double[] kafka = kafkaBaseline(stack.kafkaBootstrap(), 2000);
-                Result pipeline = pipeline(stack.services().get("ingress-api"), rate, seconds, sessions);
+                Result pipeline;
+                try (HopProbe probe = traceHops ? new HopProbe(stack.kafkaBootstrap()) : null) {
+                    pipeline = pipeline(stack.services().get("ingress-api"), rate, warmup, seconds, sessions,
+                            probe);
+                }
                 System.out.println();
                 System.out.println("== result ==");
                 System.out.printf("kafka one hop (acks=all, produce -> consume): p50 %.1f ms, p99 %.1f ms%n",
@@ -86,15 +94,19 @@ public final class ChatBench {
                         + "max %.1f ms (%d replies, %d POST errors, %d missing)%n", rate, pipeline.p50, pipeline.p90,
                         pipeline.p99, pipeline.max, pipeline.count, pipeline.errors, pipeline.missing);
                 System.out.printf("ratio pipeline p99 / kafka hop p99: %.1f%n", pipeline.p99 / kafka[1]);
+                if (pipeline.hops != null) {
+                    System.out.print(pipeline.hops);
+                }
             }
         }
         return 0;
     }
 
-    record Result(double p50, double p90, double p99, double max, int count, int errors, int missing) {
+    record Result(double p50, double p90, double p99, double max, int count, int errors, int missing, String hops) {
     }
 
-    private static Result pipeline(URI ingress, int rate, int seconds, int sessionCount) throws Exception {
+    private static Result pipeline(URI ingress, int rate, int warmup, int seconds, int sessionCount, HopProbe probe)
+            throws Exception {
         HttpClient http = HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor()).build();
         List<String> tokens = new ArrayList<>();
         List<UUID> sessions = new ArrayList<>();
@@ -109,7 +121,7 @@ public final class ChatBench {
             sessions.add(UUID.fromString(opened.replaceAll(".*\"sessionId\":\"([^\"]+)\".*", "$1")));
         }
         Map<UUID, Long> sentAt = new ConcurrentHashMap<>();
-        Map<UUID, Long> latencyNanos = new ConcurrentHashMap<>();
+        Map<UUID, Long> deliveredAt = new ConcurrentHashMap<>();
         CountDownLatch connected = new CountDownLatch(sessionCount);
         for (int i = 0; i < sessionCount; i++) {
             HttpRequest stream = HttpRequest.newBuilder(ingress.resolve("/api/chat/sessions/" + sessions.get(i) + "/stream"))
@@ -124,10 +136,7 @@ public final class ChatBench {
                         long now = System.nanoTime();
                         Matcher m = REPLY_TO.matcher(line);
                         if (m.find()) {
-                            Long t0 = sentAt.get(UUID.fromString(m.group(1)));
-                            if (t0 != null) {
-                                latencyNanos.putIfAbsent(UUID.fromString(m.group(1)), now - t0);
-                            }
+                            deliveredAt.putIfAbsent(UUID.fromString(m.group(1)), now);
                         }
                     }
                 }
@@ -137,7 +146,6 @@ public final class ChatBench {
         AtomicInteger errors = new AtomicInteger();
         Random random = new Random(7);
         ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor();
-        int warmup = Math.min(5, seconds / 3);
         int total = rate * (seconds + warmup);
         AtomicInteger sent = new AtomicInteger();
         Map<UUID, Boolean> measured = new ConcurrentHashMap<>();
@@ -170,14 +178,17 @@ public final class ChatBench {
         done.await();
         clock.shutdown();
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline && !latencyNanos.keySet().containsAll(measured.keySet())) {
+        while (System.nanoTime() < deadline && !deliveredAt.keySet().containsAll(measured.keySet())) {
             Thread.sleep(100);
         }
-        double[] ms = measured.keySet().stream().filter(latencyNanos::containsKey)
-                .mapToDouble(id -> latencyNanos.get(id) / 1e6).sorted().toArray();
-        int missing = (int) measured.keySet().stream().filter(id -> !latencyNanos.containsKey(id)).count();
+        // A reply can reach the stream before the POST's response reaches the bench: the message id is
+        // only known from that response, so delivery times are kept by id and matched afterwards.
+        double[] ms = measured.keySet().stream().filter(deliveredAt::containsKey)
+                .mapToDouble(id -> (deliveredAt.get(id) - sentAt.get(id)) / 1e6).sorted().toArray();
+        int missing = (int) measured.keySet().stream().filter(id -> !deliveredAt.containsKey(id)).count();
+        String hops = probe == null ? null : probe.report(sentAt, deliveredAt, measured.keySet());
         return new Result(pct(ms, 0.5), pct(ms, 0.9), pct(ms, 0.99), ms.length == 0 ? 0 : ms[ms.length - 1],
-                ms.length, errors.get(), missing);
+                ms.length, errors.get(), missing, hops);
     }
 
     /** One record at a time: produce (acks=all) and wait until a consumer has it; p50 and p99 in ms. */
@@ -211,7 +222,7 @@ public final class ChatBench {
         return new double[] {pct(ms, 0.5), pct(ms, 0.99)};
     }
 
-    private static double pct(double[] sorted, double p) {
+    static double pct(double[] sorted, double p) {
         return sorted.length == 0 ? Double.NaN : sorted[Math.min(sorted.length - 1, (int) (sorted.length * p))];
     }
 

@@ -21,6 +21,7 @@ import app.donna.chat.reply.ReplyComposer;
 import app.donna.ingress.IngressApplication;
 import app.donna.projections.ProjectionsApplication;
 import app.donna.events.chat.ChatMessageSubmitted;
+import app.donna.schemas.EventCodec;
 import app.donna.schemas.Topics;
 import app.donna.testing.InfraExtension;
 import app.donna.testing.SharedInfra;
@@ -212,7 +213,7 @@ class ChatSliceEndToEndTest {
         assertThat(refused.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
         assertThat(refused.body()).doesNotContainIgnoringCase("exception").doesNotContain("java.");
         assertThat(sentinel.statusCode()).isEqualTo(202);
-        assertThat(recordsKeyed(kafka.servers(), session.toString(), 1)).hasSize(1);
+        assertThat(recordsOfSession(kafka.servers(), session, 1)).hasSize(1);
     }
 
     @Test
@@ -229,12 +230,12 @@ class ChatSliceEndToEndTest {
         assertThat(posted.statusCode()).isEqualTo(202);
         String messageId = JSON.readTree(posted.body()).get("messageId").asString();
 
-        ConsumerRecord<byte[], byte[]> record = recordsKeyed(kafka.servers(), session.toString(), 1).getFirst();
+        ConsumerRecord<byte[], byte[]> record = recordsOfSession(kafka.servers(), session, 1).getFirst();
 
         assertThat(header(record, "ce_specversion")).isEqualTo("1.0");
         assertThat(header(record, "ce_type")).isEqualTo("app.donna.events.chat.ChatMessageSubmitted");
         assertThat(header(record, "ce_source")).isEqualTo("urn:donna:ingress-api");
-        assertThat(header(record, "ce_subject")).isEqualTo(session.toString());
+        assertThat(header(record, "ce_subject")).isEqualTo("erin"); // the key: inbound is keyed by user
         assertThat(header(record, "ce_id")).isNotBlank();
         assertThat(header(record, "content-type")).isEqualTo("application/avro");
         assertThat(header(record, "traceparent")).startsWith("00-" + traceId + "-")
@@ -381,7 +382,7 @@ class ChatSliceEndToEndTest {
                 new org.apache.kafka.common.serialization.StringSerializer(), new app.donna.schemas.CatalogSerializer())) {
             for (int i = 0; i < 2; i++) {
                 producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(Topics.CHAT_INBOUND.name(),
-                        session.toString(), message)).get(10, java.util.concurrent.TimeUnit.SECONDS);
+                        message.getUserId(), message)).get(10, java.util.concurrent.TimeUnit.SECONDS);
             }
         }
         // a marker sent after both copies: once its reply is in, both copies have been through
@@ -421,7 +422,8 @@ class ChatSliceEndToEndTest {
         assertThat(response.statusCode()).isEqualTo(401);
     }
 
-    private List<ConsumerRecord<byte[], byte[]>> recordsKeyed(String servers, String key, int expected) {
+    /** The inbound records of one session (the topic is keyed by user, so the session is in the event). */
+    private List<ConsumerRecord<byte[], byte[]>> recordsOfSession(String servers, UUID session, int expected) {
         List<ConsumerRecord<byte[], byte[]>> found = new ArrayList<>();
         try (var consumer = new KafkaConsumer<>(Map.<String, Object>of("bootstrap.servers", servers,
                 "group.id", "slice-check-" + UUID.randomUUID(), "auto.offset.reset", "earliest"),
@@ -429,7 +431,7 @@ class ChatSliceEndToEndTest {
             consumer.subscribe(List.of(Topics.CHAT_INBOUND.name()));
             await().atMost(Duration.ofSeconds(30)).until(() -> {
                 for (var r : consumer.poll(Duration.ofMillis(200))) {
-                    if (r.key() != null && new String(r.key(), StandardCharsets.UTF_8).equals(key)) {
+                    if (ofSession(r, session)) {
                         found.add(r);
                     }
                 }
@@ -437,12 +439,16 @@ class ChatSliceEndToEndTest {
             });
             // drain what is left, in case more than expected arrived
             consumer.poll(Duration.ofMillis(500)).forEach(r -> {
-                if (r.key() != null && new String(r.key(), StandardCharsets.UTF_8).equals(key)) {
+                if (ofSession(r, session)) {
                     found.add(r);
                 }
             });
         }
         return found;
+    }
+
+    private static boolean ofSession(ConsumerRecord<byte[], byte[]> record, UUID session) {
+        return session.toString().equals(String.valueOf(EventCodec.bundled().decode(record.value()).get("sessionId")));
     }
 
     private static List<String> texts(JsonNode page) {

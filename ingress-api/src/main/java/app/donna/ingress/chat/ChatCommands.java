@@ -57,7 +57,7 @@ class ChatCommands {
                 .setLocale(locale)
                 .setClientMessageId(clientMessageId)
                 .build();
-        return publish(sessionId, event, traceparent) ? new Result.Accepted(event.getMessageId()) : new Result.Unavailable();
+        return publish(sessionId, caller, event, traceparent) ? new Result.Accepted(event.getMessageId()) : new Result.Unavailable();
     }
 
     /** Opens a session; true once the broker has the event. */
@@ -70,12 +70,13 @@ class ChatCommands {
                 .setAnonymous(caller.anonymous())
                 .setOrigin(origin)
                 .build();
-        return publish(sessionId, event, traceparent);
+        return publish(sessionId, caller, event, traceparent);
     }
 
-    private boolean publish(UUID sessionId, SpecificRecordBase event, String traceparent) {
+    private boolean publish(UUID sessionId, Caller caller, SpecificRecordBase event, String traceparent) {
+        // Keyed by user: abuse-detector judges a user's behaviour across all their sessions in one place.
         ProducerRecord<String, SpecificRecordBase> record =
-                new ProducerRecord<>(Topics.CHAT_INBOUND.name(), sessionId.toString(), event);
+                new ProducerRecord<>(Topics.CHAT_INBOUND.name(), caller.userId(), event);
         // Continue the caller's trace: the serializer writes a child span of it.
         Traceparent.parse(traceparent).ifPresent(t -> record.headers()
                 .add(CloudEventHeaders.TRACEPARENT, t.toString().getBytes(StandardCharsets.UTF_8)));

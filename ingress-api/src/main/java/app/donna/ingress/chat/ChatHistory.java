@@ -6,7 +6,10 @@ import static app.donna.projections.db.Tables.CHAT_SESSIONS;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -51,16 +54,33 @@ class ChatHistory {
         }
     }
 
+    /** Sessions whose owner has been read: an owner never changes, so every message need not ask the database. */
+    private static final int REMEMBERED_OWNERS = 100_000;
+
     private final DSLContext db;
+    private final Map<UUID, String> owners = Collections.synchronizedMap(
+            new LinkedHashMap<>(1024, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<UUID, String> eldest) {
+                    return size() > REMEMBERED_OWNERS;
+                }
+            });
 
     ChatHistory(DSLContext db) {
         this.db = db;
     }
 
+    /** The session's owner, once the read model has the session (an unknown session is asked again next time). */
     Optional<String> ownerOf(UUID sessionId) {
-        return db.select(CHAT_SESSIONS.OWNER_USER_ID).from(CHAT_SESSIONS)
+        String known = owners.get(sessionId);
+        if (known != null) {
+            return Optional.of(known);
+        }
+        Optional<String> owner = db.select(CHAT_SESSIONS.OWNER_USER_ID).from(CHAT_SESSIONS)
                 .where(CHAT_SESSIONS.SESSION_ID.eq(sessionId))
                 .fetchOptional(CHAT_SESSIONS.OWNER_USER_ID);
+        owner.ifPresent(o -> owners.put(sessionId, o));
+        return owner;
     }
 
     Page page(UUID sessionId, Optional<Cursor> after, int limit) {
