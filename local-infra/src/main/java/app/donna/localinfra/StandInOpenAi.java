@@ -4,10 +4,11 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 
 import com.sun.net.httpserver.HttpExchange;
@@ -40,7 +41,9 @@ public final class StandInOpenAi implements AutoCloseable {
 
     private final HttpServer server;
     private final ConcurrentLinkedDeque<Behaviour> script = new ConcurrentLinkedDeque<>();
-    private final List<String> requests = new CopyOnWriteArrayList<>();
+    /** The most recent requests: a load test sends tens of thousands, which must not pile up here. */
+    private static final int REMEMBERED_REQUESTS = 1_000;
+    private final Deque<String> requests = new ArrayDeque<>();
     private volatile Behaviour fallback = new Behaviour.Answer(List.of("Hello", " from", " the", " stand-in."));
 
     public StandInOpenAi() {
@@ -74,9 +77,11 @@ public final class StandInOpenAi implements AutoCloseable {
         return this;
     }
 
-    /** Request bodies received, oldest first. */
+    /** Request bodies received, oldest first (the last thousand). */
     public List<String> requests() {
-        return new ArrayList<>(requests);
+        synchronized (requests) {
+            return new ArrayList<>(requests);
+        }
     }
 
     public static Behaviour answer(String... pieces) {
@@ -96,7 +101,13 @@ public final class StandInOpenAi implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
-        requests.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+        String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+        synchronized (requests) {
+            requests.addLast(body);
+            if (requests.size() > REMEMBERED_REQUESTS) {
+                requests.removeFirst();
+            }
+        }
         Behaviour next = script.pollFirst();
         respond(exchange, next == null ? fallback : next);
     }

@@ -1,9 +1,10 @@
 package app.donna.abuse.stream;
 
-import java.time.Duration;
 import java.util.Properties;
 
+import app.donna.platform.kafka.KafkaSettings;
 import app.donna.platform.kafka.ManagedStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
@@ -15,12 +16,11 @@ class AbuseStreamsConfiguration {
 
     /** Named so the health component reads "abuseStreams". */
     @Bean
-    ManagedStreams abuseStreams(AbuseSettings settings, KafkaProperties kafka,
-            @Value("${donna.abuse.application-id:donna-abuse-detector}") String applicationId,
-            @Value("${donna.kafka.replication-factor:-1}") int replicationFactor,
-            @Value("${donna.kafka.streams-commit-interval:100ms}") Duration commitInterval) {
+    ManagedStreams abuseStreams(AbuseSettings settings, KafkaProperties kafka, KafkaSettings platform,
+            @Value("${donna.abuse.application-id:donna-abuse-detector}") String applicationId) {
         Properties props = ManagedStreams.defaults(applicationId, String.join(",", kafka.getBootstrapServers()),
-                settings.stateDirectory(), replicationFactor, commitInterval);
+                settings.stateDirectory(), platform.replicationFactor(), platform.streamsCommitInterval());
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.threads());
         return new ManagedStreams(AbuseTopology.build(settings.screening(), settings.rulesVersion()), props);
     }
 }

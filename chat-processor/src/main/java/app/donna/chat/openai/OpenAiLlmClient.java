@@ -27,11 +27,19 @@ public final class OpenAiLlmClient implements LlmClient, AutoCloseable {
 
     public OpenAiLlmClient(String baseUrl, String apiKey, String model, Duration timeout, int maxRetries,
             long maxOutputTokens) {
+        this(baseUrl, apiKey, model, timeout, maxRetries, maxOutputTokens, 5);
+    }
+
+    /** @param concurrentCalls calls made at once: as many connections are kept open for reuse */
+    public OpenAiLlmClient(String baseUrl, String apiKey, String model, Duration timeout, int maxRetries,
+            long maxOutputTokens, int concurrentCalls) {
         this.client = OpenAIOkHttpClient.builder()
                 .baseUrl(baseUrl)
                 .apiKey(apiKey)
                 .timeout(timeout)
                 .maxRetries(maxRetries)
+                .maxIdleConnections(concurrentCalls)
+                .keepAliveDuration(Duration.ofMinutes(5)) // OkHttp's default; the two go together
                 .build();
         this.model = model;
         this.maxOutputTokens = maxOutputTokens;

@@ -1,22 +1,24 @@
 package app.donna.chat.reply;
 
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 
 /**
  * What the assistant remembers of one chat session: its most recent turns (the LLM's context) and the
  * ids of the messages it has already answered (so a redelivered message is not answered twice).
  */
-public record Conversation(List<Turn> turns, Set<UUID> answered) {
+public record Conversation(List<Turn> turns, List<UUID> answered) {
 
-    public static final Conversation EMPTY = new Conversation(List.of(), Set.of());
+    public static final Conversation EMPTY = new Conversation(List.of(), List.of());
 
+    /**
+     * @param answered oldest first; a short list (a few hundred at most) read on every message, so a
+     *                 list, which is cheap to decode and to scan, rather than a set
+     */
     public Conversation {
         turns = List.copyOf(turns);
-        answered = java.util.Collections.unmodifiableSet(new LinkedHashSet<>(answered));
+        answered = List.copyOf(answered);
     }
 
     public boolean hasAnswered(UUID messageId) {
@@ -37,10 +39,12 @@ public record Conversation(List<Turn> turns, Set<UUID> answered) {
             t = t.subList(t.size() - maxTurns, t.size());
         }
         List<UUID> ids = new ArrayList<>(answered);
-        ids.add(messageId);
+        if (!ids.contains(messageId)) {
+            ids.add(messageId);
+        }
         if (ids.size() > maxAnswered) {
             ids = ids.subList(ids.size() - maxAnswered, ids.size());
         }
-        return new Conversation(t, new LinkedHashSet<>(ids));
+        return new Conversation(t, ids);
     }
 }

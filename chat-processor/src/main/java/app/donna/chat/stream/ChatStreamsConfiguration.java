@@ -1,7 +1,6 @@
 package app.donna.chat.stream;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ExecutorService;
@@ -13,11 +12,11 @@ import app.donna.chat.openai.OpenAiLlmClient;
 import app.donna.chat.reply.CircuitBreaker;
 import app.donna.chat.reply.LlmClient;
 import app.donna.chat.reply.ReplyComposer;
+import app.donna.platform.kafka.KafkaSettings;
 import app.donna.platform.kafka.ManagedStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -39,7 +38,7 @@ class ChatStreamsConfiguration {
         Optional<LlmClient> client = Optional.empty();
         if (llm.configured()) {
             client = Optional.of(new OpenAiLlmClient(llm.baseUrl(), llm.apiKey(), llm.model(), llm.timeout(),
-                    llm.maxRetries(), llm.maxOutputTokens()));
+                    llm.maxRetries(), llm.maxOutputTokens(), llm.maxConcurrentCalls()));
             log.info("Chat replies from {} at {}", llm.model(), llm.baseUrl());
         } else {
             log.warn("No OpenAI API key (OPENAI_API_KEY): every chat reply comes from the offline responder, degraded");
@@ -65,15 +64,15 @@ class ChatStreamsConfiguration {
     /** Named so the health component reads "chatStreams". */
     @Bean
     ManagedStreams chatStreams(ChatSettings settings, ReplyComposer composer, KafkaDeltaSink deltas,
-            ExecutorService modelCalls, KafkaProperties kafka, Clock clock,
-            @Value("${donna.kafka.replication-factor:-1}") int replicationFactor,
-            @Value("${donna.kafka.streams-commit-interval:100ms}") Duration commitInterval) {
+            ExecutorService modelCalls, KafkaProperties kafka, KafkaSettings platform, Clock clock) {
         Properties props = ManagedStreams.defaults(settings.applicationId(),
-                String.join(",", kafka.getBootstrapServers()), settings.stateDirectory(), replicationFactor, commitInterval);
+                String.join(",", kafka.getBootstrapServers()), settings.stateDirectory(), platform.replicationFactor(),
+                platform.streamsCommitInterval());
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.threads());
         // Finished answers are picked up between polls: an idle thread must not sleep in poll for longer
         // than an answer should wait.
-        props.put(StreamsConfig.POLL_MS_CONFIG, settings.completionCheck().toMillis());
+        props.put(StreamsConfig.POLL_MS_CONFIG,
+                Math.min(settings.completionCheck().toMillis(), (long) props.get(StreamsConfig.POLL_MS_CONFIG)));
         return new ManagedStreams(ReplyTopology.build(composer, deltas, modelCalls,
                 new ReplyProcessor.ChatSettingsView(settings.maxContextTurns(), settings.rememberedMessageIds(),
                         settings.completionCheck()), clock), props);

@@ -8,9 +8,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 
 import app.donna.chat.reply.Conversation;
@@ -71,7 +69,7 @@ final class ConversationSerde implements Serde<Conversation> {
                     t.add(new Turn(role, new String(text, StandardCharsets.UTF_8)));
                 }
                 int ids = in.readInt();
-                Set<UUID> answered = new LinkedHashSet<>();
+                List<UUID> answered = new ArrayList<>(ids);
                 for (int i = 0; i < ids; i++) {
                     answered.add(new UUID(in.readLong(), in.readLong()));
                 }

@@ -61,17 +61,20 @@ public final class ChatBench {
         // core busy for the first half minute or so, which is start-up, not the pipeline's latency.
         int warmup = intArg(args, "--warmup-seconds", 40);
         int sessions = intArg(args, "--sessions", 100);
-        int commitMs = intArg(args, "--commit-interval-ms", 100);
+        // Without the flag the services' own default applies (donna.kafka.streams-commit-interval).
+        int commitMs = intArg(args, "--commit-interval-ms", -1);
         boolean traceHops = List.of(args).contains("--trace-hops");
         Path home = Files.createTempDirectory("donna-bench-chat-");
         System.out.printf("donna bench chat: %d msg/s for %d s (after %d s of warm-up) over %d sessions, "
-                + "streams commit interval %d ms%n", rate, seconds, warmup, sessions, commitMs);
+                + "streams commit interval %s%n", rate, seconds, warmup, sessions,
+                commitMs < 0 ? "as configured" : commitMs + " ms");
         try (StandInOpenAi model = new StandInOpenAi().byDefault(StandInOpenAi.answer("Yes, ", "we are ", "open."))) {
             Map<String, Integer> ports = new LinkedHashMap<>();
             DevOptions.DEFAULT_PORTS.keySet().forEach(s -> ports.put(s, LocalPorts.free()));
             Map<String, List<String>> extra = Map.of(
-                    "*", List.of("--donna.kafka.streams-commit-interval=" + commitMs + "ms",
-                            "--logging.level.root=WARN"),
+                    "*", commitMs < 0 ? List.of("--logging.level.root=WARN")
+                            : List.of("--donna.kafka.streams-commit-interval=" + commitMs + "ms",
+                                    "--logging.level.root=WARN"),
                     "ingress-api", List.of("--donna.rate-limit.enabled=false"),
                     "abuse-detector", List.of("--donna.abuse.behaviour.max-messages=1000000",
                             "--donna.abuse.behaviour.max-repeats=1000000"),

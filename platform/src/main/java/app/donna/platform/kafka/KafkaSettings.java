@@ -14,13 +14,17 @@ import org.springframework.validation.annotation.Validated;
  * @param replicationFactor replicas of created topics; -1 uses the broker's default.replication.factor
  * @param retry             bounded retries before a record goes to its dead-letter topic
  * @param healthTimeout     how long the health check waits for the broker
+ * @param streamsCommitInterval how often the Kafka Streams apps commit their exactly-once transactions:
+ *                          readers see a stream app's output only then, so it bounds the latency each
+ *                          stream hop adds; shorter means more transactions (docs/performance.md)
  */
 @Validated
 @ConfigurationProperties("donna.kafka")
 public record KafkaSettings(
         @DefaultValue("-1") short replicationFactor,
         @Valid @NotNull @DefaultValue Retry retry,
-        @NotNull @DefaultValue("3s") Duration healthTimeout) {
+        @NotNull @DefaultValue("3s") Duration healthTimeout,
+        @NotNull @DefaultValue("20ms") Duration streamsCommitInterval) {
 
     /**
      * @param maxAttempts     retries after the first failure

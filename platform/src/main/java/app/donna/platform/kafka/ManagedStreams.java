@@ -38,6 +38,9 @@ public final class ManagedStreams implements SmartLifecycle, HealthIndicator {
         // Under exactly-once, downstream readers see results only when the transaction commits: the commit
         // interval is a floor on each stream hop's latency, traded against transaction overhead.
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitInterval.toMillis());
+        // A stream thread commits only between polls: one idling in poll (100 ms by default) holds the last
+        // records it processed uncommitted, and invisible, until the poll returns.
+        props.put(StreamsConfig.POLL_MS_CONFIG, Math.clamp(commitInterval.toMillis(), 1L, 100L));
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
