@@ -119,7 +119,7 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         if (queue == null) {
             queue = AwaitingReply.NONE;
         }
-        if (conversation != null && conversation.hasAnswered(m.getMessageId()) || queue.contains(m.getMessageId())) {
+        if ((conversation != null && conversation.hasAnswered(m.getMessageId())) || queue.contains(m.getMessageId())) {
             log.info("Message {} of session {} was already taken in; not answering again", m.getMessageId(), session);
             return;
         }

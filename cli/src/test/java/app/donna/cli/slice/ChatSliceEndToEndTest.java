@@ -216,6 +216,18 @@ class ChatSliceEndToEndTest {
         assertThat(recordsOfSession(kafka.servers(), session, 1)).hasSize(1);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"/api/chat/sessions?limit=0", "/api/chat/sessions?limit=101",
+        "/api/chat/sessions/00000000-0000-0000-0000-000000000001/messages?limit=0",
+        "/api/chat/sessions/00000000-0000-0000-0000-000000000001/messages?limit=201"})
+    void pageSizesOutOfRangeAreRefusedAsProblems(String path) throws Exception {
+        HttpResponse<String> refused = send(token("paula"), "GET", path, null);
+
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(refused.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
+        assertThat(refused.body()).doesNotContain("java.");
+    }
+
     @Test
     void thePublishedRecordCarriesCloudEventsHeadersAndContinuesTheCallersTrace(InfraExtension.KafkaBootstrap kafka)
             throws Exception {
