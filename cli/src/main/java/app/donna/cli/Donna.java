@@ -44,7 +44,7 @@ public final class Donna {
                 default -> {
                     System.err.println("usage: donna bench projector [--events N] [--pgbench-seconds S]\n"
                             + "       donna bench chat [--rate R] [--seconds S] [--sessions N] [--commit-interval-ms M]\n"
-                            + "                        [--warmup-seconds W] [--trace-hops]");
+                            + "                        [--warmup-seconds W] [--stream-threads T] [--trace-hops]");
                     yield 2;
                 }
             };

@@ -31,8 +31,8 @@ import org.springframework.validation.annotation.Validated;
  * @param rules              the content rules
  * @param behaviour          the behaviour-over-time rules
  * @param stateDir           where Kafka Streams keeps its local state
- * @param threads            stream threads; each commits its own transactions, so while one waits for a
- *                           commit another can screen (at most the inbound topic's partitions)
+ * @param threads            stream threads per instance (at most the inbound topic's partitions); each
+ *                           commits its own transactions, so more threads also mean more transactions
  */
 @Validated
 @ConfigurationProperties("donna.abuse")
@@ -44,7 +44,7 @@ public record AbuseSettings(
         @Valid @DefaultValue List<Rule> rules,
         @Valid @NotNull @DefaultValue Behaviour behaviour,
         @DefaultValue("") String stateDir,
-        @Min(1) @DefaultValue("2") int threads) {
+        @Min(1) @DefaultValue("1") int threads) {
 
     /** One content rule: any of its patterns (case-insensitive regular expressions) matching is a finding. */
     public record Rule(@NotBlank String id, @NotNull Category category, @NotNull Severity severity,

@@ -36,7 +36,7 @@ public record ChatSettings(
         @Min(1) @DefaultValue("200") int rememberedMessageIds,
         @NotBlank @DefaultValue("donna-chat-processor") String applicationId,
         @DefaultValue("") String stateDir,
-        @Min(1) @DefaultValue("2") int threads,
+        @Min(1) @DefaultValue("1") int threads,
         @NotNull @DefaultValue("5ms") Duration completionCheck) {
 
     /**

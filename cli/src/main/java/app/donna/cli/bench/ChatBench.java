@@ -63,6 +63,8 @@ public final class ChatBench {
         int sessions = intArg(args, "--sessions", 100);
         // Without the flag the services' own default applies (donna.kafka.streams-commit-interval).
         int commitMs = intArg(args, "--commit-interval-ms", -1);
+        // Stream threads of abuse-detector and of chat-processor; without the flag, their defaults.
+        int threads = intArg(args, "--stream-threads", -1);
         boolean traceHops = List.of(args).contains("--trace-hops");
         Path home = Files.createTempDirectory("donna-bench-chat-");
         System.out.printf("donna bench chat: %d msg/s for %d s (after %d s of warm-up) over %d sessions, "
@@ -71,15 +73,21 @@ public final class ChatBench {
         try (StandInOpenAi model = new StandInOpenAi().byDefault(StandInOpenAi.answer("Yes, ", "we are ", "open."))) {
             Map<String, Integer> ports = new LinkedHashMap<>();
             DevOptions.DEFAULT_PORTS.keySet().forEach(s -> ports.put(s, LocalPorts.free()));
-            Map<String, List<String>> extra = Map.of(
-                    "*", commitMs < 0 ? List.of("--logging.level.root=WARN")
-                            : List.of("--donna.kafka.streams-commit-interval=" + commitMs + "ms",
-                                    "--logging.level.root=WARN"),
+            List<String> everyService = new ArrayList<>(List.of("--logging.level.root=WARN"));
+            List<String> abuse = new ArrayList<>(List.of("--donna.abuse.behaviour.max-messages=1000000",
+                    "--donna.abuse.behaviour.max-repeats=1000000"));
+            List<String> chat = new ArrayList<>(List.of("--donna.chat.llm.base-url=" + model.baseUrl(),
+                    "--donna.chat.llm.api-key=sk-bench"));
+            if (commitMs >= 0) {
+                everyService.add("--donna.kafka.streams-commit-interval=" + commitMs + "ms");
+            }
+            if (threads > 0) {
+                abuse.add("--donna.abuse.threads=" + threads);
+                chat.add("--donna.chat.threads=" + threads);
+            }
+            Map<String, List<String>> extra = Map.of("*", everyService,
                     "ingress-api", List.of("--donna.rate-limit.enabled=false"),
-                    "abuse-detector", List.of("--donna.abuse.behaviour.max-messages=1000000",
-                            "--donna.abuse.behaviour.max-repeats=1000000"),
-                    "chat-processor", List.of("--donna.chat.llm.base-url=" + model.baseUrl(),
-                            "--donna.chat.llm.api-key=sk-bench", "--donna.chat.threads=2"));
+                    "abuse-detector", abuse, "chat-processor", chat);
             DevOptions options = new DevOptions(home, Optional.empty(), LocalPorts.free(), Optional.empty(), LocalPorts.free(), ports,
                     "", extra);
             try (DevStack stack = DevStack.start(options)) {
