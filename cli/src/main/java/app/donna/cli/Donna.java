@@ -75,7 +75,7 @@ public final class Donna {
                   bench projector [--events N]
                            projector throughput (topic to committed rows) beside pgbench's
                            1,000-row INSERT rate on the same PostgreSQL
-                  bench chat [--rate R] [--seconds S] [--commit-interval-ms M]
+                  bench chat [--rate R] [--seconds S] [--commit-interval-ms M] [--trace-hops]
                            POST-to-reply latency of the chat pipeline beside Kafka's own one-hop latency
                   help     show this
 
