@@ -105,7 +105,7 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         if (!unanswered.isEmpty()) {
             log.info("Answering {} messages taken in before this task last moved or stopped", unanswered.size());
         }
-        unanswered.forEach(this::startAnswering);
+        unanswered.forEach(w -> startAnswering(w, conversations.get(w.message().getSessionId().toString())));
     }
 
     @Override
@@ -129,17 +129,20 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         AwaitingReply next = queue.plus(waiting);
         awaiting.put(session, next);
         if (queue.isEmpty()) {
-            startAnswering(waiting);
+            startAnswering(waiting, conversation);
         }
         // A blocked message is refused on the spot; forward its refusal now rather than at the next check.
         deliverComposed();
     }
 
-    /** Composes the answer: a refusal at once, a model answer on the executor. */
-    private void startAnswering(AwaitingReply.Waiting waiting) {
+    /**
+     * Composes the answer: a refusal at once, a model answer on the executor.
+     *
+     * @param conversation the session's conversation as it stands (null: none yet), read once by the caller
+     */
+    private void startAnswering(AwaitingReply.Waiting waiting, Conversation conversation) {
         ChatMessageScreened m = waiting.message();
         boolean blocked = m.getVerdict().getDecision() == Decision.BLOCK;
-        Conversation conversation = conversations.get(m.getSessionId().toString());
         List<Turn> context = conversation == null ? List.of() : conversation.turns();
         if (blocked) {
             compose(waiting, true, context);
@@ -215,12 +218,13 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         if (conversation == null) {
             conversation = Conversation.EMPTY;
         }
-        conversations.put(session, blocked
+        Conversation updated = blocked
                 ? conversation.after(m.getMessageId(), null, null, settings.maxContextTurns(),
                         settings.rememberedMessageIds())
                 : conversation.after(m.getMessageId(), new Turn(Turn.Role.USER, m.getText()),
                         new Turn(Turn.Role.ASSISTANT, reply.text()), settings.maxContextTurns(),
-                        settings.rememberedMessageIds()));
+                        settings.rememberedMessageIds());
+        conversations.put(session, updated);
         RecordHeaders headers = new RecordHeaders();
         if (c.waiting().traceparent() != null) {
             headers.add(CloudEventHeaders.TRACEPARENT, c.waiting().traceparent().getBytes(StandardCharsets.UTF_8));
@@ -232,7 +236,7 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
             awaiting.delete(session);
         } else {
             awaiting.put(session, rest);
-            startAnswering(rest.first());
+            startAnswering(rest.first(), updated);
         }
     }
 
