@@ -25,11 +25,6 @@ public final class OpenAiLlmClient implements LlmClient, AutoCloseable {
     private final String model;
     private final long maxOutputTokens;
 
-    public OpenAiLlmClient(String baseUrl, String apiKey, String model, Duration timeout, int maxRetries,
-            long maxOutputTokens) {
-        this(baseUrl, apiKey, model, timeout, maxRetries, maxOutputTokens, 5);
-    }
-
     /** @param concurrentCalls calls made at once: as many connections are kept open for reuse */
     public OpenAiLlmClient(String baseUrl, String apiKey, String model, Duration timeout, int maxRetries,
             long maxOutputTokens, int concurrentCalls) {

@@ -47,15 +47,17 @@ public final class KafkaDeltaSink implements DeltaSink, AutoCloseable {
             producer.send(new ProducerRecord<>(Topics.CHAT_REPLIES.name(), delta.getSessionId().toString(), delta),
                     (metadata, error) -> {
                         if (error != null) {
-                            log.warn("Could not publish delta {} of reply {}: {}", delta.getSequence(),
-                                    delta.getReplyId(), error.getMessage());
+                            lost(delta, error);
                         }
                     });
         } catch (RuntimeException e) {
-            // closed while shutting down, or the buffer full for longer than max.block.ms
-            log.warn("Could not publish delta {} of reply {}: {}", delta.getSequence(), delta.getReplyId(),
-                    e.getMessage());
+            lost(delta, e); // closed while shutting down, or the buffer full for longer than max.block.ms
         }
+    }
+
+    private static void lost(ChatReplyDelta delta, Exception error) {
+        log.warn("Could not publish delta {} of reply {}: {}", delta.getSequence(), delta.getReplyId(),
+                error.getMessage());
     }
 
     @Override

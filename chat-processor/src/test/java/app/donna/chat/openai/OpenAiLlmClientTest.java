@@ -21,7 +21,7 @@ class OpenAiLlmClientTest {
 
     final StandInOpenAi openAi = new StandInOpenAi();
     final OpenAiLlmClient client = new OpenAiLlmClient(openAi.baseUrl(), "sk-test", "gpt-test",
-            Duration.ofMillis(1500), 2, 200);
+            Duration.ofMillis(1500), 2, 200, 5);
 
     @AfterEach
     void tearDown() {

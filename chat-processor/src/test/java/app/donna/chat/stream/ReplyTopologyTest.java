@@ -69,7 +69,7 @@ class ReplyTopologyTest {
 
     @BeforeEach
     void setUp() {
-        client = new OpenAiLlmClient(openAi.baseUrl(), "sk-test", "gpt-test", Duration.ofSeconds(2), 1, 200);
+        client = new OpenAiLlmClient(openAi.baseUrl(), "sk-test", "gpt-test", Duration.ofSeconds(2), 1, 200, 5);
         Clock clock = Clock.systemUTC();
         ReplyComposer composer = new ReplyComposer(PERSONA, Optional.of(client),
                 new CircuitBreaker(5, Duration.ofSeconds(30), clock), clock);
