@@ -2,6 +2,7 @@ package app.donna.abuse.stream;
 
 import java.util.Properties;
 
+import app.donna.platform.kafka.EagerCommits;
 import app.donna.platform.kafka.KafkaSettings;
 import app.donna.platform.kafka.ManagedStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -21,6 +22,8 @@ class AbuseStreamsConfiguration {
         Properties props = ManagedStreams.defaults(applicationId, String.join(",", kafka.getBootstrapServers()),
                 settings.stateDirectory(), platform.replicationFactor(), platform.streamsCommitInterval());
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.threads());
-        return new ManagedStreams(AbuseTopology.build(settings.screening(), settings.rulesVersion()), props);
+        EagerCommits commits = new EagerCommits(platform.streamsCommitInterval());
+        return new ManagedStreams(AbuseTopology.build(settings.screening(), settings.rulesVersion(), commits), props,
+                commits);
     }
 }

@@ -9,6 +9,7 @@ import app.donna.events.chat.ChatMessageSubmitted;
 import app.donna.events.chat.ChatSessionStarted;
 import app.donna.events.voice.SpeakerRole;
 import app.donna.events.voice.VoiceTranscript;
+import app.donna.platform.kafka.EagerCommits;
 import app.donna.schemas.Topic;
 import app.donna.schemas.Topics;
 import org.apache.avro.specific.SpecificRecordBase;
@@ -40,7 +41,8 @@ public final class AbuseTopology {
     private AbuseTopology() {
     }
 
-    public static Topology build(Screening screening, String rulesVersion) {
+    /** @param commits asks for a commit after each verdict, at most once per commit interval */
+    public static Topology build(Screening screening, String rulesVersion, EagerCommits commits) {
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(USER_ACTIVITY_STORE),
                 Serdes.String(), new UserActivitySerde()));
@@ -56,7 +58,7 @@ public final class AbuseTopology {
 
         KStream<String, SpecificRecordBase> screened = inbound
                 .filter((user, event) -> event instanceof ChatMessageSubmitted, Named.as("only-submitted"))
-                .process(() -> new ScreeningProcessor(screening, rulesVersion), Named.as("screen-chat"),
+                .process(() -> new ScreeningProcessor(screening, rulesVersion, commits), Named.as("screen-chat"),
                         USER_ACTIVITY_STORE);
 
         screened.to(Topics.CHAT_SCREENED.name(), produced(Topics.CHAT_SCREENED, "to-chat-screened"));

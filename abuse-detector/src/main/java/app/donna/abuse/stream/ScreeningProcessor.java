@@ -3,6 +3,7 @@ package app.donna.abuse.stream;
 import app.donna.abuse.screening.Screening;
 import app.donna.abuse.screening.UserActivity;
 import app.donna.events.chat.ChatMessageSubmitted;
+import app.donna.platform.kafka.EagerCommits;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -12,24 +13,29 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * Screens each chat message of a user against the content rules and that user's recent activity (kept
  * in the {@value AbuseTopology#USER_ACTIVITY_STORE} store), and forwards the screened message keyed by
- * its session again. Input is keyed by user id, so all of a user's messages meet in this task.
+ * its session again. Input is keyed by user id, so all of a user's messages meet in this task. The verdict
+ * is committed at once unless the application committed within the last commit interval
+ * ({@link EagerCommits}).
  */
 final class ScreeningProcessor implements Processor<String, SpecificRecordBase, String, SpecificRecordBase> {
 
     private final Screening screening;
     private final String rulesVersion;
+    private final EagerCommits commits;
     private ProcessorContext<String, SpecificRecordBase> context;
     private KeyValueStore<String, UserActivity> activities;
 
-    ScreeningProcessor(Screening screening, String rulesVersion) {
+    ScreeningProcessor(Screening screening, String rulesVersion, EagerCommits commits) {
         this.screening = screening;
         this.rulesVersion = rulesVersion;
+        this.commits = commits;
     }
 
     @Override
     public void init(ProcessorContext<String, SpecificRecordBase> context) {
         this.context = context;
         this.activities = context.getStateStore(AbuseTopology.USER_ACTIVITY_STORE);
+        commits.schedule(context);
     }
 
     @Override
@@ -44,5 +50,6 @@ final class ScreeningProcessor implements Processor<String, SpecificRecordBase, 
         }
         context.forward(record.withKey(message.getSessionId().toString())
                 .withValue(Contracts.screened(message, outcome.verdict(), rulesVersion)));
+        commits.afterForwarding(context);
     }
 }

@@ -20,6 +20,7 @@ import app.donna.events.common.RiskCategory;
 import app.donna.events.common.VerdictReason;
 import app.donna.events.voice.SpeakerRole;
 import app.donna.events.voice.VoiceTranscript;
+import app.donna.platform.kafka.EagerCommits;
 import app.donna.schemas.Topics;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.streams.StreamsConfig;
@@ -63,7 +64,8 @@ class AbuseTopologyTest {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "abuse-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(AbuseTopology.build(settings.screening(), settings.rulesVersion()), props);
+        driver = new TopologyTestDriver(AbuseTopology.build(settings.screening(), settings.rulesVersion(),
+                new EagerCommits(Duration.ofMillis(20))), props);
         inbound = driver.createInputTopic(Topics.CHAT_INBOUND.name(), Topics.CHAT_INBOUND.keySerde().serializer(),
                 Topics.CHAT_INBOUND.valueSerde().serializer());
         voice = driver.createInputTopic(Topics.VOICE_EVENTS.name(), Topics.VOICE_EVENTS.keySerde().serializer(),

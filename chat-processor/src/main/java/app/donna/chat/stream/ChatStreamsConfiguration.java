@@ -12,6 +12,7 @@ import app.donna.chat.openai.OpenAiLlmClient;
 import app.donna.chat.reply.CircuitBreaker;
 import app.donna.chat.reply.LlmClient;
 import app.donna.chat.reply.ReplyComposer;
+import app.donna.platform.kafka.EagerCommits;
 import app.donna.platform.kafka.KafkaSettings;
 import app.donna.platform.kafka.ManagedStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -73,8 +74,9 @@ class ChatStreamsConfiguration {
         // than an answer should wait.
         props.put(StreamsConfig.POLL_MS_CONFIG,
                 Math.min(settings.completionCheck().toMillis(), (long) props.get(StreamsConfig.POLL_MS_CONFIG)));
-        return new ManagedStreams(ReplyTopology.build(composer, deltas, modelCalls,
+        EagerCommits commits = new EagerCommits(platform.streamsCommitInterval());
+        return new ManagedStreams(ReplyTopology.build(composer, deltas, modelCalls, commits,
                 new ReplyProcessor.ChatSettingsView(settings.maxContextTurns(), settings.rememberedMessageIds(),
-                        settings.completionCheck()), clock), props);
+                        settings.completionCheck()), clock), props, commits);
     }
 }

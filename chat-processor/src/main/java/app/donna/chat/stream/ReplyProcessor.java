@@ -22,6 +22,7 @@ import app.donna.events.chat.ChatReplyDelta;
 import app.donna.events.chat.ChatReplyProduced;
 import app.donna.events.common.Decision;
 import app.donna.events.common.TokenUsage;
+import app.donna.platform.kafka.EagerCommits;
 import app.donna.schemas.CloudEventHeaders;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -43,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * context (streaming fragments to the {@link DeltaSink}). The stream thread picks finished answers up
  * every {@code completionCheck} (and after each message it takes in): it remembers the turn, forwards
  * one ChatReplyProduced and starts the session's next message; readers see the reply when the
- * transaction commits, within one commit interval. The queue, the conversation and the reply are
+ * transaction commits: at once, unless the application committed within the last commit interval
+ * ({@link EagerCommits}), and then within one commit interval. The queue, the conversation and the reply are
  * committed together with the input offsets (exactly-once), so:
  * <ul>
  *   <li>a redelivered message, answered or still awaiting its answer, is not answered again;</li>
@@ -60,6 +62,7 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
     private final ReplyComposer composer;
     private final DeltaSink deltas;
     private final Executor modelCalls;
+    private final EagerCommits commits;
     private final ChatSettingsView settings;
     private final Clock clock;
     /** Answers composed off the stream thread, waiting for it to pick them up. */
@@ -81,11 +84,12 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
     private record Composed(AwaitingReply.Waiting waiting, ReplyComposer.Reply reply, int deltaCount) {
     }
 
-    ReplyProcessor(ReplyComposer composer, DeltaSink deltas, Executor modelCalls, ChatSettingsView settings,
-            Clock clock) {
+    ReplyProcessor(ReplyComposer composer, DeltaSink deltas, Executor modelCalls, EagerCommits commits,
+            ChatSettingsView settings, Clock clock) {
         this.composer = composer;
         this.deltas = deltas;
         this.modelCalls = modelCalls;
+        this.commits = commits;
         this.settings = settings;
         this.clock = clock;
     }
@@ -96,6 +100,7 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         this.conversations = context.getStateStore(ReplyTopology.CONVERSATIONS_STORE);
         this.awaiting = context.getStateStore(ReplyTopology.AWAITING_REPLY_STORE);
         context.schedule(settings.completionCheck(), PunctuationType.WALL_CLOCK_TIME, now -> deliverComposed());
+        commits.schedule(context);
         // The stores are restored by now: whatever was taken in but not answered by the previous owner of
         // this task is answered now.
         List<AwaitingReply.Waiting> unanswered = new ArrayList<>();
@@ -196,21 +201,24 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
 
     /** On the stream thread: forwards finished answers and starts each session's next message. */
     private void deliverComposed() {
-        // Not followed by a commit request: under load that would commit after every record and spend
-        // the stream thread on transactions. The commit interval bounds how long a reply waits instead.
+        boolean forwarded = false;
         for (Composed c; (c = composed.poll()) != null; ) {
-            deliver(c);
+            forwarded |= deliver(c);
+        }
+        if (forwarded) {
+            commits.afterForwarding(context);
         }
     }
 
-    private void deliver(Composed c) {
+    /** @return whether a reply was forwarded */
+    private boolean deliver(Composed c) {
         ChatMessageScreened m = c.waiting().message();
         String session = m.getSessionId().toString();
         AwaitingReply queue = awaiting.get(session);
         if (queue == null || queue.isEmpty() || !queue.first().message().getMessageId().equals(m.getMessageId())) {
             log.warn("Dropping an answer to message {} of session {} that no longer awaits one", m.getMessageId(),
                     session);
-            return;
+            return false;
         }
         boolean blocked = m.getVerdict().getDecision() == Decision.BLOCK;
         ReplyComposer.Reply reply = c.reply();
@@ -238,6 +246,7 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
             awaiting.put(session, rest);
             startAnswering(rest.first(), updated);
         }
+        return true;
     }
 
     private ChatReplyProduced produced(ChatMessageScreened m, ReplyComposer.Reply reply, int deltaCount) {

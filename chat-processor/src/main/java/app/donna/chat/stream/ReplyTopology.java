@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.util.concurrent.Executor;
 
 import app.donna.chat.reply.ReplyComposer;
+import app.donna.platform.kafka.EagerCommits;
 import app.donna.schemas.Topics;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -31,7 +32,8 @@ public final class ReplyTopology {
     private ReplyTopology() {
     }
 
-    static Topology build(ReplyComposer composer, DeltaSink deltas, Executor modelCalls,
+    /** @param commits asks for a commit after replies are forwarded, at most once per commit interval */
+    static Topology build(ReplyComposer composer, DeltaSink deltas, Executor modelCalls, EagerCommits commits,
             ReplyProcessor.ChatSettingsView settings, Clock clock) {
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CONVERSATIONS_STORE),
@@ -41,7 +43,7 @@ public final class ReplyTopology {
         builder.stream(Topics.CHAT_SCREENED.name(),
                         Consumed.with(Topics.CHAT_SCREENED.keySerde(), Topics.CHAT_SCREENED.valueSerde())
                                 .withName("chat-screened"))
-                .process(() -> new ReplyProcessor(composer, deltas, modelCalls, settings, clock),
+                .process(() -> new ReplyProcessor(composer, deltas, modelCalls, commits, settings, clock),
                         Named.as("reply"), CONVERSATIONS_STORE, AWAITING_REPLY_STORE)
                 .to(Topics.CHAT_REPLIES.name(), Produced.with(Topics.CHAT_REPLIES.keySerde(),
                         Topics.CHAT_REPLIES.valueSerde()).withName("to-chat-replies"));

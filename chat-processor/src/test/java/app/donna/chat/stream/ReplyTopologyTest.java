@@ -26,6 +26,7 @@ import app.donna.events.chat.ChatReplyDelta;
 import app.donna.events.chat.ChatReplyProduced;
 import app.donna.events.common.Decision;
 import app.donna.events.common.Verdict;
+import app.donna.platform.kafka.EagerCommits;
 import app.donna.schemas.Topics;
 import app.donna.localinfra.StandInOpenAi;
 import org.apache.avro.specific.SpecificRecordBase;
@@ -78,7 +79,7 @@ class ReplyTopologyTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         // Model calls run on the executor the test gives: by default at once, on the calling thread.
-        driver = new TopologyTestDriver(ReplyTopology.build(composer, deltas::add, modelCalls,
+        driver = new TopologyTestDriver(ReplyTopology.build(composer, deltas::add, modelCalls, new EagerCommits(Duration.ofMillis(20)),
                 new ReplyProcessor.ChatSettingsView(20, 200, CHECK), clock), props);
         screened = driver.createInputTopic(Topics.CHAT_SCREENED.name(), Topics.CHAT_SCREENED.keySerde().serializer(),
                 Topics.CHAT_SCREENED.valueSerde().serializer());

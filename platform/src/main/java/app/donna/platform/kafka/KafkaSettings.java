@@ -14,9 +14,10 @@ import org.springframework.validation.annotation.Validated;
  * @param replicationFactor replicas of created topics; -1 uses the broker's default.replication.factor
  * @param retry             bounded retries before a record goes to its dead-letter topic
  * @param healthTimeout     how long the health check waits for the broker
- * @param streamsCommitInterval how often the Kafka Streams apps commit their exactly-once transactions:
- *                          readers see a stream app's output only then, so it bounds the latency each
- *                          stream hop adds; shorter means more transactions (docs/performance.md)
+ * @param streamsCommitInterval the least time between two exactly-once commits of a Kafka Streams app:
+ *                          readers see a stream app's output only when it commits, which it does at once
+ *                          after a quiet spell and otherwise one interval after the last commit
+ *                          ({@link EagerCommits}); shorter means more transactions (docs/performance.md)
  */
 @Validated
 @ConfigurationProperties("donna.kafka")

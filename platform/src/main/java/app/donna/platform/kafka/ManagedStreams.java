@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
 
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -16,31 +17,43 @@ import org.springframework.context.SmartLifecycle;
 
 /**
  * A Kafka Streams application run for the life of a Spring application, with the settings every Donna
- * stream processor shares: exactly-once v2, undecodable records to {@code <topic>.DLT}, leaving the group
- * on close (so a restart does not wait out the session timeout), a failed stream thread replaced, and
- * health UP while running or rebalancing.
+ * stream processor shares: exactly-once v2 with commits asked for by its processors ({@link EagerCommits}),
+ * undecodable records to {@code <topic>.DLT}, leaving the group on close (so a restart does not wait out
+ * the session timeout), a failed stream thread replaced, and health UP while running or rebalancing.
  */
 public final class ManagedStreams implements SmartLifecycle, HealthIndicator {
 
     private static final Logger log = LoggerFactory.getLogger(ManagedStreams.class);
+    /** How long output that no processor reports to {@link EagerCommits} may wait for its commit. */
+    static final long BACKSTOP_COMMIT_MS = 100;
 
     private final KafkaStreams streams;
     private volatile boolean running;
 
-    public ManagedStreams(Topology topology, Properties properties) {
-        this.streams = new KafkaStreams(topology, properties);
+    /**
+     * @param commits the application's {@link EagerCommits}, used by its processors; told when each
+     *                transaction commits
+     */
+    public ManagedStreams(Topology topology, Properties properties, EagerCommits commits) {
+        this.streams = new KafkaStreams(topology, properties, new CommitReportingClients(commits::committed));
     }
 
     /** The shared settings; add or override application-specific ones on the result. */
     public static Properties defaults(String applicationId, String bootstrapServers, Path stateDir,
             int replicationFactor, Duration commitInterval) {
         Properties props = new Properties();
-        // Under exactly-once, downstream readers see results only when the transaction commits: the commit
-        // interval is a floor on each stream hop's latency, traded against transaction overhead.
-        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitInterval.toMillis());
-        // A stream thread commits only between polls: one idling in poll (100 ms by default) holds the last
-        // records it processed uncommitted, and invisible, until the poll returns.
-        props.put(StreamsConfig.POLL_MS_CONFIG, Math.clamp(commitInterval.toMillis(), 1L, 100L));
+        // Under exactly-once, downstream readers see results only when the transaction commits. Processors
+        // ask for commits themselves through EagerCommits, at most once per commit interval; Kafka Streams'
+        // periodic commit is only the backstop for output no processor reports, as periodic commits on top
+        // of those requests would add transactions to a busy application.
+        long periodicCommitMs = Math.max(commitInterval.toMillis(), BACKSTOP_COMMIT_MS);
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, periodicCommitMs);
+        // Kafka Streams refuses a transaction timeout (10 s by default) shorter than the commit interval.
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
+                (int) Math.max(10_000L, 2 * periodicCommitMs));
+        // A stream thread commits and punctuates only between polls: one idling in poll (100 ms by default)
+        // would hold results waiting for their commit until the poll returns.
+        props.put(StreamsConfig.POLL_MS_CONFIG, Math.clamp(commitInterval.toMillis() / 4, 1L, 100L));
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);

@@ -1,0 +1,83 @@
+package app.donna.platform.kafka;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+
+/**
+ * Asks Kafka Streams to commit as soon as a processor has forwarded results, unless the application
+ * committed, or asked to, less than one commit interval ago.
+ *
+ * <p>Under exactly-once, readers see a stream application's output only when its transaction commits.
+ * With a periodic commit alone, every result waits for the next one: half a commit interval on average, a
+ * whole one at worst, on every stream hop. Here a result that follows a quiet spell is committed at once,
+ * and one that comes sooner is committed when the interval has passed (a wall-clock punctuation checks
+ * four times per interval). The interval counts from the end of the last commit, as Kafka Streams counts
+ * its own, so a busy application commits no more often than with periodic commits alone: a commit under
+ * load takes a produce round trip or more, and starting the next one as soon as it ends would spend the
+ * stream thread on transactions (ADR 4). {@link ManagedStreams} reports the commits and keeps Kafka
+ * Streams' periodic commit as a backstop for output that no processor reports here.
+ *
+ * <p>One instance per stream application instance, shared by its processors: Kafka Streams commits all of
+ * a stream thread's tasks when any of them asks, so pacing per task would multiply the transactions by
+ * the number of partitions. Safe to use from several stream threads.
+ */
+public final class EagerCommits {
+
+    private static final long NEVER = Long.MIN_VALUE;
+
+    private final long intervalMs;
+    /** The later of the last commit request and the end of the last commit, wall-clock milliseconds. */
+    private final AtomicLong lastCommitMs = new AtomicLong(NEVER);
+    private final AtomicBoolean pending = new AtomicBoolean();
+
+    /** @param interval the least time between commits: the stream app's commit interval */
+    public EagerCommits(Duration interval) {
+        if (interval.isNegative()) {
+            throw new IllegalArgumentException("the commit interval must not be negative: " + interval);
+        }
+        this.intervalMs = interval.toMillis();
+    }
+
+    public Duration interval() {
+        return Duration.ofMillis(intervalMs);
+    }
+
+    /** Call from the processor's {@code init}: schedules the check that commits what had to wait. */
+    public void schedule(ProcessorContext<?, ?> context) {
+        if (intervalMs > 0) {
+            context.schedule(Duration.ofMillis(Math.max(1, intervalMs / 4)), PunctuationType.WALL_CLOCK_TIME,
+                    now -> {
+                        if (pending.get()) {
+                            requestIfDue(context);
+                        }
+                    });
+        }
+    }
+
+    /** Call on the stream thread after forwarding one or more results from {@code context}'s processor. */
+    public void afterForwarding(ProcessorContext<?, ?> context) {
+        if (!requestIfDue(context)) {
+            pending.set(true);
+        }
+    }
+
+    /** A transaction of the application committed at {@code wallClockMs}. */
+    void committed(long wallClockMs) {
+        lastCommitMs.accumulateAndGet(wallClockMs, Math::max);
+    }
+
+    private boolean requestIfDue(ProcessorContext<?, ?> context) {
+        long now = context.currentSystemTimeMs();
+        long last = lastCommitMs.get();
+        if ((last == NEVER || now - last >= intervalMs) && lastCommitMs.compareAndSet(last, now)) {
+            pending.set(false);
+            context.commit();
+            return true;
+        }
+        return false;
+    }
+}
