@@ -1,7 +1,9 @@
 package app.donna.platform.kafka;
 
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.Iterator;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -32,7 +34,11 @@ public final class EagerCommits {
     private final long intervalMs;
     /** The later of the last commit request and the end of the last commit, wall-clock milliseconds. */
     private final AtomicLong lastCommitMs = new AtomicLong(NEVER);
-    private final AtomicBoolean pending = new AtomicBoolean();
+    /**
+     * The tasks (by their contexts) that forwarded results which wait for a commit. Kafka Streams commits
+     * only when a task that asked also has something to commit, so the request goes to those tasks.
+     */
+    private final Set<ProcessorContext<?, ?>> waiting = ConcurrentHashMap.newKeySet();
 
     /** @param interval the least time between commits: the stream app's commit interval */
     public EagerCommits(Duration interval) {
@@ -51,8 +57,8 @@ public final class EagerCommits {
         if (intervalMs > 0) {
             context.schedule(Duration.ofMillis(Math.max(1, intervalMs / 4)), PunctuationType.WALL_CLOCK_TIME,
                     now -> {
-                        if (pending.get()) {
-                            requestIfDue(context);
+                        if (!waiting.isEmpty() && due(context.currentSystemTimeMs())) {
+                            requestCommits(context.currentSystemTimeMs());
                         }
                     });
         }
@@ -60,8 +66,9 @@ public final class EagerCommits {
 
     /** Call on the stream thread after forwarding one or more results from {@code context}'s processor. */
     public void afterForwarding(ProcessorContext<?, ?> context) {
-        if (!requestIfDue(context)) {
-            pending.set(true);
+        waiting.add(context);
+        if (due(context.currentSystemTimeMs())) {
+            requestCommits(context.currentSystemTimeMs());
         }
     }
 
@@ -70,14 +77,16 @@ public final class EagerCommits {
         lastCommitMs.accumulateAndGet(wallClockMs, Math::max);
     }
 
-    private boolean requestIfDue(ProcessorContext<?, ?> context) {
-        long now = context.currentSystemTimeMs();
+    private boolean due(long now) {
         long last = lastCommitMs.get();
-        if ((last == NEVER || now - last >= intervalMs) && lastCommitMs.compareAndSet(last, now)) {
-            pending.set(false);
-            context.commit();
-            return true;
+        return last == NEVER || now - last >= intervalMs;
+    }
+
+    private void requestCommits(long now) {
+        lastCommitMs.accumulateAndGet(now, Math::max);
+        for (Iterator<ProcessorContext<?, ?>> tasks = waiting.iterator(); tasks.hasNext(); ) {
+            tasks.next().commit();
+            tasks.remove();
         }
-        return false;
     }
 }

@@ -82,6 +82,24 @@ class EagerCommitsTest {
     }
 
     @Test
+    void theTaskWithWaitingResultsIsAskedWhicheverTaskRunsTheCheck() {
+        MockProcessorContext<Object, Object> quiet = taskAt(5_000);
+        MockProcessorContext<Object, Object> busy = taskAt(5_000);
+        commits.schedule(quiet);
+        commits.afterForwarding(busy);
+        busy.resetCommit();
+        busy.setCurrentSystemTimeMs(5_005);
+        commits.afterForwarding(busy);
+
+        punctuateAt(quiet, 5_020);
+
+        // a request from the quiet task alone would commit nothing: Kafka Streams commits only when a task
+        // that asked has something to commit
+        assertThat(quiet.committed()).isFalse();
+        assertThat(busy.committed()).isTrue();
+    }
+
+    @Test
     void aZeroIntervalAsksAfterEveryForward() {
         EagerCommits always = new EagerCommits(Duration.ZERO);
         MockProcessorContext<Object, Object> task = taskAt(7);
