@@ -21,9 +21,13 @@ import org.springframework.security.oauth2.jwt.SupplierJwtDecoder;
  * Builds the access-token decoder from {@link SecuritySettings.Jwt}: signature by a key of the issuer's
  * JWK set with an allowed asymmetric algorithm ({@code alg: none} and HMAC are refused), not expired or
  * not yet valid, the configured issuer and audience, and a {@code typ} of {@code JWT} or RFC 9068's
- * {@code at+jwt} (or none, as many issuers omit it).
+ * {@code at+jwt} (or none, as many issuers omit it). Verified tokens are remembered
+ * ({@link RememberingJwtDecoder}).
  */
 final class JwtDecoders {
+
+    /** Verified tokens kept (each a few kilobytes with its claims): the active users' current tokens. */
+    private static final int REMEMBERED_TOKENS = 10_000;
 
     private JwtDecoders() {
     }
@@ -43,7 +47,8 @@ final class JwtDecoders {
         }
         // Built on first use: the issuer may be unreachable while this service starts (or be this very
         // process, in donna dev), and discovery must not fail start-up.
-        return new SupplierJwtDecoder(() -> decoder(settings, hasJwks));
+        return new RememberingJwtDecoder(new SupplierJwtDecoder(() -> decoder(settings, hasJwks)),
+                validator(settings), REMEMBERED_TOKENS);
     }
 
     private static JwtDecoder decoder(SecuritySettings.Jwt settings, boolean hasJwks) {
