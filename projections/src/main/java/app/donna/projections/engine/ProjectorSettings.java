@@ -13,6 +13,9 @@ import org.springframework.validation.annotation.Validated;
  * @param enabled       run the projectors in this process
  * @param batchSize     most records per poll, and so per transaction
  * @param pollTimeout   longest wait for records
+ * @param batchWait     how long the broker may hold a fetch while too little is waiting to fill a batch:
+ *                      fewer and larger transactions, and fewer fetches for the broker to answer, for read
+ *                      models that lag up to this much more; zero fetches whatever is there at once
  * @param maxAttempts   attempts at a batch that fails on bad data before its records are tried one by one
  * @param maxBackoff    longest wait between attempts while the database is unreachable
  * @param synchronousCommit wait for each batch's commit to reach disk; off is safe here because rows and
@@ -24,6 +27,7 @@ public record ProjectorSettings(
         @DefaultValue("true") boolean enabled,
         @Min(1) @DefaultValue("2000") int batchSize,
         @DefaultValue("500ms") Duration pollTimeout,
+        @DefaultValue("50ms") Duration batchWait,
         @Min(1) @DefaultValue("3") int maxAttempts,
         @DefaultValue("30s") Duration maxBackoff,
         @DefaultValue("false") boolean synchronousCommit) {
