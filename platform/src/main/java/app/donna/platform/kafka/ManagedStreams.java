@@ -28,6 +28,7 @@ public final class ManagedStreams implements SmartLifecycle, HealthIndicator {
     static final long BACKSTOP_COMMIT_MS = 100;
 
     private final KafkaStreams streams;
+    private final DeadLetterProducer deadLetters;
     private volatile boolean running;
 
     /**
@@ -35,7 +36,12 @@ public final class ManagedStreams implements SmartLifecycle, HealthIndicator {
      *                transaction commits
      */
     public ManagedStreams(Topology topology, Properties properties, EagerCommits commits) {
-        this.streams = new KafkaStreams(topology, properties, new CommitReportingClients(commits::committed));
+        this.deadLetters = new DeadLetterProducer(properties.getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG),
+                properties.getProperty(StreamsConfig.APPLICATION_ID_CONFIG));
+        Properties withDeadLetters = new Properties();
+        withDeadLetters.putAll(properties);
+        withDeadLetters.put(DeadLetteringDeserializationHandler.PRODUCER_CONFIG, deadLetters);
+        this.streams = new KafkaStreams(topology, withDeadLetters, new CommitReportingClients(commits::committed));
     }
 
     /** The shared settings; add or override application-specific ones on the result. */
@@ -84,6 +90,7 @@ public final class ManagedStreams implements SmartLifecycle, HealthIndicator {
     @Override
     public void stop() {
         streams.close(new KafkaStreams.CloseOptions().timeout(Duration.ofSeconds(30)).leaveGroup(true));
+        deadLetters.close();
         running = false;
     }
 
