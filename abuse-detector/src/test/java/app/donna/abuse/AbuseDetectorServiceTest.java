@@ -55,7 +55,8 @@ class AbuseDetectorServiceTest {
     }
 
     @Test
-    void poisonGoesToTheDeadLetterTopicAndTheNextMessageIsScreenedAndCommittedAtOnce(InfraExtension.KafkaBootstrap kafka) throws Exception {
+    void poisonGoesToTheDeadLetterTopicAndTheNextMessageIsScreenedAndCommittedAtOnce(
+            InfraExtension.KafkaBootstrap kafka) throws Exception {
         UUID session = UUID.randomUUID();
         byte[] poison = ("not an event " + UUID.randomUUID()).getBytes(StandardCharsets.UTF_8);
         ChatMessageSubmitted good = ChatMessageSubmitted.newBuilder().setEventId(UUID.randomUUID())

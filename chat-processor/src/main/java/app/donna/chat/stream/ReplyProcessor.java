@@ -45,8 +45,8 @@ import org.slf4j.LoggerFactory;
  * every {@code completionCheck} (and after each message it takes in): it remembers the turn, forwards
  * one ChatReplyProduced and starts the session's next message; readers see the reply when the
  * transaction commits: at once, unless the application committed within the last commit interval
- * ({@link EagerCommits}), and then within one commit interval. The queue, the conversation and the reply are
- * committed together with the input offsets (exactly-once), so:
+ * ({@link EagerCommits}), and then within one commit interval. The queue, the conversation and the
+ * reply are committed together with the input offsets (exactly-once), so:
  * <ul>
  *   <li>a redelivered message, answered or still awaiting its answer, is not answered again;</li>
  *   <li>messages taken in but unanswered when the task closes (restart, rebalance, crash) are answered by

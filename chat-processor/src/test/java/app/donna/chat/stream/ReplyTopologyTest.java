@@ -79,7 +79,8 @@ class ReplyTopologyTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         // Model calls run on the executor the test gives: by default at once, on the calling thread.
-        driver = new TopologyTestDriver(ReplyTopology.build(composer, deltas::add, modelCalls, new EagerCommits(Duration.ofMillis(20)),
+        driver = new TopologyTestDriver(ReplyTopology.build(composer, deltas::add, modelCalls,
+                new EagerCommits(Duration.ofMillis(20)),
                 new ReplyProcessor.ChatSettingsView(20, 200, CHECK), clock), props);
         screened = driver.createInputTopic(Topics.CHAT_SCREENED.name(), Topics.CHAT_SCREENED.keySerde().serializer(),
                 Topics.CHAT_SCREENED.valueSerde().serializer());

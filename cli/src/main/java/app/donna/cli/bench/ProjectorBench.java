@@ -97,8 +97,8 @@ public final class ProjectorBench {
 
     private static double project(String servers, HikariDataSource ds, int events, boolean synchronousCommit) {
         System.out.printf("projecting with synchronous_commit=%s%n", synchronousCommit ? "on" : "off");
-        ProjectorSettings settings = new ProjectorSettings(true, 2000, Duration.ofMillis(100), Duration.ofMillis(50), 3, Duration.ofSeconds(5),
-                synchronousCommit);
+        ProjectorSettings settings = new ProjectorSettings(true, 2000, Duration.ofMillis(100), Duration.ofMillis(50), 3,
+                Duration.ofSeconds(5), synchronousCommit);
         try (DeadLetters deadLetters = new DeadLetters(Map.of("bootstrap.servers", servers))) {
             BatchProjector projector = new BatchProjector(new ChatProjection(), DSL.using(ds, SQLDialect.POSTGRES),
                     deadLetters, settings, Map.of("bootstrap.servers", servers), Clock.systemUTC());

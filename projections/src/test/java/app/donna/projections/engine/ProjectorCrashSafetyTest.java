@@ -112,7 +112,8 @@ class ProjectorCrashSafetyTest {
         DSLContext dsl = DSL.using(dataSource, SQLDialect.POSTGRES);
         String user = "crash-" + UUID.randomUUID();
         String projector = "chat-crash-" + UUID.randomUUID().toString().substring(0, 8);
-        ProjectorSettings settings = new ProjectorSettings(true, 300, Duration.ofMillis(100), Duration.ofMillis(50), 3, Duration.ofSeconds(1), false);
+        ProjectorSettings settings = new ProjectorSettings(true, 300, Duration.ofMillis(100), Duration.ofMillis(50), 3,
+                Duration.ofSeconds(1), false);
         Map<String, Object> consumerConfig = Map.of("bootstrap.servers", kafka.servers());
         DeadLetters deadLetters = new DeadLetters(Map.of("bootstrap.servers", kafka.servers()));
 
