@@ -48,10 +48,6 @@ public final class EagerCommits {
         this.intervalMs = interval.toMillis();
     }
 
-    public Duration interval() {
-        return Duration.ofMillis(intervalMs);
-    }
-
     /** Call from the processor's {@code init}: schedules the check that commits what had to wait. */
     public void schedule(ProcessorContext<?, ?> context) {
         if (intervalMs > 0) {
