@@ -2,6 +2,8 @@ package app.donna.chat.stream;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 
 import app.donna.events.chat.ChatReplyDelta;
 import app.donna.schemas.CatalogSerializer;
@@ -34,6 +36,10 @@ public final class KafkaDeltaSink implements DeltaSink, AutoCloseable {
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         // Fragments of many replies share requests to the broker; 5 ms is below what a reader can notice.
         config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        // The final reply waits for its fragments to be written (ReplyProcessor): a fragment the broker has
+        // not taken within seconds is given up on rather than holding the reply for the default two minutes.
+        config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 5_000);
+        config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 4_000);
         config.put(ProducerConfig.CLIENT_ID_CONFIG, "chat-processor-deltas");
         config.put(EventSerializer.SOURCE_CONFIG, "chat-processor");
         CatalogSerializer values = new CatalogSerializer();
@@ -42,9 +48,9 @@ public final class KafkaDeltaSink implements DeltaSink, AutoCloseable {
     }
 
     @Override
-    public void publish(ChatReplyDelta delta) {
+    public Future<?> publish(ChatReplyDelta delta) {
         try {
-            producer.send(new ProducerRecord<>(Topics.CHAT_REPLIES.name(), delta.getSessionId().toString(), delta),
+            return producer.send(new ProducerRecord<>(Topics.CHAT_REPLIES.name(), delta.getSessionId().toString(), delta),
                     (metadata, error) -> {
                         if (error != null) {
                             lost(delta, error);
@@ -52,6 +58,7 @@ public final class KafkaDeltaSink implements DeltaSink, AutoCloseable {
                     });
         } catch (RuntimeException e) {
             lost(delta, e); // closed while shutting down, or the buffer full for longer than max.block.ms
+            return CompletableFuture.completedFuture(null);
         }
     }
 

@@ -5,13 +5,16 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Queue;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 import app.donna.chat.reply.Conversation;
@@ -81,7 +84,21 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
     }
 
     /** A finished answer to the message that heads its session's queue. */
-    private record Composed(AwaitingReply.Waiting waiting, ReplyComposer.Reply reply, int deltaCount) {
+    /**
+     * A finished answer to the message that heads its session's queue.
+     *
+     * @param lastDelta the writing of its last fragment (null: none)
+     */
+    private record Composed(AwaitingReply.Waiting waiting, ReplyComposer.Reply reply, int deltaCount,
+            Future<?> lastDelta) {
+
+        /**
+         * Fragments go to the topic outside the transaction, the reply with its commit, which can come
+         * first: a reply forwarded only once its fragments are written reaches the browser after them.
+         */
+        boolean fragmentsWritten() {
+            return lastDelta == null || lastDelta.isDone();
+        }
     }
 
     ReplyProcessor(ReplyComposer composer, DeltaSink deltas, Executor modelCalls, EagerCommits commits,
@@ -167,12 +184,13 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         }
         ChatMessageScreened m = waiting.message();
         AtomicInteger sequence = new AtomicInteger();
+        AtomicReference<Future<?>> lastDelta = new AtomicReference<>();
         UUID replyId = replyId(m);
         Consumer<String> onDelta = fragment -> {
             if (closed) {
                 return; // a shutdown cut the answer short: the next owner answers in full
             }
-            deltas.publish(ChatReplyDelta.newBuilder()
+            lastDelta.set(deltas.publish(ChatReplyDelta.newBuilder()
                     .setEventId(UUID.randomUUID())
                     .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
                     .setSessionId(m.getSessionId())
@@ -181,7 +199,7 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
                     .setUserId(m.getUserId())
                     .setSequence(sequence.getAndIncrement())
                     .setDelta(fragment)
-                    .build());
+                    .build()));
         };
         ReplyComposer.Reply reply;
         try {
@@ -196,15 +214,27 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         if (closed) {
             return;
         }
-        composed.add(new Composed(waiting, reply, sequence.get()));
+        composed.add(new Composed(waiting, reply, sequence.get(), lastDelta.get()));
     }
 
-    /** On the stream thread: forwards finished answers and starts each session's next message. */
+    /**
+     * On the stream thread: forwards finished answers whose fragments are written, and starts each such
+     * session's next message. The others wait for a later check.
+     */
     private void deliverComposed() {
         boolean forwarded = false;
-        for (Composed c; (c = composed.poll()) != null; ) {
-            forwarded |= deliver(c);
-        }
+        boolean tookAny;
+        do { // again, for answers that delivering composed at once (a refusal next in its session's queue)
+            tookAny = false;
+            for (Iterator<Composed> finished = composed.iterator(); finished.hasNext(); ) {
+                Composed c = finished.next();
+                if (c.fragmentsWritten()) {
+                    finished.remove();
+                    tookAny = true;
+                    forwarded |= deliver(c);
+                }
+            }
+        } while (tookAny);
         if (forwarded) {
             commits.afterForwarding(context);
         }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 
@@ -53,6 +54,12 @@ class ReplyTopologyTest {
 
     final StandInOpenAi openAi = new StandInOpenAi();
     final List<ChatReplyDelta> deltas = new CopyOnWriteArrayList<>();
+    /** What the sink reports for each fragment's writing; written at once unless a test says otherwise. */
+    CompletableFuture<Void> deltaWritten = CompletableFuture.completedFuture(null);
+    final DeltaSink sink = delta -> {
+        deltas.add(delta);
+        return deltaWritten;
+    };
     /** Model calls the test runs when it chooses; see {@link #modelCallsWait()}. */
     final Deque<Runnable> heldCalls = new ArrayDeque<>();
     boolean holdCalls;
@@ -79,7 +86,7 @@ class ReplyTopologyTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         // Model calls run on the executor the test gives: by default at once, on the calling thread.
-        driver = new TopologyTestDriver(ReplyTopology.build(composer, deltas::add, modelCalls,
+        driver = new TopologyTestDriver(ReplyTopology.build(composer, sink, modelCalls,
                 new EagerCommits(Duration.ofMillis(20)),
                 new ReplyProcessor.ChatSettingsView(20, 200, CHECK), clock), props);
         screened = driver.createInputTopic(Topics.CHAT_SCREENED.name(), Topics.CHAT_SCREENED.keySerde().serializer(),
@@ -115,6 +122,24 @@ class ReplyTopologyTest {
         assertThat(deltas).extracting(ChatReplyDelta::getDelta).containsExactly("We open ", "at 9am.");
         assertThat(deltas).extracting(ChatReplyDelta::getSequence).containsExactly(0, 1);
         assertThat(deltas).allMatch(d -> d.getReplyId().equals(reply.getReplyId()));
+    }
+
+    @Test
+    void aReplyIsForwardedOnlyOnceItsFragmentsAreWritten() {
+        deltaWritten = new CompletableFuture<>();
+        openAi.then(answer("We open ", "at 9am."));
+        ChatMessageScreened m = message(UUID.randomUUID(), "when do you open?", Decision.ALLOW);
+
+        screened.pipeInput(m.getSessionId().toString(), m);
+        driver.advanceWallClockTime(CHECK);
+
+        assertThat(deltas).hasSize(2);
+        assertThat(replies.isEmpty()).as("the reply would overtake its fragments on the topic").isTrue();
+
+        deltaWritten.complete(null);
+        driver.advanceWallClockTime(CHECK);
+
+        assertThat(onlyReply().getText()).isEqualTo("We open at 9am.");
     }
 
     @Test
