@@ -39,11 +39,15 @@ public final class LocalKafka implements AutoCloseable {
     private final KafkaRaftServer server;
     private final String bootstrapServers;
     private final Path dataDir;
+    private final int brokerPort;
+    private final int controllerPort;
 
-    private LocalKafka(KafkaRaftServer server, String bootstrapServers, Path dataDir) {
+    private LocalKafka(KafkaRaftServer server, Path dataDir, int brokerPort, int controllerPort) {
         this.server = server;
-        this.bootstrapServers = bootstrapServers;
+        this.bootstrapServers = "127.0.0.1:" + brokerPort;
         this.dataDir = dataDir;
+        this.brokerPort = brokerPort;
+        this.controllerPort = controllerPort;
     }
 
     /**
@@ -51,8 +55,18 @@ public final class LocalKafka implements AutoCloseable {
      * port). Returns once the broker answers metadata requests.
      */
     public static LocalKafka start(Path dataDir, int port) {
-        int brokerPort = port == 0 ? LocalPorts.free() : port;
-        int controllerPort = LocalPorts.free();
+        return start(dataDir, port == 0 ? LocalPorts.free() : port, LocalPorts.free());
+    }
+
+    /**
+     * Starts this broker again after {@link #close()}, with its data and on its ports: for tests that stage a
+     * broker outage.
+     */
+    public LocalKafka restart() {
+        return start(dataDir, brokerPort, controllerPort);
+    }
+
+    private static LocalKafka start(Path dataDir, int brokerPort, int controllerPort) {
         try {
             Files.createDirectories(dataDir);
         } catch (IOException e) {
@@ -64,10 +78,9 @@ public final class LocalKafka implements AutoCloseable {
 
         KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
         server.startup();
-        String bootstrap = "127.0.0.1:" + brokerPort;
-        LocalKafka kafka = new LocalKafka(server, bootstrap, dataDir);
+        LocalKafka kafka = new LocalKafka(server, dataDir, brokerPort, controllerPort);
         kafka.awaitReady(Duration.ofSeconds(60));
-        log.info("Kafka broker (KRaft) ready on {} with data in {}", bootstrap, dataDir);
+        log.info("Kafka broker (KRaft) ready on {} with data in {}", kafka.bootstrapServers, dataDir);
         return kafka;
     }
 

@@ -40,6 +40,8 @@ public final class SharedInfra {
     }
 
     private static String bootstrapServers;
+    private static LocalKafka kafka;
+    private static Path postgresDir;
     private static Database database;
     private static java.util.function.Function<String, Database> databaseFactory;
 
@@ -73,8 +75,14 @@ public final class SharedInfra {
         if ("testcontainers".equalsIgnoreCase(System.getenv("DONNA_TEST_KAFKA"))) {
             return ContainerKafka.start();
         }
-        LocalKafka kafka = LocalKafka.start(tempDir("donna-test-kafka"), 0);
-        Runtime.getRuntime().addShutdownHook(new Thread(kafka::close, "stop-test-kafka"));
+        kafka = LocalKafka.start(tempDir("donna-test-kafka"), 0);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            synchronized (SharedInfra.class) {
+                if (kafka != null) {
+                    kafka.close();
+                }
+            }
+        }, "stop-test-kafka"));
         return kafka.bootstrapServers();
     }
 
@@ -96,7 +104,8 @@ public final class SharedInfra {
                 return new Database(withDatabase(url, db), user, password);
             };
         } else {
-            LocalPostgres postgres = LocalPostgres.start(tempDir("donna-test-pg"), 0);
+            postgresDir = tempDir("donna-test-pg");
+            LocalPostgres postgres = LocalPostgres.start(postgresDir, 0);
             Runtime.getRuntime().addShutdownHook(new Thread(postgres::close, "stop-test-postgres"));
             databaseFactory = suffix -> {
                 String db = name + "_" + suffix;
@@ -105,6 +114,71 @@ public final class SharedInfra {
             };
         }
         return databaseFactory.apply("main");
+    }
+
+    /**
+     * Stops the shared broker until the returned outage is closed, which starts it again with its data, on
+     * its address. Only for the in-JVM broker; tests using it should not run beside others in the JVM
+     * that need the broker meanwhile (JUnit runs classes one at a time here).
+     */
+    public static synchronized Outage stopKafka() {
+        kafkaBootstrapServers();
+        if (kafka == null) {
+            throw new org.opentest4j.TestAbortedException("the broker is not in this JVM (DONNA_TEST_KAFKA)");
+        }
+        kafka.close();
+        LocalKafka stopped = kafka;
+        kafka = null;
+        return () -> {
+            synchronized (SharedInfra.class) {
+                kafka = stopped.restart();
+            }
+        };
+    }
+
+    /**
+     * Freezes the embedded PostgreSQL (SIGSTOP to the server and its backends, as a hung or paused host
+     * would look: connections open, nothing answers) until the returned outage is closed.
+     */
+    public static synchronized Outage pauseDatabase() {
+        database();
+        if (postgresDir == null) {
+            throw new org.opentest4j.TestAbortedException("the database is not embedded (DONNA_TEST_DB_URL)");
+        }
+        String dir = postgresDir.toString();
+        ProcessHandle server = ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().orElse("").contains(dir))
+                .filter(p -> p.info().command().orElse("").endsWith("postgres"))
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException("no PostgreSQL server running from " + dir));
+        java.util.List<ProcessHandle> all = new java.util.ArrayList<>();
+        all.add(server);
+        server.descendants().forEach(all::add);
+        signal("STOP", all);
+        return () -> signal("CONT", all);
+    }
+
+    /** A staged outage; closing it ends it. */
+    @FunctionalInterface
+    public interface Outage extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    private static void signal(String signal, java.util.List<ProcessHandle> processes) {
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("kill", "-" + signal));
+        processes.forEach(p -> command.add(Long.toString(p.pid())));
+        try {
+            int exit = new ProcessBuilder(command).inheritIO().start().waitFor();
+            if (exit != 0) {
+                throw new IllegalStateException("kill -" + signal + " exited " + exit);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Replaces the database in a {@code jdbc:postgresql://host:port/db?params} URL. */

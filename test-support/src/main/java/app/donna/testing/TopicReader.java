@@ -25,6 +25,12 @@ public final class TopicReader {
      */
     public static List<ConsumerRecord<byte[], byte[]>> readUntilFound(String servers, String topic,
             Predicate<ConsumerRecord<byte[], byte[]>> wanted, Duration timeout) {
+        return readUntilFound(servers, topic, wanted, 1, timeout);
+    }
+
+    /** As above, reading until at least {@code count} records match. */
+    public static List<ConsumerRecord<byte[], byte[]>> readUntilFound(String servers, String topic,
+            Predicate<ConsumerRecord<byte[], byte[]>> wanted, int count, Duration timeout) {
         List<ConsumerRecord<byte[], byte[]>> found = new ArrayList<>();
         try (var consumer = new KafkaConsumer<>(Map.<String, Object>of("bootstrap.servers", servers,
                 "group.id", "topic-reader-" + UUID.randomUUID(), "auto.offset.reset", "earliest",
@@ -36,7 +42,7 @@ public final class TopicReader {
                         found.add(r);
                     }
                 });
-                return !found.isEmpty();
+                return found.size() >= count;
             });
         }
         return found;

@@ -8,6 +8,8 @@ import org.springframework.security.oauth2.jwt.Jwt;
 
 /**
  * Who is calling: a signed-in user, or an anonymous visitor whose token is bound to one session.
+ * Visitors and users live in separate namespaces: a user whose identity provider gave them the subject
+ * {@code anon:<session>} is still a user, and never that visitor.
  *
  * @param userId       the token's subject ({@code anon:<session>} for visitors)
  * @param boundSession for visitors, the only session they may use
@@ -22,15 +24,24 @@ record Caller(String userId, Optional<UUID> boundSession) {
         return new Caller(jwt.getSubject(), Optional.empty());
     }
 
+    static Caller visitor(UUID session) {
+        return new Caller(AnonymousSessionTokens.subjectFor(session), Optional.of(session));
+    }
+
     boolean anonymous() {
         return boundSession.isPresent();
     }
 
-    /** Whether this caller may use {@code session}, given its owner in the read model (if it is there yet). */
-    boolean mayUse(UUID session, Optional<String> owner) {
+    /** This caller as a session's owner. */
+    SessionOwners.Owner asOwner() {
+        return new SessionOwners.Owner(userId, anonymous());
+    }
+
+    /** Whether {@code session}, owned by {@code owner}, is this caller's. */
+    boolean owns(UUID session, SessionOwners.Owner owner) {
         if (boundSession.isPresent() && !boundSession.get().equals(session)) {
             return false;
         }
-        return owner.map(userId::equals).orElse(true);
+        return asOwner().equals(owner);
     }
 }

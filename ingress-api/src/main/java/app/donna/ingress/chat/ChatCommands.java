@@ -15,6 +15,7 @@ import app.donna.schemas.Topics;
 import app.donna.schemas.Traceparent;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
@@ -28,7 +29,11 @@ class ChatCommands {
         record Accepted(UUID messageId) implements Result {
         }
 
-        record Unavailable() implements Result {
+        /**
+         * The broker did not confirm the event in time. It may still have it (a send that timed out here can
+         * complete later), so the outcome is unknown: a retry with the same client message id is safe.
+         */
+        record OutcomeUnknown(UUID messageId) implements Result {
         }
     }
 
@@ -44,23 +49,37 @@ class ChatCommands {
         this.clock = clock;
     }
 
+    /**
+     * Publishes a message. With a {@code clientMessageId} (the client's idempotency key) the message and
+     * event ids are derived from it and the session, so a retry after a timeout or an unknown outcome is
+     * the same message: downstream it yields one turn and one reply, however many copies reach the topic.
+     */
     Result submit(UUID sessionId, Caller caller, String text, String locale, String clientMessageId,
             String traceparent) {
+        UUID messageId = clientMessageId == null || clientMessageId.isEmpty()
+                ? UUID.randomUUID()
+                : derived("message", sessionId + "/" + clientMessageId);
         ChatMessageSubmitted event = ChatMessageSubmitted.newBuilder()
-                .setEventId(UUID.randomUUID())
+                .setEventId(derived("submitted", messageId.toString()))
                 .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
                 .setSessionId(sessionId)
-                .setMessageId(UUID.randomUUID())
+                .setMessageId(messageId)
                 .setUserId(caller.userId())
                 .setAnonymous(caller.anonymous())
                 .setText(text)
                 .setLocale(locale)
                 .setClientMessageId(clientMessageId)
                 .build();
-        return publish(sessionId, caller, event, traceparent) ? new Result.Accepted(event.getMessageId()) : new Result.Unavailable();
+        return publish(sessionId, caller, event, traceparent)
+                ? new Result.Accepted(messageId)
+                : new Result.OutcomeUnknown(messageId);
     }
 
-    /** Opens a session; true once the broker has the event. */
+    private static UUID derived(String kind, String name) {
+        return UUID.nameUUIDFromBytes((kind + ":" + name).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Opens a session; true once the broker has the event (false: unknown, the session is claimed anyway). */
     boolean start(UUID sessionId, Caller caller, String origin, String traceparent) {
         ChatSessionStarted event = ChatSessionStarted.newBuilder()
                 .setEventId(UUID.randomUUID())
@@ -80,15 +99,21 @@ class ChatCommands {
         // Continue the caller's trace: the serializer writes a child span of it.
         Traceparent.parse(traceparent).ifPresent(t -> record.headers()
                 .add(CloudEventHeaders.TRACEPARENT, t.toString().getBytes(StandardCharsets.UTF_8)));
+        // One deadline for the whole publish: send() itself may block that long for the topic's metadata
+        // while the broker is away (the producer's max.block.ms is set to the publish timeout).
+        long deadline = System.nanoTime() + settings.publishTimeout().toNanos();
         try {
-            kafka.send(record).get(settings.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            var sent = kafka.send(record);
+            sent.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
-        } catch (ExecutionException | TimeoutException e) {
-            log.error("Could not publish {} {} for session {} to {}", event.getSchema().getName(), event.get("eventId"),
-                    sessionId, Topics.CHAT_INBOUND.name(), e);
+        } catch (ExecutionException | TimeoutException | KafkaException e) {
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            log.error("No acknowledgement within {} for {} {} of session {} on {}: {}", settings.publishTimeout(),
+                    event.getSchema().getName(), event.get("eventId"), sessionId, Topics.CHAT_INBOUND.name(),
+                    String.valueOf(cause));
             return false;
         }
     }

@@ -1,15 +1,11 @@
 package app.donna.ingress.chat;
 
 import static app.donna.projections.db.Tables.CHAT_MESSAGES;
-import static app.donna.projections.db.Tables.CHAT_SESSIONS;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -36,15 +32,23 @@ class ChatHistory {
     record Page(List<Message> messages, Optional<Cursor> next) {
     }
 
-    /** Keyset position after a message: opaque to clients. */
+    /**
+     * Keyset position after a row (a message, or a session in a list): opaque to clients. Anything that
+     * is not a cursor this API wrote is an {@link IllegalArgumentException}, whatever is wrong with it.
+     */
     record Cursor(Instant occurredAt, UUID messageId) {
         static Cursor parse(String value) {
-            String decoded = new String(Base64.getUrlDecoder().decode(value), StandardCharsets.UTF_8);
-            int bar = decoded.indexOf('|');
-            if (bar < 0) {
-                throw new IllegalArgumentException("bad cursor");
+            try {
+                String decoded = new String(Base64.getUrlDecoder().decode(value), StandardCharsets.UTF_8);
+                int bar = decoded.indexOf('|');
+                if (bar < 0) {
+                    throw new IllegalArgumentException("bad cursor");
+                }
+                return new Cursor(Instant.parse(decoded.substring(0, bar)),
+                        UUID.fromString(decoded.substring(bar + 1)));
+            } catch (java.time.DateTimeException | IllegalArgumentException e) {
+                throw new IllegalArgumentException("not a cursor of this API", e);
             }
-            return new Cursor(Instant.parse(decoded.substring(0, bar)), UUID.fromString(decoded.substring(bar + 1)));
         }
 
         @Override
@@ -54,33 +58,10 @@ class ChatHistory {
         }
     }
 
-    /** Sessions whose owner has been read: an owner never changes, so every message need not ask the database. */
-    private static final int REMEMBERED_OWNERS = 100_000;
-
     private final DSLContext db;
-    private final Map<UUID, String> owners = Collections.synchronizedMap(
-            new LinkedHashMap<>(1024, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<UUID, String> eldest) {
-                    return size() > REMEMBERED_OWNERS;
-                }
-            });
 
     ChatHistory(DSLContext db) {
         this.db = db;
-    }
-
-    /** The session's owner, once the read model has the session (an unknown session is asked again next time). */
-    Optional<String> ownerOf(UUID sessionId) {
-        String known = owners.get(sessionId);
-        if (known != null) {
-            return Optional.of(known);
-        }
-        Optional<String> owner = db.select(CHAT_SESSIONS.OWNER_USER_ID).from(CHAT_SESSIONS)
-                .where(CHAT_SESSIONS.SESSION_ID.eq(sessionId))
-                .fetchOptional(CHAT_SESSIONS.OWNER_USER_ID);
-        owner.ifPresent(o -> owners.put(sessionId, o));
-        return owner;
     }
 
     Page page(UUID sessionId, Optional<Cursor> after, int limit) {

@@ -3,9 +3,7 @@ package app.donna.ingress.chat;
 import static app.donna.projections.db.Tables.CHAT_MESSAGES;
 import static app.donna.projections.db.Tables.CHAT_SESSIONS;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -32,15 +30,14 @@ class ChatSessionDirectory {
         this.db = db;
     }
 
-    Page list(String owner, Optional<String> cursor, int limit) {
-        Condition condition = CHAT_SESSIONS.OWNER_USER_ID.eq(owner);
+    Page list(Caller owner, Optional<String> cursor, int limit) {
+        // Users and visitors are separate namespaces, even where their ids look alike.
+        Condition condition = CHAT_SESSIONS.OWNER_USER_ID.eq(owner.userId())
+                .and(CHAT_SESSIONS.ANONYMOUS.eq(owner.anonymous()));
         if (cursor.isPresent()) {
-            String[] parts = new String(Base64.getUrlDecoder().decode(cursor.get()), StandardCharsets.UTF_8).split("\\|");
-            if (parts.length != 2) {
-                throw new IllegalArgumentException("bad cursor");
-            }
+            ChatHistory.Cursor after = ChatHistory.Cursor.parse(cursor.get());
             condition = condition.and(DSL.row(CHAT_SESSIONS.CREATED_AT, CHAT_SESSIONS.SESSION_ID)
-                    .lt(Instant.parse(parts[0]), UUID.fromString(parts[1])));
+                    .lt(after.occurredAt(), after.messageId()));
         }
         var last = DSL.select(DSL.max(CHAT_MESSAGES.OCCURRED_AT)).from(CHAT_MESSAGES)
                 .where(CHAT_MESSAGES.SESSION_ID.eq(CHAT_SESSIONS.SESSION_ID)).<Instant>asField("last_message_at");
@@ -57,8 +54,7 @@ class ChatSessionDirectory {
         }
         List<Session> page = rows.subList(0, limit);
         Session tail = page.getLast();
-        return new Page(page, Optional.of(Base64.getUrlEncoder().withoutPadding()
-                .encodeToString((tail.createdAt() + "|" + tail.sessionId()).getBytes(StandardCharsets.UTF_8))));
+        return new Page(page, Optional.of(new ChatHistory.Cursor(tail.createdAt(), tail.sessionId()).toString()));
     }
 
     private static Instant toInstant(Object value) {

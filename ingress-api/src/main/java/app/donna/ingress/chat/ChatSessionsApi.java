@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
+import app.donna.platform.ratelimit.RateLimitFilter;
 import app.donna.platform.ratelimit.TokenBuckets;
 import app.donna.platform.security.AnonymousSessionTokens;
 import app.donna.platform.web.Problems;
@@ -36,13 +37,15 @@ class ChatSessionsApi {
 
     private final ChatCommands commands;
     private final ChatSessionDirectory directory;
+    private final SessionOwners owners;
     private final Optional<AnonymousSessionTokens> visitorTokens;
     private final TokenBuckets visitorSessionsPerIp;
 
-    ChatSessionsApi(ChatCommands commands, ChatSessionDirectory directory,
+    ChatSessionsApi(ChatCommands commands, ChatSessionDirectory directory, SessionOwners owners,
             ObjectProvider<AnonymousSessionTokens> visitorTokens, ChatApiSettings settings, Clock clock) {
         this.commands = commands;
         this.directory = directory;
+        this.owners = owners;
         this.visitorTokens = Optional.ofNullable(visitorTokens.getIfAvailable());
         this.visitorSessionsPerIp = new TokenBuckets(settings.visitorSessionsBurst(),
                 settings.visitorSessionsPerMinute(), clock, 100_000);
@@ -66,17 +69,21 @@ class ChatSessionsApi {
                         "Unauthorized", "Sign in to chat; anonymous chat is not enabled."));
             }
             if (visitorSessionsPerIp.tryAcquire(request.getRemoteAddr()) instanceof TokenBuckets.Decision.Rejected r) {
-                long seconds = Math.max(1, (r.retryAfter().toMillis() + 999) / 1000);
+                long seconds = RateLimitFilter.retryAfterSeconds(r.retryAfter());
                 return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS).header("Retry-After", String.valueOf(seconds))
-                        .body(Problems.of(HttpStatus.TOO_MANY_REQUESTS, "rate-limited", "Too many requests",
+                        .body(RateLimitFilter.tooManyRequests(seconds,
                                 "Too many new chats from this address; retry after " + seconds + " s."));
             }
-            caller = new Caller(AnonymousSessionTokens.subjectFor(session), Optional.of(session));
+            caller = Caller.visitor(session);
             body.put("token", visitorTokens.get().mint(session));
             body.put("tokenType", "Bearer");
             body.put("expiresIn", visitorTokens.get().lifetime().toSeconds());
         }
+        if (!owners.claim(session, caller)) {
+            throw new IllegalStateException("a fresh random session id " + session + " was taken");
+        }
         if (!commands.start(session, caller, request.getHeader("Origin"), request.getHeader("traceparent"))) {
+            // The session is the caller's whatever happened; only its opening event may be missing.
             return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header("Retry-After", "5")
                     .body(Problems.of(HttpStatus.SERVICE_UNAVAILABLE, "unavailable", "Service unavailable",
                             "The session could not be opened right now. Please retry."));
@@ -94,7 +101,7 @@ class ChatSessionsApi {
         }
         ChatSessionDirectory.Page page;
         try {
-            page = directory.list(Caller.of(user).userId(), Optional.ofNullable(cursor), limit == null ? 20 : limit);
+            page = directory.list(Caller.of(user), Optional.ofNullable(cursor), limit == null ? 20 : limit);
         } catch (IllegalArgumentException e) {
             return ChatSessionsController.problem(Problems.of(HttpStatus.BAD_REQUEST, "invalid-request",
                     "Invalid request", "The cursor is not one this API returned."));

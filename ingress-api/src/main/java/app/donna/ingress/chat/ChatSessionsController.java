@@ -22,6 +22,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -29,8 +30,8 @@ import org.springframework.web.bind.annotation.RestController;
 /**
  * Chat messages: {@code POST} turns a message into a {@code ChatMessageSubmitted} event on
  * {@code donna.chat.inbound} and answers 202 once the broker has it; {@code GET} reads the session's
- * history from the read model. A session belongs to the user who wrote its first message; anyone else
- * gets 404, so session ids reveal nothing.
+ * history from the read model. A session belongs to whoever claimed it first, by opening it or by the
+ * first message to its id ({@link SessionOwners}); anyone else gets 404, so session ids reveal nothing.
  */
 @RestController
 @RequestMapping("/api/chat/sessions/{sessionId}")
@@ -53,36 +54,27 @@ class ChatSessionsController {
 
     private final ChatCommands commands;
     private final ChatHistory history;
+    private final SessionOwners owners;
     private final ChatApiSettings settings;
     private final ReplyStreams streams;
 
-    ChatSessionsController(ChatCommands commands, ChatHistory history, ChatApiSettings settings, ReplyStreams streams) {
+    ChatSessionsController(ChatCommands commands, ChatHistory history, SessionOwners owners, ChatApiSettings settings,
+            ReplyStreams streams) {
         this.commands = commands;
         this.history = history;
+        this.owners = owners;
         this.settings = settings;
         this.streams = streams;
     }
 
     /**
      * The session's replies as server-sent events ({@code delta} fragments, then one {@code reply}), only
-     * to its owner. A session opened a moment ago may not be in the read model yet: wait briefly for it.
+     * to its owner. Ownership is settled when the session is claimed, so there is nothing to wait for.
      */
     @GetMapping("/stream")
     Object stream(@PathVariable UUID sessionId, @AuthenticationPrincipal Jwt user,
-            @org.springframework.web.bind.annotation.RequestHeader(name = "Last-Event-ID", required = false)
-            String lastEventId) throws InterruptedException {
-        Caller caller = Caller.of(user);
-        boolean allowed = caller.boundSession().map(sessionId::equals).orElse(false);
-        if (!allowed) {
-            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(5).toNanos();
-            Optional<String> owner = history.ownerOf(sessionId);
-            while (owner.isEmpty() && System.nanoTime() < deadline) {
-                Thread.sleep(100);
-                owner = history.ownerOf(sessionId);
-            }
-            allowed = owner.isPresent() && caller.mayUse(sessionId, owner);
-        }
-        if (!allowed) {
+            @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId) {
+        if (!owners.isOwnedBy(sessionId, Caller.of(user))) {
             return notFound();
         }
         return streams.open(sessionId, ReplyStreams.Position.parse(lastEventId));
@@ -92,11 +84,17 @@ class ChatSessionsController {
     ResponseEntity<?> submit(@PathVariable UUID sessionId, @Valid @RequestBody SubmitMessage body,
             @AuthenticationPrincipal Jwt user, HttpServletRequest request) {
         if (body.text().length() > settings.maxMessageChars()) {
-            return problem(Problems.of(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request",
-                    "The message is longer than " + settings.maxMessageChars() + " characters."));
+            return problem(Problems.invalid("Some fields are missing or invalid.", List.of(new Problems.FieldProblem(
+                    "text", "must be at most " + settings.maxMessageChars() + " characters"))));
+        }
+        Optional<String> unstorable = MessageText.problem(body.text());
+        if (unstorable.isPresent()) {
+            return problem(Problems.invalid("Some fields are missing or invalid.",
+                    List.of(new Problems.FieldProblem("text", unstorable.get()))));
         }
         Caller caller = Caller.of(user);
-        if (!caller.mayUse(sessionId, history.ownerOf(sessionId))) {
+        // Claimed before anything is published: of two first messages racing for a new id, one wins for good.
+        if (!owners.claim(sessionId, caller)) {
             return notFound();
         }
         return switch (commands.submit(sessionId, caller, body.text(), body.locale(),
@@ -104,9 +102,13 @@ class ChatSessionsController {
             case ChatCommands.Result.Accepted accepted -> ResponseEntity.accepted()
                     .location(URI.create("/api/chat/sessions/" + sessionId + "/messages"))
                     .body(new Accepted(sessionId, accepted.messageId(), "accepted"));
-            case ChatCommands.Result.Unavailable unavailable -> {
-                ProblemDetail p = Problems.of(HttpStatus.SERVICE_UNAVAILABLE, "unavailable", "Service unavailable",
-                        "The message could not be accepted right now; it was not stored. Please retry.");
+            case ChatCommands.Result.OutcomeUnknown unknown -> {
+                ProblemDetail p = Problems.of(HttpStatus.SERVICE_UNAVAILABLE, "outcome-unknown",
+                        "Service unavailable", "The message was not confirmed in time: it may or may not have "
+                                + "been stored. Retry with the same clientMessageId; a retry is never stored twice.");
+                if (body.clientMessageId() != null && !body.clientMessageId().isEmpty()) {
+                    p.setProperty("messageId", unknown.messageId());
+                }
                 yield ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header("Retry-After", "5").body(p);
             }
         };
@@ -117,16 +119,15 @@ class ChatSessionsController {
             @RequestParam(required = false) @Min(1) @Max(200) Integer limit,
             @RequestParam(required = false) @Size(max = 200) String cursor,
             @AuthenticationPrincipal Jwt user) {
-        Optional<String> owner = history.ownerOf(sessionId);
-        if (owner.isEmpty() || !Caller.of(user).mayUse(sessionId, owner)) {
+        if (!owners.isOwnedBy(sessionId, Caller.of(user))) {
             return notFound();
         }
         Optional<ChatHistory.Cursor> after;
         try {
             after = Optional.ofNullable(cursor).map(ChatHistory.Cursor::parse);
         } catch (IllegalArgumentException e) {
-            return problem(Problems.of(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request",
-                    "The cursor is not one this API returned."));
+            return problem(Problems.invalid("The cursor is not one this API returned.",
+                    List.of(new Problems.FieldProblem("cursor", "is not a cursor this API returned"))));
         }
         ChatHistory.Page page = history.page(sessionId, after, limit == null ? settings.defaultPageSize() : limit);
         return ResponseEntity.ok(new History(sessionId, page.messages(),

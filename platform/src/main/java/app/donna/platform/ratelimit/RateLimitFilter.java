@@ -1,6 +1,7 @@
 package app.donna.platform.ratelimit;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.function.Function;
 
 import app.donna.platform.web.Problems;
@@ -32,13 +33,25 @@ public class RateLimitFilter extends OncePerRequestFilter {
             throws ServletException, IOException {
         String caller = key.apply(request);
         if (caller != null && buckets.tryAcquire(caller) instanceof TokenBuckets.Decision.Rejected rejected) {
-            long seconds = Math.max(1, (rejected.retryAfter().toMillis() + 999) / 1000);
-            response.setHeader(HttpHeaders.RETRY_AFTER, String.valueOf(seconds));
-            ProblemDetail problem = Problems.of(HttpStatus.TOO_MANY_REQUESTS, "rate-limited", "Too many requests",
-                    "Slow down and retry after " + seconds + " s.");
-            Problems.write(response, problem);
+            tooManyRequests(response, rejected.retryAfter());
             return;
         }
         chain.doFilter(request, response);
+    }
+
+    /** {@code 429} with {@code Retry-After} in whole seconds, at least one. */
+    public static void tooManyRequests(HttpServletResponse response, Duration retryAfter) throws IOException {
+        long seconds = retryAfterSeconds(retryAfter);
+        response.setHeader(HttpHeaders.RETRY_AFTER, String.valueOf(seconds));
+        Problems.write(response, tooManyRequests(seconds, "Slow down and retry after " + seconds + " s."));
+    }
+
+    /** The problem of a {@code 429}. */
+    public static ProblemDetail tooManyRequests(long retryAfterSeconds, String detail) {
+        return Problems.of(HttpStatus.TOO_MANY_REQUESTS, "rate-limited", "Too many requests", detail);
+    }
+
+    public static long retryAfterSeconds(Duration retryAfter) {
+        return Math.max(1, (retryAfter.toMillis() + 999) / 1000);
     }
 }

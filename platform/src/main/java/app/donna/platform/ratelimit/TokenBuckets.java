@@ -46,6 +46,12 @@ public final class TokenBuckets {
         return buckets.computeIfAbsent(key, k -> new Bucket(burst, now)).take(now);
     }
 
+    /** Whether {@code key}'s bucket is empty now, without taking from it (Allowed: a call may be made). */
+    public Decision peekExhausted(String key) {
+        Bucket bucket = buckets.get(key);
+        return bucket == null ? new Decision.Allowed(burst) : bucket.peek(clock.millis());
+    }
+
     private final class Bucket {
         private double tokens;
         private long updatedAt;
@@ -63,6 +69,13 @@ public final class TokenBuckets {
             }
             long waitMillis = (long) Math.ceil((1 - tokens) / tokensPerMilli);
             return new Decision.Rejected(Duration.ofMillis(Math.max(1, waitMillis)));
+        }
+
+        synchronized Decision peek(long now) {
+            refill(now);
+            return tokens >= 1
+                    ? new Decision.Allowed((int) tokens)
+                    : new Decision.Rejected(Duration.ofMillis(Math.max(1, (long) Math.ceil((1 - tokens) / tokensPerMilli))));
         }
 
         synchronized boolean isFullAt(long now) {

@@ -21,6 +21,7 @@ import org.springframework.boot.security.autoconfigure.actuate.web.servlet.Endpo
 import org.springframework.boot.security.oauth2.server.resource.autoconfigure.servlet.OAuth2ResourceServerAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.http.HttpStatus;
+import org.springframework.security.authorization.AuthorizationDecision;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configurers.AbstractHttpConfigurer;
@@ -93,6 +94,9 @@ public class DonnaSecurityAutoConfiguration {
                     }
                     auth.requestMatchers(EndpointRequest.toAnyEndpoint()).hasRole(InternalSecretFilter.ROLE);
                     auth.requestMatchers("/internal/**").hasRole(InternalSecretFilter.ROLE);
+                    // The public API acts for a person: a user's or visitor's token, never the internal secret.
+                    auth.requestMatchers("/api/**").access((authentication, context) ->
+                            new AuthorizationDecision(authentication.get() instanceof JwtAuthenticationToken));
                     auth.anyRequest().authenticated();
                 })
                 .oauth2ResourceServer(rs -> rs
@@ -101,7 +105,10 @@ public class DonnaSecurityAutoConfiguration {
                         .authenticationEntryPoint(unauthorized())
                         .accessDeniedHandler(forbidden()))
                 .exceptionHandling(e -> e.authenticationEntryPoint(unauthorized()).accessDeniedHandler(forbidden()))
-                .addFilterBefore(new InternalSecretFilter(settings.internalSecret()), BearerTokenAuthenticationFilter.class);
+                .addFilterBefore(new InternalSecretFilter(settings.internalSecret(),
+                        new TokenBuckets(InternalSecretFilter.WRONG_SECRETS_BURST,
+                                InternalSecretFilter.WRONG_SECRETS_PER_MINUTE, clock, 100_000)),
+                        BearerTokenAuthenticationFilter.class);
         if (limits.enabled()) {
             var perIp = new TokenBuckets(limits.perIpBurst(), limits.perIpPerMinute(), clock, 100_000);
             var perUser = new TokenBuckets(limits.perUserBurst(), limits.perUserPerMinute(), clock, 100_000);
@@ -146,6 +153,13 @@ public class DonnaSecurityAutoConfiguration {
 
     private static AuthenticationEntryPoint unauthorized() {
         return (request, response, ex) -> {
+            if (ex instanceof IssuerRouting.ProviderUnavailable) {
+                response.setHeader("Retry-After", "5");
+                Problems.write(response, Problems.of(HttpStatus.SERVICE_UNAVAILABLE, "identity-provider-unavailable",
+                        "Service unavailable", "Your token cannot be checked right now because the identity "
+                                + "provider is not answering. Please retry."));
+                return;
+            }
             response.setHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
             Problems.write(response, Problems.of(HttpStatus.UNAUTHORIZED, "unauthorized", "Unauthorized",
                     "The credentials are missing, invalid or expired."));

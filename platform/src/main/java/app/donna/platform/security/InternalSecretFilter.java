@@ -6,6 +6,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.List;
 
+import app.donna.platform.ratelimit.RateLimitFilter;
+import app.donna.platform.ratelimit.TokenBuckets;
 import app.donna.platform.web.Problems;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -20,17 +22,25 @@ import org.springframework.web.filter.OncePerRequestFilter;
 /**
  * System-to-system calls: a request carrying {@value #HEADER} with the configured secret is the
  * {@code internal} principal with role {@code INTERNAL}; a wrong secret is a 401. The comparison is
- * constant-time over SHA-256 digests, so neither content nor length leaks through timing.
+ * constant-time over SHA-256 digests, so neither content nor length leaks through timing, and wrong
+ * guesses are limited per client address ({@value #WRONG_SECRETS_BURST} at once, then
+ * {@value #WRONG_SECRETS_PER_MINUTE} a minute; past that, 429 without even comparing).
  */
 public class InternalSecretFilter extends OncePerRequestFilter {
 
     public static final String HEADER = "X-Internal-Secret";
     public static final String ROLE = "INTERNAL";
 
-    private final byte[] expectedDigest;
+    public static final int WRONG_SECRETS_BURST = 10;
+    public static final int WRONG_SECRETS_PER_MINUTE = 10;
 
-    public InternalSecretFilter(String secret) {
+    private final byte[] expectedDigest;
+    private final TokenBuckets wrongGuesses;
+
+    /** @param wrongGuesses the wrong secrets each client address may still present */
+    public InternalSecretFilter(String secret, TokenBuckets wrongGuesses) {
         this.expectedDigest = secret.isBlank() ? null : sha256(secret);
+        this.wrongGuesses = wrongGuesses;
     }
 
     @Override
@@ -41,7 +51,13 @@ public class InternalSecretFilter extends OncePerRequestFilter {
             chain.doFilter(request, response);
             return;
         }
+        String client = request.getRemoteAddr();
+        if (wrongGuesses.peekExhausted(client) instanceof TokenBuckets.Decision.Rejected r) {
+            RateLimitFilter.tooManyRequests(response, r.retryAfter());
+            return;
+        }
         if (expectedDigest == null || !MessageDigest.isEqual(expectedDigest, sha256(presented))) {
+            wrongGuesses.tryAcquire(client);
             Problems.write(response, Problems.of(HttpStatus.UNAUTHORIZED, "unauthorized", "Unauthorized",
                     "The credentials are missing, invalid or expired."));
             return;

@@ -7,6 +7,8 @@ import com.nimbusds.jwt.JWTParser;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.security.authentication.AuthenticationManager;
 import org.springframework.security.authentication.AuthenticationManagerResolver;
+import org.springframework.security.authentication.AuthenticationServiceException;
+import org.springframework.security.core.AuthenticationException;
 import org.springframework.security.authentication.ProviderManager;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationProvider;
@@ -24,8 +26,32 @@ final class IssuerRouting implements AuthenticationManagerResolver<HttpServletRe
     private final Optional<AuthenticationManager> visitors;
 
     IssuerRouting(JwtDecoder userTokens, Optional<JwtDecoder> visitorTokens) {
-        this.users = new ProviderManager(new JwtAuthenticationProvider(userTokens));
-        this.visitors = visitorTokens.map(d -> new ProviderManager(new JwtAuthenticationProvider(d)));
+        this.users = telling503(new ProviderManager(new JwtAuthenticationProvider(userTokens)));
+        this.visitors = visitorTokens.map(d -> telling503(new ProviderManager(new JwtAuthenticationProvider(d))));
+    }
+
+    /**
+     * Thrown when a token cannot be checked because the identity provider is unavailable: an
+     * authentication failure the entry point answers with 503 (Spring would rethrow the
+     * {@link AuthenticationServiceException} it otherwise becomes, and the servlet container answer 500).
+     */
+    static final class ProviderUnavailable extends AuthenticationException {
+        ProviderUnavailable(Throwable cause) {
+            super("identity provider unavailable", cause);
+        }
+    }
+
+    private static AuthenticationManager telling503(AuthenticationManager manager) {
+        return authentication -> {
+            try {
+                return manager.authenticate(authentication);
+            } catch (AuthenticationServiceException e) {
+                if (e.getCause() instanceof IdentityProviderUnavailableException) {
+                    throw new ProviderUnavailable(e.getCause());
+                }
+                throw e;
+            }
+        };
     }
 
     @Override

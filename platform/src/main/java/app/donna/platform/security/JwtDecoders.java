@@ -1,7 +1,11 @@
 package app.donna.platform.security;
 
+import java.net.URI;
+import java.security.interfaces.RSAPublicKey;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
 import org.springframework.security.oauth2.core.OAuth2Error;
@@ -15,16 +19,21 @@ import org.springframework.security.oauth2.jwt.JwtTypeValidator;
 import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
 import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
-import org.springframework.security.oauth2.jwt.SupplierJwtDecoder;
+import org.springframework.http.client.SimpleClientHttpRequestFactory;
+import org.springframework.web.client.HttpClientErrorException;
+import org.springframework.web.client.RestOperations;
+import org.springframework.web.client.RestTemplate;
 
 /**
  * Builds the access-token decoder from {@link SecuritySettings.Jwt}: signature by a key of the issuer's
  * JWK set with an allowed asymmetric algorithm ({@code alg: none} and HMAC are refused), not expired or
  * not yet valid, the configured issuer and audience, and a {@code typ} of {@code JWT} or RFC 9068's
- * {@code at+jwt} (or none, as many issuers omit it). Verified tokens are remembered
- * ({@link RememberingJwtDecoder}).
+ * {@code at+jwt} (or none, as many issuers omit it), an expiry ({@code exp}, required by RFC 8725 and
+ * RFC 9068) and a subject fit to be a user id. Verified tokens are remembered
+ * ({@link RememberingJwtDecoder}). The issuer's metadata and keys are discovered in the background with
+ * short HTTP timeouts ({@link DiscoveringJwtDecoder}).
  */
-final class JwtDecoders {
+public final class JwtDecoders {
 
     /** Verified tokens kept (each a few kilobytes with its claims): the active users' current tokens. */
     private static final int REMEMBERED_TOKENS = 10_000;
@@ -45,17 +54,32 @@ final class JwtDecoders {
             throw new IllegalStateException("No token issuer configured: set DONNA_JWT_ISSUER_URI (OIDC issuer) "
                     + "or DONNA_JWT_JWK_SET_URI (signing keys), e.g. your Clerk, Auth0 or Keycloak issuer");
         }
-        // Built on first use: the issuer may be unreachable while this service starts (or be this very
-        // process, in donna dev), and discovery must not fail start-up.
-        return new RememberingJwtDecoder(new SupplierJwtDecoder(() -> decoder(settings, hasJwks)),
-                validator(settings), REMEMBERED_TOKENS);
+        RestOperations http = http(settings.httpTimeout());
+        // Discovered in the background: the issuer may be unreachable while this service starts, and
+        // discovery must neither fail start-up nor hold requests.
+        JwtDecoder discovering = new DiscoveringJwtDecoder(hasIssuer ? settings.issuerUri() : settings.jwkSetUri(),
+                () -> decoder(settings, hasJwks ? settings.jwkSetUri() : discoverJwkSetUri(settings.issuerUri(), http),
+                        http),
+                Duration.ofSeconds(1), Duration.ofSeconds(30));
+        return new RememberingJwtDecoder(discovering, validator(settings), REMEMBERED_TOKENS);
     }
 
-    private static JwtDecoder decoder(SecuritySettings.Jwt settings, boolean hasJwks) {
-        var builder = hasJwks
-                ? NimbusJwtDecoder.withJwkSetUri(settings.jwkSetUri())
-                : NimbusJwtDecoder.withIssuerLocation(settings.issuerUri());
-        NimbusJwtDecoder decoder = builder
+    /**
+     * A decoder for tokens signed by a key this process holds (the dev issuer's): no discovery, no network,
+     * and the same checks as for any issuer.
+     */
+    public static JwtDecoder forKey(RSAPublicKey key, SecuritySettings.Jwt settings) {
+        NimbusJwtDecoder decoder = NimbusJwtDecoder.withPublicKey(key)
+                .signatureAlgorithm(SignatureAlgorithm.RS256)
+                .validateType(false)
+                .build();
+        decoder.setJwtValidator(validator(settings));
+        return new RememberingJwtDecoder(decoder, validator(settings), REMEMBERED_TOKENS);
+    }
+
+    private static NimbusJwtDecoder decoder(SecuritySettings.Jwt settings, String jwkSetUri, RestOperations http) {
+        NimbusJwtDecoder decoder = NimbusJwtDecoder.withJwkSetUri(jwkSetUri)
+                .restOperations(http)
                 .jwsAlgorithms(algs -> {
                     algs.clear();
                     settings.algorithms().forEach(a -> algs.add(asymmetric(a)));
@@ -66,10 +90,40 @@ final class JwtDecoders {
         return decoder;
     }
 
+    /**
+     * OpenID Connect discovery (RFC 8414's metadata path as a fallback): the JWK set URI of an issuer that
+     * names itself exactly as configured. The keys are fetched once too, so that "discovered" means usable.
+     */
+    private static String discoverJwkSetUri(String issuer, RestOperations http) {
+        String base = issuer.endsWith("/") ? issuer.substring(0, issuer.length() - 1) : issuer;
+        Map<?, ?> metadata;
+        try {
+            metadata = http.getForObject(base + "/.well-known/openid-configuration", Map.class);
+        } catch (HttpClientErrorException.NotFound e) {
+            URI uri = URI.create(base);
+            metadata = http.getForObject(uri.resolve("/.well-known/oauth-authorization-server" + uri.getRawPath()),
+                    Map.class);
+        }
+        if (metadata == null || !issuer.equals(metadata.get("issuer")) || !(metadata.get("jwks_uri") instanceof String jwks)) {
+            throw new IllegalStateException("the metadata of " + issuer + " names another issuer or no jwks_uri");
+        }
+        http.getForObject(jwks, String.class);
+        return jwks;
+    }
+
+    /** Short timeouts: a slow identity provider must cost a request seconds, not minutes. */
+    private static RestOperations http(Duration timeout) {
+        SimpleClientHttpRequestFactory requests = new SimpleClientHttpRequestFactory();
+        requests.setConnectTimeout(timeout);
+        requests.setReadTimeout(timeout);
+        return new RestTemplate(requests);
+    }
+
     static OAuth2TokenValidator<Jwt> validator(SecuritySettings.Jwt settings) {
         List<OAuth2TokenValidator<Jwt>> validators = new ArrayList<>();
         // Not JwtValidators.createDefault(): since Spring Security 7 it also insists on typ JWT.
         validators.add(new JwtTimestampValidator());
+        validators.add(JwtDecoders::requireExpiryAndSubject);
         if (!settings.issuerUri().isBlank()) {
             validators.add(new JwtIssuerValidator(settings.issuerUri()));
         }
@@ -80,6 +134,22 @@ final class JwtDecoders {
             validators.add(audience(settings.audiences()));
         }
         return new DelegatingOAuth2TokenValidator<>(validators);
+    }
+
+    /**
+     * A token without {@code exp} would be good forever (and remembered forever); a subject must exist and
+     * fit where user ids are kept (255 characters, printable).
+     */
+    static OAuth2TokenValidatorResult requireExpiryAndSubject(Jwt jwt) {
+        if (jwt.getExpiresAt() == null) {
+            return OAuth2TokenValidatorResult.failure(new OAuth2Error("invalid_token", "The token has no expiry", null));
+        }
+        String sub = jwt.getSubject();
+        if (sub == null || sub.isBlank() || sub.length() > 255 || sub.chars().anyMatch(Character::isISOControl)) {
+            return OAuth2TokenValidatorResult.failure(
+                    new OAuth2Error("invalid_token", "The token has no usable subject", null));
+        }
+        return OAuth2TokenValidatorResult.success();
     }
 
     private static OAuth2TokenValidator<Jwt> audience(List<String> accepted) {

@@ -44,13 +44,15 @@ public record SecuritySettings(
      * @param audiences  accepted {@code aud} values; a token must name at least one (empty: not checked)
      * @param algorithms accepted signature algorithms (asymmetric only: an HMAC key would be the public key)
      * @param required   fail at start-up when no issuer is configured; services without user APIs set false
+     * @param httpTimeout how long one call to the issuer (discovery, keys) may take to connect, and to answer
      */
     public record Jwt(
             @DefaultValue("") String issuerUri,
             @DefaultValue("") String jwkSetUri,
             @DefaultValue List<String> audiences,
             @DefaultValue({"RS256", "ES256"}) List<String> algorithms,
-            @DefaultValue("true") boolean required) {
+            @DefaultValue("true") boolean required,
+            @DefaultValue("3s") java.time.Duration httpTimeout) {
     }
 
     public boolean internalCallsEnabled() {

@@ -10,10 +10,11 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Refuses request bodies over the configured size with a 400 problem, before they are parsed: at once
+ * Refuses request bodies over the configured size with a 413 problem, before they are parsed: at once
  * when {@code Content-Length} says so, and while reading when a chunked body grows past the limit.
  */
 public class BodySizeLimitFilter extends OncePerRequestFilter {
@@ -28,11 +29,22 @@ public class BodySizeLimitFilter extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         if (request.getContentLengthLong() > maxBytes) {
-            Problems.write(response, Problems.of(HttpStatus.BAD_REQUEST, "body-too-large", "Request body too large",
-                    "The request body is larger than " + maxBytes + " bytes."));
+            Problems.write(response, tooLarge(maxBytes));
             return;
         }
         chain.doFilter(new LimitedRequest(request, maxBytes), response);
+    }
+
+    /** {@code 413 Content Too Large} (RFC 9110). */
+    static ProblemDetail tooLarge(long maxBytes) {
+        ProblemDetail problem = Problems.of(HttpStatus.PAYLOAD_TOO_LARGE, "body-too-large", "Request body too large",
+                "The request body is larger than " + maxBytes + " bytes.");
+        problem.setProperty("maxBytes", maxBytes);
+        return problem;
+    }
+
+    long maxBytes() {
+        return maxBytes;
     }
 
     static boolean isTooLarge(Throwable error) {

@@ -9,7 +9,12 @@ import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomize
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.boot.webmvc.autoconfigure.error.ErrorMvcAutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.tomcat.ConfigurableTomcatWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.web.cors.CorsConfiguration;
 import org.springframework.web.cors.CorsConfigurationSource;
@@ -22,14 +27,20 @@ import tools.jackson.databind.type.LogicalType;
  * The HTTP edge every service shares: problem responses, a request body limit and the CORS allowlist
  * (used by the security filter chain).
  */
-@AutoConfiguration
+@AutoConfiguration(before = ErrorMvcAutoConfiguration.class) // so Boot's BasicErrorController backs off
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @EnableConfigurationProperties(WebSettings.class)
 public class DonnaWebAutoConfiguration {
 
     @Bean
-    ProblemResponses problemResponses(ErrorReporter errorReporter) {
-        return new ProblemResponses(errorReporter);
+    ProblemResponses problemResponses(ErrorReporter errorReporter, WebSettings settings) {
+        return new ProblemResponses(errorReporter, settings.maxBodySize().toBytes());
+    }
+
+    /** Replaces Boot's {@code BasicErrorController}, whose JSON is not a problem document. */
+    @Bean
+    ProblemErrorController problemErrorController(ErrorReporter errorReporter) {
+        return new ProblemErrorController(errorReporter);
     }
 
     /**
@@ -59,6 +70,16 @@ public class DonnaWebAutoConfiguration {
         var registration = new FilterRegistrationBean<>(new BodySizeLimitFilter(settings.maxBodySize().toBytes()));
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
         return registration;
+    }
+
+    /** Tomcat's own refusals as problem documents too ({@link ProblemReportValve}). */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.apache.catalina.startup.Tomcat")
+    static class TomcatProblems {
+        @Bean
+        WebServerFactoryCustomizer<ConfigurableTomcatWebServerFactory> problemReportValve() {
+            return factory -> factory.addContextCustomizers(ProblemReportValve::install);
+        }
     }
 
     /**

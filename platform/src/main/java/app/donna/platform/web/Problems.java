@@ -33,6 +33,18 @@ public final class Problems {
         return problem;
     }
 
+    /** One field or parameter a request got wrong, and what is wrong with it (never its value). */
+    public record FieldProblem(String field, String message) {
+    }
+
+    /** A 400 naming each offending field or parameter. */
+    public static ProblemDetail invalid(String detail, java.util.List<FieldProblem> errors) {
+        ProblemDetail problem = of(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request", detail);
+        problem.setProperty("errors", errors.stream()
+                .map(e -> Map.of("field", e.field(), "message", e.message())).toList());
+        return problem;
+    }
+
     public static void write(HttpServletResponse response, ProblemDetail problem) throws IOException {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("type", String.valueOf(problem.getType()));

@@ -138,7 +138,55 @@ class EdgeSecurityTest {
         assertUnauthorized(post(token, "{\"text\":\"hi\",\"times\":1}"));
     }
 
+    @Test
+    void aTokenWithoutAnExpiryIs401() throws Exception {
+        // RFC 8725 / RFC 9068: such a token would be good forever (and remembered forever)
+        String token = issuer.sign(claims("u").expirationTime(null).build(), "at+jwt");
+        assertUnauthorized(post(token, "{\"text\":\"hi\",\"times\":1}"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", " ", "nul\u0000in-sub", "overlong"})
+    void aTokenWithoutAUsableSubjectIs401(String subject) throws Exception {
+        String sub = subject.equals("overlong") ? "u".repeat(256) : subject;
+        String token = issuer.sign(claims(sub).build(), "at+jwt");
+        assertUnauthorized(post(token, "{\"text\":\"hi\",\"times\":1}"));
+    }
+
+    @Test
+    void aTokenWithNoSubjectClaimIs401() throws Exception {
+        String token = issuer.sign(claims("u").subject(null).build(), "at+jwt");
+        assertUnauthorized(post(token, "{\"text\":\"hi\",\"times\":1}"));
+    }
+
     // ---- internal secret
+
+    @Test
+    void theInternalSecretIsNoUserOnThePublicApi() throws Exception {
+        var response = http.send(request("/api/greetings").header("X-Internal-Secret", "s3cret-for-systems")
+                .POST(body("{\"text\":\"hi\",\"times\":1}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertCleanProblem(response, 403);
+    }
+
+    @Test
+    void guessingTheInternalSecretIsLimitedPerAddress() throws Exception {
+        // from an address of its own, so the other tests' calls from 127.0.0.1 are not limited
+        HttpClient guesser = HttpClient.newBuilder().localAddress(java.net.InetAddress.getByName("127.0.0.2")).build();
+        List<Integer> statuses = new java.util.ArrayList<>();
+        for (int i = 0; i < InternalSecretFilter.WRONG_SECRETS_BURST + 1; i++) {
+            statuses.add(guesser.send(request("/internal/ping").header("X-Internal-Secret", "guess-" + i).GET().build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode());
+        }
+        var rightButTooLate = guesser.send(request("/internal/ping").header("X-Internal-Secret", "s3cret-for-systems")
+                .GET().build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(statuses.subList(0, InternalSecretFilter.WRONG_SECRETS_BURST)).containsOnly(401);
+        assertThat(statuses.getLast()).isEqualTo(429);
+        assertCleanProblem(rightButTooLate, 429);
+        assertThat(rightButTooLate.headers().firstValue("Retry-After")).isPresent();
+        assertThat(http.send(request("/internal/ping").header("X-Internal-Secret", "s3cret-for-systems").GET().build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).as("other addresses are not limited").isEqualTo(200);
+    }
 
     @Test
     void theInternalSecretOpensInternalEndpoints() throws Exception {
@@ -224,9 +272,91 @@ class EdgeSecurityTest {
     }
 
     @Test
-    void anOversizedBodyIsA400Problem() throws Exception {
+    void validationErrorsNameTheFieldsAndTheLimitWithoutEchoingInput() throws Exception {
+        var response = post(issuer.mint("u"), "{\"text\":\"'1' OR '1'='1'\",\"times\":99}");
+
+        assertCleanProblem(response, 400);
+        assertThat(response.body()).contains("\"field\":\"times\"").contains("less than or equal to 10")
+                .doesNotContain("OR '1'").doesNotContain("99");
+    }
+
+    @Test
+    void anOutOfRangeQueryParameterSaysTheMaximum() throws Exception {
+        var response = http.send(request("/api/pages?limit=500").header("Authorization", "Bearer " + issuer.mint("u"))
+                .GET().build(), HttpResponse.BodyHandlers.ofString());
+
+        assertCleanProblem(response, 400);
+        assertThat(response.body()).contains("\"field\":\"limit\"").contains("less than or equal to 200");
+    }
+
+    @Test
+    void aMistypedQueryParameterIsA400NamingIt() throws Exception {
+        var response = http.send(request("/api/pages?limit=lots").header("Authorization", "Bearer " + issuer.mint("u"))
+                .GET().build(), HttpResponse.BodyHandlers.ofString());
+
+        assertCleanProblem(response, 400);
+        assertThat(response.body()).contains("\"field\":\"limit\"").doesNotContain("lots");
+    }
+
+    @Test
+    void anOversizedBodyIsA413Problem() throws Exception {
         String big = "{\"text\":\"" + "x".repeat(5000) + "\",\"times\":1}";
-        assertCleanProblem(post(issuer.mint("u"), big), 400);
+        assertCleanProblem(post(issuer.mint("u"), big), 413);
+    }
+
+    @Test
+    void anOversizedChunkedBodyIsA413ProblemToo() throws Exception {
+        byte[] big = ("{\"text\":\"" + "x".repeat(5000) + "\",\"times\":1}").getBytes();
+        var response = http.send(request("/api/greetings").header("Authorization", "Bearer " + issuer.mint("u"))
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertCleanProblem(response, 413);
+    }
+
+    @Test
+    void aDatabaseThatIsNotAnsweringIsA503WithRetryAfter() throws Exception {
+        var response = http.send(request("/api/database-down").header("Authorization", "Bearer " + issuer.mint("u"))
+                .GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertCleanProblem(response, 503);
+        assertThat(response.headers().firstValue("Retry-After")).isPresent();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/api/greetings/..;/internal/ping", "/api/%2e%2e/internal/ping", "/api/a%00b",
+        "/api//greetings", "/api/greetings%0a"})
+    void requestsTheFirewallRefusesGetAProblem(String path) throws Exception {
+        var response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT + path))
+                .header("Authorization", "Bearer " + issuer.mint("u")).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isBetween(400, 499);
+        assertCleanProblem(response, response.statusCode());
+    }
+
+    @Test
+    void traceIsA405Problem() throws Exception {
+        var response = http.send(request("/api/greetings").method("TRACE", HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertCleanProblem(response, 405);
+    }
+
+    @Test
+    void theErrorPathItselfIsA404Problem() throws Exception {
+        var response = http.send(request("/error").GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertCleanProblem(response, 404);
+    }
+
+    @Test
+    void anOversizedUrlIsAProblem() throws Exception {
+        var response = http.send(request("/api/greetings?q=" + "x".repeat(20_000)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isBetween(400, 499);
+        assertCleanProblem(response, response.statusCode());
+    }
+
+    @Test
+    void anUnknownPathIsA404Problem() throws Exception {
+        var response = http.send(request("/api/nothing-here").header("Authorization", "Bearer " + issuer.mint("u"))
+                .GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertCleanProblem(response, 404);
     }
 
     @Test

@@ -21,6 +21,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /** A minimal service on the platform, to test what every service inherits. */
@@ -41,6 +42,16 @@ public class PlatformTestApplication {
         @GetMapping("/api/boom")
         String boom() {
             throw new IllegalStateException("secret internal detail com.example.Hidden");
+        }
+
+        @GetMapping("/api/pages")
+        Map<String, Object> pages(@RequestParam(required = false) @Min(1) @Max(200) Integer limit) {
+            return Map.of("limit", limit == null ? 20 : limit);
+        }
+
+        @GetMapping("/api/database-down")
+        String databaseDown() throws java.sql.SQLException {
+            throw new java.sql.SQLTransientConnectionException("HikariPool-1 - Connection is not available");
         }
 
         @GetMapping("/internal/ping")

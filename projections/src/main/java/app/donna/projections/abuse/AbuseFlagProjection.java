@@ -11,6 +11,7 @@ import app.donna.events.abuse.AbuseFlagged;
 import app.donna.events.common.VerdictReason;
 import app.donna.projections.engine.ProjectedEvent;
 import app.donna.projections.engine.Projection;
+import app.donna.projections.engine.StorableText;
 import app.donna.schemas.Topic;
 import app.donna.schemas.Topics;
 import org.jooq.DSLContext;
@@ -44,7 +45,7 @@ public final class AbuseFlagProjection implements Projection {
         int rows = 0;
         for (ProjectedEvent projected : batch) {
             if (projected.event() instanceof AbuseFlagged f) {
-                insert = insert.values(f.getEventId(), f.getUserId(), f.getAnonymous(), f.getSource().name(),
+                insert = insert.values(f.getEventId(), StorableText.of(f.getUserId()), f.getAnonymous(), f.getSource().name(),
                         f.getSessionId(), f.getMessageId(), f.getDecision().name(), categories(f.getReasons()),
                         reasonsJson(f.getReasons()), f.getTriggeringEventId(), f.getOccurredAt());
                 rows++;

@@ -16,6 +16,7 @@ import app.donna.events.chat.ChatReplyProduced;
 import app.donna.events.chat.ChatSessionStarted;
 import app.donna.projections.engine.ProjectedEvent;
 import app.donna.projections.engine.Projection;
+import app.donna.projections.engine.StorableText;
 import app.donna.schemas.Topic;
 import app.donna.schemas.Topics;
 import org.jooq.DSLContext;
@@ -72,7 +73,8 @@ public final class ChatProjection implements Projection {
     /**
      * A batch's turns as column arrays, inserted in one statement that PostgreSQL unnests into rows.
      * Against a multi-row VALUES list this avoids rendering and binding a dozen parameters per row.
-     * A plain insert: a duplicate would mean the offsets failed, and must fail loudly, not vanish.
+     * A message id seen before is skipped: a client's retry with the same idempotency key (its
+     * clientMessageId) is the same message, and may reach the topic more than once.
      */
     private static final class Turns {
         private final List<Object[]> rows;
@@ -84,7 +86,7 @@ public final class ChatProjection implements Projection {
         void add(UUID id, UUID session, String user, String role, String body, UUID eventId, Instant at,
                 String verdict, UUID replyTo, boolean degraded, String model, Long latencyMs, Integer inputTokens,
                 Integer outputTokens) {
-            rows.add(new Object[] {id, session, user, role, body, eventId, at.atOffset(ZoneOffset.UTC), verdict,
+            rows.add(new Object[] {id, session, StorableText.of(user), role, StorableText.of(body), eventId, at.atOffset(ZoneOffset.UTC), verdict,
                 replyTo, degraded, model, latencyMs, inputTokens, outputTokens});
         }
 
@@ -106,7 +108,7 @@ public final class ChatProjection implements Projection {
                     + "verdict, reply_to, degraded, model, llm_latency_ms, input_tokens, output_tokens) "
                     + "SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::varchar[], ?::varchar[], ?::text[], ?::uuid[], "
                     + "?::timestamptz[], ?::varchar[], ?::uuid[], ?::boolean[], ?::varchar[], ?::bigint[], ?::int[], "
-                    + "?::int[])", (Object[]) columns);
+                    + "?::int[]) ON CONFLICT (message_id) DO NOTHING", (Object[]) columns);
         }
     }
 
@@ -118,7 +120,7 @@ public final class ChatProjection implements Projection {
                 CHAT_SESSIONS.ANONYMOUS, CHAT_SESSIONS.CREATED_AT);
         for (var e : sessions.entrySet()) {
             Session s = e.getValue();
-            insert = insert.values(e.getKey(), s.owner(), s.anonymous(), s.firstAt());
+            insert = insert.values(e.getKey(), StorableText.of(s.owner()), s.anonymous(), s.firstAt());
         }
         // The first writer owns the session; later messages change nothing here.
         insert.onConflictDoNothing().execute();

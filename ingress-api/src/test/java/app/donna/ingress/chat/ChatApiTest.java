@@ -1,0 +1,215 @@
+package app.donna.ingress.chat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import app.donna.events.chat.ChatMessageSubmitted;
+import app.donna.ingress.IngressApplication;
+import app.donna.localinfra.LocalPorts;
+import app.donna.platform.dev.DevTokenIssuer;
+import app.donna.schemas.EventCodec;
+import app.donna.schemas.Topics;
+import app.donna.testing.InfraExtension;
+import app.donna.testing.SharedInfra;
+import app.donna.testing.TopicReader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * ingress-api alone against the real broker and PostgreSQL, as hostile and unlucky clients use it: users
+ * racing for one new session id, a user posing as a visitor, text the store cannot hold, retries of one
+ * message, cursors nobody issued.
+ */
+@ExtendWith(InfraExtension.class)
+@SpringBootTest(classes = IngressApplication.class, webEnvironment = SpringBootTest.WebEnvironment.DEFINED_PORT,
+        properties = "spring.config.name=" + IngressApplication.CONFIG_NAME)
+class ChatApiTest {
+
+    static final int PORT = LocalPorts.free();
+    static final JsonMapper JSON = JsonMapper.builder().build();
+    static final EventCodec CODEC = EventCodec.bundled();
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) {
+        registry.add("server.port", () -> PORT);
+        registry.add("donna.dev.token-issuer.enabled", () -> "true");
+        registry.add("donna.security.jwt.issuer-uri", () -> "http://127.0.0.1:" + PORT + "/dev");
+        registry.add("donna.security.jwt.audiences", () -> "donna-api");
+        registry.add("donna.security.anonymous.secret", () -> "a-test-secret-of-at-least-32-bytes!!");
+        registry.add("donna.rate-limit.per-user-burst", () -> "100000");
+        registry.add("donna.rate-limit.per-ip-burst", () -> "100000");
+        // the schema is projections'; this test has no projector, so it migrates the database itself
+        registry.add("spring.flyway.enabled", () -> "true");
+        registry.add("spring.datasource.hikari.read-only", () -> "false");
+    }
+
+    @Autowired
+    DevTokenIssuer issuer;
+
+    final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void ofTwoUsersRacingForANewSessionIdOnlyOneEverGetsIn() throws Exception {
+        String alice = issuer.mint("race-alice");
+        String bob = issuer.mint("race-bob");
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < 40; round++) {
+                UUID session = UUID.randomUUID();
+                CyclicBarrier together = new CyclicBarrier(2);
+                CompletableFuture<HttpResponse<String>> a = CompletableFuture.supplyAsync(
+                        () -> postAfter(together, alice, session, "{\"text\":\"mine: alice\"}"), pool);
+                CompletableFuture<HttpResponse<String>> b = CompletableFuture.supplyAsync(
+                        () -> postAfter(together, bob, session, "{\"text\":\"mine: bob\"}"), pool);
+                List<Integer> statuses = List.of(a.join().statusCode(), b.join().statusCode());
+
+                assertThat(statuses).as("round %d", round).containsExactlyInAnyOrder(202, 404);
+                String winner = a.join().statusCode() == 202 ? alice : bob;
+                String loser = winner.equals(alice) ? bob : alice;
+                assertThat(get(winner, session, "/messages").statusCode()).isEqualTo(200);
+                assertThat(get(loser, session, "/messages").statusCode()).isEqualTo(404);
+                assertThat(get(loser, session, "/stream").statusCode()).isEqualTo(404);
+                assertThat(post(loser, session, "{\"text\":\"let me in\"}").statusCode()).isEqualTo(404);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aSessionIsItsOwnersTheMomentItIsOpenedBeforeAnyProjector() throws Exception {
+        String carol = issuer.mint("carol");
+        HttpResponse<String> opened = http.send(request("/api/chat/sessions", carol)
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        UUID session = UUID.fromString(JSON.readTree(opened.body()).get("sessionId").asString());
+
+        // no projector runs in this test: ownership does not wait for the read model
+        assertThat(get(carol, session, "/messages").statusCode()).isEqualTo(200);
+        assertThat(get(issuer.mint("dave"), session, "/messages").statusCode()).isEqualTo(404);
+        assertThat(post(issuer.mint("dave"), session, "{\"text\":\"hi\"}").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void aUserWhoseSubjectLooksLikeAVisitorIsNotThatVisitor() throws Exception {
+        HttpResponse<String> opened = http.send(HttpRequest.newBuilder(uri("/api/chat/sessions"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        JsonNode body = JSON.readTree(opened.body());
+        UUID session = UUID.fromString(body.get("sessionId").asString());
+        String visitor = body.get("token").asString();
+        String impostor = issuer.mint("anon:" + session);
+
+        assertThat(post(visitor, session, "{\"text\":\"hello\"}").statusCode()).isEqualTo(202);
+        assertThat(post(impostor, session, "{\"text\":\"me too\"}").statusCode()).isEqualTo(404);
+        assertThat(get(impostor, session, "/messages").statusCode()).isEqualTo(404);
+        assertThat(get(impostor, session, "/stream").statusCode()).isEqualTo(404);
+        assertThat(get(visitor, session, "/messages").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void textTheStoreCannotHoldIsRefusedAtTheDoorAndNothingIsPublished() throws Exception {
+        String erin = issuer.mint("erin");
+        UUID session = UUID.randomUUID();
+        List<String> bodies = List.of("{\"text\":\"nul \\u0000 inside\"}", "{\"text\":\"lone \\ud800 surrogate\"}",
+                "{\"text\":\"bell \\u0007\"}");
+        for (String json : bodies) {
+            HttpResponse<String> response = post(erin, session, json);
+            assertThat(response.statusCode()).as(json).isEqualTo(400);
+            assertThat(response.body()).contains("\"field\":\"text\"").doesNotContain("inside").doesNotContain("surrogate\"");
+        }
+        assertThat(get(erin, session, "/messages").statusCode()).as("not even claimed").isEqualTo(404);
+        HttpResponse<String> fine = post(erin, session, "{\"text\":\"tabs\\tand\\nlines are fine, and emoji \\ud83d\\ude00\"}");
+        assertThat(fine.statusCode()).isEqualTo(202);
+    }
+
+    @Test
+    void retriesWithOneClientMessageIdAreOneMessage() throws Exception {
+        String frank = issuer.mint("frank-retries");
+        UUID session = UUID.randomUUID();
+        String json = "{\"text\":\"book me in\",\"clientMessageId\":\"c-123\"}";
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> response = post(frank, session, json);
+            assertThat(response.statusCode()).isEqualTo(202);
+            ids.add(JSON.readTree(response.body()).get("messageId").asString());
+        }
+        String other = JSON.readTree(post(frank, session, "{\"text\":\"another\",\"clientMessageId\":\"c-124\"}").body())
+                .get("messageId").asString();
+
+        assertThat(ids).containsOnly(ids.getFirst());
+        assertThat(other).isNotEqualTo(ids.getFirst());
+        List<ChatMessageSubmitted> copies = TopicReader.readUntilFound(SharedInfra.kafkaBootstrapServers(),
+                        Topics.CHAT_INBOUND.name(), r -> CODEC.decode(r.value()) instanceof ChatMessageSubmitted m
+                                && m.getMessageId().toString().equals(ids.getFirst()), 3, Duration.ofSeconds(30))
+                .stream().map(r -> (ChatMessageSubmitted) CODEC.decode(r.value())).toList();
+        assertThat(copies).extracting(ChatMessageSubmitted::getEventId).as("one event, three copies").hasSize(3)
+                .containsOnly(copies.getFirst().getEventId());
+    }
+
+    @Test
+    void cursorsNobodyIssuedAreA400NotA500() throws Exception {
+        String gina = issuer.mint("gina");
+        UUID session = UUID.randomUUID();
+        assertThat(post(gina, session, "{\"text\":\"hi\"}").statusCode()).isEqualTo(202);
+        String notATime = java.util.Base64.getUrlEncoder().encodeToString("yesterday|x".getBytes());
+        String notAUuid = java.util.Base64.getUrlEncoder().encodeToString("2026-01-01T00:00:00Z|x".getBytes());
+        for (String cursor : List.of(notATime, notAUuid, "%25%25%25", "AAAA")) {
+            HttpResponse<String> history = get(gina, session, "/messages?cursor=" + cursor);
+            HttpResponse<String> list = http.send(request("/api/chat/sessions?cursor=" + cursor, gina).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(history.statusCode()).as(cursor).isEqualTo(400);
+            assertThat(list.statusCode()).as(cursor).isEqualTo(400);
+            assertThat(history.body()).doesNotContain("Exception").doesNotContain("\tat ");
+        }
+        HttpResponse<String> tooMany = get(gina, session, "/messages?limit=201");
+        assertThat(tooMany.statusCode()).isEqualTo(400);
+        assertThat(tooMany.body()).contains("\"field\":\"limit\"").contains("200");
+    }
+
+    // ---- helpers
+
+    HttpResponse<String> postAfter(CyclicBarrier barrier, String token, UUID session, String json) {
+        try {
+            barrier.await();
+            return post(token, session, json);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    HttpResponse<String> post(String token, UUID session, String json) throws Exception {
+        return http.send(request("/api/chat/sessions/" + session + "/messages", token)
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> get(String token, UUID session, String path) throws Exception {
+        return http.send(request("/api/chat/sessions/" + session + path, token).GET()
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static HttpRequest.Builder request(String path, String token) {
+        return HttpRequest.newBuilder(uri(path)).header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json");
+    }
+
+    static URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + PORT + path);
+    }
+}
