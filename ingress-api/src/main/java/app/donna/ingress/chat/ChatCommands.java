@@ -109,7 +109,8 @@ class ChatCommands {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
-        } catch (ExecutionException | TimeoutException | KafkaException e) {
+        } catch (ExecutionException | TimeoutException | KafkaException
+                | org.springframework.kafka.KafkaException e) {
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
             log.error("No acknowledgement within {} for {} {} of session {} on {}: {}", settings.publishTimeout(),
                     event.getSchema().getName(), event.get("eventId"), sessionId, Topics.CHAT_INBOUND.name(),

@@ -1,0 +1,134 @@
+package app.donna.ingress.chat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.UUID;
+
+import app.donna.ingress.IngressApplication;
+import app.donna.localinfra.LocalPorts;
+import app.donna.platform.dev.DevTokenIssuer;
+import app.donna.testing.InfraExtension;
+import app.donna.testing.SharedInfra;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * ingress-api while its broker is stopped or its database frozen, inside the test: every request is
+ * answered within its configured timeout with a 503 problem and {@code Retry-After} (never a 500 or a
+ * minute's hang), health says DOWN promptly, and everything works again when the outage ends, without a
+ * restart.
+ */
+@ExtendWith(InfraExtension.class)
+@SpringBootTest(classes = IngressApplication.class, webEnvironment = SpringBootTest.WebEnvironment.DEFINED_PORT,
+        properties = "spring.config.name=" + IngressApplication.CONFIG_NAME)
+class ChatApiOutageTest {
+
+    static final int PORT = LocalPorts.free();
+    /** Longer than any answer may take: a request still open then counts as hanging. */
+    static final Duration HANG = Duration.ofSeconds(20);
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) {
+        registry.add("server.port", () -> PORT);
+        registry.add("donna.dev.token-issuer.enabled", () -> "true");
+        registry.add("donna.security.jwt.issuer-uri", () -> "http://127.0.0.1:" + PORT + "/dev");
+        registry.add("donna.security.jwt.audiences", () -> "donna-api");
+        registry.add("donna.chat.publish-timeout", () -> "3s");
+        registry.add("spring.flyway.enabled", () -> "true");
+        registry.add("spring.datasource.hikari.read-only", () -> "false");
+        registry.add("spring.datasource.hikari.connection-timeout", () -> "1000");
+        registry.add("spring.datasource.hikari.data-source-properties.socketTimeout", () -> "2");
+    }
+
+    @Autowired
+    DevTokenIssuer issuer;
+
+    final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void withTheBrokerStoppedPostsAre503WithinThePublishTimeoutThenWorkAgain() throws Exception {
+        String user = issuer.mint("outage-kafka");
+        UUID session = UUID.randomUUID();
+        assertThat(post(user, session, "{\"text\":\"before\"}").statusCode()).isEqualTo(202);
+
+        try (SharedInfra.Outage outage = SharedInfra.stopKafka()) {
+            HttpResponse<String> message = post(user, session, "{\"text\":\"during\",\"clientMessageId\":\"k-1\"}");
+            HttpResponse<String> open = http.send(request("/api/chat/sessions", user)
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+
+            assertThat(message.statusCode()).isEqualTo(503);
+            assertThat(message.headers().firstValue("Retry-After")).isPresent();
+            assertThat(message.body()).contains("outcome-unknown").contains("clientMessageId").contains("messageId");
+            assertThat(open.statusCode()).isEqualTo(503);
+            assertThat(open.headers().firstValue("Retry-After")).isPresent();
+            await().atMost(HANG).until(() -> health().contains("\"kafka\":{\"status\":\"DOWN\""));
+        }
+
+        HttpResponse<String> retried = await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> post(user, session, "{\"text\":\"during\",\"clientMessageId\":\"k-1\"}"),
+                        r -> r.statusCode() == 202);
+        assertThat(retried.body()).contains("\"status\":\"accepted\"");
+        await().atMost(Duration.ofSeconds(60)).until(() -> health().contains("\"status\":\"UP\""));
+    }
+
+    @Test
+    void withTheDatabaseFrozenReadsAndNewSessionsAre503WithinTheTimeoutAndHealthSaysSo() throws Exception {
+        String user = issuer.mint("outage-db");
+        UUID session = UUID.randomUUID();
+        assertThat(post(user, session, "{\"text\":\"before\"}").statusCode()).isEqualTo(202);
+
+        try (SharedInfra.Outage outage = SharedInfra.pauseDatabase()) {
+            HttpResponse<String> history = get(user, "/api/chat/sessions/" + session + "/messages");
+            HttpResponse<String> fresh = post(user, UUID.randomUUID(), "{\"text\":\"new session\"}");
+            HttpResponse<String> health = http.send(HttpRequest.newBuilder(uri("/actuator/health")).timeout(HANG)
+                    .GET().build(), HttpResponse.BodyHandlers.ofString());
+
+            assertThat(history.statusCode()).isEqualTo(503);
+            assertThat(history.headers().firstValue("Retry-After")).isPresent();
+            assertThat(history.body()).doesNotContain("Exception").doesNotContain("\tat ");
+            assertThat(fresh.statusCode()).isEqualTo(503);
+            assertThat(health.statusCode()).isEqualTo(503);
+            assertThat(health.body()).contains("\"db\":{\"status\":\"DOWN\"");
+        }
+
+        await().atMost(Duration.ofSeconds(60)).until(() ->
+                get(user, "/api/chat/sessions/" + session + "/messages").statusCode() == 200);
+        assertThat(post(user, UUID.randomUUID(), "{\"text\":\"after\"}").statusCode()).isEqualTo(202);
+    }
+
+    // ---- helpers
+
+    String health() throws Exception {
+        return http.send(HttpRequest.newBuilder(uri("/actuator/health")).timeout(HANG).GET().build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    HttpResponse<String> post(String token, UUID session, String json) throws Exception {
+        return http.send(request("/api/chat/sessions/" + session + "/messages", token)
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> get(String token, String path) throws Exception {
+        return http.send(request(path, token).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Requests time out after {@link #HANG}: a hang fails the test instead of holding it. */
+    static HttpRequest.Builder request(String path, String token) {
+        return HttpRequest.newBuilder(uri(path)).timeout(HANG).header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json");
+    }
+
+    static URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + PORT + path);
+    }
+}
