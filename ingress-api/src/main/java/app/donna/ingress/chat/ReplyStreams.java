@@ -1,6 +1,7 @@
 package app.donna.ingress.chat;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -27,6 +28,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.utils.Utils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
@@ -53,7 +55,11 @@ class ReplyStreams implements SmartLifecycle {
                 return Optional.empty();
             }
             String[] p = lastEventId.split(":");
-            return Optional.of(new Position(Integer.parseInt(p[0]), Long.parseLong(p[1])));
+            try {
+                return Optional.of(new Position(Integer.parseInt(p[0]), Long.parseLong(p[1])));
+            } catch (NumberFormatException e) {
+                return Optional.empty(); // an offset past the largest a log can have
+            }
         }
 
         @Override
@@ -66,7 +72,14 @@ class ReplyStreams implements SmartLifecycle {
     record Event(Position position, String name, Map<String, Object> data) {
     }
 
+    /** Replays reading the log back at once: each holds a consumer (a connection, buffers, a thread). */
+    private static final int CONCURRENT_REPLAYS = 16;
+
     private final Map<String, Object> consumerConfig;
+    private final Map<String, Object> replayConfig;
+    private final java.util.concurrent.Semaphore replays = new java.util.concurrent.Semaphore(CONCURRENT_REPLAYS);
+    /** Partitions of the replies topic, as the tail found them (0 until it has). */
+    private volatile int partitions;
     private final ChatApiSettings settings;
     private final EventCodec codec = EventCodec.bundled();
     private final Map<UUID, Set<Subscriber>> subscribers = new ConcurrentHashMap<>();
@@ -85,11 +98,21 @@ class ReplyStreams implements SmartLifecycle {
         config.remove(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG);
         config.remove(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG);
         this.consumerConfig = config;
+        // A replay is a short read of a few records: it must give up in seconds, not the client's minute.
+        Map<String, Object> replay = new HashMap<>(config);
+        replay.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
+        replay.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+        this.replayConfig = replay;
         this.settings = settings;
     }
 
-    /** Opens a stream of {@code session}'s replies, first replaying what came after {@code lastEventId}. */
-    SseEmitter open(UUID session, Optional<Position> lastEventId) {
+    /**
+     * Opens a stream of {@code session}'s replies, first replaying what came after {@code lastEventId}. A
+     * position that cannot be this session's (another partition than its key's, or one that does not
+     * exist) is no position: the stream starts live, as for a first connection.
+     */
+    SseEmitter open(UUID session, Optional<Position> requested) {
+        Optional<Position> lastEventId = requested.filter(p -> p.partition() == partitionOf(session));
         SseEmitter emitter = new SseEmitter(settings.streamTimeout().toMillis());
         Subscriber subscriber = new Subscriber(session, emitter, lastEventId.isPresent());
         subscribers.computeIfAbsent(session, s -> ConcurrentHashMap.newKeySet()).add(subscriber);
@@ -105,26 +128,56 @@ class ReplyStreams implements SmartLifecycle {
         return emitter;
     }
 
+    /** The partition of {@code donna.chat.replies} a session's events go to (its key's, as producers choose). */
+    private int partitionOf(UUID session) {
+        int count = partitions;
+        return count == 0 ? -1
+                : Utils.toPositive(Utils.murmur2(session.toString().getBytes(StandardCharsets.UTF_8))) % count;
+    }
+
     private void replay(Subscriber subscriber, Position after) {
         TopicPartition tp = new TopicPartition(Topics.CHAT_REPLIES.name(), after.partition());
         String key = subscriber.session.toString();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
+        boolean permitted = false;
+        try (KafkaConsumer<byte[], byte[]> consumer = acquireReplayConsumer()) {
+            permitted = true;
             consumer.assign(List.of(tp));
-            consumer.seek(tp, after.offset() + 1);
             long end = consumer.endOffsets(List.of(tp)).get(tp);
-            while (consumer.position(tp) < end) {
+            // An id past the end (forged, or from before a topic was re-created) replays nothing; a seek
+            // there would reset to the partition's start and read all of it.
+            consumer.seek(tp, Math.min(after.offset() + 1, end));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (consumer.position(tp) < end && System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    if (record.offset() < end && record.key() != null && key.equals(new String(record.key(),
-                            java.nio.charset.StandardCharsets.UTF_8))) {
+                    if (record.offset() < end && record.key() != null
+                            && key.equals(new String(record.key(), StandardCharsets.UTF_8))) {
                         toEvent(record).ifPresent(subscriber::send);
                     }
                 }
             }
         } catch (RuntimeException e) {
             log.warn("Could not replay replies of session {} after {}: {}", subscriber.session, after, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            if (permitted) {
+                replays.release();
+            }
         }
         subscriber.finishReplay();
+    }
+
+    /** A consumer for one replay, once fewer than {@value #CONCURRENT_REPLAYS} are running. */
+    private KafkaConsumer<byte[], byte[]> acquireReplayConsumer() throws InterruptedException {
+        if (!replays.tryAcquire(10, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("too many replays at once");
+        }
+        try {
+            return new KafkaConsumer<>(replayConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        } catch (RuntimeException e) {
+            replays.release();
+            throw e;
+        }
     }
 
     private void unsubscribe(Subscriber subscriber) {
@@ -170,6 +223,7 @@ class ReplyStreams implements SmartLifecycle {
             tail = consumer;
             List<TopicPartition> partitions = consumer.partitionsFor(Topics.CHAT_REPLIES.name()).stream()
                     .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            this.partitions = partitions.size();
             consumer.assign(partitions);
             consumer.seekToEnd(partitions);
             partitions.forEach(consumer::position);

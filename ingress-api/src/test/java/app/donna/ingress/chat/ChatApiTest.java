@@ -1,6 +1,7 @@
 package app.donna.ingress.chat;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,6 +24,7 @@ import app.donna.schemas.EventCodec;
 import app.donna.schemas.Topics;
 import app.donna.testing.InfraExtension;
 import app.donna.testing.SharedInfra;
+import app.donna.testing.SseReader;
 import app.donna.testing.TopicReader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -183,7 +185,52 @@ class ChatApiTest {
         assertThat(tooMany.body()).contains("\"field\":\"limit\"").contains("200");
     }
 
+    @Test
+    void lastEventIdsNamingNoPartitionOfTheSessionHoldNothingAndLeakNothing() throws Exception {
+        String hana = issuer.mint("hana");
+        UUID session = UUID.randomUUID();
+        assertThat(post(hana, session, "{\"text\":\"hi\"}").statusCode()).isEqualTo(202);
+        long handlesBefore = openFileHandles();
+
+        for (int i = 0; i < 20; i++) {
+            String forged = List.of("999:5", "65535:0", "1:9223372036854775807", "0:99999999999999999999").get(i % 4);
+            try (SseReader stream = SseReader.open(http, uri("/api/chat/sessions/" + session + "/stream"), hana,
+                    forged)) {
+                assertThat(stream).isNotNull();
+            }
+        }
+        try (SseReader stream = SseReader.open(http, uri("/api/chat/sessions/" + session + "/stream"), hana, "999:0")) {
+            publishReply(session, "live, not withheld");
+            // a forged id once held the stream for the consumer's 60 s timeout before anything live came
+            List<SseReader.Event> events = stream.until(e -> e.name().equals("reply"), Duration.ofSeconds(20));
+            assertThat(events.getLast().data()).contains("live, not withheld");
+        }
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(openFileHandles()).as("file handles after 21 streams").isLessThan(handlesBefore + 15));
+    }
+
     // ---- helpers
+
+    static long openFileHandles() throws java.io.IOException {
+        try (var handles = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+            return handles.count();
+        }
+    }
+
+    static void publishReply(UUID session, String text) throws Exception {
+        var reply = app.donna.events.chat.ChatReplyProduced.newBuilder()
+                .setEventId(UUID.randomUUID()).setOccurredAt(java.time.Instant.now())
+                .setSessionId(session).setReplyId(UUID.randomUUID()).setInReplyToMessageId(UUID.randomUUID())
+                .setUserId("test").setText(text).setDecision(app.donna.events.common.Decision.ALLOW).build();
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<>(
+                java.util.Map.<String, Object>of("bootstrap.servers", SharedInfra.kafkaBootstrapServers()),
+                new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(Topics.CHAT_REPLIES.name(),
+                    session.toString(), CODEC.encode(reply))).get();
+        }
+    }
 
     HttpResponse<String> postAfter(CyclicBarrier barrier, String token, UUID session, String json) {
         try {

@@ -1,4 +1,4 @@
-package app.donna.cli.slice;
+package app.donna.testing;
 
 import static org.awaitility.Awaitility.await;
 
@@ -16,9 +16,9 @@ import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /** A minimal server-sent events client over the JDK HTTP client, for tests. */
-final class SseReader implements AutoCloseable {
+public final class SseReader implements AutoCloseable {
 
-    record Event(String id, String name, String data) {
+    public record Event(String id, String name, String data) {
     }
 
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
@@ -54,7 +54,7 @@ final class SseReader implements AutoCloseable {
         });
     }
 
-    static SseReader open(HttpClient http, URI uri, String token, String lastEventId) {
+    public static SseReader open(HttpClient http, URI uri, String token, String lastEventId) {
         SseReader reader = new SseReader(http, uri, token, lastEventId);
         await().atMost(Duration.ofSeconds(15)).until(() -> reader.response.isDone() || !reader.events.isEmpty()
                 || reader.connected());
@@ -66,9 +66,14 @@ final class SseReader implements AutoCloseable {
     }
 
     /** Events in order until one matches (inclusive). */
-    List<Event> until(Predicate<Event> last) throws InterruptedException {
+    public List<Event> until(Predicate<Event> last) throws InterruptedException {
+        return until(last, Duration.ofSeconds(60));
+    }
+
+    /** Events in order until one matches (inclusive), failing if none does within {@code timeout}. */
+    public List<Event> until(Predicate<Event> last, Duration timeout) throws InterruptedException {
         List<Event> seen = new ArrayList<>();
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             Event e = events.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS);
             if (e != null) {
@@ -78,7 +83,7 @@ final class SseReader implements AutoCloseable {
                 }
             }
         }
-        throw new AssertionError("no matching event within 60 s; saw " + seen);
+        throw new AssertionError("no matching event within " + timeout + "; saw " + seen);
     }
 
     @Override
