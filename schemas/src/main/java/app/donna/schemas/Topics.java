@@ -40,12 +40,14 @@ public final class Topics {
     private static final Optional<Duration> FOREVER = Optional.empty();
 
     /**
-     * A visitor's or user's chat message as submitted, before screening. Kept forever for audit. Keyed by
-     * user (a session belongs to one user, so its order holds) so abuse-detector needs no repartition.
+     * A visitor's or user's chat message as submitted, before screening: raw input, which may hold a card
+     * number or a credential, so it is kept for a bounded time (7 days by default; the platform's
+     * {@code donna.kafka.chat-inbound-retention}); the redacted, screened copy is kept forever. Keyed by user
+     * (a session belongs to one user, so its order holds) so abuse-detector needs no repartition.
      */
     public static final Topic CHAT_INBOUND = new Topic("donna.chat.inbound", "user id", "userId",
-            List.of(ChatSessionStarted.class, ChatMessageSubmitted.class), 6, FOREVER, CleanupPolicy.DELETE,
-            "ingress-api");
+            List.of(ChatSessionStarted.class, ChatMessageSubmitted.class), 6, Optional.of(Duration.ofDays(7)),
+            CleanupPolicy.DELETE, "ingress-api");
 
     /** Each chat message with its abuse verdict, and the session starts passed on in order. */
     public static final Topic CHAT_SCREENED = new Topic("donna.chat.screened", "session id", "sessionId",

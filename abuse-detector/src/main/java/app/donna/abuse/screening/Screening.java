@@ -9,8 +9,11 @@ import java.util.List;
  */
 public final class Screening {
 
-    /** The verdict and the user's activity after this message. */
-    public record Outcome(Verdict verdict, UserActivity activity) {
+    /**
+     * The verdict, the user's activity after this message, and the message as it may travel on: with card
+     * numbers and credentials redacted ({@link SensitiveData#redact}).
+     */
+    public record Outcome(Verdict verdict, UserActivity activity, String storableText) {
     }
 
     private final ContentScreen content;
@@ -30,12 +33,14 @@ public final class Screening {
 
     public Outcome screen(String text, long at, UserActivity activity) {
         List<Finding> findings = new ArrayList<>(content.screen(text));
+        String storable = SensitiveData.redact(text);
         if (behaviour.isTooLate(activity, at)) {
-            return new Outcome(Verdict.of(findings, blockAt), activity);
+            return new Outcome(Verdict.of(findings, blockAt), activity, storable);
         }
         long hash = BehaviourRules.textHash(text);
         findings.addAll(behaviour.assess(activity, at, hash, !findings.isEmpty()));
         Verdict verdict = Verdict.of(findings, blockAt);
-        return new Outcome(verdict, behaviour.record(activity, at, hash, verdict.decision() != Decision.ALLOW));
+        return new Outcome(verdict, behaviour.record(activity, at, hash, verdict.decision() != Decision.ALLOW),
+                storable);
     }
 }

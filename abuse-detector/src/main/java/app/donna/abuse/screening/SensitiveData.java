@@ -16,6 +16,11 @@ public final class SensitiveData {
     private record Secret(String kind, Pattern pattern) {
     }
 
+    /** A private key's whole block, redacted as one: its header alone is what detection needs. */
+    private static final Pattern PRIVATE_KEY_BLOCK = Pattern.compile(
+            "-----BEGIN (?:RSA |EC |OPENSSH |DSA |ENCRYPTED )?PRIVATE KEY-----[\\s\\S]*?"
+                    + "(?:-----END (?:RSA |EC |OPENSSH |DSA |ENCRYPTED )?PRIVATE KEY-----|\\z)");
+
     private static final List<Secret> SECRETS = List.of(
             new Secret("private key", Pattern.compile("-----BEGIN (?:RSA |EC |OPENSSH |DSA |ENCRYPTED )?PRIVATE KEY-----")),
             new Secret("OpenAI key", Pattern.compile("\\bsk-(?:proj-)?[A-Za-z0-9_-]{20,}")),
@@ -54,6 +59,32 @@ public final class SensitiveData {
             }
         }
         return findings;
+    }
+
+    /**
+     * {@code text} with every card number and credential these detectors recognise replaced by a marker
+     * that says what was there ({@code [card number ending 4242]}, {@code [redacted OpenAI key]}), so the
+     * message can still be read, answered and kept without the secret.
+     */
+    public static String redact(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        Matcher card = CARD_CANDIDATE.matcher(text);
+        int at = 0;
+        while (card.find()) {
+            String digits = card.group().replaceAll("[ -]", "");
+            if (digits.length() >= 13 && digits.length() <= 19 && luhnValid(digits)) {
+                out.append(text, at, card.start())
+                        .append("[card number ending ").append(digits.substring(digits.length() - 4)).append(']');
+                at = card.end();
+            }
+        }
+        String redacted = at == 0 ? text : out.append(text, at, text.length()).toString();
+        redacted = PRIVATE_KEY_BLOCK.matcher(redacted).replaceAll("[redacted private key]");
+        for (Secret secret : SECRETS) {
+            redacted = secret.pattern().matcher(redacted)
+                    .replaceAll(Matcher.quoteReplacement("[redacted " + secret.kind() + "]"));
+        }
+        return redacted;
     }
 
     /** The Luhn checksum card numbers carry. */

@@ -24,7 +24,8 @@ final class Contracts {
     private Contracts() {
     }
 
-    static ChatMessageScreened screened(ChatMessageSubmitted m, Verdict verdict, String rulesVersion) {
+    /** @param text the message with what must not travel further redacted */
+    static ChatMessageScreened screened(ChatMessageSubmitted m, String text, Verdict verdict, String rulesVersion) {
         return ChatMessageScreened.newBuilder()
                 .setEventId(derivedId("screened", m.getEventId()))
                 .setOccurredAt(m.getOccurredAt())
@@ -32,7 +33,7 @@ final class Contracts {
                 .setMessageId(m.getMessageId())
                 .setUserId(m.getUserId())
                 .setAnonymous(m.getAnonymous())
-                .setText(m.getText())
+                .setText(text)
                 .setVerdict(verdict(verdict, rulesVersion))
                 .setSubmittedEventId(m.getEventId())
                 .build();

@@ -49,7 +49,7 @@ final class ScreeningProcessor implements Processor<String, SpecificRecordBase, 
             activities.put(user, outcome.activity());
         }
         context.forward(record.withKey(message.getSessionId().toString())
-                .withValue(Contracts.screened(message, outcome.verdict(), rulesVersion)));
+                .withValue(Contracts.screened(message, outcome.storableText(), outcome.verdict(), rulesVersion)));
         commits.afterForwarding(context);
     }
 }

@@ -146,6 +146,8 @@ class AbuseTopologyTest {
         assertThat(reason.getEvidence()).contains("ending 1111").doesNotContain("4111").doesNotContain("1111 1111");
         AbuseFlagged flag = (AbuseFlagged) flags.readKeyValue().value;
         assertThat(flag.getReasons().getFirst().getEvidence()).doesNotContain("4111 1111");
+        assertThat(s.getText()).as("the message itself travels on without the number")
+                .isEqualTo("my card is [card number ending 1111] exp 12/29");
     }
 
     @Test
@@ -170,6 +172,7 @@ class AbuseTopologyTest {
         VerdictReason reason = s.getVerdict().getReasons().getFirst();
         assertThat(reason.getCategory()).isEqualTo(RiskCategory.CREDENTIAL);
         assertThat(reason.getEvidence()).startsWith(kind).doesNotContain(secret);
+        assertThat(s.getText()).doesNotContain(secret).contains("[redacted " + kind + "]");
     }
 
     // ---- behaviour over time

@@ -414,6 +414,46 @@ class ChatSliceEndToEndTest {
         assertThat(replies).hasSize(1);
     }
 
+    @Test
+    void aCardNumberIsRedactedBeforeHistoryAndEveryTopicKeptForever(InfraExtension.KafkaBootstrap kafka)
+            throws Exception {
+        String olga = token("olga");
+        UUID session = UUID.randomUUID();
+        assertThat(post(olga, session, "{\"text\":\"my card is 4111 1111 1111 1111, book me in\"}").statusCode())
+                .isEqualTo(202);
+
+        JsonNode history = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+                .until(() -> readHistory(olga, session), h -> h != null && h.get("messages").size() == 2);
+        assertThat(history.get("messages").get(0).get("text").asString())
+                .isEqualTo("my card is [card number ending 1111], book me in");
+        assertThat(history.get("messages").get(0).get("verdict").asString()).isEqualTo("BLOCK");
+        assertThat(history.toString()).doesNotContain("4111 1111");
+        var screened = app.donna.testing.TopicReader.readUntilFound(kafka.servers(), Topics.CHAT_SCREENED.name(),
+                r -> r.value() != null && session.toString().equals(new String(r.key())), Duration.ofSeconds(30));
+        assertThat(screened).allSatisfy(r -> assertThat(EventCodec.bundled().decode(r.value()).toString())
+                .doesNotContain("4111 1111"));
+    }
+
+    @Test
+    void retriesWithOneClientMessageIdGetOneTurnAndOneReply() throws Exception {
+        String pia = token("pia");
+        UUID session = UUID.randomUUID();
+        int before = OPEN_AI.requests().size();
+        String body = "{\"text\":\"Are you open on Saturday?\",\"clientMessageId\":\"retry-1\"}";
+        for (int i = 0; i < 3; i++) {
+            assertThat(post(pia, session, body).statusCode()).isEqualTo(202);
+        }
+        // a marker after the three copies: once its reply is in, all three have been through
+        assertThat(post(pia, session, "{\"text\":\"marker\",\"clientMessageId\":\"retry-2\"}").statusCode())
+                .isEqualTo(202);
+
+        JsonNode history = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+                .until(() -> readHistory(pia, session), h -> h != null && h.get("messages").size() >= 4);
+        assertThat(texts(history)).containsExactly("Are you open on Saturday?", "We're open Saturday 10 to 4.",
+                "marker", "We're open Saturday 10 to 4.");
+        assertThat(OPEN_AI.requests().size() - before).as("one model call per message").isEqualTo(2);
+    }
+
     private UUID openSession(String token) throws Exception {
         HttpResponse<String> opened = send(token, "POST", "/api/chat/sessions", null);
         assertThat(opened.statusCode()).isEqualTo(201);

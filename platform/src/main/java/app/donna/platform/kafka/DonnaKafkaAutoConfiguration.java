@@ -52,7 +52,11 @@ public class DonnaKafkaAutoConfiguration {
     KafkaAdmin.NewTopics catalogTopics(KafkaSettings settings) {
         List<NewTopic> topics = new ArrayList<>();
         for (Topic topic : Topics.ALL) {
-            topics.add(newTopic(topic.name(), topic.partitions(), topic.config(), settings));
+            Map<String, String> config = new LinkedHashMap<>(topic.config());
+            if (topic.equals(Topics.CHAT_INBOUND)) {
+                config.put("retention.ms", String.valueOf(settings.chatInboundRetention().toMillis()));
+            }
+            topics.add(newTopic(topic.name(), topic.partitions(), config, settings));
             Map<String, String> dltConfig = new LinkedHashMap<>();
             dltConfig.put("cleanup.policy", "delete");
             dltConfig.put("retention.ms", "-1");

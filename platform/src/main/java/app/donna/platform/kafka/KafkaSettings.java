@@ -18,6 +18,8 @@ import org.springframework.validation.annotation.Validated;
  *                          readers see a stream app's output only when it commits, which it does at once
  *                          after a quiet spell and otherwise one interval after the last commit
  *                          ({@link EagerCommits}); shorter means more transactions (docs/performance.md)
+ * @param chatInboundRetention how long {@code donna.chat.inbound} keeps messages as people typed them
+ *                          (before redaction); screened copies are kept forever
  */
 @Validated
 @ConfigurationProperties("donna.kafka")
@@ -25,7 +27,8 @@ public record KafkaSettings(
         @DefaultValue("-1") short replicationFactor,
         @Valid @NotNull @DefaultValue Retry retry,
         @NotNull @DefaultValue("3s") Duration healthTimeout,
-        @NotNull @DefaultValue("20ms") Duration streamsCommitInterval) {
+        @NotNull @DefaultValue("20ms") Duration streamsCommitInterval,
+        @NotNull @DefaultValue("7d") Duration chatInboundRetention) {
 
     /**
      * @param maxAttempts     retries after the first failure
