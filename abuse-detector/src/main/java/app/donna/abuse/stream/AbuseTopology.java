@@ -1,5 +1,6 @@
 package app.donna.abuse.stream;
 
+import java.time.Duration;
 import java.util.List;
 
 import app.donna.abuse.screening.Screening;
@@ -37,6 +38,9 @@ import org.apache.kafka.streams.state.Stores;
 public final class AbuseTopology {
 
     public static final String USER_ACTIVITY_STORE = "user-activity";
+    /** Message ids screened within {@link #RETRY_WINDOW}: a client's retry of one message is screened once. */
+    public static final String RECENT_MESSAGES_STORE = "recent-messages";
+    public static final Duration RETRY_WINDOW = Duration.ofHours(1);
 
     private AbuseTopology() {
     }
@@ -46,6 +50,8 @@ public final class AbuseTopology {
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(USER_ACTIVITY_STORE),
                 Serdes.String(), new UserActivitySerde()));
+        builder.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(RECENT_MESSAGES_STORE,
+                RETRY_WINDOW, Duration.ofMillis(1), false), Serdes.String(), Serdes.Long()));
 
         KStream<String, SpecificRecordBase> inbound = builder
                 .stream(Topics.CHAT_INBOUND.name(), consumed(Topics.CHAT_INBOUND, "chat-inbound"));
@@ -59,7 +65,7 @@ public final class AbuseTopology {
         KStream<String, SpecificRecordBase> screened = inbound
                 .filter((user, event) -> event instanceof ChatMessageSubmitted, Named.as("only-submitted"))
                 .process(() -> new ScreeningProcessor(screening, rulesVersion, commits), Named.as("screen-chat"),
-                        USER_ACTIVITY_STORE);
+                        USER_ACTIVITY_STORE, RECENT_MESSAGES_STORE);
 
         screened.to(Topics.CHAT_SCREENED.name(), produced(Topics.CHAT_SCREENED, "to-chat-screened"));
 

@@ -316,9 +316,10 @@ class AbuseTopologyTest {
 
     @Test
     void screeningTheSameEventTwiceGivesTheSameEventIds() {
+        // a copy later than the retry window is screened again, and downstream dedupes it by its ids
         ChatMessageSubmitted m = message("noa", "you're an idiot", T0);
         inbound.pipeInput(m.getUserId(), m, T0);
-        inbound.pipeInput(m.getUserId(), m, T0.plusSeconds(1));
+        inbound.pipeInput(m.getUserId(), m, T0.plus(AbuseTopology.RETRY_WINDOW).plusSeconds(1));
 
         List<ChatMessageScreened> all = allScreened();
         assertThat(all.get(0).getEventId()).isEqualTo(all.get(1).getEventId());
@@ -335,6 +336,26 @@ class AbuseTopologyTest {
         assertThat(out.key).isEqualTo(start.getSessionId().toString());
         assertThat(out.value).isEqualTo(start);
         assertThat(flags.isEmpty()).isTrue();
+    }
+
+    @Test
+    void aClientsRetriesOfOneMessageAreScreenedOnceAndNeverCountAsRepeats() {
+        ChatMessageSubmitted m = message("rita", "Can I book a haircut?", T0);
+        for (int i = 0; i < 5; i++) {
+            inbound.pipeInput(m.getUserId(), m, T0.plusSeconds(i * 10));
+        }
+
+        assertThat(onlyScreened().getMessageId()).isEqualTo(m.getMessageId());
+        assertThat(flags.isEmpty()).as("five copies of one message are not five messages").isTrue();
+    }
+
+    @Test
+    void theSameTextAsANewMessageStillCountsAsARepeat() {
+        for (int i = 0; i < 3; i++) {
+            send("sam", "BUY NOW", T0.plusSeconds(i));
+        }
+        assertThat(allScreened()).hasSize(3);
+        assertThat(flags.isEmpty()).isFalse();
     }
 
     // ---- helpers
