@@ -144,22 +144,55 @@ class ProjectionsServiceTest {
     @Test
     void aRecordTheDatabaseRefusesIsDeadLetteredAloneAndTheRestOfItsBatchIsKept(InfraExtension.KafkaBootstrap kafka)
             throws Exception {
-        // given the same message twice (a duplicate row), between two good ones
+        // given a message whose author id is longer than the read model holds, between two good ones
         UUID session = UUID.randomUUID();
         ChatMessageScreened first = message(session, "user_d", "first");
-        ChatMessageScreened duplicated = message(session, "user_d", "twice");
+        ChatMessageScreened unfit = message(session, "u".repeat(300), "from an impossible user");
         ChatMessageScreened last = message(session, "user_d", "last");
-        for (ChatMessageScreened m : List.of(first, duplicated, duplicated, last)) {
+        for (ChatMessageScreened m : List.of(first, unfit, last)) {
             events.send(Topics.CHAT_SCREENED.name(), session.toString(), m).get(10, TimeUnit.SECONDS);
         }
 
-        // then the good rows are there once, the projector lives on, and the copy is on the DLT
+        // then the good rows are there once, the projector lives on, and the unfit one is on the DLT
         await().atMost(Duration.ofSeconds(30))
                 .until(() -> db.fetchExists(CHAT_MESSAGES, CHAT_MESSAGES.MESSAGE_ID.eq(last.getMessageId())));
-        assertThat(db.fetchCount(CHAT_MESSAGES, CHAT_MESSAGES.SESSION_ID.eq(session))).isEqualTo(3);
+        assertThat(db.fetchCount(CHAT_MESSAGES, CHAT_MESSAGES.SESSION_ID.eq(session))).isEqualTo(2);
         TopicReader.readUntilFound(kafka.servers(), Topics.CHAT_SCREENED.deadLetterName(),
-                r -> header(r, "donna_dlt-reason").contains("duplicate key"), Duration.ofSeconds(30));
+                r -> header(r, "donna_dlt-reason").contains("too long"), Duration.ofSeconds(30));
         healthShowsKafkaDatabaseAndProjectorsUp();
+    }
+
+    @Test
+    void aRetriedMessageIsOneTurnAndTextWithNulIsKeptNotDropped() throws Exception {
+        UUID session = UUID.randomUUID();
+        ChatMessageScreened retried = message(session, "user_r", "book me in");
+        ChatMessageScreened withNul = message(session, "user_r", "written before \u0000 was refused");
+        for (ChatMessageScreened m : List.of(retried, retried, withNul)) {
+            events.send(Topics.CHAT_SCREENED.name(), session.toString(), m).get(10, TimeUnit.SECONDS);
+        }
+
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> db.fetchExists(CHAT_MESSAGES, CHAT_MESSAGES.MESSAGE_ID.eq(withNul.getMessageId())));
+        assertThat(db.fetchCount(CHAT_MESSAGES, CHAT_MESSAGES.MESSAGE_ID.eq(retried.getMessageId()))).isEqualTo(1);
+        assertThat(db.select(CHAT_MESSAGES.BODY).from(CHAT_MESSAGES)
+                .where(CHAT_MESSAGES.MESSAGE_ID.eq(withNul.getMessageId())).fetchOne(CHAT_MESSAGES.BODY))
+                .isEqualTo("written before \ufffd was refused");
+    }
+
+    @Test
+    void aRecordWithoutAValueIsDeadLetteredNotSkipped(InfraExtension.KafkaBootstrap kafka) throws Exception {
+        UUID session = UUID.randomUUID();
+        try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", kafka.servers()),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(Topics.CHAT_SCREENED.name(), session.toString().getBytes(), null))
+                    .get(10, TimeUnit.SECONDS);
+        }
+
+        var record = TopicReader.readUntilFound(kafka.servers(), Topics.CHAT_SCREENED.deadLetterName(),
+                r -> r.key() != null && new String(r.key(), StandardCharsets.UTF_8).equals(session.toString()),
+                Duration.ofSeconds(30)).getFirst();
+        assertThat(record.value()).isNull();
+        assertThat(header(record, "donna_dlt-reason")).contains("without a value");
     }
 
     @Test

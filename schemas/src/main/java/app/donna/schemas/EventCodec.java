@@ -81,6 +81,9 @@ public final class EventCodec {
     }
 
     public SpecificRecordBase decode(byte[] payload) {
+        if (payload == null) {
+            throw new EventDecodingException("a record without a value");
+        }
         long fingerprint = fingerprintOf(payload);
         SpecificDatumReader<SpecificRecordBase> reader = readers.computeIfAbsent(fingerprint, this::readerFor);
         BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(payload, HEADER_LENGTH,

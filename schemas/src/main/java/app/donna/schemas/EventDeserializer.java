@@ -22,7 +22,13 @@ public final class EventDeserializer implements Deserializer<SpecificRecordBase>
     @Override
     public SpecificRecordBase deserialize(String topicName, byte[] data) {
         if (data == null) {
-            return null;
+            if (topic.cleanupPolicy() == Topic.CleanupPolicy.COMPACT) {
+                return null; // a tombstone: the key's state is deleted
+            }
+            // On a topic of events a null value is nobody's event: dead-lettered like any other bad record,
+            // never silently skipped.
+            throw new EventCodec.EventDecodingException("a record without a value on " + topic.name()
+                    + ", which carries events, not deletable state");
         }
         SpecificRecordBase event = codec.decode(data);
         if (!topic.carries(event.getClass())) {

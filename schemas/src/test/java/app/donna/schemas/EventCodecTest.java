@@ -121,4 +121,13 @@ class EventCodecTest {
         encoder.flush();
         return out.toByteArray();
     }
+
+    @org.junit.jupiter.api.Test
+    void aNullValueIsAnErrorOnEventTopicsAndATombstoneOnCompactedOnes() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> new EventDeserializer(Topics.CHAT_SCREENED, EventCodec.bundled()).deserialize("t", null))
+                .isInstanceOf(EventCodec.EventDecodingException.class).hasMessageContaining("without a value");
+        org.assertj.core.api.Assertions.assertThat(
+                new EventDeserializer(Topics.AUTOPILOT_SETTINGS, EventCodec.bundled()).deserialize("t", null)).isNull();
+    }
 }
