@@ -25,8 +25,10 @@ public final class SseReader implements AutoCloseable {
     private final CompletableFuture<HttpResponse<Stream<String>>> response;
 
     private SseReader(HttpClient http, URI uri, String token, String lastEventId) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + token)
-                .header("Accept", "text/event-stream").GET();
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).header("Accept", "text/event-stream").GET();
+        if (token != null) { // null: as a browser's EventSource, which sends no Authorization
+            request.header("Authorization", "Bearer " + token);
+        }
         if (lastEventId != null) {
             request.header("Last-Event-ID", lastEventId);
         }

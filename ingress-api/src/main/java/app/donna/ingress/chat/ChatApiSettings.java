@@ -18,6 +18,7 @@ import org.springframework.validation.annotation.Validated;
  * @param visitorSessionsPerMinute anonymous sessions one client address regains per minute
  * @param streamHeartbeat          how often an idle reply stream sends a keep-alive comment
  * @param streamTimeout            how long one reply stream stays open before the client must reconnect
+ * @param streamTicketLifetime     how long a browser's single-use stream ticket may wait to be used
  */
 @Validated
 @ConfigurationProperties("donna.chat")
@@ -28,5 +29,6 @@ public record ChatApiSettings(
         @Min(1) @DefaultValue("5") int visitorSessionsBurst,
         @Min(1) @DefaultValue("10") int visitorSessionsPerMinute,
         @DefaultValue("15s") Duration streamHeartbeat,
-        @DefaultValue("30m") Duration streamTimeout) {
+        @DefaultValue("30m") Duration streamTimeout,
+        @DefaultValue("60s") Duration streamTicketLifetime) {
 }

@@ -48,6 +48,10 @@ class ChatSessionsController {
     record Accepted(UUID sessionId, UUID messageId, String status) {
     }
 
+    /** A single-use ticket for the session's stream, and the URL that spends it. */
+    record StreamTicket(String ticket, String streamUrl, long expiresIn) {
+    }
+
     /** One page of a session's history, oldest first. */
     record History(UUID sessionId, List<ChatHistory.Message> messages, String nextCursor) {
     }
@@ -57,9 +61,11 @@ class ChatSessionsController {
     private final SessionOwners owners;
     private final ChatApiSettings settings;
     private final ReplyStreams streams;
+    private final StreamTickets tickets;
 
     ChatSessionsController(ChatCommands commands, ChatHistory history, SessionOwners owners, ChatApiSettings settings,
-            ReplyStreams streams) {
+            ReplyStreams streams, StreamTickets tickets) {
+        this.tickets = tickets;
         this.commands = commands;
         this.history = history;
         this.owners = owners;
@@ -69,15 +75,45 @@ class ChatSessionsController {
 
     /**
      * The session's replies as server-sent events ({@code delta} fragments, then one {@code reply}), only
-     * to its owner. Ownership is settled when the session is claimed, so there is nothing to wait for.
+     * to its owner. Ownership is settled when the session is claimed, so there is nothing to wait for. A
+     * browser's {@code EventSource}, which cannot send {@code Authorization}, presents a single-use
+     * {@code ticket} instead (see {@link #streamTicket}), and may name the last event it saw as
+     * {@code lastEventId} when it reconnects with a new ticket.
      */
     @GetMapping("/stream")
     Object stream(@PathVariable UUID sessionId, @AuthenticationPrincipal Jwt user,
-            @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId) {
-        if (!owners.isOwnedBy(sessionId, Caller.of(user))) {
+            @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId,
+            @RequestParam(name = "lastEventId", required = false) @Size(max = 32) String lastEventIdParam,
+            @RequestParam(required = false) @Size(max = 64) String ticket) {
+        if (ticket != null) {
+            if (!tickets.redeem(ticket, sessionId)) {
+                return problem(Problems.of(HttpStatus.UNAUTHORIZED, "unauthorized", "Unauthorized",
+                        "The stream ticket is unknown, spent or expired; ask for a new one."));
+            }
+        } else if (user == null) {
+            return problem(Problems.of(HttpStatus.UNAUTHORIZED, "unauthorized", "Unauthorized",
+                    "The credentials are missing, invalid or expired."));
+        } else if (!owners.isOwnedBy(sessionId, Caller.of(user))) {
             return notFound();
         }
-        return streams.open(sessionId, ReplyStreams.Position.parse(lastEventId));
+        return streams.open(sessionId, ReplyStreams.Position.parse(lastEventId != null ? lastEventId : lastEventIdParam));
+    }
+
+    /**
+     * A ticket that opens this session's stream once, within a minute, for a browser: {@code new
+     * EventSource(streamUrl)}. Only for the session's owner (a user or the visitor).
+     */
+    @PostMapping("/stream-tickets")
+    ResponseEntity<?> streamTicket(@PathVariable UUID sessionId, @AuthenticationPrincipal Jwt user) {
+        Caller caller = Caller.of(user);
+        if (!owners.isOwnedBy(sessionId, caller)) {
+            return notFound();
+        }
+        StreamTickets.Issued issued = tickets.issue(sessionId, caller.asOwner());
+        return ResponseEntity.status(HttpStatus.CREATED).header("Cache-Control", "no-store")
+                .body(new StreamTicket(issued.ticket(),
+                        "/api/chat/sessions/" + sessionId + "/stream?ticket=" + issued.ticket(),
+                        issued.lifetime().toSeconds()));
     }
 
     @PostMapping("/messages")

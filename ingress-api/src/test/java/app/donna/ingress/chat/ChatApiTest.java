@@ -210,6 +210,62 @@ class ChatApiTest {
                 assertThat(openFileHandles()).as("file handles after 21 streams").isLessThan(handlesBefore + 15));
     }
 
+    @Test
+    void aBrowserOpensItsStreamWithASingleUseTicketNotAToken() throws Exception {
+        // as the widget does: an anonymous session, its visitor token for POSTs, a ticket for EventSource
+        HttpResponse<String> opened = http.send(HttpRequest.newBuilder(uri("/api/chat/sessions"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        JsonNode body = JSON.readTree(opened.body());
+        UUID session = UUID.fromString(body.get("sessionId").asString());
+        String visitor = body.get("token").asString();
+        HttpResponse<String> issued = http.send(request("/api/chat/sessions/" + session + "/stream-tickets", visitor)
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(issued.statusCode()).isEqualTo(201);
+        assertThat(issued.headers().firstValue("Cache-Control")).hasValue("no-store");
+        JsonNode ticket = JSON.readTree(issued.body());
+        String streamUrl = ticket.get("streamUrl").asString();
+        assertThat(ticket.get("expiresIn").asInt()).isBetween(1, 300);
+
+        try (SseReader stream = SseReader.open(http, uri(streamUrl), null, null)) {
+            publishReply(session, "hello from the ticketed stream");
+            assertThat(stream.until(e -> e.name().equals("reply"), Duration.ofSeconds(20)).getLast().data())
+                    .contains("hello from the ticketed stream");
+        }
+
+        HttpResponse<String> reused = http.send(HttpRequest.newBuilder(uri(streamUrl)).timeout(Duration.ofSeconds(10))
+                .GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(reused.statusCode()).as("a ticket opens one stream").isEqualTo(401);
+        HttpResponse<String> neither = http.send(HttpRequest.newBuilder(uri("/api/chat/sessions/" + session + "/stream"))
+                .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(neither.statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void aTicketIsForItsOwnersSessionOnly() throws Exception {
+        String ivan = issuer.mint("ivan");
+        String judy = issuer.mint("judy");
+        UUID ivans = UUID.randomUUID();
+        UUID judys = UUID.randomUUID();
+        assertThat(post(ivan, ivans, "{\"text\":\"hi\"}").statusCode()).isEqualTo(202);
+        assertThat(post(judy, judys, "{\"text\":\"hi\"}").statusCode()).isEqualTo(202);
+
+        HttpResponse<String> forOthers = http.send(request("/api/chat/sessions/" + judys + "/stream-tickets", ivan)
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(forOthers.statusCode()).isEqualTo(404);
+
+        String ivansTicket = JSON.readTree(http.send(request("/api/chat/sessions/" + ivans + "/stream-tickets", ivan)
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString()).body())
+                .get("ticket").asString();
+        HttpResponse<String> elsewhere = http.send(HttpRequest.newBuilder(
+                uri("/api/chat/sessions/" + judys + "/stream?ticket=" + ivansTicket)).timeout(Duration.ofSeconds(10))
+                .GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(elsewhere.statusCode()).as("a ticket for one session opens no other").isEqualTo(401);
+        HttpResponse<String> forged = http.send(HttpRequest.newBuilder(
+                uri("/api/chat/sessions/" + ivans + "/stream?ticket=forged-" + UUID.randomUUID()))
+                .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(forged.statusCode()).isEqualTo(401);
+    }
+
     // ---- helpers
 
     static long openFileHandles() throws java.io.IOException {
