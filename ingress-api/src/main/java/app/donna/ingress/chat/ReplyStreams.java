@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 
 import app.donna.events.chat.ChatReplyDelta;
 import app.donna.events.chat.ChatReplyProduced;
+import app.donna.platform.kafka.KafkaClientProperties;
 import app.donna.schemas.EventCodec;
 import app.donna.schemas.Topics;
 import org.apache.avro.specific.SpecificRecordBase;
@@ -29,7 +29,6 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
@@ -76,8 +75,8 @@ class ReplyStreams implements SmartLifecycle {
     private volatile KafkaConsumer<byte[], byte[]> tail;
     private Thread thread;
 
-    ReplyStreams(KafkaProperties kafka, ChatApiSettings settings) {
-        Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
+    ReplyStreams(KafkaClientProperties kafka, ChatApiSettings settings) {
+        Map<String, Object> config = kafka.consumer();
         config.remove(ConsumerConfig.GROUP_ID_CONFIG);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
