@@ -10,6 +10,8 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration;
 import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 
 /** Every kind of hand-built client gets Spring Boot's Kafka settings, security first of all. */
 class KafkaClientPropertiesTest {
@@ -67,6 +69,35 @@ class KafkaClientPropertiesTest {
             assertThat(clients.producer()).containsEntry("bootstrap.servers", "elsewhere:9092");
             assertThat(clients.streams()).containsEntry("bootstrap.servers", "elsewhere:9092");
         });
+    }
+
+    @Test
+    void theEnvironmentVariablesOfTheReadmeReachEveryClient() {
+        Map<String, Object> environment = Map.of(
+                "SPRING_KAFKA_BOOTSTRAP_SERVERS", "broker.example:9092",
+                "SPRING_KAFKA_SECURITY_PROTOCOL", "SASL_SSL",
+                "SPRING_KAFKA_PROPERTIES_SASL_MECHANISM", "PLAIN",
+                "SPRING_KAFKA_PROPERTIES_SASL_JAAS_CONFIG", JAAS,
+                "SPRING_KAFKA_SSL_TRUST_STORE_LOCATION", "file:/etc/donna/ca.pem",
+                "SPRING_KAFKA_SSL_TRUST_STORE_TYPE", "PEM");
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(KafkaAutoConfiguration.class, DonnaKafkaAutoConfiguration.class))
+                .withPropertyValues("donna.kafka.create-topics=false")
+                .withInitializer(app -> app.getEnvironment().getPropertySources().addFirst(
+                        new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                                environment)))
+                .run(app -> {
+                    KafkaClientProperties clients = app.getBean(KafkaClientProperties.class);
+                    for (Map<String, Object> client : List.of(clients.producer(), clients.consumer(),
+                            clients.admin(), clients.streams())) {
+                        assertThat(client).containsEntry("bootstrap.servers", "broker.example:9092")
+                                .containsEntry("security.protocol", "SASL_SSL")
+                                .containsEntry("sasl.mechanism", "PLAIN")
+                                .containsEntry("sasl.jaas.config", JAAS)
+                                .containsEntry("ssl.truststore.location", "/etc/donna/ca.pem")
+                                .containsEntry("ssl.truststore.type", "PEM");
+                    }
+                });
     }
 
     @Test
