@@ -12,15 +12,15 @@ import org.springframework.boot.ssl.SslBundle;
 import org.springframework.util.StringUtils;
 
 /**
- * Where every Kafka client a service builds itself (stream apps, their dead-letter producers, tailing
- * consumers, projectors, the health check) gets its settings: Spring Boot's {@code spring.kafka.*} for
- * that kind of client, applied as Boot applies them to the clients it builds: bootstrap servers, security
- * protocol and SSL bundle from the connection details, {@code spring.kafka.ssl.*},
- * {@code spring.kafka.security.*} and {@code spring.kafka.properties.*} (SASL mechanism and JAAS login,
- * for one), then the section of the client kind. Callers put only their own settings on top.
+ * The settings every Kafka client a service builds itself starts from (stream apps and their dead-letter
+ * producers, tailing consumers, projectors, the dead-letter recoverer, the health check): Spring Boot's
+ * {@code spring.kafka.*} for that kind of client, that is the common {@code security.*}, {@code ssl.*} and
+ * {@code properties.*} (SASL mechanism and JAAS login, for one) and then the kind's own section, with the
+ * connection details (bootstrap servers, security protocol, SSL bundle) applied on top as Boot applies
+ * them to the clients it builds. Callers put only their own settings on top.
  *
  * <p>A client made from the bootstrap address alone would speak plaintext to a cluster that wants SASL or
- * TLS, so nothing else builds a client's settings. Each call returns a new map the caller may change.
+ * TLS, so nothing else makes a client's settings. Each call returns a new map the caller may change.
  */
 public final class KafkaClientProperties {
 
