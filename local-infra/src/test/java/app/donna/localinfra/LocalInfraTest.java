@@ -1,6 +1,7 @@
 package app.donna.localinfra;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -8,11 +9,16 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.util.List;
 import java.util.Map;
+import java.util.HashMap;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,6 +31,31 @@ class LocalInfraTest {
         }
         try (LocalKafka kafka = LocalKafka.start(dir, 0); Admin admin = admin(kafka)) {
             assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).contains("kept");
+        }
+    }
+
+    @Test
+    void aScramBrokerServesItsUserAndNoOneElse(@TempDir Path dir) throws Exception {
+        LocalKafka.ScramUser user = new LocalKafka.ScramUser("donna-test", "s3cret-pw");
+        try (LocalKafka kafka = LocalKafka.startWithScram(dir, 0, user)) {
+            try (Admin admin = Admin.create(kafka.clientProperties())) {
+                admin.createTopics(List.of(new NewTopic("secured", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+                assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).contains("secured");
+            }
+
+            Map<String, Object> wrongPassword = new HashMap<>(kafka.clientProperties());
+            wrongPassword.put("sasl.jaas.config", new LocalKafka.ScramUser("donna-test", "guessed").jaasConfig());
+            assertThatThrownBy(() -> describe(wrongPassword))
+                    .hasCauseInstanceOf(SaslAuthenticationException.class);
+
+            assertThatThrownBy(() -> describe(Map.of("bootstrap.servers", kafka.bootstrapServers())))
+                    .as("a plaintext client gets no answer").hasCauseInstanceOf(TimeoutException.class);
+        }
+    }
+
+    private static void describe(Map<String, Object> client) throws ExecutionException, InterruptedException {
+        try (Admin admin = Admin.create(client)) {
+            admin.describeCluster(new DescribeClusterOptions().timeoutMs(3_000)).nodes().get();
         }
     }
 

@@ -3,11 +3,11 @@ package app.donna.abuse.stream;
 import java.util.Properties;
 
 import app.donna.platform.kafka.EagerCommits;
+import app.donna.platform.kafka.KafkaClientProperties;
 import app.donna.platform.kafka.KafkaSettings;
 import app.donna.platform.kafka.ManagedStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -17,10 +17,10 @@ class AbuseStreamsConfiguration {
 
     /** Named so the health component reads "abuseStreams". */
     @Bean
-    ManagedStreams abuseStreams(AbuseSettings settings, KafkaProperties kafka, KafkaSettings platform,
+    ManagedStreams abuseStreams(AbuseSettings settings, KafkaClientProperties kafka, KafkaSettings platform,
             @Value("${donna.abuse.application-id:donna-abuse-detector}") String applicationId) {
-        Properties props = ManagedStreams.defaults(applicationId, String.join(",", kafka.getBootstrapServers()),
-                settings.stateDirectory(), platform.replicationFactor(), platform.streamsCommitInterval());
+        Properties props = ManagedStreams.defaults(kafka, applicationId, settings.stateDirectory(),
+                platform.replicationFactor(), platform.streamsCommitInterval());
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.threads());
         EagerCommits commits = new EagerCommits(platform.streamsCommitInterval());
         return new ManagedStreams(AbuseTopology.build(settings.screening(), settings.rulesVersion(), commits), props,

@@ -13,12 +13,12 @@ import app.donna.chat.reply.CircuitBreaker;
 import app.donna.chat.reply.LlmClient;
 import app.donna.chat.reply.ReplyComposer;
 import app.donna.platform.kafka.EagerCommits;
+import app.donna.platform.kafka.KafkaClientProperties;
 import app.donna.platform.kafka.KafkaSettings;
 import app.donna.platform.kafka.ManagedStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -29,8 +29,8 @@ class ChatStreamsConfiguration {
     private static final Logger log = LoggerFactory.getLogger(ChatStreamsConfiguration.class);
 
     @Bean(destroyMethod = "close")
-    KafkaDeltaSink deltaSink(KafkaProperties kafka) {
-        return new KafkaDeltaSink(String.join(",", kafka.getBootstrapServers()));
+    KafkaDeltaSink deltaSink(KafkaClientProperties kafka) {
+        return new KafkaDeltaSink(kafka.producer());
     }
 
     @Bean
@@ -65,10 +65,9 @@ class ChatStreamsConfiguration {
     /** Named so the health component reads "chatStreams". */
     @Bean
     ManagedStreams chatStreams(ChatSettings settings, ReplyComposer composer, KafkaDeltaSink deltas,
-            ExecutorService modelCalls, KafkaProperties kafka, KafkaSettings platform, Clock clock) {
-        Properties props = ManagedStreams.defaults(settings.applicationId(),
-                String.join(",", kafka.getBootstrapServers()), settings.stateDirectory(), platform.replicationFactor(),
-                platform.streamsCommitInterval());
+            ExecutorService modelCalls, KafkaClientProperties kafka, KafkaSettings platform, Clock clock) {
+        Properties props = ManagedStreams.defaults(kafka, settings.applicationId(), settings.stateDirectory(),
+                platform.replicationFactor(), platform.streamsCommitInterval());
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.threads());
         // Finished answers are picked up between polls: an idle thread must not sleep in poll for longer
         // than an answer should wait.

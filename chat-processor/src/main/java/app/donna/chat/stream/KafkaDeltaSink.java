@@ -29,9 +29,10 @@ public final class KafkaDeltaSink implements DeltaSink, AutoCloseable {
 
     private final KafkaProducer<String, SpecificRecordBase> producer;
 
-    public KafkaDeltaSink(String bootstrapServers) {
-        Map<String, Object> config = new HashMap<>();
-        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    /** @param producerConfig the service's producer settings, connection and security included */
+    public KafkaDeltaSink(Map<String, Object> producerConfig) {
+        Map<String, Object> config = new HashMap<>(producerConfig);
+        config.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         // Fragments of many replies share requests to the broker; 5 ms is below what a reader can notice.

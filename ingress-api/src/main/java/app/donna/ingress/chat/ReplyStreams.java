@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 
 import app.donna.events.chat.ChatReplyDelta;
 import app.donna.events.chat.ChatReplyProduced;
+import app.donna.platform.kafka.KafkaClientProperties;
 import app.donna.schemas.EventCodec;
 import app.donna.schemas.Topics;
 import org.apache.avro.specific.SpecificRecordBase;
@@ -31,7 +31,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.utils.Utils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
@@ -89,8 +88,8 @@ class ReplyStreams implements SmartLifecycle {
     private volatile KafkaConsumer<byte[], byte[]> tail;
     private Thread thread;
 
-    ReplyStreams(KafkaProperties kafka, ChatApiSettings settings) {
-        Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
+    ReplyStreams(KafkaClientProperties kafka, ChatApiSettings settings) {
+        Map<String, Object> config = kafka.consumer();
         config.remove(ConsumerConfig.GROUP_ID_CONFIG);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -99,7 +98,8 @@ class ReplyStreams implements SmartLifecycle {
         config.remove(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG);
         this.consumerConfig = config;
         // A replay is a short read of a few records: it must give up in seconds, not the client's minute.
-        Map<String, Object> replay = new HashMap<>(config);
+        Map<String, Object> replay = kafka.consumer();
+        replay.putAll(config);
         replay.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
         replay.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
         this.replayConfig = replay;

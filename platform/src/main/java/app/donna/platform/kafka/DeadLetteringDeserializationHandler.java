@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * <p>Kafka Streams makes a handler for every task and never closes it, so the handler does not own its
  * producer: {@link ManagedStreams} puts one {@link DeadLetterProducer} per application into the config
  * under {@value #PRODUCER_CONFIG} and closes it when the application stops. A handler configured without
- * one (a topology test) makes its own, created only when a record needs dead-lettering.
+ * one (a topology test) makes its own from the same config, created only when a record needs
+ * dead-lettering.
  */
 public final class DeadLetteringDeserializationHandler implements DeserializationExceptionHandler {
 
@@ -38,7 +39,7 @@ public final class DeadLetteringDeserializationHandler implements Deserializatio
         group = String.valueOf(configs.get(StreamsConfig.APPLICATION_ID_CONFIG));
         producer = configs.get(PRODUCER_CONFIG) instanceof DeadLetterProducer shared
                 ? shared
-                : new DeadLetterProducer(String.valueOf(configs.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)), group);
+                : new DeadLetterProducer(configs);
     }
 
     @Override

@@ -2,7 +2,6 @@ package app.donna.platform.kafka;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +22,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration;
+import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
@@ -38,7 +38,8 @@ import org.springframework.util.backoff.ExponentialBackOff;
  * Kafka wiring every service shares: the catalog's topics and their dead-letter topics created at
  * start-up, one error handler (bounded exponential retries, then the record goes to
  * {@code <topic>.DLT} with error headers; undecodable records go there at once with their bytes
- * untouched), and a broker health check.
+ * untouched), a broker health check, and the settings every hand-built client starts from
+ * ({@link KafkaClientProperties}: Spring Boot's {@code spring.kafka.*}, security included).
  *
  * <p>Producer and consumer defaults (idempotence, {@code acks=all}, catalog serdes wrapped in
  * {@code ErrorHandlingDeserializer}) are property defaults from {@code donna-platform-defaults.properties}.
@@ -46,6 +47,12 @@ import org.springframework.util.backoff.ExponentialBackOff;
 @AutoConfiguration(after = KafkaAutoConfiguration.class)
 @EnableConfigurationProperties(KafkaSettings.class)
 public class DonnaKafkaAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    KafkaClientProperties kafkaClientProperties(KafkaProperties properties, KafkaConnectionDetails connection) {
+        return new KafkaClientProperties(properties, connection);
+    }
 
     @Bean
     @ConditionalOnBooleanProperty(name = "donna.kafka.create-topics", matchIfMissing = true)
@@ -75,8 +82,8 @@ public class DonnaKafkaAutoConfiguration {
     /** Writes dead letters: raw bytes as they came, or an event re-encoded when it failed after decoding. */
     @Bean
     @ConditionalOnMissingBean(name = "deadLetterPublishingRecoverer")
-    DeadLetterPublishingRecoverer deadLetterPublishingRecoverer(KafkaProperties properties) {
-        Map<String, Object> config = new HashMap<>(properties.buildProducerProperties());
+    DeadLetterPublishingRecoverer deadLetterPublishingRecoverer(KafkaClientProperties clients) {
+        Map<String, Object> config = clients.producer();
         config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         config.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
@@ -121,8 +128,8 @@ public class DonnaKafkaAutoConfiguration {
 
     @Bean(name = "kafka")
     @ConditionalOnMissingBean(name = "kafka")
-    KafkaClusterHealthIndicator kafkaHealthIndicator(KafkaAdmin admin, KafkaSettings settings) {
-        return new KafkaClusterHealthIndicator(admin.getConfigurationProperties(), settings.healthTimeout());
+    KafkaClusterHealthIndicator kafkaHealthIndicator(KafkaClientProperties clients, KafkaSettings settings) {
+        return new KafkaClusterHealthIndicator(clients.admin(), settings.healthTimeout());
     }
 
     /** Keys of dead letters are bytes already, or strings from a decoded record. */

@@ -36,18 +36,22 @@ public final class ManagedStreams implements SmartLifecycle, HealthIndicator {
      *                transaction commits
      */
     public ManagedStreams(Topology topology, Properties properties, EagerCommits commits) {
-        this.deadLetters = new DeadLetterProducer(properties.getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG),
-                properties.getProperty(StreamsConfig.APPLICATION_ID_CONFIG));
+        this.deadLetters = new DeadLetterProducer(properties);
         Properties withDeadLetters = new Properties();
         withDeadLetters.putAll(properties);
         withDeadLetters.put(DeadLetteringDeserializationHandler.PRODUCER_CONFIG, deadLetters);
         this.streams = new KafkaStreams(topology, withDeadLetters, new CommitReportingClients(commits::committed));
     }
 
-    /** The shared settings; add or override application-specific ones on the result. */
-    public static Properties defaults(String applicationId, String bootstrapServers, Path stateDir,
+    /**
+     * The service's Kafka Streams settings ({@link KafkaClientProperties#streams()}: connection and security
+     * included) with those every Donna stream application shares; add or override application-specific
+     * ones on the result.
+     */
+    public static Properties defaults(KafkaClientProperties clients, String applicationId, Path stateDir,
             int replicationFactor, Duration commitInterval) {
         Properties props = new Properties();
+        props.putAll(clients.streams());
         // Under exactly-once, downstream readers see results only when the transaction commits. Processors
         // ask for commits themselves through EagerCommits, at most once per commit interval; Kafka Streams'
         // periodic commit is only the backstop for output no processor reports, as periodic commits on top
@@ -61,7 +65,6 @@ public final class ManagedStreams implements SmartLifecycle, HealthIndicator {
         // would hold results waiting for their commit until the poll returns.
         props.put(StreamsConfig.POLL_MS_CONFIG, Math.clamp(commitInterval.toMillis() / 4, 1L, 100L));
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, replicationFactor);

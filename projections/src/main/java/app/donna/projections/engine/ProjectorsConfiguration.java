@@ -3,13 +3,13 @@ package app.donna.projections.engine;
 import java.time.Clock;
 import java.util.List;
 
+import app.donna.platform.kafka.KafkaClientProperties;
 import app.donna.projections.abuse.AbuseFlagProjection;
 import app.donna.projections.chat.ChatProjection;
 import org.jooq.DSLContext;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
-import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -30,15 +30,15 @@ class ProjectorsConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    DeadLetters projectorDeadLetters(KafkaProperties kafka) {
-        return new DeadLetters(kafka.buildProducerProperties());
+    DeadLetters projectorDeadLetters(KafkaClientProperties kafka) {
+        return new DeadLetters(kafka.producer());
     }
 
     @Bean
     Projectors projectors(List<Projection> projections, DSLContext db, DeadLetters deadLetters,
-            ProjectorSettings settings, KafkaProperties kafka, Clock clock) {
+            ProjectorSettings settings, KafkaClientProperties kafka, Clock clock) {
         return new Projectors(projections.stream()
-                .map(p -> new BatchProjector(p, db, deadLetters, settings, kafka.buildConsumerProperties(), clock))
+                .map(p -> new BatchProjector(p, db, deadLetters, settings, kafka.consumer(), clock))
                 .toList());
     }
 
