@@ -2,11 +2,14 @@ package app.donna.cli;
 
 import java.io.PrintStream;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 import app.donna.cli.bench.ChatBench;
 import app.donna.cli.bench.ProjectorBench;
 import app.donna.cli.dev.DevCommand;
+import app.donna.cli.infra.InfraCommand;
+import app.donna.cli.infra.IssuerCommand;
 import app.donna.schemas.Topic;
 import app.donna.schemas.Topics;
 
@@ -22,6 +25,8 @@ public final class Donna {
         int exit = switch (command) {
             case "dev" -> DevCommand.run(rest, System.getenv());
             case "topics" -> topics(System.out);
+            case "infra" -> InfraCommand.run(rest, System.getenv());
+            case "issuer" -> IssuerCommand.run(rest, System.getenv());
             case "bench" -> bench(rest);
             case "help", "-h", "--help" -> help(System.out, 0);
             default -> {
@@ -29,7 +34,7 @@ public final class Donna {
                 yield help(System.err, 2);
             }
         };
-        if (exit != 0 || !"dev".equals(command)) {
+        if (exit != 0 || !List.of("dev", "infra", "issuer").contains(command)) {
             System.exit(exit);
         }
     }
@@ -71,6 +76,8 @@ public final class Donna {
 
                   dev      run the whole system in this process: an embedded Kafka broker, PostgreSQL
                            (embedded unless DONNA_DB_URL is set), every service and a dev token issuer
+                  infra    only a Kafka broker and PostgreSQL, for services run as their own processes
+                  issuer   a stand-alone OpenID issuer (discovery, keys, /token?sub=) for those services
                   topics   list the topic catalog
                   bench projector [--events N]
                            projector throughput (topic to committed rows) beside pgbench's

@@ -21,6 +21,7 @@ public final class DeadLetterProducer implements AutoCloseable {
 
     private final String applicationId;
     private final Map<String, Object> config;
+    private final DeadLetterLedger ledger;
     private Producer<byte[], byte[]> producer;
     private boolean closed;
 
@@ -40,6 +41,14 @@ public final class DeadLetterProducer implements AutoCloseable {
         producerConfig.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
         producerConfig.remove(DeadLetteringDeserializationHandler.PRODUCER_CONFIG);
         this.config = producerConfig;
+        Map<String, Object> checkConfig = streams.getRestoreConsumerConfigs(applicationId + "-dead-letter-check");
+        checkConfig.remove(DeadLetteringDeserializationHandler.PRODUCER_CONFIG);
+        this.ledger = new DeadLetterLedger(checkConfig);
+    }
+
+    /** What is on the dead-letter topics already. */
+    DeadLetterLedger ledger() {
+        return ledger;
     }
 
     /** The settings the producer is made with. */

@@ -47,6 +47,12 @@ public final class DeadLetteringDeserializationHandler implements Deserializatio
             Exception exception) {
         Headers headers = DeadLetterHeaders.of(record, group, exception);
         try {
+            if (producer.ledger().holds(record)) {
+                log.error("Undecodable record {}-{}@{} ({}) is on {}{} already; not dead-lettering it again",
+                        record.topic(), record.partition(), record.offset(), exception.getMessage(), record.topic(),
+                        Topic.DEAD_LETTER_SUFFIX);
+                return DeserializationHandlerResponse.CONTINUE;
+            }
             producer.get().send(new ProducerRecord<>(record.topic() + Topic.DEAD_LETTER_SUFFIX, record.partition(),
                     record.key(), record.value(), headers)).get(30, TimeUnit.SECONDS);
             log.error("Dead-lettered undecodable record {}-{}@{}: {}", record.topic(), record.partition(),

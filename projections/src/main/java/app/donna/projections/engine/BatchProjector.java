@@ -185,9 +185,9 @@ public final class BatchProjector implements AutoCloseable {
                 events.add(decode(record));
                 sources.add(record);
             } catch (EventCodec.EventDecodingException | IllegalArgumentException e) {
-                log.error("Dead-lettering undecodable record {}-{}@{}: {}", record.topic(), record.partition(),
-                        record.offset(), e.getMessage());
-                deadLetters.publish(record, group, e);
+                boolean written = deadLetters.publish(record, group, e);
+                log.error("{} undecodable record {}-{}@{}: {}", written ? "Dead-lettered" : "Skipped (already on the DLT)",
+                        record.topic(), record.partition(), record.offset(), e.getMessage());
             }
         }
         long writeStart = System.nanoTime();
@@ -220,9 +220,10 @@ public final class BatchProjector implements AutoCloseable {
                 if (!isBadData(e)) {
                     throw e;
                 }
-                log.error("Dead-lettering record {}-{}@{} the database refused: {}", event.topic(),
-                        event.partition(), event.offset(), e.getMessage());
-                deadLetters.publish(sources.get(i), group, e);
+                boolean written = deadLetters.publish(sources.get(i), group, e);
+                log.error("{} record {}-{}@{} the database refused: {}",
+                        written ? "Dead-lettered" : "Skipped (already on the DLT)", event.topic(), event.partition(),
+                        event.offset(), e.getMessage());
                 writeAtomically(List.of(), next);
             }
         }

@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import app.donna.platform.kafka.DeadLetterHeaders;
+import app.donna.platform.kafka.DeadLetterLedger;
 import app.donna.schemas.Topic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -23,8 +24,15 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class DeadLetters implements AutoCloseable {
 
     private final KafkaProducer<byte[], byte[]> producer;
+    private final DeadLetterLedger ledger;
 
-    public DeadLetters(Map<String, Object> producerConfig) {
+    /** For a cluster reached by {@code config} alone (tests, benchmarks on the embedded broker). */
+    public DeadLetters(Map<String, Object> config) {
+        this(config, config);
+    }
+
+    public DeadLetters(Map<String, Object> producerConfig, Map<String, Object> consumerConfig) {
+        this.ledger = new DeadLetterLedger(consumerConfig);
         Map<String, Object> config = new HashMap<>(producerConfig);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -32,11 +40,21 @@ public final class DeadLetters implements AutoCloseable {
         this.producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    public void publish(ConsumerRecord<byte[], byte[]> record, String group, Exception error) {
+    /**
+     * Dead-letters {@code record} unless it is on the dead-letter topic already (put there by another
+     * group, or by this projector before a rebuild).
+     *
+     * @return whether a dead letter was written
+     */
+    public boolean publish(ConsumerRecord<byte[], byte[]> record, String group, Exception error) {
+        if (ledger.holds(record)) {
+            return false;
+        }
         ProducerRecord<byte[], byte[]> dead = new ProducerRecord<>(record.topic() + Topic.DEAD_LETTER_SUFFIX,
                 record.partition(), record.key(), record.value(), DeadLetterHeaders.of(record, group, error));
         try {
             producer.send(dead).get(30, TimeUnit.SECONDS);
+            return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while dead-lettering", e);

@@ -31,7 +31,7 @@ class ProjectorsConfiguration {
 
     @Bean(destroyMethod = "close")
     DeadLetters projectorDeadLetters(KafkaClientProperties kafka) {
-        return new DeadLetters(kafka.producer());
+        return new DeadLetters(kafka.producer(), kafka.consumer());
     }
 
     @Bean

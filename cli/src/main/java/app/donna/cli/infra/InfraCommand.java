@@ -1,0 +1,60 @@
+package app.donna.cli.infra;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+import app.donna.localinfra.LocalKafka;
+import app.donna.localinfra.LocalPostgres;
+
+/**
+ * {@code donna infra}: only the infrastructure, a Kafka broker and PostgreSQL, in this process, for
+ * services run as processes of their own ({@code java -jar <module>-exec.jar}) the way production runs
+ * them against a managed Kafka and database. Prints the environment those services need, then waits for
+ * Ctrl-C. Data is kept under {@code DONNA_HOME} ({@code .donna-infra}).
+ */
+public final class InfraCommand {
+
+    public static final String DATABASE = "donna";
+
+    private InfraCommand() {
+    }
+
+    public static int run(String[] args, Map<String, String> env) {
+        if (args.length > 0) {
+            System.out.println("""
+                    usage: donna infra
+
+                    Runs a Kafka broker (DONNA_KAFKA_PORT, 9092) and PostgreSQL (DONNA_PG_PORT, 5433) in this
+                    process, data under DONNA_HOME (.donna-infra), until Ctrl-C; prints the DONNA_KAFKA_BOOTSTRAP
+                    and DONNA_DB_* settings for services started with java -jar.""");
+            return args[0].equals("--help") || args[0].equals("-h") ? 0 : 2;
+        }
+        Path home = Path.of(env.getOrDefault("DONNA_HOME", ".donna-infra")).toAbsolutePath();
+        int kafkaPort = Integer.parseInt(env.getOrDefault("DONNA_KAFKA_PORT", "9092"));
+        int pgPort = Integer.parseInt(env.getOrDefault("DONNA_PG_PORT", "5433"));
+        LocalKafka kafka = LocalKafka.start(home.resolve("kafka"), kafkaPort);
+        LocalPostgres postgres = LocalPostgres.start(home.resolve("postgres"), pgPort);
+        postgres.createDatabaseIfMissing(DATABASE);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            postgres.close();
+            kafka.close();
+            stopped.countDown();
+        }, "stop-infra"));
+        System.out.printf("""
+                Donna infra is up. Services started on their own need:
+                  DONNA_KAFKA_BOOTSTRAP=%s
+                  DONNA_DB_URL=%s
+                  DONNA_DB_USER=postgres
+                  DONNA_DB_PASSWORD=
+                Ctrl-C stops it.%n""", kafka.bootstrapServers(), postgres.jdbcUrl(DATABASE));
+        System.out.flush();
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+}

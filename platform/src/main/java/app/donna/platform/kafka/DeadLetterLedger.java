@@ -1,0 +1,72 @@
+package app.donna.platform.kafka;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import app.donna.schemas.Topic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * Whether a record is on its topic's dead-letter topic already, whoever put it there: one bad record
+ * gets one dead letter, not one per consumer group that reads it, nor another each time a read model is
+ * rebuilt. A dead letter goes to the same partition number of {@code <topic>.DLT} as its record had, and
+ * names its origin in {@code kafka_dlt-original-*} headers; that partition is read through when a record
+ * fails (rare, and dead-letter topics are small). Two groups failing on one record at the same moment
+ * may still both write it.
+ */
+public final class DeadLetterLedger {
+
+    private static final Duration GIVE_UP = Duration.ofSeconds(30);
+
+    private final Map<String, Object> consumerConfig;
+
+    /** @param consumerConfig the service's consumer settings (cluster and security); the rest is set here */
+    public DeadLetterLedger(Map<String, Object> consumerConfig) {
+        Map<String, Object> config = new HashMap<>(consumerConfig);
+        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        config.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+        config.remove(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG);
+        config.remove(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        this.consumerConfig = config;
+    }
+
+    /** Whether {@code record} has a dead letter already. */
+    public boolean holds(ConsumerRecord<?, ?> record) {
+        TopicPartition dlt = new TopicPartition(record.topic() + Topic.DEAD_LETTER_SUFFIX, record.partition());
+        String offset = String.valueOf(record.offset());
+        String partition = String.valueOf(record.partition());
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            consumer.assign(List.of(dlt));
+            consumer.seekToBeginning(List.of(dlt));
+            long end = consumer.endOffsets(List.of(dlt)).get(dlt);
+            long deadline = System.nanoTime() + GIVE_UP.toNanos();
+            while (consumer.position(dlt) < end && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> dead : consumer.poll(Duration.ofMillis(200))) {
+                    if (offset.equals(header(dead, "kafka_dlt-original-offset"))
+                            && partition.equals(header(dead, "kafka_dlt-original-partition"))
+                            && record.topic().equals(header(dead, "kafka_dlt-original-topic"))) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
+        Header header = record.headers().lastHeader(name);
+        return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+}
