@@ -52,6 +52,10 @@ import org.slf4j.LoggerFactory;
  * reply are committed together with the input offsets (exactly-once), so:
  * <ul>
  *   <li>a redelivered message, answered or still awaiting its answer, is not answered again;</li>
+ *   <li>Kafka Streams may close a task and init the same processor again (a task closed dirty after a
+ *       failed commit is revived, not rebuilt): each {@code init} starts a new {@link Incarnation}, so the
+ *       processor answers again, and answers still being composed for an earlier one are dropped rather
+ *       than delivered into the new one (which answers their messages afresh from the restored queue);</li>
  *   <li>messages taken in but unanswered when the task closes (restart, rebalance, crash) are answered by
  *       the task's next owner, which finds them in the restored queue and starts them again;</li>
  *   <li>a session's messages are answered one at a time, in order, while many sessions' answers are
@@ -68,12 +72,11 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
     private final EagerCommits commits;
     private final ChatSettingsView settings;
     private final Clock clock;
-    /** Answers composed off the stream thread, waiting for it to pick them up. */
-    private final Queue<Composed> composed = new ConcurrentLinkedQueue<>();
+    /** The task's current life, from {@code init} to {@code close}; set and read on the stream thread. */
+    private Incarnation current;
     private ProcessorContext<String, SpecificRecordBase> context;
     private KeyValueStore<String, Conversation> conversations;
     private KeyValueStore<String, AwaitingReply> awaiting;
-    private volatile boolean closed;
 
     /**
      * The few settings the processor needs.
@@ -83,7 +86,17 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
     record ChatSettingsView(int maxContextTurns, int rememberedMessageIds, Duration completionCheck) {
     }
 
-    /** A finished answer to the message that heads its session's queue. */
+    /**
+     * One life of this processor as its task, from {@code init} to {@code close}. Work started for an
+     * incarnation (model calls on other threads) hands its answers to that incarnation only, so an answer
+     * finished after a close is never delivered by a later incarnation of the same processor.
+     */
+    private static final class Incarnation {
+        /** Answers composed off the stream thread, waiting for it to pick them up. */
+        final Queue<Composed> composed = new ConcurrentLinkedQueue<>();
+        volatile boolean closed;
+    }
+
     /**
      * A finished answer to the message that heads its session's queue.
      *
@@ -113,6 +126,7 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
 
     @Override
     public void init(ProcessorContext<String, SpecificRecordBase> context) {
+        this.current = new Incarnation();
         this.context = context;
         this.conversations = context.getStateStore(ReplyTopology.CONVERSATIONS_STORE);
         this.awaiting = context.getStateStore(ReplyTopology.AWAITING_REPLY_STORE);
@@ -166,20 +180,21 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         ChatMessageScreened m = waiting.message();
         boolean blocked = m.getVerdict().getDecision() == Decision.BLOCK;
         List<Turn> context = conversation == null ? List.of() : conversation.turns();
+        Incarnation incarnation = current;
         if (blocked) {
-            compose(waiting, true, context);
+            compose(incarnation, waiting, true, context);
             return;
         }
         try {
-            modelCalls.execute(() -> compose(waiting, false, context));
+            modelCalls.execute(() -> compose(incarnation, waiting, false, context));
         } catch (RejectedExecutionException e) {
             // only while shutting down: the message stays in its queue for the next owner
             log.warn("Not answering message {} now: {}", m.getMessageId(), e.getMessage());
         }
     }
 
-    private void compose(AwaitingReply.Waiting waiting, boolean blocked, List<Turn> context) {
-        if (closed) {
+    private void compose(Incarnation incarnation, AwaitingReply.Waiting waiting, boolean blocked, List<Turn> context) {
+        if (incarnation.closed) {
             return; // the task moved on; its next owner answers
         }
         ChatMessageScreened m = waiting.message();
@@ -187,7 +202,7 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         AtomicReference<Future<?>> lastDelta = new AtomicReference<>();
         UUID replyId = replyId(m);
         Consumer<String> onDelta = fragment -> {
-            if (closed) {
+            if (incarnation.closed) {
                 return; // a shutdown cut the answer short: the next owner answers in full
             }
             lastDelta.set(deltas.publish(ChatReplyDelta.newBuilder()
@@ -205,16 +220,16 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         try {
             reply = composer.compose(m.getText(), blocked, context, onDelta);
         } catch (RuntimeException e) {
-            if (closed) {
+            if (incarnation.closed) {
                 return; // interrupted by the shutdown
             }
             log.error("Composing the answer to message {} failed; answering offline", m.getMessageId(), e);
             reply = composer.offlineAnswer(m.getText(), onDelta);
         }
-        if (closed) {
+        if (incarnation.closed) {
             return;
         }
-        composed.add(new Composed(waiting, reply, sequence.get(), lastDelta.get()));
+        incarnation.composed.add(new Composed(waiting, reply, sequence.get(), lastDelta.get()));
     }
 
     /**
@@ -226,7 +241,7 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         boolean tookAny;
         do { // again, for answers that delivering composed at once (a refusal next in its session's queue)
             tookAny = false;
-            for (Iterator<Composed> finished = composed.iterator(); finished.hasNext(); ) {
+            for (Iterator<Composed> finished = current.composed.iterator(); finished.hasNext(); ) {
                 Composed c = finished.next();
                 if (c.fragmentsWritten()) {
                     finished.remove();
@@ -310,8 +325,8 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
     @Override
     public void close() {
         // Answers still being composed are dropped when they finish: their messages are still in the
-        // committed queue, and the task's next owner answers them.
-        closed = true;
-        composed.clear();
+        // committed queue, and the task's next owner (or this processor, initialised again) answers them.
+        current.closed = true;
+        current.composed.clear();
     }
 }
