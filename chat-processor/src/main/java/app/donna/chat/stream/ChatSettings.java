@@ -26,6 +26,8 @@ import org.springframework.validation.annotation.Validated;
  *                     run on their own threads ({@code llm.max-concurrent-calls})
  * @param completionCheck how often a stream thread looks for finished answers; also the longest it waits
  *                     for new messages before looking again, so it bounds what an answer waits to be sent
+ * @param stalledAfter a message that has waited this long for its answer marks health DOWN: answers are
+ *                     sent within the model's deadlines, so this means a task that stopped answering
  */
 @Validated
 @ConfigurationProperties("donna.chat")
@@ -37,7 +39,8 @@ public record ChatSettings(
         @NotBlank @DefaultValue("donna-chat-processor") String applicationId,
         @DefaultValue("") String stateDir,
         @Min(1) @DefaultValue("1") int threads,
-        @NotNull @DefaultValue("5ms") Duration completionCheck) {
+        @NotNull @DefaultValue("5ms") Duration completionCheck,
+        @NotNull @DefaultValue("120s") Duration stalledAfter) {
 
     /**
      * @param baseUrl         any OpenAI-compatible server

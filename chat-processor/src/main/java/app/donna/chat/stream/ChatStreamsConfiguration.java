@@ -62,10 +62,23 @@ class ChatStreamsConfiguration {
         return pool;
     }
 
+    /** The answers the reply tasks have under way, for health. */
+    @Bean
+    UnansweredMessages unansweredMessages() {
+        return new UnansweredMessages();
+    }
+
+    /** Named so the health component reads "chatAnswers": DOWN while a task has stopped answering. */
+    @Bean
+    UnansweredHealthIndicator chatAnswers(UnansweredMessages unanswered, ChatSettings settings, Clock clock) {
+        return new UnansweredHealthIndicator(unanswered, settings.stalledAfter(), clock);
+    }
+
     /** Named so the health component reads "chatStreams". */
     @Bean
     ManagedStreams chatStreams(ChatSettings settings, ReplyComposer composer, KafkaDeltaSink deltas,
-            ExecutorService modelCalls, KafkaProperties kafka, KafkaSettings platform, Clock clock) {
+            ExecutorService modelCalls, KafkaProperties kafka, KafkaSettings platform, Clock clock,
+            UnansweredMessages unanswered) {
         Properties props = ManagedStreams.defaults(settings.applicationId(),
                 String.join(",", kafka.getBootstrapServers()), settings.stateDirectory(), platform.replicationFactor(),
                 platform.streamsCommitInterval());
@@ -77,6 +90,6 @@ class ChatStreamsConfiguration {
         EagerCommits commits = new EagerCommits(platform.streamsCommitInterval());
         return new ManagedStreams(ReplyTopology.build(composer, deltas, modelCalls, commits,
                 new ReplyProcessor.ChatSettingsView(settings.maxContextTurns(), settings.rememberedMessageIds(),
-                        settings.completionCheck()), clock), props, commits);
+                        settings.completionCheck()), clock, unanswered), props, commits);
     }
 }

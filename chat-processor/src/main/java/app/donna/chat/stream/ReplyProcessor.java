@@ -3,12 +3,17 @@ package app.donna.chat.stream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
@@ -72,6 +77,7 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
     private final EagerCommits commits;
     private final ChatSettingsView settings;
     private final Clock clock;
+    private final UnansweredMessages unanswered;
     /** The task's current life, from {@code init} to {@code close}; set and read on the stream thread. */
     private Incarnation current;
     private ProcessorContext<String, SpecificRecordBase> context;
@@ -91,42 +97,81 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
      * incarnation (model calls on other threads) hands its answers to that incarnation only, so an answer
      * finished after a close is never delivered by a later incarnation of the same processor.
      */
-    private static final class Incarnation {
+    private static final class Incarnation implements UnansweredMessages.Task {
+        private final String task;
         /** Answers composed off the stream thread, waiting for it to pick them up. */
         final Queue<Composed> composed = new ConcurrentLinkedQueue<>();
+        /** The answer under way for each session, until it is forwarded; read by health from other threads. */
+        final Map<String, Answer> underWay = new ConcurrentHashMap<>();
         volatile boolean closed;
+
+        Incarnation(String task) {
+            this.task = task;
+        }
+
+        @Override
+        public String name() {
+            return task;
+        }
+
+        @Override
+        public Optional<Instant> oldestSince() {
+            return underWay.values().stream().map(Answer::since).min(Comparator.naturalOrder());
+        }
     }
 
-    /**
-     * A finished answer to the message that heads its session's queue.
-     *
-     * @param lastDelta the writing of its last fragment (null: none)
-     */
-    private record Composed(AwaitingReply.Waiting waiting, ReplyComposer.Reply reply, int deltaCount,
-            Future<?> lastDelta) {
+    /** The answer to the message that heads its session's queue, from when it begins until it is forwarded. */
+    private static final class Answer {
+        private final Incarnation incarnation;
+        private final AwaitingReply.Waiting waiting;
+        private final Instant since;
+        private final AtomicInteger sequence = new AtomicInteger();
+        /** The writing of its last fragment (null: none yet). */
+        private final AtomicReference<Future<?>> lastDelta = new AtomicReference<>();
+
+        Answer(Incarnation incarnation, AwaitingReply.Waiting waiting, Instant since) {
+            this.incarnation = incarnation;
+            this.waiting = waiting;
+            this.since = since;
+        }
+
+        Instant since() {
+            return since;
+        }
+
+        String session() {
+            return waiting.message().getSessionId().toString();
+        }
+    }
+
+    /** A finished answer, and how many fragments went ahead of it. */
+    private record Composed(Answer answer, ReplyComposer.Reply reply, int deltaCount) {
 
         /**
          * Fragments go to the topic outside the transaction, the reply with its commit, which can come
          * first: a reply forwarded only once its fragments are written reaches the browser after them.
          */
         boolean fragmentsWritten() {
-            return lastDelta == null || lastDelta.isDone();
+            Future<?> last = answer.lastDelta.get();
+            return last == null || last.isDone();
         }
     }
 
     ReplyProcessor(ReplyComposer composer, DeltaSink deltas, Executor modelCalls, EagerCommits commits,
-            ChatSettingsView settings, Clock clock) {
+            ChatSettingsView settings, Clock clock, UnansweredMessages unanswered) {
         this.composer = composer;
         this.deltas = deltas;
         this.modelCalls = modelCalls;
         this.commits = commits;
         this.settings = settings;
         this.clock = clock;
+        this.unanswered = unanswered;
     }
 
     @Override
     public void init(ProcessorContext<String, SpecificRecordBase> context) {
-        this.current = new Incarnation();
+        this.current = new Incarnation(context.taskId().toString());
+        unanswered.register(current);
         this.context = context;
         this.conversations = context.getStateStore(ReplyTopology.CONVERSATIONS_STORE);
         this.awaiting = context.getStateStore(ReplyTopology.AWAITING_REPLY_STORE);
@@ -180,39 +225,39 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         ChatMessageScreened m = waiting.message();
         boolean blocked = m.getVerdict().getDecision() == Decision.BLOCK;
         List<Turn> context = conversation == null ? List.of() : conversation.turns();
-        Incarnation incarnation = current;
+        Answer answer = new Answer(current, waiting, clock.instant());
+        current.underWay.put(answer.session(), answer);
         if (blocked) {
-            compose(incarnation, waiting, true, context);
+            compose(answer, true, context);
             return;
         }
         try {
-            modelCalls.execute(() -> compose(incarnation, waiting, false, context));
+            modelCalls.execute(() -> compose(answer, false, context));
         } catch (RejectedExecutionException e) {
             // only while shutting down: the message stays in its queue for the next owner
             log.warn("Not answering message {} now: {}", m.getMessageId(), e.getMessage());
         }
     }
 
-    private void compose(Incarnation incarnation, AwaitingReply.Waiting waiting, boolean blocked, List<Turn> context) {
+    private void compose(Answer answer, boolean blocked, List<Turn> context) {
+        Incarnation incarnation = answer.incarnation;
         if (incarnation.closed) {
             return; // the task moved on; its next owner answers
         }
-        ChatMessageScreened m = waiting.message();
-        AtomicInteger sequence = new AtomicInteger();
-        AtomicReference<Future<?>> lastDelta = new AtomicReference<>();
+        ChatMessageScreened m = answer.waiting.message();
         UUID replyId = replyId(m);
         Consumer<String> onDelta = fragment -> {
             if (incarnation.closed) {
                 return; // a shutdown cut the answer short: the next owner answers in full
             }
-            lastDelta.set(deltas.publish(ChatReplyDelta.newBuilder()
+            answer.lastDelta.set(deltas.publish(ChatReplyDelta.newBuilder()
                     .setEventId(UUID.randomUUID())
                     .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
                     .setSessionId(m.getSessionId())
                     .setReplyId(replyId)
                     .setInReplyToMessageId(m.getMessageId())
                     .setUserId(m.getUserId())
-                    .setSequence(sequence.getAndIncrement())
+                    .setSequence(answer.sequence.getAndIncrement())
                     .setDelta(fragment)
                     .build()));
         };
@@ -229,7 +274,7 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         if (incarnation.closed) {
             return;
         }
-        incarnation.composed.add(new Composed(waiting, reply, sequence.get(), lastDelta.get()));
+        incarnation.composed.add(new Composed(answer, reply, answer.sequence.get()));
     }
 
     /**
@@ -257,8 +302,10 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
 
     /** @return whether a reply was forwarded */
     private boolean deliver(Composed c) {
-        ChatMessageScreened m = c.waiting().message();
+        AwaitingReply.Waiting waiting = c.answer().waiting;
+        ChatMessageScreened m = waiting.message();
         String session = m.getSessionId().toString();
+        current.underWay.remove(session, c.answer());
         AwaitingReply queue = awaiting.get(session);
         if (queue == null || queue.isEmpty() || !queue.first().message().getMessageId().equals(m.getMessageId())) {
             log.warn("Dropping an answer to message {} of session {} that no longer awaits one", m.getMessageId(),
@@ -279,8 +326,8 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
                         settings.rememberedMessageIds());
         conversations.put(session, updated);
         RecordHeaders headers = new RecordHeaders();
-        if (c.waiting().traceparent() != null) {
-            headers.add(CloudEventHeaders.TRACEPARENT, c.waiting().traceparent().getBytes(StandardCharsets.UTF_8));
+        if (waiting.traceparent() != null) {
+            headers.add(CloudEventHeaders.TRACEPARENT, waiting.traceparent().getBytes(StandardCharsets.UTF_8));
         }
         context.forward(new Record<>(session, (SpecificRecordBase) produced(m, reply, c.deltaCount()), clock.millis(),
                 headers));
@@ -328,5 +375,6 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         // committed queue, and the task's next owner (or this processor, initialised again) answers them.
         current.closed = true;
         current.composed.clear();
+        unanswered.unregister(current);
     }
 }

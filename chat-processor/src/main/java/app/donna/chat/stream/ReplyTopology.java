@@ -34,9 +34,12 @@ public final class ReplyTopology {
     private ReplyTopology() {
     }
 
-    /** @param commits asks for a commit after replies are forwarded, at most once per commit interval */
+    /**
+     * @param commits    asks for a commit after replies are forwarded, at most once per commit interval
+     * @param unanswered where the processors report the answers they have under way, for health
+     */
     static Topology build(ReplyComposer composer, DeltaSink deltas, Executor modelCalls, EagerCommits commits,
-            ReplyProcessor.ChatSettingsView settings, Clock clock) {
+            ReplyProcessor.ChatSettingsView settings, Clock clock, UnansweredMessages unanswered) {
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CONVERSATIONS_STORE),
                 Serdes.String(), new ConversationSerde()));
@@ -45,8 +48,8 @@ public final class ReplyTopology {
         builder.stream(Topics.CHAT_SCREENED.name(),
                         Consumed.with(Topics.CHAT_SCREENED.keySerde(), Topics.CHAT_SCREENED.valueSerde())
                                 .withName("chat-screened"))
-                .process(replyProcessors(composer, deltas, modelCalls, commits, settings, clock), Named.as("reply"),
-                        CONVERSATIONS_STORE, AWAITING_REPLY_STORE)
+                .process(replyProcessors(composer, deltas, modelCalls, commits, settings, clock, unanswered),
+                        Named.as("reply"), CONVERSATIONS_STORE, AWAITING_REPLY_STORE)
                 .to(Topics.CHAT_REPLIES.name(), Produced.with(Topics.CHAT_REPLIES.keySerde(),
                         Topics.CHAT_REPLIES.valueSerde()).withName("to-chat-replies"));
         return builder.build();
@@ -60,7 +63,7 @@ public final class ReplyTopology {
      */
     static ProcessorSupplier<String, SpecificRecordBase, String, SpecificRecordBase> replyProcessors(
             ReplyComposer composer, DeltaSink deltas, Executor modelCalls, EagerCommits commits,
-            ReplyProcessor.ChatSettingsView settings, Clock clock) {
-        return () -> new ReplyProcessor(composer, deltas, modelCalls, commits, settings, clock);
+            ReplyProcessor.ChatSettingsView settings, Clock clock, UnansweredMessages unanswered) {
+        return () -> new ReplyProcessor(composer, deltas, modelCalls, commits, settings, clock, unanswered);
     }
 }

@@ -5,7 +5,6 @@ import static app.donna.localinfra.StandInOpenAi.delay;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -30,6 +29,7 @@ import app.donna.events.common.Decision;
 import app.donna.events.common.Verdict;
 import app.donna.localinfra.StandInOpenAi;
 import app.donna.platform.kafka.EagerCommits;
+import app.donna.testing.MutableClock;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
@@ -41,6 +41,7 @@ import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.health.contributor.Status;
 
 /**
  * The reply processor across the life cycle Kafka Streams gives a task: after a failed commit it closes
@@ -69,6 +70,8 @@ class ReplyProcessorLifecycleTest {
             call.run();
         }
     };
+    final MutableClock clock = new MutableClock(Instant.parse("2026-12-01T10:00:00Z"));
+    final UnansweredMessages unanswered = new UnansweredMessages();
     OpenAiLlmClient client;
     ProcessorSupplier<String, SpecificRecordBase, String, SpecificRecordBase> supplier;
     KeyValueStore<String, Conversation> conversations;
@@ -77,11 +80,10 @@ class ReplyProcessorLifecycleTest {
     @BeforeEach
     void setUp() {
         client = new OpenAiLlmClient(openAi.baseUrl(), "sk-test", "gpt-test", Duration.ofSeconds(2), 0, 200, 5);
-        Clock clock = Clock.systemUTC();
         ReplyComposer composer = new ReplyComposer(PERSONA, Optional.of(client),
                 new CircuitBreaker(5, Duration.ofSeconds(30), clock), clock);
         supplier = ReplyTopology.replyProcessors(composer, sink, modelCalls, new EagerCommits(Duration.ofMillis(20)),
-                new ReplyProcessor.ChatSettingsView(20, 200, CHECK), clock);
+                new ReplyProcessor.ChatSettingsView(20, 200, CHECK), clock, unanswered);
         conversations = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ReplyTopology.CONVERSATIONS_STORE),
                 Serdes.String(), new ConversationSerde()).withLoggingDisabled().build();
         awaiting = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ReplyTopology.AWAITING_REPLY_STORE),
@@ -154,6 +156,42 @@ class ReplyProcessorLifecycleTest {
             assertThat(reply.getText()).isEqualTo("From the revived task.");
         });
         assertThat(deltas).extracting(ChatReplyDelta::getDelta).containsExactly("From the revived task.");
+    }
+
+    @Test
+    void aMessageLeftUnansweredFarLongerThanTheModelMayTakeMarksHealthDown() {
+        holdCalls = true;
+        UnansweredHealthIndicator health = new UnansweredHealthIndicator(unanswered, Duration.ofMinutes(2), clock);
+        Processor<String, SpecificRecordBase, String, SpecificRecordBase> processor = supplier.get();
+        MockProcessorContext<String, SpecificRecordBase> context = context();
+        processor.init(context);
+        assertThat(health.health().getStatus()).isEqualTo(Status.UP);
+
+        processor.process(record(message(UUID.randomUUID(), "hello?")));
+        clock.advance(Duration.ofMinutes(1));
+        assertThat(health.health().getStatus()).as("still within what an answer may take").isEqualTo(Status.UP);
+        clock.advance(Duration.ofMinutes(2));
+        assertThat(health.health().getStatus()).isEqualTo(Status.DOWN);
+        assertThat(health.health().getDetails()).containsEntry("longestWaitSeconds", 180L).containsEntry("task", "0_0");
+
+        heldCalls.poll().run();
+        punctuate(context);
+        assertThat(replies(context)).hasSize(1);
+        assertThat(health.health().getStatus()).isEqualTo(Status.UP);
+    }
+
+    @Test
+    void aClosedTaskNoLongerCountsForHealth() {
+        holdCalls = true;
+        UnansweredHealthIndicator health = new UnansweredHealthIndicator(unanswered, Duration.ofMinutes(2), clock);
+        Processor<String, SpecificRecordBase, String, SpecificRecordBase> processor = supplier.get();
+        processor.init(context());
+        processor.process(record(message(UUID.randomUUID(), "hello?")));
+
+        processor.close(); // the task moved to another instance, which answers the message
+        clock.advance(Duration.ofMinutes(5));
+
+        assertThat(health.health().getStatus()).isEqualTo(Status.UP);
     }
 
     /** A context over the stores as they stand, as Kafka Streams restores them from the changelogs. */

@@ -88,7 +88,7 @@ class ReplyTopologyTest {
         // Model calls run on the executor the test gives: by default at once, on the calling thread.
         driver = new TopologyTestDriver(ReplyTopology.build(composer, sink, modelCalls,
                 new EagerCommits(Duration.ofMillis(20)),
-                new ReplyProcessor.ChatSettingsView(20, 200, CHECK), clock), props);
+                new ReplyProcessor.ChatSettingsView(20, 200, CHECK), clock, new UnansweredMessages()), props);
         screened = driver.createInputTopic(Topics.CHAT_SCREENED.name(), Topics.CHAT_SCREENED.keySerde().serializer(),
                 Topics.CHAT_SCREENED.valueSerde().serializer());
         replies = driver.createOutputTopic(Topics.CHAT_REPLIES.name(), Topics.CHAT_REPLIES.keySerde().deserializer(),
