@@ -45,6 +45,11 @@ public final class CircuitBreaker {
         trialInFlight = false;
     }
 
+    /** A call given up by the caller, neither a success nor a failure: frees the half-open trial. */
+    public synchronized void recordAbandoned() {
+        trialInFlight = false;
+    }
+
     public synchronized void recordFailure() {
         trialInFlight = false;
         failures++;

@@ -42,6 +42,16 @@ public final class ReplyComposer {
     }
 
     public Reply compose(String question, boolean blocked, List<Turn> context, Consumer<String> onDelta) {
+        return compose(question, blocked, context, onDelta, new Cancellation());
+    }
+
+    /**
+     * @param cancellation abandons the model call from another thread; whoever cancels accounts for the
+     *                     call (a timeout is a failure, a shutdown is nothing), so a cancelled call is not
+     *                     counted here, and is answered offline
+     */
+    public Reply compose(String question, boolean blocked, List<Turn> context, Consumer<String> onDelta,
+            Cancellation cancellation) {
         if (blocked) {
             return new Reply(REFUSAL, false, true, Optional.empty(), 0, 0, Optional.empty());
         }
@@ -50,7 +60,7 @@ public final class ReplyComposer {
             turns.add(new Turn(Turn.Role.USER, question));
             long start = clock.millis();
             try {
-                LlmClient.Completion c = llm.get().complete(persona.systemPrompt(), turns, onDelta);
+                LlmClient.Completion c = llm.get().complete(persona.systemPrompt(), turns, onDelta, cancellation);
                 if (c.text() == null || c.text().isBlank()) {
                     throw new LlmClient.LlmUnavailableException("the model returned an empty answer", null);
                 }
@@ -58,8 +68,12 @@ public final class ReplyComposer {
                 return new Reply(c.text(), false, false, Optional.ofNullable(c.model()), c.inputTokens(),
                         c.outputTokens(), Optional.of(clock.millis() - start));
             } catch (LlmClient.LlmUnavailableException e) {
-                breaker.recordFailure();
-                log.warn("LLM unavailable ({}); answering offline. Circuit: {}", e.getMessage(), breaker.state());
+                if (cancellation.isCancelled()) {
+                    breaker.recordAbandoned();
+                } else {
+                    breaker.recordFailure();
+                    log.warn("LLM unavailable ({}); answering offline. Circuit: {}", e.getMessage(), breaker.state());
+                }
             }
         }
         return offlineAnswer(question, onDelta);
