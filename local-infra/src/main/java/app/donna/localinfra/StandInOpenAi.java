@@ -42,11 +42,12 @@ public final class StandInOpenAi implements AutoCloseable {
         }
 
         /**
-         * Starts the stream at once (status, headers, the assistant's empty first chunk), then writes only
-         * SSE keep-alive comments for {@code millis} before streaming {@code then}'s pieces: a model slow
-         * to its first token. A client that goes away meanwhile is counted ({@link #clientsGone()}).
+         * Starts the stream at once (status, headers, the assistant's empty first chunk) and writes the
+         * {@code before} pieces, then only SSE keep-alive comments for {@code millis}, then {@code then}'s
+         * pieces: a model slow to its first token, or one that stops in the middle. A client that goes
+         * away meanwhile is counted ({@link #clientsGone()}).
          */
-        record Stall(long millis, Answer then) implements Behaviour {
+        record Stall(List<String> before, long millis, Answer then) implements Behaviour {
         }
 
         /** Never answers: not even the status line, until the server closes. */
@@ -127,7 +128,12 @@ public final class StandInOpenAi implements AutoCloseable {
 
     /** A stream that starts at once but writes its first piece only after {@code millis}. */
     public static Behaviour stall(long millis, String... pieces) {
-        return new Behaviour.Stall(millis, new Behaviour.Answer(List.of(pieces)));
+        return new Behaviour.Stall(List.of(), millis, new Behaviour.Answer(List.of(pieces)));
+    }
+
+    /** A stream that writes {@code first} at once, then nothing for {@code millis}, then the rest. */
+    public static Behaviour stallAfter(String first, long millis, String... rest) {
+        return new Behaviour.Stall(List.of(first), millis, new Behaviour.Answer(List.of(rest)));
     }
 
     /** A model that never answers. */
@@ -175,7 +181,11 @@ public final class StandInOpenAi implements AutoCloseable {
                 }
                 case Behaviour.Stall st -> {
                     OutputStream out = startStream(exchange);
+                    String head = head();
                     try {
+                        for (String piece : st.before()) {
+                            content(out, head, piece);
+                        }
                         for (long waited = 0; waited < st.millis(); waited += KEEP_ALIVE_MILLIS) {
                             if (closing.await(KEEP_ALIVE_MILLIS, TimeUnit.MILLISECONDS)) {
                                 return;
@@ -222,14 +232,18 @@ public final class StandInOpenAi implements AutoCloseable {
     private static void pieces(OutputStream out, List<String> pieces) throws IOException {
         String head = head();
         for (String piece : pieces) {
-            event(out, head + "\"choices\":[{\"index\":0,\"delta\":{\"content\":" + quote(piece) + "},"
-                    + "\"finish_reason\":null}]}");
+            content(out, head, piece);
         }
         event(out, head + "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}");
         event(out, head + "\"choices\":[],\"usage\":{\"prompt_tokens\":42,\"completion_tokens\":" + pieces.size()
                 + ",\"total_tokens\":" + (42 + pieces.size()) + "}}");
         out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
         out.flush();
+    }
+
+    private static void content(OutputStream out, String head, String piece) throws IOException {
+        event(out, head + "\"choices\":[{\"index\":0,\"delta\":{\"content\":" + quote(piece) + "},"
+                + "\"finish_reason\":null}]}");
     }
 
     private static void event(OutputStream out, String json) throws IOException {

@@ -12,8 +12,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Decides how a screened message is answered: a blocked message gets the fixed refusal and no model
  * call; otherwise the model answers with the persona and the session's recent turns, streaming its
- * fragments; when there is no model, the circuit is open, or the model fails, the offline responder
- * answers and the reply is marked degraded. Never an empty reply.
+ * fragments; when there is no model, the circuit is open, or the model fails or does not answer in time,
+ * the offline responder answers and the reply is marked degraded. Failures and timeouts of calls that
+ * reached the model count towards opening the circuit. Never an empty reply.
  */
 public final class ReplyComposer {
 
@@ -76,6 +77,29 @@ public final class ReplyComposer {
                 }
             }
         }
+        return offlineAnswer(question, onDelta);
+    }
+
+    /**
+     * Whether an answer begun now would come from the offline responder without asking the model: there is
+     * none, or the circuit is open (or half-open with its one trial call under way).
+     */
+    public boolean answersOfflineNow() {
+        return llm.isEmpty() || breaker.rejectsCalls();
+    }
+
+    /**
+     * The answer when the model did not answer in time: the offline responder's, degraded. The caller
+     * abandons the model call; one that had reached the model counts as a failure to the circuit breaker
+     * (one still waiting for a thread to make it does not: the model never saw it).
+     *
+     * @param why for the log: which message and which deadline
+     */
+    public Reply timedOut(String question, boolean modelWasCalled, String why, Consumer<String> onDelta) {
+        if (modelWasCalled) {
+            breaker.recordFailure();
+        }
+        log.warn("The model did not answer in time ({}); answering offline. Circuit: {}", why, breaker.state());
         return offlineAnswer(question, onDelta);
     }
 

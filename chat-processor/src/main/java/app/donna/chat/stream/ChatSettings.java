@@ -6,6 +6,7 @@ import java.util.List;
 
 import app.donna.chat.reply.Persona;
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
@@ -46,12 +47,18 @@ public record ChatSettings(
      * @param baseUrl         any OpenAI-compatible server
      * @param apiKey          blank: no model calls, offline answers only
      * @param model           the chat model
-     * @param timeout         per attempt
+     * @param timeout         per attempt of the client, connect to last byte: a backstop, as the deadlines
+     *                        below end a call sooner
      * @param maxRetries      attempts after the first, with backoff honouring Retry-After (429, 5xx, timeouts)
      * @param maxOutputTokens longest answer
      * @param breakerFailures failures in a row that open the circuit
      * @param breakerOpenFor  how long the circuit stays open before a trial call
      * @param maxConcurrentCalls model calls in flight at once, across all sessions; more wait their turn
+     * @param firstTokenTimeout  an answer without the model's first fragment this long after it began
+     *                           (including any wait for a free call) is given up: the call is cancelled,
+     *                           the offline responder answers, degraded, and the circuit breaker counts a
+     *                           failure
+     * @param answerTimeout      the same for the whole answer
      */
     public record Llm(
             @NotBlank @DefaultValue("https://api.openai.com/v1") String baseUrl,
@@ -62,10 +69,17 @@ public record ChatSettings(
             @Min(1) @DefaultValue("300") long maxOutputTokens,
             @Min(1) @DefaultValue("5") int breakerFailures,
             @NotNull @DefaultValue("30s") Duration breakerOpenFor,
-            @Min(1) @DefaultValue("32") int maxConcurrentCalls) {
+            @Min(1) @DefaultValue("32") int maxConcurrentCalls,
+            @NotNull @DefaultValue("10s") Duration firstTokenTimeout,
+            @NotNull @DefaultValue("60s") Duration answerTimeout) {
 
         public boolean configured() {
             return !apiKey.isBlank();
+        }
+
+        @AssertTrue(message = "first-token-timeout must be positive and no longer than answer-timeout")
+        public boolean isFirstTokenWithinAnswerTimeout() {
+            return firstTokenTimeout.isPositive() && firstTokenTimeout.compareTo(answerTimeout) <= 0;
         }
     }
 

@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
+import app.donna.chat.reply.Cancellation;
 import app.donna.chat.reply.Conversation;
 import app.donna.chat.reply.ReplyComposer;
 import app.donna.chat.reply.Turn;
@@ -45,14 +46,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Answers each screened message of a session once, without holding the stream thread while the model
- * writes.
+ * writes, and within deadlines whatever the model does.
  *
  * <p>A message is taken in by adding it to its session's {@link AwaitingReply} queue; if it is the only
- * one, its answer is composed at once on the {@code modelCalls} executor, with the session's turns as
- * context (streaming fragments to the {@link DeltaSink}). The stream thread picks finished answers up
- * every {@code completionCheck} (and after each message it takes in): it remembers the turn, forwards
- * one ChatReplyProduced and starts the session's next message; readers see the reply when the
- * transaction commits: at once, unless the application committed within the last commit interval
+ * one, its answer begins at once: on the {@code modelCalls} executor, with the session's turns as context
+ * (streaming fragments to the {@link DeltaSink}), or straight away offline when the model is not to be
+ * called (no API key, or the circuit open). The stream thread picks finished answers up every
+ * {@code completionCheck} (and after each message it takes in): it remembers the turn, forwards one
+ * ChatReplyProduced and starts the session's next message; readers see the reply when the transaction
+ * commits: at once, unless the application committed within the last commit interval
  * ({@link EagerCommits}), and then within one commit interval. The queue, the conversation and the
  * reply are committed together with the input offsets (exactly-once), so:
  * <ul>
@@ -66,6 +68,14 @@ import org.slf4j.LoggerFactory;
  *   <li>a session's messages are answered one at a time, in order, while many sessions' answers are
  *       composed at once.</li>
  * </ul>
+ *
+ * <p>Deadlines, counted from when an answer begins (so a wait for a free model-call thread counts too),
+ * checked by the stream thread at each {@code completionCheck}: an answer with no fragment from the model
+ * by {@code firstToken}, or not finished by {@code answer}, is given up: the model call is cancelled (its
+ * HTTP call closed), the offline responder answers, degraded, and a call that had reached the model counts
+ * as a failure to the circuit breaker. While the circuit is open, answers still waiting for a model-call
+ * thread go offline at once rather than wait for one, so calls queued behind hung ones do not wait out
+ * the hung calls' deadlines.
  */
 final class ReplyProcessor implements Processor<String, SpecificRecordBase, String, SpecificRecordBase> {
 
@@ -87,9 +97,19 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
     /**
      * The few settings the processor needs.
      *
-     * @param completionCheck how often the stream thread looks for finished answers
+     * @param completionCheck how often the stream thread looks for finished answers and passed deadlines
      */
-    record ChatSettingsView(int maxContextTurns, int rememberedMessageIds, Duration completionCheck) {
+    record ChatSettingsView(int maxContextTurns, int rememberedMessageIds, Duration completionCheck,
+            Deadlines deadlines) {
+    }
+
+    /**
+     * How long an answer may take, from when it begins.
+     *
+     * @param firstToken until the model's first fragment
+     * @param answer     until the whole answer
+     */
+    record Deadlines(Duration firstToken, Duration answer) {
     }
 
     /**
@@ -120,11 +140,23 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         }
     }
 
+    /** Where an answer stands; it is settled once, by whichever of the model call and a deadline comes first. */
+    private enum Stage {
+        /** Waiting for a model-call thread. */
+        QUEUED,
+        /** The model is being asked. */
+        CALLING,
+        /** Composed (by the model, offline or as a refusal); nothing else may answer it. */
+        SETTLED
+    }
+
     /** The answer to the message that heads its session's queue, from when it begins until it is forwarded. */
     private static final class Answer {
         private final Incarnation incarnation;
         private final AwaitingReply.Waiting waiting;
         private final Instant since;
+        private final AtomicReference<Stage> stage = new AtomicReference<>(Stage.QUEUED);
+        private final Cancellation cancellation = new Cancellation();
         private final AtomicInteger sequence = new AtomicInteger();
         /** The writing of its last fragment (null: none yet). */
         private final AtomicReference<Future<?>> lastDelta = new AtomicReference<>();
@@ -139,8 +171,22 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
             return since;
         }
 
+        ChatMessageScreened message() {
+            return waiting.message();
+        }
+
         String session() {
             return waiting.message().getSessionId().toString();
+        }
+
+        /** @return the stage it was settled from, or empty if it was settled already */
+        Optional<Stage> settle() {
+            for (Stage was = stage.get(); was != Stage.SETTLED; was = stage.get()) {
+                if (stage.compareAndSet(was, Stage.SETTLED)) {
+                    return Optional.of(was);
+                }
+            }
+            return Optional.empty();
         }
     }
 
@@ -175,7 +221,10 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         this.context = context;
         this.conversations = context.getStateStore(ReplyTopology.CONVERSATIONS_STORE);
         this.awaiting = context.getStateStore(ReplyTopology.AWAITING_REPLY_STORE);
-        context.schedule(settings.completionCheck(), PunctuationType.WALL_CLOCK_TIME, now -> deliverComposed());
+        context.schedule(settings.completionCheck(), PunctuationType.WALL_CLOCK_TIME, now -> {
+            enforceDeadlines();
+            deliverComposed();
+        });
         commits.schedule(context);
         // The stores are restored by now: whatever was taken in but not answered by the previous owner of
         // this task is answered now.
@@ -212,69 +261,144 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         if (queue.isEmpty()) {
             startAnswering(waiting, conversation);
         }
-        // A blocked message is refused on the spot; forward its refusal now rather than at the next check.
+        // A blocked message is refused on the spot, and with the circuit open the offline answer is made
+        // on the spot too; forward them now rather than at the next check.
         deliverComposed();
     }
 
     /**
-     * Composes the answer: a refusal at once, a model answer on the executor.
+     * Begins the answer: a refusal or an offline answer at once, a model answer on the executor.
      *
      * @param conversation the session's conversation as it stands (null: none yet), read once by the caller
      */
     private void startAnswering(AwaitingReply.Waiting waiting, Conversation conversation) {
         ChatMessageScreened m = waiting.message();
-        boolean blocked = m.getVerdict().getDecision() == Decision.BLOCK;
         List<Turn> context = conversation == null ? List.of() : conversation.turns();
         Answer answer = new Answer(current, waiting, clock.instant());
         current.underWay.put(answer.session(), answer);
-        if (blocked) {
-            compose(answer, true, context);
+        if (m.getVerdict().getDecision() == Decision.BLOCK) {
+            answer.settle();
+            settled(answer, composer.compose(m.getText(), true, context, fragment -> publish(answer, fragment)));
+            return;
+        }
+        if (composer.answersOfflineNow()) {
+            answerOffline(answer);
             return;
         }
         try {
-            modelCalls.execute(() -> compose(answer, false, context));
+            modelCalls.execute(() -> callModel(answer, context));
         } catch (RejectedExecutionException e) {
             // only while shutting down: the message stays in its queue for the next owner
             log.warn("Not answering message {} now: {}", m.getMessageId(), e.getMessage());
         }
     }
 
-    private void compose(Answer answer, boolean blocked, List<Turn> context) {
-        Incarnation incarnation = answer.incarnation;
-        if (incarnation.closed) {
-            return; // the task moved on; its next owner answers
+    /** On a model-call thread: asks the model, unless a deadline or the open circuit settled the answer first. */
+    private void callModel(Answer answer, List<Turn> context) {
+        if (answer.incarnation.closed || !answer.stage.compareAndSet(Stage.QUEUED, Stage.CALLING)) {
+            return; // the task moved on (its next owner answers), or the answer was given offline meanwhile
         }
-        ChatMessageScreened m = answer.waiting.message();
-        UUID replyId = replyId(m);
+        ChatMessageScreened m = answer.message();
         Consumer<String> onDelta = fragment -> {
-            if (incarnation.closed) {
-                return; // a shutdown cut the answer short: the next owner answers in full
+            if (answer.stage.get() == Stage.CALLING) {
+                publish(answer, fragment);
             }
-            answer.lastDelta.set(deltas.publish(ChatReplyDelta.newBuilder()
-                    .setEventId(UUID.randomUUID())
-                    .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
-                    .setSessionId(m.getSessionId())
-                    .setReplyId(replyId)
-                    .setInReplyToMessageId(m.getMessageId())
-                    .setUserId(m.getUserId())
-                    .setSequence(answer.sequence.getAndIncrement())
-                    .setDelta(fragment)
-                    .build()));
         };
         ReplyComposer.Reply reply;
         try {
-            reply = composer.compose(m.getText(), blocked, context, onDelta);
+            reply = composer.compose(m.getText(), false, context, onDelta, answer.cancellation);
         } catch (RuntimeException e) {
-            if (incarnation.closed) {
-                return; // interrupted by the shutdown
+            if (answer.incarnation.closed || answer.stage.get() != Stage.CALLING) {
+                return; // cut short by a shutdown or a deadline, which answer for it
             }
             log.error("Composing the answer to message {} failed; answering offline", m.getMessageId(), e);
             reply = composer.offlineAnswer(m.getText(), onDelta);
         }
-        if (incarnation.closed) {
+        if (answer.stage.compareAndSet(Stage.CALLING, Stage.SETTLED)) {
+            settled(answer, reply);
+        }
+    }
+
+    /** The offline answer, now, on this thread: it is quick, and nothing else will answer this message. */
+    private void answerOffline(Answer answer) {
+        if (answer.settle().isPresent()) {
+            settled(answer, composer.offlineAnswer(answer.message().getText(), fragment -> publish(answer, fragment)));
+        }
+    }
+
+    /** Hands a settled answer to the stream thread, unless its incarnation is over. */
+    private void settled(Answer answer, ReplyComposer.Reply reply) {
+        if (!answer.incarnation.closed) {
+            answer.incarnation.composed.add(new Composed(answer, reply, answer.sequence.get()));
+        }
+    }
+
+    private void publish(Answer answer, String fragment) {
+        if (answer.incarnation.closed) {
+            return; // a shutdown cut the answer short: the next owner answers in full
+        }
+        ChatMessageScreened m = answer.message();
+        answer.lastDelta.set(deltas.publish(ChatReplyDelta.newBuilder()
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
+                .setSessionId(m.getSessionId())
+                .setReplyId(replyId(m))
+                .setInReplyToMessageId(m.getMessageId())
+                .setUserId(m.getUserId())
+                .setSequence(answer.sequence.getAndIncrement())
+                .setDelta(fragment)
+                .build()));
+    }
+
+    /**
+     * On the stream thread: gives up the answers past a deadline, then, if the circuit is open (perhaps
+     * just opened by those), answers offline those still waiting for a model-call thread, and only then
+     * cancels the calls given up, so the threads this frees do not take up calls that should not be made.
+     */
+    private void enforceDeadlines() {
+        if (current.underWay.isEmpty()) {
             return;
         }
-        incarnation.composed.add(new Composed(answer, reply, answer.sequence.get()));
+        long now = clock.millis();
+        Deadlines deadlines = settings.deadlines();
+        List<Answer> givenUp = new ArrayList<>();
+        List<Answer> queued = new ArrayList<>();
+        for (Answer answer : current.underWay.values()) {
+            Stage stage = answer.stage.get();
+            if (stage == Stage.SETTLED) {
+                continue;
+            }
+            long waited = now - answer.since().toEpochMilli();
+            if (waited >= deadlines.answer().toMillis()) {
+                giveUp(answer, "no whole answer within " + deadlines.answer().toSeconds() + " s").ifPresent(givenUp::add);
+            } else if (answer.lastDelta.get() == null && waited >= deadlines.firstToken().toMillis()) {
+                giveUp(answer, "no first fragment within " + deadlines.firstToken().toSeconds() + " s")
+                        .ifPresent(givenUp::add);
+            } else if (stage == Stage.QUEUED) {
+                queued.add(answer);
+            }
+        }
+        if (!queued.isEmpty() && composer.answersOfflineNow()) {
+            queued.forEach(this::answerOffline);
+        }
+        givenUp.forEach(answer -> answer.cancellation.cancel());
+    }
+
+    /**
+     * Past its deadline: answers offline, degraded, and counts a failure if the model had the call.
+     *
+     * @return the answer, whose model call the caller is to cancel (closing its HTTP call); empty if it was
+     *         settled meanwhile
+     */
+    private Optional<Answer> giveUp(Answer answer, String why) {
+        Optional<Stage> was = answer.settle();
+        if (was.isEmpty()) {
+            return Optional.empty();
+        }
+        ChatMessageScreened m = answer.message();
+        settled(answer, composer.timedOut(m.getText(), was.get() == Stage.CALLING,
+                "message " + m.getMessageId() + ": " + why, fragment -> publish(answer, fragment)));
+        return Optional.of(answer);
     }
 
     /**
@@ -371,9 +495,11 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
 
     @Override
     public void close() {
-        // Answers still being composed are dropped when they finish: their messages are still in the
-        // committed queue, and the task's next owner (or this processor, initialised again) answers them.
+        // Answers still being composed are dropped: their messages are still in the committed queue, and
+        // the task's next owner (or this processor, initialised again) answers them. Their model calls are
+        // cancelled, which frees the model-call threads at once.
         current.closed = true;
+        current.underWay.values().forEach(answer -> answer.cancellation.cancel());
         current.composed.clear();
         unanswered.unregister(current);
     }

@@ -52,6 +52,8 @@ import org.springframework.boot.health.contributor.Status;
 class ReplyProcessorLifecycleTest {
 
     static final Duration CHECK = Duration.ofMillis(5);
+    static final ReplyProcessor.Deadlines DEADLINES = new ReplyProcessor.Deadlines(Duration.ofSeconds(10),
+            Duration.ofSeconds(60));
     static final Persona PERSONA = new Persona("Bella's Salon", "Tue-Sat 9am-6pm", List.of("haircuts"), "warm", "");
 
     final StandInOpenAi openAi = new StandInOpenAi();
@@ -83,7 +85,7 @@ class ReplyProcessorLifecycleTest {
         ReplyComposer composer = new ReplyComposer(PERSONA, Optional.of(client),
                 new CircuitBreaker(5, Duration.ofSeconds(30), clock), clock);
         supplier = ReplyTopology.replyProcessors(composer, sink, modelCalls, new EagerCommits(Duration.ofMillis(20)),
-                new ReplyProcessor.ChatSettingsView(20, 200, CHECK), clock, unanswered);
+                new ReplyProcessor.ChatSettingsView(20, 200, CHECK, DEADLINES), clock, unanswered);
         conversations = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ReplyTopology.CONVERSATIONS_STORE),
                 Serdes.String(), new ConversationSerde()).withLoggingDisabled().build();
         awaiting = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ReplyTopology.AWAITING_REPLY_STORE),

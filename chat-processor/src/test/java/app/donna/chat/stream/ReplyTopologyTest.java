@@ -47,6 +47,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ReplyTopologyTest {
 
     static final Duration CHECK = Duration.ofMillis(5);
+    static final ReplyProcessor.Deadlines DEADLINES = new ReplyProcessor.Deadlines(Duration.ofSeconds(10),
+            Duration.ofSeconds(60));
     static final Persona PERSONA = new Persona("Bella's Salon", "Tue-Sat 9am-6pm", List.of("haircuts"), "warm", "");
 
     @TempDir
@@ -88,7 +90,7 @@ class ReplyTopologyTest {
         // Model calls run on the executor the test gives: by default at once, on the calling thread.
         driver = new TopologyTestDriver(ReplyTopology.build(composer, sink, modelCalls,
                 new EagerCommits(Duration.ofMillis(20)),
-                new ReplyProcessor.ChatSettingsView(20, 200, CHECK), clock, new UnansweredMessages()), props);
+                new ReplyProcessor.ChatSettingsView(20, 200, CHECK, DEADLINES), clock, new UnansweredMessages()), props);
         screened = driver.createInputTopic(Topics.CHAT_SCREENED.name(), Topics.CHAT_SCREENED.keySerde().serializer(),
                 Topics.CHAT_SCREENED.valueSerde().serializer());
         replies = driver.createOutputTopic(Topics.CHAT_REPLIES.name(), Topics.CHAT_REPLIES.keySerde().deserializer(),
