@@ -8,6 +8,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -64,6 +66,7 @@ public final class StandInOpenAi implements AutoCloseable {
     private static final int REMEMBERED_REQUESTS = 1_000;
     private final Deque<String> requests = new ArrayDeque<>();
     private volatile Behaviour fallback = new Behaviour.Answer(List.of("Hello", " from", " the", " stand-in."));
+    private final Map<String, Behaviour> byText = new ConcurrentHashMap<>();
     private final CountDownLatch closing = new CountDownLatch(1);
     private final AtomicInteger clientsGone = new AtomicInteger();
 
@@ -89,6 +92,15 @@ public final class StandInOpenAi implements AutoCloseable {
     /** Queues behaviours for the next requests, in order. */
     public StandInOpenAi then(Behaviour... behaviours) {
         script.addAll(List.of(behaviours));
+        return this;
+    }
+
+    /**
+     * What to do with every request whose body contains {@code text} (a question, say), whatever the
+     * script: so a test can single out its own conversation among others the server is asked about.
+     */
+    public StandInOpenAi whenAsked(String text, Behaviour behaviour) {
+        byText.put(text, behaviour);
         return this;
     }
 
@@ -149,7 +161,8 @@ public final class StandInOpenAi implements AutoCloseable {
                 requests.removeFirst();
             }
         }
-        Behaviour next = script.pollFirst();
+        Behaviour next = byText.entrySet().stream().filter(e -> body.contains(e.getKey())).map(Map.Entry::getValue)
+                .findFirst().orElseGet(script::pollFirst);
         respond(exchange, next == null ? fallback : next);
     }
 

@@ -59,6 +59,9 @@ public record ChatSettings(
      *                           the offline responder answers, degraded, and the circuit breaker counts a
      *                           failure
      * @param answerTimeout      the same for the whole answer
+     * @param slowNotice         an answer without the model's first fragment this long after it began gets
+     *                           a ChatReplyDelayed, which browsers see as an SSE {@code status} event; at or
+     *                           past {@code firstTokenTimeout}, none is sent
      */
     public record Llm(
             @NotBlank @DefaultValue("https://api.openai.com/v1") String baseUrl,
@@ -71,7 +74,8 @@ public record ChatSettings(
             @NotNull @DefaultValue("30s") Duration breakerOpenFor,
             @Min(1) @DefaultValue("32") int maxConcurrentCalls,
             @NotNull @DefaultValue("10s") Duration firstTokenTimeout,
-            @NotNull @DefaultValue("60s") Duration answerTimeout) {
+            @NotNull @DefaultValue("60s") Duration answerTimeout,
+            @NotNull @DefaultValue("3s") Duration slowNotice) {
 
         public boolean configured() {
             return !apiKey.isBlank();

@@ -90,7 +90,8 @@ class ChatStreamsConfiguration {
         EagerCommits commits = new EagerCommits(platform.streamsCommitInterval());
         return new ManagedStreams(ReplyTopology.build(composer, deltas, modelCalls, commits,
                 new ReplyProcessor.ChatSettingsView(settings.maxContextTurns(), settings.rememberedMessageIds(),
-                        settings.completionCheck(), new ReplyProcessor.Deadlines(settings.llm().firstTokenTimeout(),
-                                settings.llm().answerTimeout())), clock, unanswered), props, commits);
+                        settings.completionCheck(), new ReplyProcessor.Deadlines(settings.llm().slowNotice(),
+                                settings.llm().firstTokenTimeout(), settings.llm().answerTimeout())),
+                clock, unanswered), props, commits);
     }
 }

@@ -27,6 +27,8 @@ import app.donna.chat.reply.Conversation;
 import app.donna.chat.reply.ReplyComposer;
 import app.donna.chat.reply.Turn;
 import app.donna.events.chat.ChatMessageScreened;
+import app.donna.events.chat.ChatReplyDelayReason;
+import app.donna.events.chat.ChatReplyDelayed;
 import app.donna.events.chat.ChatReplyDelta;
 import app.donna.events.chat.ChatReplyProduced;
 import app.donna.events.common.Decision;
@@ -75,7 +77,8 @@ import org.slf4j.LoggerFactory;
  * HTTP call closed), the offline responder answers, degraded, and a call that had reached the model counts
  * as a failure to the circuit breaker. While the circuit is open, answers still waiting for a model-call
  * thread go offline at once rather than wait for one, so calls queued behind hung ones do not wait out
- * the hung calls' deadlines.
+ * the hung calls' deadlines. An answer without a fragment from the model by {@code slowNotice} gets a
+ * ChatReplyDelayed first, so the client can say the reply is on its way.
  */
 final class ReplyProcessor implements Processor<String, SpecificRecordBase, String, SpecificRecordBase> {
 
@@ -106,10 +109,11 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
     /**
      * How long an answer may take, from when it begins.
      *
+     * @param slowNotice until the client is told the answer is delayed, if the model has written nothing
      * @param firstToken until the model's first fragment
      * @param answer     until the whole answer
      */
-    record Deadlines(Duration firstToken, Duration answer) {
+    record Deadlines(Duration slowNotice, Duration firstToken, Duration answer) {
     }
 
     /**
@@ -160,6 +164,8 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         private final AtomicInteger sequence = new AtomicInteger();
         /** The writing of its last fragment (null: none yet). */
         private final AtomicReference<Future<?>> lastDelta = new AtomicReference<>();
+        /** Whether the client was told this answer is delayed; stream thread only. */
+        private boolean delayNoticed;
 
         Answer(Incarnation incarnation, AwaitingReply.Waiting waiting, Instant since) {
             this.incarnation = incarnation;
@@ -370,18 +376,45 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
             }
             long waited = now - answer.since().toEpochMilli();
             if (waited >= deadlines.answer().toMillis()) {
-                giveUp(answer, "no whole answer within " + deadlines.answer().toSeconds() + " s").ifPresent(givenUp::add);
+                giveUp(answer, "no whole answer within " + deadlines.answer().toSeconds() + " s")
+                        .ifPresent(givenUp::add);
             } else if (answer.lastDelta.get() == null && waited >= deadlines.firstToken().toMillis()) {
                 giveUp(answer, "no first fragment within " + deadlines.firstToken().toSeconds() + " s")
                         .ifPresent(givenUp::add);
-            } else if (stage == Stage.QUEUED) {
-                queued.add(answer);
+            } else {
+                boolean silent = answer.lastDelta.get() == null;
+                if (silent && !answer.delayNoticed && waited >= deadlines.slowNotice().toMillis()) {
+                    noticeDelay(answer, waited);
+                }
+                if (stage == Stage.QUEUED) {
+                    queued.add(answer);
+                }
             }
         }
         if (!queued.isEmpty() && composer.answersOfflineNow()) {
             queued.forEach(this::answerOffline);
         }
         givenUp.forEach(answer -> answer.cancellation.cancel());
+    }
+
+    /**
+     * Tells the client the answer is slow to come (SSE {@code status}): ahead of the answer's fragments on
+     * the topic, as both go through the {@link DeltaSink}.
+     */
+    private void noticeDelay(Answer answer, long waitedMs) {
+        answer.delayNoticed = true;
+        ChatMessageScreened m = answer.message();
+        UUID replyId = replyId(m);
+        deltas.publish(ChatReplyDelayed.newBuilder()
+                .setEventId(UUID.nameUUIDFromBytes(("delayed:" + replyId).getBytes(StandardCharsets.UTF_8)))
+                .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
+                .setSessionId(m.getSessionId())
+                .setReplyId(replyId)
+                .setInReplyToMessageId(m.getMessageId())
+                .setUserId(m.getUserId())
+                .setReason(ChatReplyDelayReason.MODEL_SLOW)
+                .setWaitedMs(waitedMs)
+                .build());
     }
 
     /**

@@ -14,8 +14,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +23,7 @@ import app.donna.chat.reply.CircuitBreaker;
 import app.donna.chat.reply.Persona;
 import app.donna.chat.reply.ReplyComposer;
 import app.donna.events.chat.ChatMessageScreened;
+import app.donna.events.chat.ChatReplyDelayReason;
 import app.donna.events.chat.ChatReplyDelta;
 import app.donna.events.chat.ChatReplyProduced;
 import app.donna.events.common.Decision;
@@ -45,14 +44,14 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A model that hangs or is slow, against the reply topology: the real openai-java client and a stand-in
  * OpenAI server that never answers or stalls, model calls on a real pool of two threads, and the deadlines
- * on a clock the test moves (10 s to the first fragment, 60 s for the whole answer). The client's own
- * timeout is minutes, so only the deadlines end a call.
+ * on a clock the test moves (a delay notice at 3 s without a fragment, 10 s to the first fragment, 60 s for
+ * the whole answer). The client's own timeout is minutes, so only the deadlines end a call.
  */
 class ReplyDeadlinesTest {
 
     static final Duration CHECK = Duration.ofMillis(5);
-    static final ReplyProcessor.Deadlines DEADLINES = new ReplyProcessor.Deadlines(Duration.ofSeconds(10),
-            Duration.ofSeconds(60));
+    static final ReplyProcessor.Deadlines DEADLINES = new ReplyProcessor.Deadlines(Duration.ofSeconds(3),
+            Duration.ofSeconds(10), Duration.ofSeconds(60));
     static final Persona PERSONA = new Persona("Bella's Salon", "Tue-Sat 9am-6pm", List.of("haircuts"), "warm", "");
 
     @TempDir
@@ -60,11 +59,8 @@ class ReplyDeadlinesTest {
 
     final StandInOpenAi openAi = new StandInOpenAi();
     final MutableClock clock = new MutableClock(Instant.parse("2026-12-01T10:00:00Z"));
-    final List<ChatReplyDelta> deltas = new CopyOnWriteArrayList<>();
-    final DeltaSink sink = delta -> {
-        deltas.add(delta);
-        return CompletableFuture.completedFuture(null);
-    };
+    final RecordingSink sink = new RecordingSink();
+    final List<ChatReplyDelta> deltas = sink.deltas;
     final ThreadPoolExecutor modelCalls = new ThreadPoolExecutor(2, 2, 1, TimeUnit.MINUTES,
             new LinkedBlockingQueue<>());
     final OpenAiLlmClient client = new OpenAiLlmClient(openAi.baseUrl(), "sk-test", "gpt-test", Duration.ofMinutes(5),
@@ -121,6 +117,42 @@ class ReplyDeadlinesTest {
         await().atMost(Duration.ofSeconds(10)).alias("the hung call is abandoned and its thread free")
                 .until(() -> modelCalls.getActiveCount() == 0);
         assertThat(openAi.requests()).as("and not retried").hasSize(1);
+    }
+
+    @Test
+    void theClientIsToldOnceThatAReplyIsDelayedWhileTheModelHasWrittenNothing() {
+        start(5);
+        openAi.byDefault(hang());
+        ChatMessageScreened m = message(UUID.randomUUID(), "when do you open?");
+        send(m);
+        await().atMost(Duration.ofSeconds(10)).until(() -> openAi.requests().size() == 1);
+
+        after(Duration.ofMillis(2_900));
+        assertThat(sink.delays).isEmpty();
+        after(Duration.ofMillis(100));
+        after(Duration.ofSeconds(3));
+
+        assertThat(sink.delays).singleElement().satisfies(delayed -> {
+            assertThat(delayed.getReason()).isEqualTo(ChatReplyDelayReason.MODEL_SLOW);
+            assertThat(delayed.getWaitedMs()).isEqualTo(3_000);
+            assertThat(delayed.getInReplyToMessageId()).isEqualTo(m.getMessageId());
+            assertThat(delayed.getSessionId()).isEqualTo(m.getSessionId());
+        });
+        after(Duration.ofSeconds(4));
+        assertThat(onlyReply().getReplyId()).as("the reply it announced")
+                .isEqualTo(sink.delays.getFirst().getReplyId());
+    }
+
+    @Test
+    void aModelThatStartsWritingInTimeGivesNoDelayNotice() {
+        start(5);
+        openAi.then(stallAfter("We open ", 600_000, "at 9."));
+        send(message(UUID.randomUUID(), "when do you open?"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> deltas.size() == 1);
+
+        after(Duration.ofSeconds(5));
+
+        assertThat(sink.delays).isEmpty();
     }
 
     @Test

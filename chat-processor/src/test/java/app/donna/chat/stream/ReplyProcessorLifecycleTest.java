@@ -13,8 +13,6 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 
 import app.donna.chat.openai.OpenAiLlmClient;
@@ -52,16 +50,13 @@ import org.springframework.boot.health.contributor.Status;
 class ReplyProcessorLifecycleTest {
 
     static final Duration CHECK = Duration.ofMillis(5);
-    static final ReplyProcessor.Deadlines DEADLINES = new ReplyProcessor.Deadlines(Duration.ofSeconds(10),
-            Duration.ofSeconds(60));
+    static final ReplyProcessor.Deadlines DEADLINES = new ReplyProcessor.Deadlines(Duration.ofSeconds(3),
+            Duration.ofSeconds(10), Duration.ofSeconds(60));
     static final Persona PERSONA = new Persona("Bella's Salon", "Tue-Sat 9am-6pm", List.of("haircuts"), "warm", "");
 
     final StandInOpenAi openAi = new StandInOpenAi();
-    final List<ChatReplyDelta> deltas = new CopyOnWriteArrayList<>();
-    final DeltaSink sink = delta -> {
-        deltas.add(delta);
-        return CompletableFuture.completedFuture(null);
-    };
+    final RecordingSink sink = new RecordingSink();
+    final List<ChatReplyDelta> deltas = sink.deltas;
     /** Model calls the test runs when it chooses, when {@link #holdCalls} is set. */
     final Deque<Runnable> heldCalls = new ArrayDeque<>();
     boolean holdCalls;
