@@ -83,7 +83,8 @@ public record ChatSettings(
 
         @AssertTrue(message = "first-token-timeout must be positive and no longer than answer-timeout")
         public boolean isFirstTokenWithinAnswerTimeout() {
-            return firstTokenTimeout.isPositive() && firstTokenTimeout.compareTo(answerTimeout) <= 0;
+            return firstTokenTimeout == null || answerTimeout == null
+                    || (firstTokenTimeout.isPositive() && firstTokenTimeout.compareTo(answerTimeout) <= 0);
         }
     }
 
@@ -98,6 +99,12 @@ public record ChatSettings(
         public Persona persona() {
             return new Persona(businessName, hours, services, tone, instructions);
         }
+    }
+
+    @AssertTrue(message = "stalled-after must be longer than llm.answer-timeout: every answer is due by then")
+    public boolean isStalledAfterBeyondTheAnswerTimeout() {
+        return llm == null || llm.answerTimeout() == null || stalledAfter == null
+                || stalledAfter.compareTo(llm.answerTimeout()) > 0;
     }
 
     public Path stateDirectory() {

@@ -234,14 +234,14 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         commits.schedule(context);
         // The stores are restored by now: whatever was taken in but not answered by the previous owner of
         // this task is answered now.
-        List<AwaitingReply.Waiting> unanswered = new ArrayList<>();
+        List<AwaitingReply.Waiting> restored = new ArrayList<>();
         try (KeyValueIterator<String, AwaitingReply> all = awaiting.all()) {
-            all.forEachRemaining(entry -> unanswered.add(entry.value.first()));
+            all.forEachRemaining(entry -> restored.add(entry.value.first()));
         }
-        if (!unanswered.isEmpty()) {
-            log.info("Answering {} messages taken in before this task last moved or stopped", unanswered.size());
+        if (!restored.isEmpty()) {
+            log.info("Answering {} messages taken in before this task last moved or stopped", restored.size());
         }
-        unanswered.forEach(w -> startAnswering(w, conversations.get(w.message().getSessionId().toString())));
+        restored.forEach(w -> startAnswering(w, conversations.get(w.message().getSessionId().toString())));
     }
 
     @Override
