@@ -2,20 +2,26 @@ package app.donna.chat;
 
 import static app.donna.localinfra.StandInOpenAi.answer;
 import static app.donna.localinfra.StandInOpenAi.delay;
+import static app.donna.localinfra.StandInOpenAi.hang;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
+import app.donna.chat.reply.ReplyComposer;
 import app.donna.events.chat.ChatMessageScreened;
+import app.donna.events.chat.ChatReplyDelayReason;
+import app.donna.events.chat.ChatReplyDelayed;
 import app.donna.events.chat.ChatReplyProduced;
 import app.donna.events.common.Decision;
 import app.donna.events.common.Verdict;
@@ -31,12 +37,23 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
 import org.springframework.context.ConfigurableApplicationContext;
 
-/** chat-processor against the real broker: what happens to a message whose answer is unfinished at a stop. */
+/**
+ * chat-processor against the real broker: a message whose answer is unfinished at a stop, and a model
+ * that hangs.
+ */
 @ExtendWith(InfraExtension.class)
+// Each test's application reads donna.chat.screened from the start of the shared broker: the restart test
+// counts the model calls it sees, so it runs before the other leaves messages behind.
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ChatProcessorServiceTest {
 
     final StandInOpenAi openAi = new StandInOpenAi();
@@ -48,6 +65,7 @@ class ChatProcessorServiceTest {
     }
 
     @Test
+    @Order(1)
     void aMessageWhoseAnswerWasUnfinishedWhenTheInstanceStoppedIsAnsweredOnceByTheNextOne(
             InfraExtension.KafkaBootstrap kafka) throws Exception {
         openAi.then(delay(10_000, answer("too late"))).byDefault(answer("We open at nine."));
@@ -80,12 +98,62 @@ class ChatProcessorServiceTest {
         }
     }
 
-    private ConfigurableApplicationContext start() throws Exception {
-        return ChatProcessorApplication.application().run("--server.port=0",
-                "--donna.chat.application-id=" + applicationId,
+    @Test
+    @Order(2)
+    void aModelThatHangsGetsTheClientAStatusThenAnOfflineAnswerAtTheDeadlineAndOpensTheCircuit(
+            InfraExtension.KafkaBootstrap kafka) throws Exception {
+        // The broker is shared: this application also reads what other tests left on the topic, which the
+        // model answers at once; it hangs on this test's questions only.
+        String tag = "#" + UUID.randomUUID().toString().substring(0, 8);
+        ChatMessageScreened question = screened(UUID.randomUUID(), "when do you open? " + tag + "-1");
+        ChatMessageScreened next = screened(UUID.randomUUID(), "how much is a haircut? " + tag + "-2");
+        openAi.whenAsked(tag, hang()).byDefault(answer("Hello."));
+        // the client alone would wait 30 s per attempt, three times: the deadlines end it long before
+        ConfigurableApplicationContext app = start("--donna.chat.llm.max-retries=2",
+                "--donna.chat.llm.slow-notice=300ms", "--donna.chat.llm.first-token-timeout=2s",
+                "--donna.chat.llm.answer-timeout=5s", "--donna.chat.llm.breaker-failures=1");
+        try {
+            long sent = System.nanoTime();
+            send(kafka, question);
+
+            List<SpecificRecordBase> events = eventsUntilAnswered(kafka, question.getSessionId(),
+                    question.getMessageId());
+            Duration took = Duration.ofNanos(System.nanoTime() - sent);
+
+            assertThat(events.getFirst()).isInstanceOfSatisfying(ChatReplyDelayed.class,
+                    delayed -> assertThat(delayed.getReason()).isEqualTo(ChatReplyDelayReason.MODEL_SLOW));
+            assertThat(events.getLast()).isInstanceOfSatisfying(ChatReplyProduced.class, reply -> {
+                assertThat(reply.getDegraded()).isTrue();
+                assertThat(reply.getModel()).isNull();
+                assertThat(reply.getText()).contains("opening hours");
+            });
+            assertThat(took).as("formerly 68 s").isLessThan(Duration.ofSeconds(30));
+            assertThat(app.getBean(ReplyComposer.class).answersOfflineNow()).as("the circuit is open").isTrue();
+
+            send(kafka, next);
+            assertThat(eventsUntilAnswered(kafka, next.getSessionId(), next.getMessageId()).getLast())
+                    .isInstanceOfSatisfying(ChatReplyProduced.class, reply -> assertThat(reply.getDegraded()).isTrue());
+            assertThat(openAi.requests()).filteredOn(request -> request.contains(tag))
+                    .as("one call, cancelled and not retried; none while the circuit is open").hasSize(1);
+            assertThat(app.getBean("chatAnswers", HealthIndicator.class).health().getStatus()).isEqualTo(Status.UP);
+        } finally {
+            app.close();
+        }
+    }
+
+    /** @param overrides {@code --name=value} arguments that replace or add to the defaults here */
+    private ConfigurableApplicationContext start(String... overrides) throws Exception {
+        Map<String, String> args = new LinkedHashMap<>();
+        for (String arg : List.of("--server.port=0", "--donna.chat.application-id=" + applicationId,
                 "--donna.chat.llm.base-url=" + openAi.baseUrl(), "--donna.chat.llm.api-key=sk-test",
                 "--donna.chat.llm.timeout=30s", "--donna.chat.llm.max-retries=0",
-                "--donna.chat.state-dir=" + Files.createTempDirectory("chat-state"));
+                "--donna.chat.state-dir=" + Files.createTempDirectory("chat-state"))) {
+            args.put(arg.substring(0, arg.indexOf('=')), arg);
+        }
+        for (String arg : overrides) {
+            args.put(arg.substring(0, arg.indexOf('=')), arg);
+        }
+        return ChatProcessorApplication.application().run(args.values().toArray(String[]::new));
     }
 
     private static void send(InfraExtension.KafkaBootstrap kafka, ChatMessageScreened message) throws Exception {
@@ -95,6 +163,27 @@ class ChatProcessorServiceTest {
             producer.send(new ProducerRecord<>(Topics.CHAT_SCREENED.name(), message.getSessionId().toString(), message))
                     .get(10, TimeUnit.SECONDS);
         }
+    }
+
+    /** The session's events on the replies topic, in order, up to and including the reply to {@code last}. */
+    private static List<SpecificRecordBase> eventsUntilAnswered(InfraExtension.KafkaBootstrap kafka, UUID session,
+            UUID last) {
+        List<SpecificRecordBase> events = new ArrayList<>();
+        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of("bootstrap.servers", kafka.servers(),
+                "group.id", "replies-" + UUID.randomUUID(), "auto.offset.reset", "earliest",
+                "isolation.level", "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(Topics.CHAT_REPLIES.name()));
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
+                    if (r.key() != null && new String(r.key(), StandardCharsets.UTF_8).equals(session.toString())) {
+                        events.add(EventCodec.bundled().decode(r.value()));
+                    }
+                });
+                return events.stream().anyMatch(e -> e instanceof ChatReplyProduced reply
+                        && reply.getInReplyToMessageId().equals(last));
+            });
+        }
+        return events;
     }
 
     /** The session's committed replies, in order, up to and including the one to {@code last}. */

@@ -8,8 +8,13 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -19,8 +24,8 @@ import com.sun.net.httpserver.HttpServer;
  * protocol to the real {@code openai-java} client: {@code POST /v1/chat/completions} with
  * {@code "stream": true} answers {@code text/event-stream} chunks, a usage chunk and {@code [DONE]}.
  * Used by tests and by {@code donna bench chat} (an instantly answering model). Callers script what
- * comes next (an answer in pieces, an error status with {@code Retry-After}, a delay)
- * and read the requests it received.
+ * comes next (an answer in pieces, an error status with {@code Retry-After}, a delay, a model that starts
+ * its stream but is slow to write, one that never answers) and read the requests it received.
  */
 public final class StandInOpenAi implements AutoCloseable {
 
@@ -37,7 +42,23 @@ public final class StandInOpenAi implements AutoCloseable {
         /** Waits, then answers like {@code then}. */
         record Delay(long millis, Behaviour then) implements Behaviour {
         }
+
+        /**
+         * Starts the stream at once (status, headers, the assistant's empty first chunk) and writes the
+         * {@code before} pieces, then only SSE keep-alive comments for {@code millis}, then {@code then}'s
+         * pieces: a model slow to its first token, or one that stops in the middle. A client that goes
+         * away meanwhile is counted ({@link #clientsGone()}).
+         */
+        record Stall(List<String> before, long millis, Answer then) implements Behaviour {
+        }
+
+        /** Never answers: not even the status line, until the server closes. */
+        record Hang() implements Behaviour {
+        }
     }
+
+    /** How often a stalled stream writes a keep-alive comment, which also finds a client that went away. */
+    private static final long KEEP_ALIVE_MILLIS = 50;
 
     private final HttpServer server;
     private final ConcurrentLinkedDeque<Behaviour> script = new ConcurrentLinkedDeque<>();
@@ -45,6 +66,9 @@ public final class StandInOpenAi implements AutoCloseable {
     private static final int REMEMBERED_REQUESTS = 1_000;
     private final Deque<String> requests = new ArrayDeque<>();
     private volatile Behaviour fallback = new Behaviour.Answer(List.of("Hello", " from", " the", " stand-in."));
+    private final Map<String, Behaviour> byText = new ConcurrentHashMap<>();
+    private final CountDownLatch closing = new CountDownLatch(1);
+    private final AtomicInteger clientsGone = new AtomicInteger();
 
     public StandInOpenAi() {
         // Each streamed chunk is a small write; without TCP_NODELAY, Nagle's algorithm and delayed ACKs
@@ -71,6 +95,15 @@ public final class StandInOpenAi implements AutoCloseable {
         return this;
     }
 
+    /**
+     * What to do with every request whose body contains {@code text} (a question, say), whatever the
+     * script: so a test can single out its own conversation among others the server is asked about.
+     */
+    public StandInOpenAi whenAsked(String text, Behaviour behaviour) {
+        byText.put(text, behaviour);
+        return this;
+    }
+
     /** What to do when the script is empty. */
     public StandInOpenAi byDefault(Behaviour behaviour) {
         fallback = behaviour;
@@ -82,6 +115,11 @@ public final class StandInOpenAi implements AutoCloseable {
         synchronized (requests) {
             return new ArrayList<>(requests);
         }
+    }
+
+    /** Stalled streams whose client went away before the answer was written. */
+    public int clientsGone() {
+        return clientsGone.get();
     }
 
     public static Behaviour answer(String... pieces) {
@@ -100,6 +138,21 @@ public final class StandInOpenAi implements AutoCloseable {
         return new Behaviour.Delay(millis, then);
     }
 
+    /** A stream that starts at once but writes its first piece only after {@code millis}. */
+    public static Behaviour stall(long millis, String... pieces) {
+        return new Behaviour.Stall(List.of(), millis, new Behaviour.Answer(List.of(pieces)));
+    }
+
+    /** A stream that writes {@code first} at once, then nothing for {@code millis}, then the rest. */
+    public static Behaviour stallAfter(String first, long millis, String... rest) {
+        return new Behaviour.Stall(List.of(first), millis, new Behaviour.Answer(List.of(rest)));
+    }
+
+    /** A model that never answers. */
+    public static Behaviour hang() {
+        return new Behaviour.Hang();
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
         String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
         synchronized (requests) {
@@ -108,7 +161,8 @@ public final class StandInOpenAi implements AutoCloseable {
                 requests.removeFirst();
             }
         }
-        Behaviour next = script.pollFirst();
+        Behaviour next = byText.entrySet().stream().filter(e -> body.contains(e.getKey())).map(Map.Entry::getValue)
+                .findFirst().orElseGet(script::pollFirst);
         respond(exchange, next == null ? fallback : next);
     }
 
@@ -134,29 +188,75 @@ public final class StandInOpenAi implements AutoCloseable {
                     exchange.sendResponseHeaders(f.status(), body.length);
                     exchange.getResponseBody().write(body);
                 }
-                case Behaviour.Answer a -> stream(exchange, a.pieces());
+                case Behaviour.Answer a -> {
+                    OutputStream out = startStream(exchange);
+                    pieces(out, a.pieces());
+                }
+                case Behaviour.Stall st -> {
+                    OutputStream out = startStream(exchange);
+                    String head = head();
+                    try {
+                        for (String piece : st.before()) {
+                            content(out, head, piece);
+                        }
+                        for (long waited = 0; waited < st.millis(); waited += KEEP_ALIVE_MILLIS) {
+                            if (closing.await(KEEP_ALIVE_MILLIS, TimeUnit.MILLISECONDS)) {
+                                return;
+                            }
+                            out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8));
+                            out.flush();
+                        }
+                    } catch (IOException e) {
+                        clientsGone.incrementAndGet();
+                        return;
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                    pieces(out, st.then().pieces());
+                }
+                case Behaviour.Hang h -> {
+                    try {
+                        closing.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
             }
         }
     }
 
-    private static void stream(HttpExchange exchange, List<String> pieces) throws IOException {
+    /** The status, the headers and the assistant's empty first chunk, as OpenAI starts a stream. */
+    private static OutputStream startStream(HttpExchange exchange) throws IOException {
         exchange.getResponseHeaders().add("Content-Type", "text/event-stream");
         exchange.sendResponseHeaders(200, 0);
         OutputStream out = exchange.getResponseBody();
-        long created = System.currentTimeMillis() / 1000;
-        String head = "{\"id\":\"chatcmpl-standin\",\"object\":\"chat.completion.chunk\",\"created\":" + created
-                + ",\"model\":\"gpt-standin\",";
-        event(out, head + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},"
+        event(out, head() + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},"
                 + "\"finish_reason\":null}]}");
+        return out;
+    }
+
+    private static String head() {
+        return "{\"id\":\"chatcmpl-standin\",\"object\":\"chat.completion.chunk\",\"created\":"
+                + System.currentTimeMillis() / 1000 + ",\"model\":\"gpt-standin\",";
+    }
+
+    /** The pieces as chunks, then the finish, the usage and {@code [DONE]}. */
+    private static void pieces(OutputStream out, List<String> pieces) throws IOException {
+        String head = head();
         for (String piece : pieces) {
-            event(out, head + "\"choices\":[{\"index\":0,\"delta\":{\"content\":" + quote(piece) + "},"
-                    + "\"finish_reason\":null}]}");
+            content(out, head, piece);
         }
         event(out, head + "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}");
         event(out, head + "\"choices\":[],\"usage\":{\"prompt_tokens\":42,\"completion_tokens\":" + pieces.size()
                 + ",\"total_tokens\":" + (42 + pieces.size()) + "}}");
         out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
         out.flush();
+    }
+
+    private static void content(OutputStream out, String head, String piece) throws IOException {
+        event(out, head + "\"choices\":[{\"index\":0,\"delta\":{\"content\":" + quote(piece) + "},"
+                + "\"finish_reason\":null}]}");
     }
 
     private static void event(OutputStream out, String json) throws IOException {
@@ -179,6 +279,7 @@ public final class StandInOpenAi implements AutoCloseable {
 
     @Override
     public void close() {
+        closing.countDown();
         server.stop(0);
     }
 }

@@ -10,6 +10,7 @@ import app.donna.events.actions.ActionFailed;
 import app.donna.events.actions.ActionRequested;
 import app.donna.events.chat.ChatMessageScreened;
 import app.donna.events.chat.ChatMessageSubmitted;
+import app.donna.events.chat.ChatReplyDelayed;
 import app.donna.events.chat.ChatReplyDelta;
 import app.donna.events.chat.ChatReplyProduced;
 import app.donna.events.chat.ChatSessionStarted;
@@ -54,10 +55,10 @@ public final class Topics {
             List.of(ChatSessionStarted.class, ChatMessageScreened.class), 6, FOREVER, CleanupPolicy.DELETE,
             "abuse-detector");
 
-    /** The assistant's replies: streamed deltas, then one final reply. */
+    /** The assistant's replies: streamed deltas, a notice when one is slow to come, then one final reply. */
     public static final Topic CHAT_REPLIES = new Topic("donna.chat.replies", "session id", "sessionId",
-            List.of(ChatReplyDelta.class, ChatReplyProduced.class), 6, FOREVER, CleanupPolicy.DELETE,
-            "chat-processor");
+            List.of(ChatReplyDelta.class, ChatReplyProduced.class, ChatReplyDelayed.class), 6, FOREVER,
+            CleanupPolicy.DELETE, "chat-processor");
 
     /** Flagged and blocked content with redacted evidence. */
     public static final Topic ABUSE_FLAGS = new Topic("donna.abuse.flags", "user id", "userId",

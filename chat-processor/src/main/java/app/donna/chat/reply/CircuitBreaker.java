@@ -5,8 +5,9 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * Stops calling a failing model for a while: after {@code failureThreshold} failures in a row it opens
- * for {@code openFor}, then lets one trial call through (half-open); a success closes it again.
+ * Stops calling a failing model for a while: after {@code failureThreshold} failures in a row (errors or
+ * calls that did not answer in time) it opens for {@code openFor}, then lets one trial call through
+ * (half-open); a success closes it again.
  */
 public final class CircuitBreaker {
 
@@ -39,9 +40,23 @@ public final class CircuitBreaker {
         return false;
     }
 
+    /**
+     * Whether {@link #allowsCall()} would say no now, without taking the half-open trial: open, or
+     * half-open with its trial under way.
+     */
+    public synchronized boolean rejectsCalls() {
+        State state = state();
+        return state == State.OPEN || (state == State.HALF_OPEN && trialInFlight);
+    }
+
     public synchronized void recordSuccess() {
         failures = 0;
         openedAt = null;
+        trialInFlight = false;
+    }
+
+    /** A call given up by the caller, neither a success nor a failure: frees the half-open trial. */
+    public synchronized void recordAbandoned() {
         trialInFlight = false;
     }
 

@@ -13,9 +13,12 @@ public interface LlmClient {
     /**
      * Answers the conversation, calling {@code onDelta} with each fragment as it is generated.
      *
-     * @throws LlmUnavailableException when the model cannot answer (after the client's own retries)
+     * @param cancellation when cancelled from another thread, the call is abandoned at once: the request
+     *                     and its connection closed, no retry made, and this method throws
+     * @throws LlmUnavailableException when the model cannot answer (after the client's own retries), or the
+     *                                 call was cancelled
      */
-    Completion complete(String systemPrompt, List<Turn> context, Consumer<String> onDelta);
+    Completion complete(String systemPrompt, List<Turn> context, Consumer<String> onDelta, Cancellation cancellation);
 
     /** The model could not answer: down, overloaded, timed out, or refused the request. */
     final class LlmUnavailableException extends RuntimeException {

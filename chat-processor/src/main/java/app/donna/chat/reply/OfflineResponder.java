@@ -4,17 +4,59 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
- * Answers without a model, from the persona alone: opening hours, the services, or an offer to take a
- * message. Used when no API key is configured or the model is unavailable; its replies are marked
- * degraded. Never empty.
+ * Answers without a model, from the persona alone. Used when no API key is configured or the model is
+ * unavailable; its replies are marked degraded. Never empty, and never invents what only the business
+ * knows (free slots, prices): anything it cannot settle it offers to pass on to the team.
+ *
+ * <p>It recognises what the customer wants ({@link Intent}) by keywords, checked in a fixed order so that
+ * the more specific request wins: "can I cancel my booking on Friday?" names a booking and a day but asks
+ * to cancel, and "book me in next Tuesday at 2pm" names a day but asks for an appointment, not for the
+ * opening hours.
  */
 public final class OfflineResponder {
 
-    private static final Pattern HOURS = Pattern.compile("\\b(open|close[sd]?|hours?|when|today|tomorrow|weekend|"
-            + "saturday|sunday|monday|tuesday|wednesday|thursday|friday|holiday)\\b");
-    private static final Pattern SERVICES = Pattern.compile("\\b(offer|services?|do you (do|have|sell)|price|prices|"
-            + "cost|book|booking|appointment|menu)\\b");
-    private static final Pattern GREETING = Pattern.compile("^\\s*(hi|hello|hey|good (morning|afternoon|evening))\\b");
+    /** What a message asks for, in the order they are recognised: the first that matches wins. */
+    public enum Intent {
+        /** Cancel, move or change an existing appointment. */
+        CANCELLATION("\\b(cancel\\w*|reschedul\\w*|postpone\\w*|re-?book\\w*|"
+                + "(move|change|shift) (my|the|our|an?) (appointment|booking|reservation|time)|"
+                + "can'?t make (it|my appointment)|cannot make (it|my appointment))\\b"),
+        /** Leave word for the team, or be called back. */
+        MESSAGE("\\b(leave (a|me a|them a) message|take a message|pass (on )?a message|"
+                + "call (me )?back|callback|ring me|get back to me|contact me|"
+                + "(speak|talk) (to|with) (someone|somebody|a person|a human|a real person|the manager|the owner))\\b"),
+        /** What something costs. */
+        PRICES("(\\b(price|prices|pricing|priced|cost|costs|how much|charge|charges|fee|fees|expensive|cheap)\\b|"
+                + "[£$€])"),
+        /** A new appointment. */
+        BOOKING("\\b(book|booking|bookings|appointment|appointments|reserve|reservation|slot|slots|"
+                + "availability|available|fit me in|squeeze me in|schedule (a|an|me))\\b"),
+        /** When the business is open. */
+        HOURS("\\b(open|opens|opening|close|closes|closed|closing|hours|what time do you)\\b"),
+        /** What the business offers. */
+        SERVICES("\\b(offer|offers|services?|treatments?|menu|do you (do|have|sell))\\b"),
+        /** Only a hello. */
+        GREETING("^\\s*(hi|hello|hey|hiya|good (morning|afternoon|evening))\\b"),
+        /** Anything else. */
+        FALLBACK(null);
+
+        private final Pattern pattern;
+
+        Intent(String regex) {
+            this.pattern = regex == null ? null : Pattern.compile(regex);
+        }
+
+        /** The intent of {@code message}: the first in declaration order whose keywords it contains. */
+        public static Intent of(String message) {
+            String m = message == null ? "" : message.toLowerCase(Locale.ROOT).replace('’', '\'');
+            for (Intent intent : values()) {
+                if (intent.pattern != null && intent.pattern.matcher(m).find()) {
+                    return intent;
+                }
+            }
+            return FALLBACK;
+        }
+    }
 
     private final Persona persona;
 
@@ -23,18 +65,35 @@ public final class OfflineResponder {
     }
 
     public String answer(String question) {
-        String q = question.toLowerCase(Locale.ROOT);
-        if (HOURS.matcher(q).find()) {
-            return "Our opening hours at " + persona.businessName() + " are: " + persona.hours()
+        String name = persona.businessName();
+        return switch (Intent.of(question)) {
+            case CANCELLATION -> "No problem. I can't change bookings myself right now, so please leave your name, "
+                    + "your phone number and the appointment you'd like to cancel or move (with a new day and time "
+                    + "if you'd like one), and the team at " + name + " will confirm with you.";
+            case MESSAGE -> "Of course. Please leave your message with your name and how to reach you, and someone "
+                    + "from " + name + " will get back to you.";
+            case PRICES -> "I'm sorry, I can't quote prices right now." + offered()
+                    + " Leave your name, your number and the service you're interested in, and the team at " + name
+                    + " will get back to you with prices.";
+            case BOOKING -> "I'd be glad to help you book at " + name + ". I can't confirm appointments myself right "
+                    + "now, so please leave your name, your phone number and the day and time you'd like, and the "
+                    + "team will get back to you to confirm. Our opening hours are: " + persona.hours() + ".";
+            case HOURS -> "Our opening hours at " + name + " are: " + persona.hours()
                     + ". Anything else I can help with?";
-        }
-        if (SERVICES.matcher(q).find() && !persona.services().isEmpty()) {
-            return "At " + persona.businessName() + " we offer " + String.join(", ", persona.services())
-                    + ". If you'd like details or a booking, leave your name and number and the team will get back to you.";
-        }
-        if (GREETING.matcher(q).find()) {
-            return "Hello, and thanks for contacting " + persona.businessName() + "! How can I help?";
-        }
+            case SERVICES -> persona.services().isEmpty() ? takeAMessage()
+                    : "At " + name + " we offer " + String.join(", ", persona.services())
+                            + ". If you'd like details or a booking, leave your name and number and the team will "
+                            + "get back to you.";
+            case GREETING -> "Hello, and thanks for contacting " + name + "! How can I help?";
+            case FALLBACK -> takeAMessage();
+        };
+    }
+
+    private String offered() {
+        return persona.services().isEmpty() ? "" : " We offer " + String.join(", ", persona.services()) + ".";
+    }
+
+    private String takeAMessage() {
         return "Thanks for your message. I can't answer that fully right now, but I'll take a message: leave your "
                 + "name and how to reach you, and someone from " + persona.businessName() + " will get back to you.";
     }

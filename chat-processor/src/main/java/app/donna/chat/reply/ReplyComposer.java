@@ -12,8 +12,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Decides how a screened message is answered: a blocked message gets the fixed refusal and no model
  * call; otherwise the model answers with the persona and the session's recent turns, streaming its
- * fragments; when there is no model, the circuit is open, or the model fails, the offline responder
- * answers and the reply is marked degraded. Never an empty reply.
+ * fragments; when there is no model, the circuit is open, or the model fails or does not answer in time,
+ * the offline responder answers and the reply is marked degraded. Failures and timeouts of calls that
+ * reached the model count towards opening the circuit. Never an empty reply.
  */
 public final class ReplyComposer {
 
@@ -42,6 +43,16 @@ public final class ReplyComposer {
     }
 
     public Reply compose(String question, boolean blocked, List<Turn> context, Consumer<String> onDelta) {
+        return compose(question, blocked, context, onDelta, new Cancellation());
+    }
+
+    /**
+     * @param cancellation abandons the model call from another thread; whoever cancels accounts for the
+     *                     call (a timeout is a failure, a shutdown is nothing), so a cancelled call is not
+     *                     counted here, and is answered offline
+     */
+    public Reply compose(String question, boolean blocked, List<Turn> context, Consumer<String> onDelta,
+            Cancellation cancellation) {
         if (blocked) {
             return new Reply(REFUSAL, false, true, Optional.empty(), 0, 0, Optional.empty());
         }
@@ -50,7 +61,7 @@ public final class ReplyComposer {
             turns.add(new Turn(Turn.Role.USER, question));
             long start = clock.millis();
             try {
-                LlmClient.Completion c = llm.get().complete(persona.systemPrompt(), turns, onDelta);
+                LlmClient.Completion c = llm.get().complete(persona.systemPrompt(), turns, onDelta, cancellation);
                 if (c.text() == null || c.text().isBlank()) {
                     throw new LlmClient.LlmUnavailableException("the model returned an empty answer", null);
                 }
@@ -58,10 +69,37 @@ public final class ReplyComposer {
                 return new Reply(c.text(), false, false, Optional.ofNullable(c.model()), c.inputTokens(),
                         c.outputTokens(), Optional.of(clock.millis() - start));
             } catch (LlmClient.LlmUnavailableException e) {
-                breaker.recordFailure();
-                log.warn("LLM unavailable ({}); answering offline. Circuit: {}", e.getMessage(), breaker.state());
+                if (cancellation.isCancelled()) {
+                    breaker.recordAbandoned();
+                } else {
+                    breaker.recordFailure();
+                    log.warn("LLM unavailable ({}); answering offline. Circuit: {}", e.getMessage(), breaker.state());
+                }
             }
         }
+        return offlineAnswer(question, onDelta);
+    }
+
+    /**
+     * Whether an answer begun now would come from the offline responder without asking the model: there is
+     * none, or the circuit is open (or half-open with its one trial call under way).
+     */
+    public boolean answersOfflineNow() {
+        return llm.isEmpty() || breaker.rejectsCalls();
+    }
+
+    /**
+     * The answer when the model did not answer in time: the offline responder's, degraded. The caller
+     * abandons the model call; one that had reached the model counts as a failure to the circuit breaker
+     * (one still waiting for a thread to make it does not: the model never saw it).
+     *
+     * @param why for the log: which message and which deadline
+     */
+    public Reply timedOut(String question, boolean modelWasCalled, String why, Consumer<String> onDelta) {
+        if (modelWasCalled) {
+            breaker.recordFailure();
+        }
+        log.warn("The model did not answer in time ({}); answering offline. Circuit: {}", why, breaker.state());
         return offlineAnswer(question, onDelta);
     }
 

@@ -6,6 +6,7 @@ import java.util.List;
 
 import app.donna.chat.reply.Persona;
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
@@ -26,6 +27,8 @@ import org.springframework.validation.annotation.Validated;
  *                     run on their own threads ({@code llm.max-concurrent-calls})
  * @param completionCheck how often a stream thread looks for finished answers; also the longest it waits
  *                     for new messages before looking again, so it bounds what an answer waits to be sent
+ * @param stalledAfter a message that has waited this long for its answer marks health DOWN: answers are
+ *                     sent within the model's deadlines, so this means a task that stopped answering
  */
 @Validated
 @ConfigurationProperties("donna.chat")
@@ -37,18 +40,28 @@ public record ChatSettings(
         @NotBlank @DefaultValue("donna-chat-processor") String applicationId,
         @DefaultValue("") String stateDir,
         @Min(1) @DefaultValue("1") int threads,
-        @NotNull @DefaultValue("5ms") Duration completionCheck) {
+        @NotNull @DefaultValue("5ms") Duration completionCheck,
+        @NotNull @DefaultValue("120s") Duration stalledAfter) {
 
     /**
      * @param baseUrl         any OpenAI-compatible server
      * @param apiKey          blank: no model calls, offline answers only
      * @param model           the chat model
-     * @param timeout         per attempt
+     * @param timeout         per attempt of the client, connect to last byte: a backstop, as the deadlines
+     *                        below end a call sooner
      * @param maxRetries      attempts after the first, with backoff honouring Retry-After (429, 5xx, timeouts)
      * @param maxOutputTokens longest answer
      * @param breakerFailures failures in a row that open the circuit
      * @param breakerOpenFor  how long the circuit stays open before a trial call
      * @param maxConcurrentCalls model calls in flight at once, across all sessions; more wait their turn
+     * @param firstTokenTimeout  an answer without the model's first fragment this long after it began
+     *                           (including any wait for a free call) is given up: the call is cancelled,
+     *                           the offline responder answers, degraded, and the circuit breaker counts a
+     *                           failure
+     * @param answerTimeout      the same for the whole answer
+     * @param slowNotice         an answer without the model's first fragment this long after it began gets
+     *                           a ChatReplyDelayed, which browsers see as an SSE {@code status} event; at or
+     *                           past {@code firstTokenTimeout}, none is sent
      */
     public record Llm(
             @NotBlank @DefaultValue("https://api.openai.com/v1") String baseUrl,
@@ -59,10 +72,19 @@ public record ChatSettings(
             @Min(1) @DefaultValue("300") long maxOutputTokens,
             @Min(1) @DefaultValue("5") int breakerFailures,
             @NotNull @DefaultValue("30s") Duration breakerOpenFor,
-            @Min(1) @DefaultValue("32") int maxConcurrentCalls) {
+            @Min(1) @DefaultValue("32") int maxConcurrentCalls,
+            @NotNull @DefaultValue("10s") Duration firstTokenTimeout,
+            @NotNull @DefaultValue("60s") Duration answerTimeout,
+            @NotNull @DefaultValue("3s") Duration slowNotice) {
 
         public boolean configured() {
             return !apiKey.isBlank();
+        }
+
+        @AssertTrue(message = "first-token-timeout must be positive and no longer than answer-timeout")
+        public boolean isFirstTokenWithinAnswerTimeout() {
+            return firstTokenTimeout == null || answerTimeout == null
+                    || (firstTokenTimeout.isPositive() && firstTokenTimeout.compareTo(answerTimeout) <= 0);
         }
     }
 
@@ -77,6 +99,12 @@ public record ChatSettings(
         public Persona persona() {
             return new Persona(businessName, hours, services, tone, instructions);
         }
+    }
+
+    @AssertTrue(message = "stalled-after must be longer than llm.answer-timeout: every answer is due by then")
+    public boolean isStalledAfterBeyondTheAnswerTimeout() {
+        return llm == null || llm.answerTimeout() == null || stalledAfter == null
+                || stalledAfter.compareTo(llm.answerTimeout()) > 0;
     }
 
     public Path stateDirectory() {

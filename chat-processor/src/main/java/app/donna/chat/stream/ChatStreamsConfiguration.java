@@ -62,10 +62,23 @@ class ChatStreamsConfiguration {
         return pool;
     }
 
+    /** The answers the reply tasks have under way, for health. */
+    @Bean
+    UnansweredMessages unansweredMessages() {
+        return new UnansweredMessages();
+    }
+
+    /** Named so the health component reads "chatAnswers": DOWN while a task has stopped answering. */
+    @Bean
+    UnansweredHealthIndicator chatAnswers(UnansweredMessages unanswered, ChatSettings settings, Clock clock) {
+        return new UnansweredHealthIndicator(unanswered, settings.stalledAfter(), clock);
+    }
+
     /** Named so the health component reads "chatStreams". */
     @Bean
     ManagedStreams chatStreams(ChatSettings settings, ReplyComposer composer, KafkaDeltaSink deltas,
-            ExecutorService modelCalls, KafkaClientProperties kafka, KafkaSettings platform, Clock clock) {
+            ExecutorService modelCalls, KafkaClientProperties kafka, KafkaSettings platform, Clock clock,
+            UnansweredMessages unanswered) {
         Properties props = ManagedStreams.defaults(kafka, settings.applicationId(), settings.stateDirectory(),
                 platform.replicationFactor(), platform.streamsCommitInterval());
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.threads());
@@ -76,6 +89,8 @@ class ChatStreamsConfiguration {
         EagerCommits commits = new EagerCommits(platform.streamsCommitInterval());
         return new ManagedStreams(ReplyTopology.build(composer, deltas, modelCalls, commits,
                 new ReplyProcessor.ChatSettingsView(settings.maxContextTurns(), settings.rememberedMessageIds(),
-                        settings.completionCheck()), clock), props, commits);
+                        settings.completionCheck(), new ReplyProcessor.Deadlines(settings.llm().slowNotice(),
+                                settings.llm().firstTokenTimeout(), settings.llm().answerTimeout())),
+                clock, unanswered), props, commits);
     }
 }

@@ -2,9 +2,13 @@ package app.donna.chat.stream;
 
 import java.util.concurrent.Future;
 
+import app.donna.events.chat.ChatReplyDelayed;
 import app.donna.events.chat.ChatReplyDelta;
 
-/** Where reply fragments go the moment the model produces them. Best effort: never throws. */
+/**
+ * Where reply fragments go the moment the model produces them, and notices of a reply slow to come the
+ * moment it is late: outside the stream's transaction, so browsers see them live. Best effort: never throws.
+ */
 public interface DeltaSink {
 
     /**
@@ -12,4 +16,7 @@ public interface DeltaSink {
      *         reply can be held until its fragments are ahead of it on the topic
      */
     Future<?> publish(ChatReplyDelta delta);
+
+    /** @return done when the notice is written or given up on */
+    Future<?> publish(ChatReplyDelayed delayed);
 }

@@ -4,7 +4,9 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
+import java.util.function.Supplier;
 
+import app.donna.events.chat.ChatReplyDelayed;
 import app.donna.events.chat.ChatReplyDelta;
 import app.donna.schemas.CatalogSerializer;
 import app.donna.schemas.EventSerializer;
@@ -21,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * Publishes reply deltas to {@code donna.chat.replies} outside the stream's transaction, so browsers see
  * them while the model is still writing. A delta is ephemeral: lost or repeated ones (after a retry, with
  * the same reply id and sequence) are harmless, because the final ChatReplyProduced, written
- * exactly once, carries the whole text.
+ * exactly once, carries the whole text. So is a ChatReplyDelayed notice: the reply follows it.
  */
 public final class KafkaDeltaSink implements DeltaSink, AutoCloseable {
 
@@ -50,22 +52,31 @@ public final class KafkaDeltaSink implements DeltaSink, AutoCloseable {
 
     @Override
     public Future<?> publish(ChatReplyDelta delta) {
+        return send(delta.getSessionId().toString(), delta,
+                () -> "delta " + delta.getSequence() + " of reply " + delta.getReplyId());
+    }
+
+    @Override
+    public Future<?> publish(ChatReplyDelayed delayed) {
+        return send(delayed.getSessionId().toString(), delayed, () -> "delay notice of reply " + delayed.getReplyId());
+    }
+
+    private Future<?> send(String session, SpecificRecordBase event, Supplier<String> what) {
         try {
-            return producer.send(new ProducerRecord<>(Topics.CHAT_REPLIES.name(), delta.getSessionId().toString(), delta),
+            return producer.send(new ProducerRecord<>(Topics.CHAT_REPLIES.name(), session, event),
                     (metadata, error) -> {
                         if (error != null) {
-                            lost(delta, error);
+                            lost(what, error);
                         }
                     });
         } catch (RuntimeException e) {
-            lost(delta, e); // closed while shutting down, or the buffer full for longer than max.block.ms
+            lost(what, e); // closed while shutting down, or the buffer full for longer than max.block.ms
             return CompletableFuture.completedFuture(null);
         }
     }
 
-    private static void lost(ChatReplyDelta delta, Exception error) {
-        log.warn("Could not publish delta {} of reply {}: {}", delta.getSequence(), delta.getReplyId(),
-                error.getMessage());
+    private static void lost(Supplier<String> what, Exception error) {
+        log.warn("Could not publish {}: {}", what.get(), error.getMessage());
     }
 
     @Override

@@ -3,12 +3,17 @@ package app.donna.chat.stream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
@@ -17,10 +22,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
+import app.donna.chat.reply.Cancellation;
 import app.donna.chat.reply.Conversation;
 import app.donna.chat.reply.ReplyComposer;
 import app.donna.chat.reply.Turn;
 import app.donna.events.chat.ChatMessageScreened;
+import app.donna.events.chat.ChatReplyDelayReason;
+import app.donna.events.chat.ChatReplyDelayed;
 import app.donna.events.chat.ChatReplyDelta;
 import app.donna.events.chat.ChatReplyProduced;
 import app.donna.events.common.Decision;
@@ -40,23 +48,37 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Answers each screened message of a session once, without holding the stream thread while the model
- * writes.
+ * writes, and within deadlines whatever the model does.
  *
  * <p>A message is taken in by adding it to its session's {@link AwaitingReply} queue; if it is the only
- * one, its answer is composed at once on the {@code modelCalls} executor, with the session's turns as
- * context (streaming fragments to the {@link DeltaSink}). The stream thread picks finished answers up
- * every {@code completionCheck} (and after each message it takes in): it remembers the turn, forwards
- * one ChatReplyProduced and starts the session's next message; readers see the reply when the
- * transaction commits: at once, unless the application committed within the last commit interval
+ * one, its answer begins at once: on the {@code modelCalls} executor, with the session's turns as context
+ * (streaming fragments to the {@link DeltaSink}), or straight away offline when the model is not to be
+ * called (no API key, or the circuit open). The stream thread picks finished answers up every
+ * {@code completionCheck} (and after each message it takes in): it remembers the turn, forwards one
+ * ChatReplyProduced and starts the session's next message; readers see the reply when the transaction
+ * commits: at once, unless the application committed within the last commit interval
  * ({@link EagerCommits}), and then within one commit interval. The queue, the conversation and the
  * reply are committed together with the input offsets (exactly-once), so:
  * <ul>
  *   <li>a redelivered message, answered or still awaiting its answer, is not answered again;</li>
+ *   <li>Kafka Streams may close a task and init the same processor again (a task closed dirty after a
+ *       failed commit is revived, not rebuilt): each {@code init} starts a new {@link Incarnation}, so the
+ *       processor answers again, and answers still being composed for an earlier one are dropped rather
+ *       than delivered into the new one (which answers their messages afresh from the restored queue);</li>
  *   <li>messages taken in but unanswered when the task closes (restart, rebalance, crash) are answered by
  *       the task's next owner, which finds them in the restored queue and starts them again;</li>
  *   <li>a session's messages are answered one at a time, in order, while many sessions' answers are
  *       composed at once.</li>
  * </ul>
+ *
+ * <p>Deadlines, counted from when an answer begins (so a wait for a free model-call thread counts too),
+ * checked by the stream thread at each {@code completionCheck}: an answer with no fragment from the model
+ * by {@code firstToken}, or not finished by {@code answer}, is given up: the model call is cancelled (its
+ * HTTP call closed), the offline responder answers, degraded, and a call that had reached the model counts
+ * as a failure to the circuit breaker. While the circuit is open, answers still waiting for a model-call
+ * thread go offline at once rather than wait for one, so calls queued behind hung ones do not wait out
+ * the hung calls' deadlines. An answer without a fragment from the model by {@code slowNotice} gets a
+ * ChatReplyDelayed first, so the client can say the reply is on its way.
  */
 final class ReplyProcessor implements Processor<String, SpecificRecordBase, String, SpecificRecordBase> {
 
@@ -68,66 +90,158 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
     private final EagerCommits commits;
     private final ChatSettingsView settings;
     private final Clock clock;
-    /** Answers composed off the stream thread, waiting for it to pick them up. */
-    private final Queue<Composed> composed = new ConcurrentLinkedQueue<>();
+    private final UnansweredMessages unanswered;
+    /** The task's current life, from {@code init} to {@code close}; set and read on the stream thread. */
+    private Incarnation current;
     private ProcessorContext<String, SpecificRecordBase> context;
     private KeyValueStore<String, Conversation> conversations;
     private KeyValueStore<String, AwaitingReply> awaiting;
-    private volatile boolean closed;
 
     /**
      * The few settings the processor needs.
      *
-     * @param completionCheck how often the stream thread looks for finished answers
+     * @param completionCheck how often the stream thread looks for finished answers and passed deadlines
      */
-    record ChatSettingsView(int maxContextTurns, int rememberedMessageIds, Duration completionCheck) {
+    record ChatSettingsView(int maxContextTurns, int rememberedMessageIds, Duration completionCheck,
+            Deadlines deadlines) {
     }
 
-    /** A finished answer to the message that heads its session's queue. */
     /**
-     * A finished answer to the message that heads its session's queue.
+     * How long an answer may take, from when it begins.
      *
-     * @param lastDelta the writing of its last fragment (null: none)
+     * @param slowNotice until the client is told the answer is delayed, if the model has written nothing
+     * @param firstToken until the model's first fragment
+     * @param answer     until the whole answer
      */
-    private record Composed(AwaitingReply.Waiting waiting, ReplyComposer.Reply reply, int deltaCount,
-            Future<?> lastDelta) {
+    record Deadlines(Duration slowNotice, Duration firstToken, Duration answer) {
+    }
+
+    /**
+     * One life of this processor as its task, from {@code init} to {@code close}. Work started for an
+     * incarnation (model calls on other threads) hands its answers to that incarnation only, so an answer
+     * finished after a close is never delivered by a later incarnation of the same processor.
+     */
+    private static final class Incarnation implements UnansweredMessages.Task {
+        private final String task;
+        /** Answers composed off the stream thread, waiting for it to pick them up. */
+        final Queue<Composed> composed = new ConcurrentLinkedQueue<>();
+        /** The answer under way for each session, until it is forwarded; read by health from other threads. */
+        final Map<String, Answer> underWay = new ConcurrentHashMap<>();
+        volatile boolean closed;
+
+        Incarnation(String task) {
+            this.task = task;
+        }
+
+        @Override
+        public String name() {
+            return task;
+        }
+
+        @Override
+        public Optional<Instant> oldestSince() {
+            return underWay.values().stream().map(Answer::since).min(Comparator.naturalOrder());
+        }
+    }
+
+    /** Where an answer stands; it is settled once, by whichever of the model call and a deadline comes first. */
+    private enum Stage {
+        /** Waiting for a model-call thread. */
+        QUEUED,
+        /** The model is being asked. */
+        CALLING,
+        /** Composed (by the model, offline or as a refusal); nothing else may answer it. */
+        SETTLED
+    }
+
+    /** The answer to the message that heads its session's queue, from when it begins until it is forwarded. */
+    private static final class Answer {
+        private final Incarnation incarnation;
+        private final AwaitingReply.Waiting waiting;
+        private final Instant since;
+        private final AtomicReference<Stage> stage = new AtomicReference<>(Stage.QUEUED);
+        private final Cancellation cancellation = new Cancellation();
+        private final AtomicInteger sequence = new AtomicInteger();
+        /** The writing of its last fragment (null: none yet). */
+        private final AtomicReference<Future<?>> lastDelta = new AtomicReference<>();
+        /** Whether the client was told this answer is delayed; stream thread only. */
+        private boolean delayNoticed;
+
+        Answer(Incarnation incarnation, AwaitingReply.Waiting waiting, Instant since) {
+            this.incarnation = incarnation;
+            this.waiting = waiting;
+            this.since = since;
+        }
+
+        Instant since() {
+            return since;
+        }
+
+        ChatMessageScreened message() {
+            return waiting.message();
+        }
+
+        String session() {
+            return waiting.message().getSessionId().toString();
+        }
+
+        /** @return the stage it was settled from, or empty if it was settled already */
+        Optional<Stage> settle() {
+            for (Stage was = stage.get(); was != Stage.SETTLED; was = stage.get()) {
+                if (stage.compareAndSet(was, Stage.SETTLED)) {
+                    return Optional.of(was);
+                }
+            }
+            return Optional.empty();
+        }
+    }
+
+    /** A finished answer, and how many fragments went ahead of it. */
+    private record Composed(Answer answer, ReplyComposer.Reply reply, int deltaCount) {
 
         /**
          * Fragments go to the topic outside the transaction, the reply with its commit, which can come
          * first: a reply forwarded only once its fragments are written reaches the browser after them.
          */
         boolean fragmentsWritten() {
-            return lastDelta == null || lastDelta.isDone();
+            Future<?> last = answer.lastDelta.get();
+            return last == null || last.isDone();
         }
     }
 
     ReplyProcessor(ReplyComposer composer, DeltaSink deltas, Executor modelCalls, EagerCommits commits,
-            ChatSettingsView settings, Clock clock) {
+            ChatSettingsView settings, Clock clock, UnansweredMessages unanswered) {
         this.composer = composer;
         this.deltas = deltas;
         this.modelCalls = modelCalls;
         this.commits = commits;
         this.settings = settings;
         this.clock = clock;
+        this.unanswered = unanswered;
     }
 
     @Override
     public void init(ProcessorContext<String, SpecificRecordBase> context) {
+        this.current = new Incarnation(context.taskId().toString());
+        unanswered.register(current);
         this.context = context;
         this.conversations = context.getStateStore(ReplyTopology.CONVERSATIONS_STORE);
         this.awaiting = context.getStateStore(ReplyTopology.AWAITING_REPLY_STORE);
-        context.schedule(settings.completionCheck(), PunctuationType.WALL_CLOCK_TIME, now -> deliverComposed());
+        context.schedule(settings.completionCheck(), PunctuationType.WALL_CLOCK_TIME, now -> {
+            enforceDeadlines();
+            deliverComposed();
+        });
         commits.schedule(context);
         // The stores are restored by now: whatever was taken in but not answered by the previous owner of
         // this task is answered now.
-        List<AwaitingReply.Waiting> unanswered = new ArrayList<>();
+        List<AwaitingReply.Waiting> restored = new ArrayList<>();
         try (KeyValueIterator<String, AwaitingReply> all = awaiting.all()) {
-            all.forEachRemaining(entry -> unanswered.add(entry.value.first()));
+            all.forEachRemaining(entry -> restored.add(entry.value.first()));
         }
-        if (!unanswered.isEmpty()) {
-            log.info("Answering {} messages taken in before this task last moved or stopped", unanswered.size());
+        if (!restored.isEmpty()) {
+            log.info("Answering {} messages taken in before this task last moved or stopped", restored.size());
         }
-        unanswered.forEach(w -> startAnswering(w, conversations.get(w.message().getSessionId().toString())));
+        restored.forEach(w -> startAnswering(w, conversations.get(w.message().getSessionId().toString())));
     }
 
     @Override
@@ -153,68 +267,171 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         if (queue.isEmpty()) {
             startAnswering(waiting, conversation);
         }
-        // A blocked message is refused on the spot; forward its refusal now rather than at the next check.
+        // A blocked message is refused on the spot, and with the circuit open the offline answer is made
+        // on the spot too; forward them now rather than at the next check.
         deliverComposed();
     }
 
     /**
-     * Composes the answer: a refusal at once, a model answer on the executor.
+     * Begins the answer: a refusal or an offline answer at once, a model answer on the executor.
      *
      * @param conversation the session's conversation as it stands (null: none yet), read once by the caller
      */
     private void startAnswering(AwaitingReply.Waiting waiting, Conversation conversation) {
         ChatMessageScreened m = waiting.message();
-        boolean blocked = m.getVerdict().getDecision() == Decision.BLOCK;
         List<Turn> context = conversation == null ? List.of() : conversation.turns();
-        if (blocked) {
-            compose(waiting, true, context);
+        Answer answer = new Answer(current, waiting, clock.instant());
+        current.underWay.put(answer.session(), answer);
+        if (m.getVerdict().getDecision() == Decision.BLOCK) {
+            answer.settle();
+            settled(answer, composer.compose(m.getText(), true, context, fragment -> publish(answer, fragment)));
+            return;
+        }
+        if (composer.answersOfflineNow()) {
+            answerOffline(answer);
             return;
         }
         try {
-            modelCalls.execute(() -> compose(waiting, false, context));
+            modelCalls.execute(() -> callModel(answer, context));
         } catch (RejectedExecutionException e) {
             // only while shutting down: the message stays in its queue for the next owner
             log.warn("Not answering message {} now: {}", m.getMessageId(), e.getMessage());
         }
     }
 
-    private void compose(AwaitingReply.Waiting waiting, boolean blocked, List<Turn> context) {
-        if (closed) {
-            return; // the task moved on; its next owner answers
+    /** On a model-call thread: asks the model, unless a deadline or the open circuit settled the answer first. */
+    private void callModel(Answer answer, List<Turn> context) {
+        if (answer.incarnation.closed || !answer.stage.compareAndSet(Stage.QUEUED, Stage.CALLING)) {
+            return; // the task moved on (its next owner answers), or the answer was given offline meanwhile
         }
-        ChatMessageScreened m = waiting.message();
-        AtomicInteger sequence = new AtomicInteger();
-        AtomicReference<Future<?>> lastDelta = new AtomicReference<>();
-        UUID replyId = replyId(m);
+        ChatMessageScreened m = answer.message();
         Consumer<String> onDelta = fragment -> {
-            if (closed) {
-                return; // a shutdown cut the answer short: the next owner answers in full
+            if (answer.stage.get() == Stage.CALLING) {
+                publish(answer, fragment);
             }
-            lastDelta.set(deltas.publish(ChatReplyDelta.newBuilder()
-                    .setEventId(UUID.randomUUID())
-                    .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
-                    .setSessionId(m.getSessionId())
-                    .setReplyId(replyId)
-                    .setInReplyToMessageId(m.getMessageId())
-                    .setUserId(m.getUserId())
-                    .setSequence(sequence.getAndIncrement())
-                    .setDelta(fragment)
-                    .build()));
         };
         ReplyComposer.Reply reply;
         try {
-            reply = composer.compose(m.getText(), blocked, context, onDelta);
+            reply = composer.compose(m.getText(), false, context, onDelta, answer.cancellation);
         } catch (RuntimeException e) {
-            if (closed) {
-                return; // interrupted by the shutdown
+            if (answer.incarnation.closed || answer.stage.get() != Stage.CALLING) {
+                return; // cut short by a shutdown or a deadline, which answer for it
             }
             log.error("Composing the answer to message {} failed; answering offline", m.getMessageId(), e);
             reply = composer.offlineAnswer(m.getText(), onDelta);
         }
-        if (closed) {
+        if (answer.stage.compareAndSet(Stage.CALLING, Stage.SETTLED)) {
+            settled(answer, reply);
+        }
+    }
+
+    /** The offline answer, now, on this thread: it is quick, and nothing else will answer this message. */
+    private void answerOffline(Answer answer) {
+        if (answer.settle().isPresent()) {
+            settled(answer, composer.offlineAnswer(answer.message().getText(), fragment -> publish(answer, fragment)));
+        }
+    }
+
+    /** Hands a settled answer to the stream thread, unless its incarnation is over. */
+    private void settled(Answer answer, ReplyComposer.Reply reply) {
+        if (!answer.incarnation.closed) {
+            answer.incarnation.composed.add(new Composed(answer, reply, answer.sequence.get()));
+        }
+    }
+
+    private void publish(Answer answer, String fragment) {
+        if (answer.incarnation.closed) {
+            return; // a shutdown cut the answer short: the next owner answers in full
+        }
+        ChatMessageScreened m = answer.message();
+        answer.lastDelta.set(deltas.publish(ChatReplyDelta.newBuilder()
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
+                .setSessionId(m.getSessionId())
+                .setReplyId(replyId(m))
+                .setInReplyToMessageId(m.getMessageId())
+                .setUserId(m.getUserId())
+                .setSequence(answer.sequence.getAndIncrement())
+                .setDelta(fragment)
+                .build()));
+    }
+
+    /**
+     * On the stream thread: gives up the answers past a deadline, then, if the circuit is open (perhaps
+     * just opened by those), answers offline those still waiting for a model-call thread, and only then
+     * cancels the calls given up, so the threads this frees do not take up calls that should not be made.
+     */
+    private void enforceDeadlines() {
+        if (current.underWay.isEmpty()) {
             return;
         }
-        composed.add(new Composed(waiting, reply, sequence.get(), lastDelta.get()));
+        long now = clock.millis();
+        Deadlines deadlines = settings.deadlines();
+        List<Answer> givenUp = new ArrayList<>();
+        List<Answer> queued = new ArrayList<>();
+        for (Answer answer : current.underWay.values()) {
+            Stage stage = answer.stage.get();
+            if (stage == Stage.SETTLED) {
+                continue;
+            }
+            long waited = now - answer.since().toEpochMilli();
+            if (waited >= deadlines.answer().toMillis()) {
+                giveUp(answer, "no whole answer within " + deadlines.answer().toSeconds() + " s")
+                        .ifPresent(givenUp::add);
+            } else if (answer.lastDelta.get() == null && waited >= deadlines.firstToken().toMillis()) {
+                giveUp(answer, "no first fragment within " + deadlines.firstToken().toSeconds() + " s")
+                        .ifPresent(givenUp::add);
+            } else {
+                boolean silent = answer.lastDelta.get() == null;
+                if (silent && !answer.delayNoticed && waited >= deadlines.slowNotice().toMillis()) {
+                    noticeDelay(answer, waited);
+                }
+                if (stage == Stage.QUEUED) {
+                    queued.add(answer);
+                }
+            }
+        }
+        if (!queued.isEmpty() && composer.answersOfflineNow()) {
+            queued.forEach(this::answerOffline);
+        }
+        givenUp.forEach(answer -> answer.cancellation.cancel());
+    }
+
+    /**
+     * Tells the client the answer is slow to come (SSE {@code status}): ahead of the answer's fragments on
+     * the topic, as both go through the {@link DeltaSink}.
+     */
+    private void noticeDelay(Answer answer, long waitedMs) {
+        answer.delayNoticed = true;
+        ChatMessageScreened m = answer.message();
+        UUID replyId = replyId(m);
+        deltas.publish(ChatReplyDelayed.newBuilder()
+                .setEventId(UUID.nameUUIDFromBytes(("delayed:" + replyId).getBytes(StandardCharsets.UTF_8)))
+                .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
+                .setSessionId(m.getSessionId())
+                .setReplyId(replyId)
+                .setInReplyToMessageId(m.getMessageId())
+                .setUserId(m.getUserId())
+                .setReason(ChatReplyDelayReason.MODEL_SLOW)
+                .setWaitedMs(waitedMs)
+                .build());
+    }
+
+    /**
+     * Past its deadline: answers offline, degraded, and counts a failure if the model had the call.
+     *
+     * @return the answer, whose model call the caller is to cancel (closing its HTTP call); empty if it was
+     *         settled meanwhile
+     */
+    private Optional<Answer> giveUp(Answer answer, String why) {
+        Optional<Stage> was = answer.settle();
+        if (was.isEmpty()) {
+            return Optional.empty();
+        }
+        ChatMessageScreened m = answer.message();
+        settled(answer, composer.timedOut(m.getText(), was.get() == Stage.CALLING,
+                "message " + m.getMessageId() + ": " + why, fragment -> publish(answer, fragment)));
+        return Optional.of(answer);
     }
 
     /**
@@ -226,7 +443,7 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         boolean tookAny;
         do { // again, for answers that delivering composed at once (a refusal next in its session's queue)
             tookAny = false;
-            for (Iterator<Composed> finished = composed.iterator(); finished.hasNext(); ) {
+            for (Iterator<Composed> finished = current.composed.iterator(); finished.hasNext(); ) {
                 Composed c = finished.next();
                 if (c.fragmentsWritten()) {
                     finished.remove();
@@ -242,8 +459,10 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
 
     /** @return whether a reply was forwarded */
     private boolean deliver(Composed c) {
-        ChatMessageScreened m = c.waiting().message();
+        AwaitingReply.Waiting waiting = c.answer().waiting;
+        ChatMessageScreened m = waiting.message();
         String session = m.getSessionId().toString();
+        current.underWay.remove(session, c.answer());
         AwaitingReply queue = awaiting.get(session);
         if (queue == null || queue.isEmpty() || !queue.first().message().getMessageId().equals(m.getMessageId())) {
             log.warn("Dropping an answer to message {} of session {} that no longer awaits one", m.getMessageId(),
@@ -264,8 +483,8 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
                         settings.rememberedMessageIds());
         conversations.put(session, updated);
         RecordHeaders headers = new RecordHeaders();
-        if (c.waiting().traceparent() != null) {
-            headers.add(CloudEventHeaders.TRACEPARENT, c.waiting().traceparent().getBytes(StandardCharsets.UTF_8));
+        if (waiting.traceparent() != null) {
+            headers.add(CloudEventHeaders.TRACEPARENT, waiting.traceparent().getBytes(StandardCharsets.UTF_8));
         }
         context.forward(new Record<>(session, (SpecificRecordBase) produced(m, reply, c.deltaCount()), clock.millis(),
                 headers));
@@ -309,9 +528,12 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
 
     @Override
     public void close() {
-        // Answers still being composed are dropped when they finish: their messages are still in the
-        // committed queue, and the task's next owner answers them.
-        closed = true;
-        composed.clear();
+        // Answers still being composed are dropped: their messages are still in the committed queue, and
+        // the task's next owner (or this processor, initialised again) answers them. Their model calls are
+        // cancelled, which frees the model-call threads at once.
+        current.closed = true;
+        current.underWay.values().forEach(answer -> answer.cancellation.cancel());
+        current.composed.clear();
+        unanswered.unregister(current);
     }
 }

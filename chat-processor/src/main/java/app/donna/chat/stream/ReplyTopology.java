@@ -6,12 +6,14 @@ import java.util.concurrent.Executor;
 import app.donna.chat.reply.ReplyComposer;
 import app.donna.platform.kafka.EagerCommits;
 import app.donna.schemas.Topics;
+import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.state.Stores;
 
 /**
@@ -32,9 +34,12 @@ public final class ReplyTopology {
     private ReplyTopology() {
     }
 
-    /** @param commits asks for a commit after replies are forwarded, at most once per commit interval */
+    /**
+     * @param commits    asks for a commit after replies are forwarded, at most once per commit interval
+     * @param unanswered where the processors report the answers they have under way, for health
+     */
     static Topology build(ReplyComposer composer, DeltaSink deltas, Executor modelCalls, EagerCommits commits,
-            ReplyProcessor.ChatSettingsView settings, Clock clock) {
+            ReplyProcessor.ChatSettingsView settings, Clock clock, UnansweredMessages unanswered) {
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CONVERSATIONS_STORE),
                 Serdes.String(), new ConversationSerde()));
@@ -43,10 +48,22 @@ public final class ReplyTopology {
         builder.stream(Topics.CHAT_SCREENED.name(),
                         Consumed.with(Topics.CHAT_SCREENED.keySerde(), Topics.CHAT_SCREENED.valueSerde())
                                 .withName("chat-screened"))
-                .process(() -> new ReplyProcessor(composer, deltas, modelCalls, commits, settings, clock),
+                .process(replyProcessors(composer, deltas, modelCalls, commits, settings, clock, unanswered),
                         Named.as("reply"), CONVERSATIONS_STORE, AWAITING_REPLY_STORE)
                 .to(Topics.CHAT_REPLIES.name(), Produced.with(Topics.CHAT_REPLIES.keySerde(),
                         Topics.CHAT_REPLIES.valueSerde()).withName("to-chat-replies"));
         return builder.build();
+    }
+
+    /**
+     * A new processor for each task. What the processors share (the composer, the model-call pool, the
+     * sinks) is safe to share; everything a processor keeps of its own is made in its {@code init}, because
+     * Kafka Streams may init the same processor again after closing it (a task revived after a failed
+     * commit).
+     */
+    static ProcessorSupplier<String, SpecificRecordBase, String, SpecificRecordBase> replyProcessors(
+            ReplyComposer composer, DeltaSink deltas, Executor modelCalls, EagerCommits commits,
+            ReplyProcessor.ChatSettingsView settings, Clock clock, UnansweredMessages unanswered) {
+        return () -> new ReplyProcessor(composer, deltas, modelCalls, commits, settings, clock, unanswered);
     }
 }

@@ -3,13 +3,19 @@ package app.donna.chat.openai;
 import static app.donna.localinfra.StandInOpenAi.answer;
 import static app.donna.localinfra.StandInOpenAi.delay;
 import static app.donna.localinfra.StandInOpenAi.fail;
+import static app.donna.localinfra.StandInOpenAi.hang;
+import static app.donna.localinfra.StandInOpenAi.stall;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 
+import app.donna.chat.reply.Cancellation;
 import app.donna.chat.reply.LlmClient;
 import app.donna.chat.reply.Turn;
 import app.donna.localinfra.StandInOpenAi;
@@ -22,10 +28,14 @@ class OpenAiLlmClientTest {
     final StandInOpenAi openAi = new StandInOpenAi();
     final OpenAiLlmClient client = new OpenAiLlmClient(openAi.baseUrl(), "sk-test", "gpt-test",
             Duration.ofMillis(1500), 2, 200, 5);
+    /** One whose own timeout never comes into it. */
+    final OpenAiLlmClient patient = new OpenAiLlmClient(openAi.baseUrl(), "sk-test", "gpt-test", Duration.ofMinutes(5),
+            2, 200, 5);
 
     @AfterEach
     void tearDown() {
         client.close();
+        patient.close();
         openAi.close();
     }
 
@@ -36,7 +46,7 @@ class OpenAiLlmClientTest {
 
         LlmClient.Completion c = client.complete("You are Donna.",
                 List.of(new Turn(Turn.Role.USER, "hi"), new Turn(Turn.Role.ASSISTANT, "Hello!"),
-                        new Turn(Turn.Role.USER, "when do you close?")), deltas::add);
+                        new Turn(Turn.Role.USER, "when do you close?")), deltas::add, new Cancellation());
 
         assertThat(deltas).containsExactly("We are ", "open ", "until 6pm.");
         assertThat(c.text()).isEqualTo("We are open until 6pm.");
@@ -52,7 +62,8 @@ class OpenAiLlmClientTest {
     void retriesA500AndA429WithRetryAfterThenAnswers() {
         openAi.then(fail(500), fail(429, 1), answer("fine now"));
 
-        LlmClient.Completion c = client.complete("sys", List.of(new Turn(Turn.Role.USER, "hi")), d -> { });
+        LlmClient.Completion c = client.complete("sys", List.of(new Turn(Turn.Role.USER, "hi")), d -> { },
+                new Cancellation());
 
         assertThat(c.text()).isEqualTo("fine now");
         assertThat(openAi.requests()).hasSize(3);
@@ -62,16 +73,85 @@ class OpenAiLlmClientTest {
     void givesUpAfterItsRetries() {
         openAi.byDefault(fail(503));
 
-        assertThatThrownBy(() -> client.complete("sys", List.of(new Turn(Turn.Role.USER, "hi")), d -> { }))
+        assertThatThrownBy(() -> client.complete("sys", List.of(new Turn(Turn.Role.USER, "hi")), d -> { },
+                new Cancellation()))
                 .isInstanceOf(LlmClient.LlmUnavailableException.class);
         assertThat(openAi.requests()).hasSize(3);
+    }
+
+    @Test
+    void aStreamThatStartsAndWaitsBeforeItsFirstPieceIsReadPastItsKeepAlives() {
+        openAi.then(stall(300, "Sorry for ", "the wait."));
+
+        LlmClient.Completion c = client.complete("sys", List.of(new Turn(Turn.Role.USER, "hi")), d -> { },
+                new Cancellation());
+
+        assertThat(c.text()).isEqualTo("Sorry for the wait.");
+    }
+
+    @Test
+    void aCallToAModelThatNeverAnswersReturnsAtOnceWhenCancelledAndIsNotRetried() {
+        openAi.byDefault(hang());
+        Cancellation cancellation = new Cancellation();
+        CompletableFuture<LlmClient.Completion> call = CompletableFuture.supplyAsync(
+                () -> patient.complete("sys", List.of(new Turn(Turn.Role.USER, "hi")), d -> { }, cancellation));
+        await().atMost(Duration.ofSeconds(10)).until(() -> openAi.requests().size() == 1);
+
+        cancellation.cancel();
+
+        assertThat(call).failsWithin(Duration.ofSeconds(10)).withThrowableThat()
+                .havingCause().isInstanceOf(LlmClient.LlmUnavailableException.class)
+                .withMessageStartingWith("cancelled");
+        assertThat(openAi.requests()).as("no retry after a cancellation").hasSize(1);
+    }
+
+    @Test
+    void aCancelledStreamIsClosedAndTheServerSeesTheClientGo() {
+        openAi.byDefault(stall(60_000, "too late"));
+        List<String> deltas = new CopyOnWriteArrayList<>();
+        Cancellation cancellation = new Cancellation();
+        CompletableFuture<LlmClient.Completion> call = CompletableFuture.supplyAsync(
+                () -> patient.complete("sys", List.of(new Turn(Turn.Role.USER, "hi")), deltas::add, cancellation));
+        await().atMost(Duration.ofSeconds(10)).until(() -> openAi.requests().size() == 1);
+
+        cancellation.cancel();
+
+        assertThat(call).failsWithin(Duration.ofSeconds(10));
+        await().atMost(Duration.ofSeconds(10)).until(() -> openAi.clientsGone() == 1);
+        assertThat(deltas).isEmpty();
+        assertThat(openAi.requests()).hasSize(1);
+    }
+
+    @Test
+    void aCancellationEndsTheWaitBeforeARetry() {
+        openAi.then(fail(503, 30)).byDefault(answer("too late"));
+        Cancellation cancellation = new Cancellation();
+        CompletableFuture<LlmClient.Completion> call = CompletableFuture.supplyAsync(
+                () -> client.complete("sys", List.of(new Turn(Turn.Role.USER, "hi")), d -> { }, cancellation));
+        await().atMost(Duration.ofSeconds(10)).until(() -> openAi.requests().size() == 1);
+
+        cancellation.cancel(); // while the client waits 30 s, as Retry-After asked, to try again
+
+        assertThat(call).failsWithin(Duration.ofSeconds(10));
+        assertThat(openAi.requests()).hasSize(1);
+    }
+
+    @Test
+    void aCallCancelledBeforeItStartsIsNotMade() {
+        Cancellation cancellation = new Cancellation();
+        cancellation.cancel();
+
+        assertThatThrownBy(() -> client.complete("sys", List.of(new Turn(Turn.Role.USER, "hi")), d -> { },
+                cancellation)).isInstanceOf(LlmClient.LlmUnavailableException.class);
+        assertThat(openAi.requests()).isEmpty();
     }
 
     @Test
     void aModelThatDoesNotAnswerInTimeIsUnavailable() {
         openAi.byDefault(delay(5_000, answer("too late")));
 
-        assertThatThrownBy(() -> client.complete("sys", List.of(new Turn(Turn.Role.USER, "hi")), d -> { }))
+        assertThatThrownBy(() -> client.complete("sys", List.of(new Turn(Turn.Role.USER, "hi")), d -> { },
+                new Cancellation()))
                 .isInstanceOf(LlmClient.LlmUnavailableException.class);
     }
 }

@@ -33,6 +33,24 @@ class CircuitBreakerTest {
     }
 
     @Test
+    void rejectsCallsWhileOpenAndWhileItsHalfOpenTrialIsUnderWayWithoutTakingTheTrial() {
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        CircuitBreaker breaker = new CircuitBreaker(1, Duration.ofSeconds(30), clock);
+        assertThat(breaker.rejectsCalls()).isFalse();
+        breaker.recordFailure();
+        assertThat(breaker.rejectsCalls()).isTrue();
+
+        clock.advance(Duration.ofSeconds(31));
+        assertThat(breaker.rejectsCalls()).isFalse();
+        assertThat(breaker.rejectsCalls()).as("asking does not take the trial").isFalse();
+        assertThat(breaker.allowsCall()).isTrue();
+        assertThat(breaker.rejectsCalls()).isTrue();
+
+        breaker.recordAbandoned();
+        assertThat(breaker.rejectsCalls()).as("an abandoned trial frees the way for another").isFalse();
+    }
+
+    @Test
     void aFailedTrialOpensItAgain() {
         MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
         CircuitBreaker breaker = new CircuitBreaker(1, Duration.ofSeconds(30), clock);

@@ -25,9 +25,10 @@ class ReplyComposerTest {
         volatile boolean failing;
 
         @Override
-        public Completion complete(String systemPrompt, List<Turn> context, java.util.function.Consumer<String> onDelta) {
+        public Completion complete(String systemPrompt, List<Turn> context, java.util.function.Consumer<String> onDelta,
+                Cancellation cancellation) {
             calls.incrementAndGet();
-            if (failing) {
+            if (failing || cancellation.isCancelled()) {
                 throw new LlmUnavailableException("down", null);
             }
             onDelta.accept("Sure, ");
@@ -96,6 +97,37 @@ class ReplyComposerTest {
         composer.compose("c", false, List.of(), d -> { });
 
         assertThat(model.calls).hasValue(2);
+    }
+
+    @Test
+    void aCallCancelledByTheCallerIsAnsweredOfflineAndNotCountedAsAFailure() {
+        ScriptedModel model = new ScriptedModel();
+        CircuitBreaker breaker = new CircuitBreaker(1, Duration.ofSeconds(30), clock);
+        ReplyComposer composer = new ReplyComposer(PERSONA, Optional.of(model), breaker, clock);
+        Cancellation cancelled = new Cancellation();
+        cancelled.cancel();
+
+        ReplyComposer.Reply reply = composer.compose("when are you open?", false, List.of(), d -> { }, cancelled);
+
+        assertThat(reply.degraded()).isTrue();
+        assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.CLOSED);
+    }
+
+    @Test
+    void aTimeoutIsAnsweredOfflineAndCountsAsAFailureOnlyIfTheModelHadTheCall() {
+        CircuitBreaker breaker = new CircuitBreaker(1, Duration.ofSeconds(30), clock);
+        ReplyComposer composer = new ReplyComposer(PERSONA, Optional.of(new ScriptedModel()), breaker, clock);
+        List<String> deltas = new ArrayList<>();
+
+        ReplyComposer.Reply queued = composer.timedOut("when are you open?", false, "test", deltas::add);
+        assertThat(queued.degraded()).isTrue();
+        assertThat(queued.text()).contains("Tue-Sat 9am-6pm");
+        assertThat(deltas).containsExactly(queued.text());
+        assertThat(composer.answersOfflineNow()).isFalse();
+
+        composer.timedOut("when are you open?", true, "test", d -> { });
+        assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.OPEN);
+        assertThat(composer.answersOfflineNow()).isTrue();
     }
 
     @Test

@@ -15,7 +15,6 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 
 import app.donna.chat.openai.OpenAiLlmClient;
@@ -47,19 +46,16 @@ import org.junit.jupiter.api.io.TempDir;
 class ReplyTopologyTest {
 
     static final Duration CHECK = Duration.ofMillis(5);
+    static final ReplyProcessor.Deadlines DEADLINES = new ReplyProcessor.Deadlines(Duration.ofSeconds(3),
+            Duration.ofSeconds(10), Duration.ofSeconds(60));
     static final Persona PERSONA = new Persona("Bella's Salon", "Tue-Sat 9am-6pm", List.of("haircuts"), "warm", "");
 
     @TempDir
     Path stateDir;
 
     final StandInOpenAi openAi = new StandInOpenAi();
-    final List<ChatReplyDelta> deltas = new CopyOnWriteArrayList<>();
-    /** What the sink reports for each fragment's writing; written at once unless a test says otherwise. */
-    CompletableFuture<Void> deltaWritten = CompletableFuture.completedFuture(null);
-    final DeltaSink sink = delta -> {
-        deltas.add(delta);
-        return deltaWritten;
-    };
+    final RecordingSink sink = new RecordingSink();
+    final List<ChatReplyDelta> deltas = sink.deltas;
     /** Model calls the test runs when it chooses; see {@link #modelCallsWait()}. */
     final Deque<Runnable> heldCalls = new ArrayDeque<>();
     boolean holdCalls;
@@ -88,7 +84,8 @@ class ReplyTopologyTest {
         // Model calls run on the executor the test gives: by default at once, on the calling thread.
         driver = new TopologyTestDriver(ReplyTopology.build(composer, sink, modelCalls,
                 new EagerCommits(Duration.ofMillis(20)),
-                new ReplyProcessor.ChatSettingsView(20, 200, CHECK), clock), props);
+                new ReplyProcessor.ChatSettingsView(20, 200, CHECK, DEADLINES), clock, new UnansweredMessages()),
+                props);
         screened = driver.createInputTopic(Topics.CHAT_SCREENED.name(), Topics.CHAT_SCREENED.keySerde().serializer(),
                 Topics.CHAT_SCREENED.valueSerde().serializer());
         replies = driver.createOutputTopic(Topics.CHAT_REPLIES.name(), Topics.CHAT_REPLIES.keySerde().deserializer(),
@@ -126,7 +123,8 @@ class ReplyTopologyTest {
 
     @Test
     void aReplyIsForwardedOnlyOnceItsFragmentsAreWritten() {
-        deltaWritten = new CompletableFuture<>();
+        CompletableFuture<Void> deltaWritten = new CompletableFuture<>();
+        sink.written = deltaWritten;
         openAi.then(answer("We open ", "at 9am."));
         ChatMessageScreened m = message(UUID.randomUUID(), "when do you open?", Decision.ALLOW);
 

@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import app.donna.events.chat.ChatReplyDelayed;
 import app.donna.events.chat.ChatReplyDelta;
 import app.donna.events.chat.ChatReplyProduced;
 import app.donna.platform.kafka.KafkaClientProperties;
@@ -187,7 +188,7 @@ class ReplyStreams implements SmartLifecycle {
         });
     }
 
-    private Optional<Event> toEvent(ConsumerRecord<byte[], byte[]> record) {
+    Optional<Event> toEvent(ConsumerRecord<byte[], byte[]> record) {
         SpecificRecordBase event;
         try {
             event = codec.decode(record.value());
@@ -212,6 +213,13 @@ class ReplyStreams implements SmartLifecycle {
                 data.put("decision", r.getDecision().name());
                 data.put("model", r.getModel());
                 yield Optional.of(new Event(position, "reply", data));
+            }
+            case ChatReplyDelayed s -> {
+                data.put("replyId", s.getReplyId());
+                data.put("inReplyTo", s.getInReplyToMessageId());
+                data.put("reason", s.getReason().name());
+                data.put("waitedMs", s.getWaitedMs());
+                yield Optional.of(new Event(position, "status", data));
             }
             default -> Optional.empty();
         };
