@@ -449,9 +449,70 @@ class ChatSliceEndToEndTest {
 
         JsonNode history = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
                 .until(() -> readHistory(pia, session), h -> h != null && h.get("messages").size() >= 4);
-        assertThat(texts(history)).containsExactly("Are you open on Saturday?", "We're open Saturday 10 to 4.",
-                "marker", "We're open Saturday 10 to 4.");
+        // in time order, so the marker may come before the first answer; what counts is one of each
+        assertThat(texts(history)).as("one turn per message, one reply each").containsExactlyInAnyOrder(
+                "Are you open on Saturday?", "We're open Saturday 10 to 4.", "marker", "We're open Saturday 10 to 4.");
+        List<String> answered = new ArrayList<>();
+        history.get("messages").forEach(m -> {
+            if (m.get("role").asString().equals("assistant")) {
+                answered.add(m.get("replyTo").asString());
+            }
+        });
+        assertThat(answered).doesNotHaveDuplicates().hasSize(2);
         assertThat(OPEN_AI.requests().size() - before).as("one model call per message").isEqualTo(2);
+    }
+
+    /**
+     * The broker stopped and started again under the running pipeline, inside the test: POSTs meanwhile
+     * are 503, and afterwards a new session on every partition is answered, with no service restarted.
+     */
+    @Test
+    void afterABrokerOutageEveryPartitionAnswersAgainWithoutARestart() throws Exception {
+        String quinn = token("quinn");
+        UUID before = UUID.randomUUID();
+        assertThat(post(quinn, before, "{\"text\":\"before the outage\"}").statusCode()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+                .until(() -> readHistory(quinn, before), h -> h != null && h.get("messages").size() == 2);
+
+        try (SharedInfra.Outage outage = SharedInfra.stopKafka()) {
+            HttpResponse<String> during = post(quinn, UUID.randomUUID(), "{\"text\":\"during\"}");
+            assertThat(during.statusCode()).isEqualTo(503);
+            assertThat(during.headers().firstValue("Retry-After")).isPresent();
+        }
+
+        // one new session per partition of donna.chat.screened and donna.chat.replies
+        List<UUID> sessions = onePerPartition(Topics.CHAT_SCREENED.partitions());
+        for (UUID session : sessions) {
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> post(quinn, session, "{\"text\":\"after\",\"clientMessageId\":\"after-1\"}")
+                            .statusCode() == 202);
+        }
+        for (UUID session : sessions) {
+            JsonNode history = await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> readHistory(quinn, session), h -> h != null && h.get("messages").size() == 2);
+            assertThat(history.get("messages").get(1).get("role").asString()).as("session %s", session)
+                    .isEqualTo("assistant");
+        }
+        String health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + chatProcessor.getEnvironment().getProperty("local.server.port") + "/actuator/health")).GET().build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(health).contains("\"status\":\"UP\"");
+    }
+
+    /** Session ids whose keys land on each partition of a topic with {@code partitions} partitions. */
+    private static List<UUID> onePerPartition(int partitions) {
+        UUID[] found = new UUID[partitions];
+        int missing = partitions;
+        while (missing > 0) {
+            UUID candidate = UUID.randomUUID();
+            int partition = org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils
+                    .murmur2(candidate.toString().getBytes(StandardCharsets.UTF_8))) % partitions;
+            if (found[partition] == null) {
+                found[partition] = candidate;
+                missing--;
+            }
+        }
+        return List.of(found);
     }
 
     private UUID openSession(String token) throws Exception {
