@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -73,6 +74,11 @@ public final class DevStack implements AutoCloseable {
     }
 
     private void startAll(DevOptions options) {
+        Path postgresData = options.home().resolve("postgres");
+        if (options.database().isEmpty()) {
+            // first: refuses a folder another donna dev uses, and frees the port of a server a killed one left
+            reclaimPostgresData(postgresData, options.home());
+        }
         options.ports().forEach((service, port) ->
                 requireFreePort(service, "DONNA_" + service.toUpperCase().replace('-', '_') + "_PORT", port));
         kafkaBootstrap = options.kafkaBootstrap().orElseGet(() -> {
@@ -83,7 +89,7 @@ public final class DevStack implements AutoCloseable {
         });
         DevOptions.Database db = options.database().orElseGet(() -> {
             requireFreePort("the embedded PostgreSQL", "DONNA_PG_PORT", options.postgresPort());
-            LocalPostgres postgres = LocalPostgres.start(options.home().resolve("postgres"), options.postgresPort());
+            LocalPostgres postgres = LocalPostgres.start(postgresData, options.postgresPort());
             started.add(postgres);
             postgres.createDatabaseIfMissing(DATABASE);
             return new DevOptions.Database(postgres.jdbcUrl(DATABASE), "postgres", "");
@@ -153,6 +159,17 @@ public final class DevStack implements AutoCloseable {
             }
         }
         started.clear();
+    }
+
+    private static void reclaimPostgresData(Path dataDir, Path home) {
+        try {
+            LocalPostgres.stopOrphan(dataDir);
+        } catch (LocalPostgres.DataFolderInUseException e) {
+            String pid = e.ownerPid().map(p -> " (pid " + p + ")").orElse("");
+            throw new DevStackException("Another donna dev" + pid + " is running with its data in " + home
+                    + ". Stop it first, or give this one a data folder and ports of its own (DONNA_HOME, "
+                    + "DONNA_KAFKA_PORT, DONNA_PG_PORT, DONNA_<SERVICE>_PORT).");
+        }
     }
 
     static void requireFreePort(String what, String variable, int port) {

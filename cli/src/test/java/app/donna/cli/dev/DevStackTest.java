@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.UUID;
 
 import app.donna.localinfra.LocalPorts;
+import app.donna.localinfra.LocalPostgres;
 import app.donna.testing.InfraExtension;
 import app.donna.testing.SharedInfra;
 import org.junit.jupiter.api.Test;
@@ -87,6 +88,19 @@ class DevStackTest {
                     .isInstanceOf(DevStack.DevStackException.class)
                     .hasMessageContaining("Port " + busy.getLocalPort())
                     .hasMessageContaining("DONNA_INGRESS_API_PORT=");
+        }
+    }
+
+    @Test
+    void aDataFolderAnotherDonnaDevUsesIsRefusedWithWhatToDo(@TempDir Path home) {
+        try (LocalPostgres running = LocalPostgres.start(home.resolve("postgres"), 0)) {
+            DevOptions options = new DevOptions(home, Optional.of("127.0.0.1:1"), 0, Optional.empty(), 0,
+                    DevOptions.DEFAULT_PORTS, "", Map.of());
+
+            assertThatThrownBy(() -> DevStack.start(options))
+                    .isInstanceOf(DevStack.DevStackException.class)
+                    .hasMessageContaining("Another donna dev (pid " + ProcessHandle.current().pid() + ")")
+                    .hasMessageContaining("DONNA_HOME");
         }
     }
 
