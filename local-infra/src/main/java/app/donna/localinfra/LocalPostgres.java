@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.slf4j.Logger;
@@ -35,6 +36,10 @@ import org.slf4j.LoggerFactory;
  * <p>PostgreSQL runs in a session of its own, so it outlives a JVM killed with {@code kill -9}. A later
  * start on the same data folder stops such an orphan first; while the process that started the server
  * is still alive (it holds the lock file), the folder is refused instead.
+ *
+ * <p>Whoever starts a server stops it with {@link #close()}, after whatever uses it. It has no JVM
+ * shutdown hook of its own: hooks run all at once, so one would stop the database under services that
+ * are still stopping (on Ctrl-C of {@code donna dev}).
  */
 public final class LocalPostgres implements AutoCloseable {
 
@@ -49,6 +54,7 @@ public final class LocalPostgres implements AutoCloseable {
 
     private final EmbeddedPostgres postgres;
     private final Path dataDir;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private LocalPostgres(EmbeddedPostgres postgres, Path dataDir) {
         this.postgres = postgres;
@@ -76,6 +82,8 @@ public final class LocalPostgres implements AutoCloseable {
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setDataDirectory(folder)
                     .setCleanDataDirectory(false)
+                    // zonky's hook would stop the server at JVM exit while its users still stop
+                    .setRegisterShutdownHook(false)
                     .setServerConfig("max_connections", "200")
                     .setServerConfig("fsync", "on");
             if (port != 0) {
@@ -160,11 +168,16 @@ public final class LocalPostgres implements AutoCloseable {
         }
     }
 
+    /** Stops the server (fast shutdown: open sessions are ended); again does nothing. */
     @Override
     public void close() {
+        if (closed.getAndSet(true)) {
+            return;
+        }
         try {
             postgres.close();
             Files.deleteIfExists(dataDir.resolve(OWNER_FILE));
+            log.info("PostgreSQL on 127.0.0.1:{} stopped", postgres.getPort());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {

@@ -106,6 +106,8 @@ public final class DevStack implements AutoCloseable {
                 "--donna.security.internal-secret=" + internalSecret,
                 "--donna.sentry.environment=dev",
                 "--logging.config=classpath:logback.xml",
+                // the JVM's shutdown hooks run at once: logging must outlast the services' shutdown
+                "--logging.register-shutdown-hook=false",
                 "--spring.main.banner-mode=off");
         List<String> database = List.of(
                 "--spring.datasource.url=" + db.url(),
@@ -150,7 +152,7 @@ public final class DevStack implements AutoCloseable {
 
     /** Stops the services in reverse order, then the database and the broker. */
     @Override
-    public void close() {
+    public synchronized void close() {
         for (int i = started.size() - 1; i >= 0; i--) {
             try {
                 started.get(i).close();

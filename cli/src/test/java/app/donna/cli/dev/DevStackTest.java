@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -19,16 +20,21 @@ import java.util.UUID;
 import app.donna.localinfra.LocalPorts;
 import app.donna.localinfra.LocalPostgres;
 import app.donna.testing.InfraExtension;
-import app.donna.testing.SharedInfra;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * donna dev's stack in this JVM, on the shared broker and a database of its own: every service starts
- * as its own application, answers health with its dependencies UP, and the chat slice works through it
- * with a token from the dev issuer. (.ci/dev-smoke does the same through the real ./donna command.)
+ * donna dev's stack in this JVM, on the shared broker and an embedded PostgreSQL of its own: every
+ * service starts as its own application, answers health with its dependencies UP, the chat slice works
+ * through it with a token from the dev issuer, and it stops services before the database without an
+ * error. (.ci/dev-smoke does the same through the real ./donna command.)
  */
 @ExtendWith(InfraExtension.class)
 class DevStackTest {
@@ -36,13 +42,12 @@ class DevStackTest {
     final HttpClient http = HttpClient.newHttpClient();
 
     @Test
-    void everyServiceStartsHealthyAndTheChatSliceWorks(InfraExtension.KafkaBootstrap kafka, @TempDir Path home)
-            throws Exception {
-        SharedInfra.Database db = SharedInfra.newDatabase("dev_stack");
+    void everyServiceStartsHealthyTheChatSliceWorksAndAllStopsCleanly(InfraExtension.KafkaBootstrap kafka,
+            @TempDir Path home) throws Exception {
         Map<String, Integer> ports = new LinkedHashMap<>();
         DevOptions.DEFAULT_PORTS.keySet().forEach(service -> ports.put(service, LocalPorts.free()));
-        DevOptions options = new DevOptions(home, Optional.of(kafka.servers()), 0,
-                Optional.of(new DevOptions.Database(db.jdbcUrl(), db.username(), db.password())), 0, ports,
+        // the embedded PostgreSQL, as in donna dev; the test JVM's shared broker
+        DevOptions options = new DevOptions(home, Optional.of(kafka.servers()), 0, Optional.empty(), 0, ports,
                 "http://localhost:3000", Map.of());
 
         try (DevStack stack = DevStack.start(options)) {
@@ -73,6 +78,14 @@ class DevStackTest {
                             && body.contains("\"role\":\"assistant\"") && body.contains("\"degraded\":true"));
             assertThat(get(stack.services().get("voice-relay").resolve("/actuator/prometheus"), null).statusCode())
                     .as("metrics need the internal secret").isEqualTo(401);
+
+            // services stop before the database they use, and nothing fails on the way down
+            List<ILoggingEvent> stopping = logDuring(stack::close);
+            List<String> lines = stopping.stream().map(ILoggingEvent::getFormattedMessage).toList();
+            assertThat(stopping).filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.ERROR))
+                    .extracting(ILoggingEvent::getFormattedMessage).isEmpty();
+            assertThat(indexOf(lines, "Projector chat stopped")).as("projector stopped, in %s", lines)
+                    .isNotNegative().isLessThan(indexOf(lines, "PostgreSQL on "));
         }
     }
 
@@ -115,6 +128,29 @@ class DevStackTest {
         assertThat(options.kafkaBootstrap()).isEmpty();
         assertThatThrownBy(() -> DevOptions.fromEnvironment(Map.of("DONNA_KAFKA_PORT", "lots")))
                 .hasMessageContaining("DONNA_KAFKA_PORT must be a port number");
+    }
+
+    /** What is logged while {@code action} runs (attached afterwards: each service start resets logback). */
+    private static List<ILoggingEvent> logDuring(Runnable action) {
+        Logger root = (Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        root.addAppender(appender);
+        try {
+            action.run();
+        } finally {
+            root.detachAppender(appender);
+        }
+        return List.copyOf(appender.list);
+    }
+
+    private static int indexOf(List<String> lines, String prefix) {
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).startsWith(prefix)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private HttpResponse<String> get(URI uri, String token) throws Exception {
