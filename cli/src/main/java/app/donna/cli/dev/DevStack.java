@@ -29,7 +29,9 @@ import org.springframework.context.ConfigurableApplicationContext;
 /**
  * The whole system in one process: a real Kafka broker and PostgreSQL (embedded unless configured),
  * then every service as its own Spring application context on its own port, the way each would run
- * alone. ingress-api hosts the dev token issuer, and every service verifies tokens against it.
+ * alone. ingress-api hosts the dev token issuer, and every service verifies tokens against it, unless
+ * an issuer is configured ({@link DevOptions.Tokens}): then that issuer's tokens are accepted and
+ * {@code /dev/token} does not exist.
  */
 public final class DevStack implements AutoCloseable {
 
@@ -96,13 +98,16 @@ public final class DevStack implements AutoCloseable {
         });
         jdbcUrl = db.url();
         internalSecret = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
-        int ingressPort = options.ports().get("ingress-api");
-        String issuer = "http://127.0.0.1:" + ingressPort + "/dev";
+        DevOptions.Tokens tokens = options.tokens();
+        String issuer = tokens.devIssuer()
+                ? "http://127.0.0.1:" + options.ports().getOrDefault("ingress-api", 0) + "/dev"
+                : tokens.issuerUri().orElse("");
 
         List<String> common = List.of(
                 "--spring.kafka.bootstrap-servers=" + kafkaBootstrap,
                 "--donna.security.jwt.issuer-uri=" + issuer,
-                "--donna.security.jwt.audiences=donna-api",
+                "--donna.security.jwt.jwk-set-uri=" + tokens.jwkSetUri().orElse(""),
+                "--donna.security.jwt.audiences=" + tokens.audiences(),
                 "--donna.security.internal-secret=" + internalSecret,
                 "--donna.sentry.environment=dev",
                 "--logging.config=classpath:logback.xml",
@@ -135,7 +140,7 @@ public final class DevStack implements AutoCloseable {
                 args.add("--donna.abuse.state-dir=" + options.home().resolve("abuse-detector"));
             }
             if (service.equals("ingress-api")) {
-                args.add("--donna.dev.token-issuer.enabled=true");
+                args.add("--donna.dev.token-issuer.enabled=" + tokens.devIssuer());
                 args.add("--donna.security.anonymous.secret=" + HexFormat.of().formatHex(new SecureRandom().generateSeed(32)));
                 args.add("--donna.web.allowed-origins=" + options.allowedOrigins());
             }

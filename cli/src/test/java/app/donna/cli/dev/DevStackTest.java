@@ -4,12 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,11 +23,15 @@ import java.util.UUID;
 
 import app.donna.localinfra.LocalPorts;
 import app.donna.localinfra.LocalPostgres;
+import app.donna.platform.dev.DevTokenIssuer;
 import app.donna.testing.InfraExtension;
+import app.donna.testing.SharedInfra;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -90,6 +98,54 @@ class DevStackTest {
     }
 
     @Test
+    void anIssuerFromTheEnvironmentReplacesTheDevTokenIssuer(InfraExtension.KafkaBootstrap kafka,
+            @TempDir Path home) throws Exception {
+        // given an issuer of the user's own that publishes its keys, named in the environment
+        DevTokenIssuer theirs = new DevTokenIssuer("https://issuer.example.test/", List.of("their-api"),
+                Duration.ofMinutes(5), Clock.systemUTC());
+        HttpServer keys = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        keys.createContext("/jwks.json", exchange -> {
+            byte[] body = new JWKSet(theirs.publicKey()).toString().getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        keys.start();
+        SharedInfra.Database db = SharedInfra.newDatabase("dev_stack_issuer");
+        DevOptions fromEnvironment = DevOptions.fromEnvironment(Map.of(
+                "DONNA_JWT_ISSUER_URI", "https://issuer.example.test/",
+                "DONNA_JWT_JWK_SET_URI", "http://127.0.0.1:" + keys.getAddress().getPort() + "/jwks.json",
+                "DONNA_JWT_AUDIENCES", "their-api"));
+        DevOptions options = new DevOptions(home, Optional.of(kafka.servers()), 0,
+                Optional.of(new DevOptions.Database(db.jdbcUrl(), db.username(), db.password())), 0,
+                Map.of("ingress-api", LocalPorts.free()), "", Map.of(), fromEnvironment.tokens());
+
+        // when donna dev starts (ingress-api is enough here)
+        try (DevStack stack = DevStack.start(options)) {
+            URI ingress = stack.services().get("ingress-api");
+
+            // then their tokens are accepted, and there is no dev token issuer, as the banner says
+            HttpResponse<String> opened = http.send(HttpRequest.newBuilder(ingress.resolve("/api/chat/sessions"))
+                    .header("Authorization", "Bearer " + theirs.mint("carol"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(opened.statusCode()).as(opened.body()).isEqualTo(201);
+            assertThat(opened.body()).as("a signed-in user gets no visitor token").doesNotContain("\"token\"");
+            DevTokenIssuer foreign = new DevTokenIssuer("https://issuer.example.test/", List.of("their-api"),
+                    Duration.ofMinutes(5), Clock.systemUTC());
+            assertThat(get(ingress.resolve("/api/chat/sessions"), foreign.mint("mallory")).statusCode())
+                    .as("signed by another key").isEqualTo(401);
+            assertThat(get(ingress.resolve("/dev/token?sub=alice"), null).statusCode()).isEqualTo(401);
+            assertThat(DevCommand.banner(options, stack, Duration.ZERO))
+                    .contains("https://issuer.example.test/ (DONNA_JWT_ISSUER_URI), audience their-api")
+                    .contains("the dev token issuer (/dev/token) is off")
+                    .doesNotContain("/dev/token?sub=");
+        } finally {
+            keys.stop(0);
+        }
+    }
+
+    @Test
     void aBusyPortIsReportedWithTheVariableThatMovesIt(@TempDir Path home) throws Exception {
         try (ServerSocket busy = new ServerSocket(0)) {
             Map<String, Integer> ports = new LinkedHashMap<>(DevOptions.DEFAULT_PORTS);
@@ -126,6 +182,16 @@ class DevStackTest {
         assertThat(options.ports()).containsEntry("ingress-api", 9999).containsEntry("projections", 8085);
         assertThat(options.database()).map(DevOptions.Database::url).hasValue("jdbc:postgresql://db/donna");
         assertThat(options.kafkaBootstrap()).isEmpty();
+        assertThat(options.tokens().devIssuer()).isTrue();
+        assertThat(options.tokens().audiences()).isEqualTo("donna-api");
+        DevOptions.Tokens tokens = DevOptions.fromEnvironment(Map.of("DONNA_JWT_ISSUER_URI", "https://id.example/",
+                "DONNA_JWT_AUDIENCES", "a,b")).tokens();
+        assertThat(tokens.devIssuer()).isFalse();
+        assertThat(tokens.issuerUri()).hasValue("https://id.example/");
+        assertThat(tokens.jwkSetUri()).isEmpty();
+        assertThat(tokens.audiences()).isEqualTo("a,b");
+        assertThat(DevOptions.fromEnvironment(Map.of("DONNA_JWT_JWK_SET_URI", "https://id.example/keys")).tokens()
+                .devIssuer()).isFalse();
         assertThatThrownBy(() -> DevOptions.fromEnvironment(Map.of("DONNA_KAFKA_PORT", "lots")))
                 .hasMessageContaining("DONNA_KAFKA_PORT must be a port number");
     }
