@@ -23,6 +23,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.zonky.test.db.postgres.util.ArchUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,6 +69,7 @@ public final class LocalPostgres implements AutoCloseable {
      * @throws DataFolderInUseException if a live process runs a server from {@code dataDir}
      */
     public static LocalPostgres start(Path dataDir, int port) {
+        requireBinaries();
         Path folder = dataDir.toAbsolutePath().normalize();
         try {
             Files.createDirectories(folder);
@@ -140,6 +142,37 @@ public final class LocalPostgres implements AutoCloseable {
             throw new IllegalStateException(e);
         }
         log.warn("Stopped the PostgreSQL (pid {}) left running from {}", pid.get(), folder);
+    }
+
+    /**
+     * Checks that this build has PostgreSQL binaries for this machine (Linux with glibc and macOS, on
+     * x86-64 and ARM64).
+     *
+     * @throws NoBinariesException if it has none
+     */
+    public static void requireBinaries() {
+        requireBinaries(System.getProperty("os.name"), System.getProperty("os.arch"));
+    }
+
+    /** {@link #requireBinaries()} for the platform of the {@code os.name} and {@code os.arch} given. */
+    public static void requireBinaries(String osName, String osArch) {
+        String system = osName.startsWith("Windows") ? "windows"
+                : osName.startsWith("Mac") || osName.startsWith("Darwin") ? "darwin"
+                : osName.startsWith("Linux") ? "linux" : osName;
+        List<String> architectures;
+        try {
+            String arch = ArchUtils.normalize(osArch);
+            // zonky runs macOS's x86-64 binaries on Apple silicon too (they are universal binaries)
+            architectures = system.equals("darwin") && arch.equals("arm_64") ? List.of(arch, "x86_64") : List.of(arch);
+        } catch (IllegalStateException e) {
+            throw new NoBinariesException(osName + " " + osArch);
+        }
+        // the resources zonky's DefaultPostgresBinaryResolver looks for
+        boolean found = architectures.stream().anyMatch(arch -> LocalPostgres.class.getClassLoader()
+                .getResource("postgres-" + system + "-" + arch + ".txz") != null);
+        if (!found) {
+            throw new NoBinariesException(osName + " " + osArch);
+        }
     }
 
     public int port() {
@@ -264,6 +297,24 @@ public final class LocalPostgres implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         process.destroy();
+    }
+
+    /** This build has no PostgreSQL binaries for the machine it runs on. */
+    public static final class NoBinariesException extends IllegalStateException {
+
+        private final String platform;
+
+        NoBinariesException(String platform) {
+            super("there are no embedded PostgreSQL binaries for " + platform + " (only for Linux and macOS on "
+                    + "x86-64 and ARM64); use a PostgreSQL server instead (donna dev: DONNA_DB_URL, tests: "
+                    + "DONNA_TEST_DB_URL)");
+            this.platform = platform;
+        }
+
+        /** The {@code os.name} and {@code os.arch} without binaries. */
+        public String platform() {
+            return platform;
+        }
     }
 
     /** The data folder belongs to a server that a live process runs. */

@@ -56,7 +56,8 @@ public final class DevCommand {
         out.append(String.format("  %-16s %s%s%n", "kafka", stack.kafkaBootstrap(),
                 options.kafkaBootstrap().isPresent() ? "" : "   (embedded, data in " + options.home().resolve("kafka") + ")"));
         out.append(String.format("  %-16s %s%s%n", "postgresql", stack.jdbcUrl(),
-                options.database().isPresent() ? "" : "   (embedded, data in " + options.home().resolve("postgres") + ")"));
+                options.database().isPresent() ? "   (DONNA_DB_URL)"
+                        : "   (embedded, data in " + options.home().resolve("postgres") + ")"));
         out.append(String.format("  %-16s %s (X-Internal-Secret, for metrics and internal calls; new each run)%n",
                 "internal secret", stack.internalSecret()));
         DevOptions.Tokens tokens = options.tokens();

@@ -78,6 +78,7 @@ public final class DevStack implements AutoCloseable {
     private void startAll(DevOptions options) {
         Path postgresData = options.home().resolve("postgres");
         if (options.database().isEmpty()) {
+            requireEmbeddedPostgres(System.getProperty("os.name"), System.getProperty("os.arch"));
             // first: refuses a folder another donna dev uses, and frees the port of a server a killed one left
             reclaimPostgresData(postgresData, options.home());
         }
@@ -166,6 +167,19 @@ public final class DevStack implements AutoCloseable {
             }
         }
         started.clear();
+    }
+
+    /** Stops, before anything started, on a machine without embedded PostgreSQL, saying what to do. */
+    static void requireEmbeddedPostgres(String osName, String osArch) {
+        try {
+            LocalPostgres.requireBinaries(osName, osArch);
+        } catch (LocalPostgres.NoBinariesException e) {
+            throw new DevStackException("There is no embedded PostgreSQL for " + e.platform() + " (only for Linux "
+                    + "and macOS on x86-64 and ARM64). Point donna dev at a PostgreSQL server instead: set "
+                    + "DONNA_DB_URL, e.g. DONNA_DB_URL=jdbc:postgresql://127.0.0.1:5432/donna, and DONNA_DB_USER / "
+                    + "DONNA_DB_PASSWORD (default donna / donna); the database must exist and the user must be "
+                    + "allowed to create tables in it.");
+        }
     }
 
     private static void reclaimPostgresData(Path dataDir, Path home) {

@@ -1,6 +1,7 @@
 package app.donna.cli.dev;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
@@ -174,13 +175,26 @@ class DevStackTest {
     }
 
     @Test
+    void withoutEmbeddedPostgresForThePlatformItSaysToSetDonnaDbUrl() {
+        assertThatThrownBy(() -> DevStack.requireEmbeddedPostgres("Linux", "s390x"))
+                .isInstanceOf(DevStack.DevStackException.class)
+                .hasMessageContaining("no embedded PostgreSQL for Linux s390x")
+                .hasMessageContaining("set DONNA_DB_URL");
+        assertThatCode(() -> DevStack.requireEmbeddedPostgres("Linux", "aarch64")).doesNotThrowAnyException();
+    }
+
+    @Test
     void optionsComeFromTheEnvironment() {
         DevOptions options = DevOptions.fromEnvironment(Map.of("DONNA_HOME", "/tmp/x", "DONNA_INGRESS_API_PORT", "9999",
                 "DONNA_DB_URL", "jdbc:postgresql://db/donna"));
 
         assertThat(options.home()).isEqualTo(Path.of("/tmp/x"));
         assertThat(options.ports()).containsEntry("ingress-api", 9999).containsEntry("projections", 8085);
-        assertThat(options.database()).map(DevOptions.Database::url).hasValue("jdbc:postgresql://db/donna");
+        assertThat(options.database()).hasValue(new DevOptions.Database("jdbc:postgresql://db/donna", "donna", "donna"));
+        assertThat(DevOptions.fromEnvironment(Map.of("DONNA_DB_URL", "jdbc:postgresql://db/donna", "DONNA_DB_USER", "me",
+                "DONNA_DB_PASSWORD", "secret")).database())
+                .hasValue(new DevOptions.Database("jdbc:postgresql://db/donna", "me", "secret"));
+        assertThat(DevOptions.fromEnvironment(Map.of()).database()).as("embedded").isEmpty();
         assertThat(options.kafkaBootstrap()).isEmpty();
         assertThat(options.tokens().devIssuer()).isTrue();
         assertThat(options.tokens().audiences()).isEqualTo("donna-api");
