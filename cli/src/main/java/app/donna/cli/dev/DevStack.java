@@ -86,14 +86,16 @@ public final class DevStack implements AutoCloseable {
                 requireFreePort(service, "DONNA_" + service.toUpperCase().replace('-', '_') + "_PORT", port));
         kafkaBootstrap = options.kafkaBootstrap().orElseGet(() -> {
             requireFreePort("the embedded Kafka broker", "DONNA_KAFKA_PORT", options.kafkaPort());
-            LocalKafka kafka = LocalKafka.start(options.home().resolve("kafka"), options.kafkaPort());
-            started.add(kafka);
+            LocalKafka kafka = ServiceNameConverter.runAs("kafka",
+                    () -> LocalKafka.start(options.home().resolve("kafka"), options.kafkaPort()));
+            started.add(() -> ServiceNameConverter.runAs("kafka", kafka::close));
             return kafka.bootstrapServers();
         });
         DevOptions.Database db = options.database().orElseGet(() -> {
             requireFreePort("the embedded PostgreSQL", "DONNA_PG_PORT", options.postgresPort());
-            LocalPostgres postgres = LocalPostgres.start(postgresData, options.postgresPort());
-            started.add(postgres);
+            LocalPostgres postgres = ServiceNameConverter.runAs("postgres",
+                    () -> LocalPostgres.start(postgresData, options.postgresPort()));
+            started.add(() -> ServiceNameConverter.runAs("postgres", postgres::close));
             postgres.createDatabaseIfMissing(DATABASE);
             return new DevOptions.Database(postgres.jdbcUrl(DATABASE), "postgres", "");
         });
@@ -147,11 +149,13 @@ public final class DevStack implements AutoCloseable {
             }
             args.addAll(options.extraArgs().getOrDefault("*", List.of()));
             args.addAll(options.extraArgs().getOrDefault(service, List.of()));
-            log.info("Starting {} on port {}", service, entry.getValue());
-            ConfigurableApplicationContext context = apps.get(service).get()
-                    .registerShutdownHook(false)
-                    .run(args.toArray(String[]::new));
-            started.add(context::close);
+            ConfigurableApplicationContext context = ServiceNameConverter.runAs(service, () -> {
+                log.info("Starting {} on port {}", service, entry.getValue());
+                return apps.get(service).get()
+                        .registerShutdownHook(false)
+                        .run(args.toArray(String[]::new));
+            });
+            started.add(() -> ServiceNameConverter.runAs(service, context::close));
             services.put(service, URI.create("http://127.0.0.1:" + entry.getValue()));
         }
     }

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import app.donna.localinfra.LocalPorts;
 import app.donna.localinfra.LocalPostgres;
@@ -30,7 +31,7 @@ import app.donna.testing.SharedInfra;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import ch.qos.logback.core.AppenderBase;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.Test;
@@ -89,12 +90,20 @@ class DevStackTest {
                     .as("metrics need the internal secret").isEqualTo(401);
 
             // services stop before the database they use, and nothing fails on the way down
-            List<ILoggingEvent> stopping = logDuring(stack::close);
-            List<String> lines = stopping.stream().map(ILoggingEvent::getFormattedMessage).toList();
-            assertThat(stopping).filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.ERROR))
-                    .extracting(ILoggingEvent::getFormattedMessage).isEmpty();
+            List<Logged> stopping = logDuring(stack::close);
+            List<String> lines = stopping.stream().map(l -> l.event().getFormattedMessage()).toList();
+            assertThat(stopping).filteredOn(l -> l.event().getLevel().isGreaterOrEqual(Level.ERROR))
+                    .extracting(l -> l.event().getFormattedMessage()).isEmpty();
             assertThat(indexOf(lines, "Projector chat stopped")).as("projector stopped, in %s", lines)
                     .isNotNegative().isLessThan(indexOf(lines, "PostgreSQL on "));
+
+            // each line names its service, also from threads the service started (the projector's)
+            Logged projectorStopped = stopping.get(indexOf(lines, "Projector chat stopped"));
+            assertThat(projectorStopped.event().getThreadName()).isNotEqualTo(Thread.currentThread().getName());
+            assertThat(projectorStopped.service()).isEqualTo("projections");
+            assertThat(stopping.get(indexOf(lines, "PostgreSQL on ")).service()).isEqualTo("postgres");
+            assertThat(stopping).filteredOn(l -> l.event().getLoggerName().startsWith("org.springframework.boot"))
+                    .extracting(Logged::service).isNotEmpty().doesNotContain("");
         }
     }
 
@@ -210,10 +219,21 @@ class DevStackTest {
                 .hasMessageContaining("DONNA_KAFKA_PORT must be a port number");
     }
 
+    /** A log event and its {@code %service}, taken on the thread that logged it. */
+    private record Logged(ILoggingEvent event, String service) {
+    }
+
     /** What is logged while {@code action} runs (attached afterwards: each service start resets logback). */
-    private static List<ILoggingEvent> logDuring(Runnable action) {
+    private static List<Logged> logDuring(Runnable action) {
         Logger root = (Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
-        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        List<Logged> logged = new CopyOnWriteArrayList<>();
+        ServiceNameConverter service = new ServiceNameConverter();
+        AppenderBase<ILoggingEvent> appender = new AppenderBase<>() {
+            @Override
+            protected void append(ILoggingEvent event) {
+                logged.add(new Logged(event, service.convert(event)));
+            }
+        };
         appender.start();
         root.addAppender(appender);
         try {
@@ -221,7 +241,7 @@ class DevStackTest {
         } finally {
             root.detachAppender(appender);
         }
-        return List.copyOf(appender.list);
+        return List.copyOf(logged);
     }
 
     private static int indexOf(List<String> lines, String prefix) {
