@@ -80,7 +80,7 @@ public final class DevStack implements AutoCloseable {
         if (options.database().isEmpty()) {
             requireEmbeddedPostgres(System.getProperty("os.name"), System.getProperty("os.arch"));
             // first: refuses a folder another donna dev uses, and frees the port of a server a killed one left
-            reclaimPostgresData(postgresData, options.home());
+            ServiceNameConverter.runAs("postgres", () -> reclaimPostgresData(postgresData, options.home()));
         }
         options.ports().forEach((service, port) ->
                 requireFreePort(service, "DONNA_" + service.toUpperCase().replace('-', '_') + "_PORT", port));
