@@ -199,9 +199,10 @@ class DevStackTest {
 
         assertThat(options.home()).isEqualTo(Path.of("/tmp/x"));
         assertThat(options.ports()).containsEntry("ingress-api", 9999).containsEntry("projections", 8085);
-        assertThat(options.database()).hasValue(new DevOptions.Database("jdbc:postgresql://db/donna", "donna", "donna"));
-        assertThat(DevOptions.fromEnvironment(Map.of("DONNA_DB_URL", "jdbc:postgresql://db/donna", "DONNA_DB_USER", "me",
-                "DONNA_DB_PASSWORD", "secret")).database())
+        assertThat(options.database())
+                .hasValue(new DevOptions.Database("jdbc:postgresql://db/donna", "donna", "donna"));
+        assertThat(DevOptions.fromEnvironment(Map.of("DONNA_DB_URL", "jdbc:postgresql://db/donna",
+                "DONNA_DB_USER", "me", "DONNA_DB_PASSWORD", "secret")).database())
                 .hasValue(new DevOptions.Database("jdbc:postgresql://db/donna", "me", "secret"));
         assertThat(DevOptions.fromEnvironment(Map.of()).database()).as("embedded").isEmpty();
         assertThat(options.kafkaBootstrap()).isEmpty();
