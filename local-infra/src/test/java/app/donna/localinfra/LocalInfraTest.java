@@ -1,6 +1,7 @@
 package app.donna.localinfra;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
@@ -73,6 +74,23 @@ class LocalInfraTest {
             assertThat(rs.next()).isTrue();
             assertThat(rs.getInt(1)).isEqualTo(42);
         }
+    }
+
+    @Test
+    void postgresBinariesCoverLinuxAndMacOsOnX86AndArm() {
+        for (String[] platform : new String[][] {{"Linux", "amd64"}, {"Linux", "aarch64"}, {"Mac OS X", "x86_64"},
+            {"Mac OS X", "aarch64"}}) {
+            assertThatCode(() -> LocalPostgres.requireBinaries(platform[0], platform[1]))
+                    .as(String.join(" ", platform)).doesNotThrowAnyException();
+        }
+        assertThatThrownBy(() -> LocalPostgres.requireBinaries("Linux", "s390x"))
+                .isInstanceOf(LocalPostgres.NoBinariesException.class)
+                .hasMessageContaining("no embedded PostgreSQL binaries for Linux s390x")
+                .hasMessageContaining("DONNA_DB_URL");
+        assertThatThrownBy(() -> LocalPostgres.requireBinaries("FreeBSD", "amd64"))
+                .isInstanceOf(LocalPostgres.NoBinariesException.class);
+        assertThatThrownBy(() -> LocalPostgres.requireBinaries("Linux", "weird-cpu"))
+                .isInstanceOf(LocalPostgres.NoBinariesException.class);
     }
 
     private static Admin admin(LocalKafka kafka) {

@@ -91,6 +91,8 @@ public final class ChatBench {
             DevOptions options = new DevOptions(home, Optional.empty(), LocalPorts.free(), Optional.empty(), LocalPorts.free(), ports,
                     "", extra);
             try (DevStack stack = DevStack.start(options)) {
+                // PostgreSQL runs in a process of its own: stop it on Ctrl-C too
+                Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "stop-bench-stack"));
                 double[] kafka = kafkaBaseline(stack.kafkaBootstrap(), 2000);
                 Result pipeline;
                 try (HopProbe probe = traceHops ? new HopProbe(stack.kafkaBootstrap()) : null) {

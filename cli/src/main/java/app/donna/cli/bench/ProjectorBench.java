@@ -60,6 +60,8 @@ public final class ProjectorBench {
         System.out.printf("donna bench projector: %,d events; data in %s%n", events, home);
         try (LocalKafka kafka = LocalKafka.start(home.resolve("kafka"), 0);
                 LocalPostgres postgres = LocalPostgres.start(home.resolve("postgres"), 0)) {
+            // PostgreSQL runs in a process of its own: stop it on Ctrl-C too
+            Runtime.getRuntime().addShutdownHook(new Thread(postgres::close, "stop-bench-postgres"));
             postgres.createDatabaseIfMissing("bench");
             try (HikariDataSource ds = dataSource(postgres.jdbcUrl("bench"))) {
                 Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();

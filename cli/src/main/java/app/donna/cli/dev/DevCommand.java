@@ -38,7 +38,7 @@ public final class DevCommand {
             System.out.println("donna dev: stopped.");
             stopped.countDown();
         }, "donna-dev-shutdown"));
-        printBanner(options, stack, Duration.ofNanos(System.nanoTime() - begin));
+        System.out.println(banner(options, stack, Duration.ofNanos(System.nanoTime() - begin)));
         try {
             stopped.await();
         } catch (InterruptedException e) {
@@ -47,7 +47,7 @@ public final class DevCommand {
         return 0;
     }
 
-    private static void printBanner(DevOptions options, DevStack stack, Duration took) {
+    static String banner(DevOptions options, DevStack stack, Duration took) {
         URI ingress = stack.services().get("ingress-api");
         StringBuilder out = new StringBuilder();
         out.append("\n  Donna dev is up (").append(took.toMillis() / 100 / 10.0).append(" s)\n\n");
@@ -56,12 +56,22 @@ public final class DevCommand {
         out.append(String.format("  %-16s %s%s%n", "kafka", stack.kafkaBootstrap(),
                 options.kafkaBootstrap().isPresent() ? "" : "   (embedded, data in " + options.home().resolve("kafka") + ")"));
         out.append(String.format("  %-16s %s%s%n", "postgresql", stack.jdbcUrl(),
-                options.database().isPresent() ? "" : "   (embedded, data in " + options.home().resolve("postgres") + ")"));
+                options.database().isPresent() ? "   (DONNA_DB_URL)"
+                        : "   (embedded, data in " + options.home().resolve("postgres") + ")"));
         out.append(String.format("  %-16s %s (X-Internal-Secret, for metrics and internal calls; new each run)%n",
                 "internal secret", stack.internalSecret()));
-        out.append("\n  Get a token:   curl -s '").append(ingress).append("/dev/token?sub=alice'\n");
-        out.append("  Send a chat:   TOKEN=$(curl -s '").append(ingress)
-                .append("/dev/token?sub=alice' | sed 's/.*\"access_token\":\"\\([^\"]*\\)\".*/\\1/')\n");
+        DevOptions.Tokens tokens = options.tokens();
+        if (tokens.devIssuer()) {
+            out.append("\n  Get a token:   curl -s '").append(ingress).append("/dev/token?sub=alice'\n");
+            out.append("  Send a chat:   TOKEN=$(curl -s '").append(ingress)
+                    .append("/dev/token?sub=alice' | sed 's/.*\"access_token\":\"\\([^\"]*\\)\".*/\\1/')\n");
+        } else {
+            out.append(String.format("  %-16s from %s, audience %s; the dev token issuer (/dev/token) is off%n",
+                    "tokens", tokens.issuerUri().map(i -> i + " (DONNA_JWT_ISSUER_URI)")
+                            .orElse(tokens.jwkSetUri().orElseThrow() + " (DONNA_JWT_JWK_SET_URI)"),
+                    tokens.audiences()));
+            out.append("\n  Send a chat:   TOKEN=<an access token from that issuer>\n");
+        }
         out.append("                 S=$(cat /proc/sys/kernel/random/uuid)\n");
         out.append("                 curl -s -X POST -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' \\\n");
         out.append("                      -d '{\"text\":\"Are you open on Saturday?\"}' ").append(ingress)
@@ -69,7 +79,7 @@ public final class DevCommand {
         out.append("                 curl -s -H \"Authorization: Bearer $TOKEN\" ").append(ingress)
                 .append("/api/chat/sessions/$S/messages\n");
         out.append("\n  Press Ctrl-C to stop.\n");
-        System.out.println(out);
+        return out.toString();
     }
 
     private static String rootMessage(Throwable e) {

@@ -16,6 +16,7 @@ import java.util.Optional;
  * @param ports          HTTP ports of the services
  * @param allowedOrigins browser origins allowed to call ingress-api
  * @param extraArgs      more {@code --property=value} arguments per service ({@code "*"}: every service)
+ * @param tokens         who signs the user tokens the services accept
  */
 public record DevOptions(
         Path home,
@@ -25,10 +26,37 @@ public record DevOptions(
         int postgresPort,
         Map<String, Integer> ports,
         String allowedOrigins,
-        Map<String, List<String>> extraArgs) {
+        Map<String, List<String>> extraArgs,
+        Tokens tokens) {
+
+    /** Options with the dev token issuer. */
+    public DevOptions(Path home, Optional<String> kafkaBootstrap, int kafkaPort, Optional<Database> database,
+            int postgresPort, Map<String, Integer> ports, String allowedOrigins, Map<String, List<String>> extraArgs) {
+        this(home, kafkaBootstrap, kafkaPort, database, postgresPort, ports, allowedOrigins, extraArgs,
+                Tokens.DEV_ISSUER);
+    }
 
     /** An existing PostgreSQL database. */
     public record Database(String url, String username, String password) {
+    }
+
+    /**
+     * Who signs user tokens: an issuer from the environment ({@code DONNA_JWT_ISSUER_URI} and/or
+     * {@code DONNA_JWT_JWK_SET_URI}, as every service reads them in production), or, when neither is
+     * set, the dev token issuer on ingress-api.
+     *
+     * @param issuerUri the issuer's {@code iss}, where its keys are discovered unless jwkSetUri is set
+     * @param jwkSetUri where the issuer publishes its signing keys
+     * @param audiences accepted {@code aud} values, comma-separated
+     */
+    public record Tokens(Optional<String> issuerUri, Optional<String> jwkSetUri, String audiences) {
+
+        public static final Tokens DEV_ISSUER = new Tokens(Optional.empty(), Optional.empty(), "donna-api");
+
+        /** Whether the dev token issuer signs the tokens (no issuer is configured). */
+        public boolean devIssuer() {
+            return issuerUri.isEmpty() && jwkSetUri.isEmpty();
+        }
     }
 
     /** The services in start order (projections first: it owns the schema). */
@@ -47,7 +75,9 @@ public record DevOptions(
                 intEnv(env, "DONNA_PG_PORT", 5433),
                 ports,
                 env.getOrDefault("DONNA_ALLOWED_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000"),
-                Map.of());
+                Map.of(),
+                new Tokens(nonBlank(env.get("DONNA_JWT_ISSUER_URI")), nonBlank(env.get("DONNA_JWT_JWK_SET_URI")),
+                        nonBlank(env.get("DONNA_JWT_AUDIENCES")).orElse(Tokens.DEV_ISSUER.audiences())));
     }
 
     private static Map<String, Integer> orderedPorts() {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -28,7 +29,9 @@ import org.springframework.context.ConfigurableApplicationContext;
 /**
  * The whole system in one process: a real Kafka broker and PostgreSQL (embedded unless configured),
  * then every service as its own Spring application context on its own port, the way each would run
- * alone. ingress-api hosts the dev token issuer, and every service verifies tokens against it.
+ * alone. ingress-api hosts the dev token issuer, and every service verifies tokens against it, unless
+ * an issuer is configured ({@link DevOptions.Tokens}): then that issuer's tokens are accepted and
+ * {@code /dev/token} does not exist.
  */
 public final class DevStack implements AutoCloseable {
 
@@ -73,33 +76,46 @@ public final class DevStack implements AutoCloseable {
     }
 
     private void startAll(DevOptions options) {
+        Path postgresData = options.home().resolve("postgres");
+        if (options.database().isEmpty()) {
+            requireEmbeddedPostgres(System.getProperty("os.name"), System.getProperty("os.arch"));
+            // first: refuses a folder another donna dev uses, and frees the port of a server a killed one left
+            ServiceNameConverter.runAs("postgres", () -> reclaimPostgresData(postgresData, options.home()));
+        }
         options.ports().forEach((service, port) ->
                 requireFreePort(service, "DONNA_" + service.toUpperCase().replace('-', '_') + "_PORT", port));
         kafkaBootstrap = options.kafkaBootstrap().orElseGet(() -> {
             requireFreePort("the embedded Kafka broker", "DONNA_KAFKA_PORT", options.kafkaPort());
-            LocalKafka kafka = LocalKafka.start(options.home().resolve("kafka"), options.kafkaPort());
-            started.add(kafka);
+            LocalKafka kafka = ServiceNameConverter.runAs("kafka",
+                    () -> LocalKafka.start(options.home().resolve("kafka"), options.kafkaPort()));
+            started.add(() -> ServiceNameConverter.runAs("kafka", kafka::close));
             return kafka.bootstrapServers();
         });
         DevOptions.Database db = options.database().orElseGet(() -> {
             requireFreePort("the embedded PostgreSQL", "DONNA_PG_PORT", options.postgresPort());
-            LocalPostgres postgres = LocalPostgres.start(options.home().resolve("postgres"), options.postgresPort());
-            started.add(postgres);
+            LocalPostgres postgres = ServiceNameConverter.runAs("postgres",
+                    () -> LocalPostgres.start(postgresData, options.postgresPort()));
+            started.add(() -> ServiceNameConverter.runAs("postgres", postgres::close));
             postgres.createDatabaseIfMissing(DATABASE);
             return new DevOptions.Database(postgres.jdbcUrl(DATABASE), "postgres", "");
         });
         jdbcUrl = db.url();
         internalSecret = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
-        int ingressPort = options.ports().get("ingress-api");
-        String issuer = "http://127.0.0.1:" + ingressPort + "/dev";
+        DevOptions.Tokens tokens = options.tokens();
+        String issuer = tokens.devIssuer()
+                ? "http://127.0.0.1:" + options.ports().getOrDefault("ingress-api", 0) + "/dev"
+                : tokens.issuerUri().orElse("");
 
         List<String> common = List.of(
                 "--spring.kafka.bootstrap-servers=" + kafkaBootstrap,
                 "--donna.security.jwt.issuer-uri=" + issuer,
-                "--donna.security.jwt.audiences=donna-api",
+                "--donna.security.jwt.jwk-set-uri=" + tokens.jwkSetUri().orElse(""),
+                "--donna.security.jwt.audiences=" + tokens.audiences(),
                 "--donna.security.internal-secret=" + internalSecret,
                 "--donna.sentry.environment=dev",
                 "--logging.config=classpath:logback.xml",
+                // the JVM's shutdown hooks run at once: logging must outlast the services' shutdown
+                "--logging.register-shutdown-hook=false",
                 "--spring.main.banner-mode=off");
         List<String> database = List.of(
                 "--spring.datasource.url=" + db.url(),
@@ -127,24 +143,26 @@ public final class DevStack implements AutoCloseable {
                 args.add("--donna.abuse.state-dir=" + options.home().resolve("abuse-detector"));
             }
             if (service.equals("ingress-api")) {
-                args.add("--donna.dev.token-issuer.enabled=true");
+                args.add("--donna.dev.token-issuer.enabled=" + tokens.devIssuer());
                 args.add("--donna.security.anonymous.secret=" + HexFormat.of().formatHex(new SecureRandom().generateSeed(32)));
                 args.add("--donna.web.allowed-origins=" + options.allowedOrigins());
             }
             args.addAll(options.extraArgs().getOrDefault("*", List.of()));
             args.addAll(options.extraArgs().getOrDefault(service, List.of()));
-            log.info("Starting {} on port {}", service, entry.getValue());
-            ConfigurableApplicationContext context = apps.get(service).get()
-                    .registerShutdownHook(false)
-                    .run(args.toArray(String[]::new));
-            started.add(context::close);
+            ConfigurableApplicationContext context = ServiceNameConverter.runAs(service, () -> {
+                log.info("Starting {} on port {}", service, entry.getValue());
+                return apps.get(service).get()
+                        .registerShutdownHook(false)
+                        .run(args.toArray(String[]::new));
+            });
+            started.add(() -> ServiceNameConverter.runAs(service, context::close));
             services.put(service, URI.create("http://127.0.0.1:" + entry.getValue()));
         }
     }
 
     /** Stops the services in reverse order, then the database and the broker. */
     @Override
-    public void close() {
+    public synchronized void close() {
         for (int i = started.size() - 1; i >= 0; i--) {
             try {
                 started.get(i).close();
@@ -153,6 +171,30 @@ public final class DevStack implements AutoCloseable {
             }
         }
         started.clear();
+    }
+
+    /** Stops, before anything started, on a machine without embedded PostgreSQL, saying what to do. */
+    static void requireEmbeddedPostgres(String osName, String osArch) {
+        try {
+            LocalPostgres.requireBinaries(osName, osArch);
+        } catch (LocalPostgres.NoBinariesException e) {
+            throw new DevStackException("There is no embedded PostgreSQL for " + e.platform() + " (only for Linux "
+                    + "and macOS on x86-64 and ARM64). Point donna dev at a PostgreSQL server instead: set "
+                    + "DONNA_DB_URL, e.g. DONNA_DB_URL=jdbc:postgresql://127.0.0.1:5432/donna, and DONNA_DB_USER / "
+                    + "DONNA_DB_PASSWORD (default donna / donna); the database must exist and the user must be "
+                    + "allowed to create tables in it.");
+        }
+    }
+
+    private static void reclaimPostgresData(Path dataDir, Path home) {
+        try {
+            LocalPostgres.stopOrphan(dataDir);
+        } catch (LocalPostgres.DataFolderInUseException e) {
+            String pid = e.ownerPid().map(p -> " (pid " + p + ")").orElse("");
+            throw new DevStackException("Another donna dev" + pid + " is running with its data in " + home
+                    + ". Stop it first, or give this one a data folder and ports of its own (DONNA_HOME, "
+                    + "DONNA_KAFKA_PORT, DONNA_PG_PORT, DONNA_<SERVICE>_PORT).");
+        }
     }
 
     static void requireFreePort(String what, String variable, int port) {

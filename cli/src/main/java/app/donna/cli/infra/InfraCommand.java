@@ -17,18 +17,20 @@ public final class InfraCommand {
 
     public static final String DATABASE = "donna";
 
+    public static final String USAGE = """
+            usage: donna infra
+
+            Runs a Kafka broker (DONNA_KAFKA_PORT, 9092) and PostgreSQL (DONNA_PG_PORT, 5433) in this
+            process, data under DONNA_HOME (.donna-infra), until Ctrl-C; prints the DONNA_KAFKA_BOOTSTRAP
+            and DONNA_DB_* settings for services started with java -jar.""";
+
     private InfraCommand() {
     }
 
     public static int run(String[] args, Map<String, String> env) {
         if (args.length > 0) {
-            System.out.println("""
-                    usage: donna infra
-
-                    Runs a Kafka broker (DONNA_KAFKA_PORT, 9092) and PostgreSQL (DONNA_PG_PORT, 5433) in this
-                    process, data under DONNA_HOME (.donna-infra), until Ctrl-C; prints the DONNA_KAFKA_BOOTSTRAP
-                    and DONNA_DB_* settings for services started with java -jar.""");
-            return args[0].equals("--help") || args[0].equals("-h") ? 0 : 2;
+            System.err.println("donna infra: unknown argument '" + args[0] + "'\n" + USAGE);
+            return 2;
         }
         Path home = Path.of(env.getOrDefault("DONNA_HOME", ".donna-infra")).toAbsolutePath();
         int kafkaPort = Integer.parseInt(env.getOrDefault("DONNA_KAFKA_PORT", "9092"));

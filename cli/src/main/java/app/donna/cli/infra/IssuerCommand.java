@@ -25,6 +25,12 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class IssuerCommand {
 
+    public static final String USAGE = """
+            usage: donna issuer
+
+            Serves an OpenID issuer at http://127.0.0.1:$DONNA_ISSUER_PORT/issuer (9000) for audience
+            DONNA_JWT_AUDIENCES (donna-api): discovery, keys, and /token?sub=<user>. Never in production.""";
+
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private IssuerCommand() {
@@ -32,12 +38,8 @@ public final class IssuerCommand {
 
     public static int run(String[] args, Map<String, String> env) {
         if (args.length > 0) {
-            System.out.println("""
-                    usage: donna issuer
-
-                    Serves an OpenID issuer at http://127.0.0.1:$DONNA_ISSUER_PORT/issuer (9000) for audience
-                    DONNA_JWT_AUDIENCES (donna-api): discovery, keys, and /token?sub=<user>. Never in production.""");
-            return args[0].equals("--help") || args[0].equals("-h") ? 0 : 2;
+            System.err.println("donna issuer: unknown argument '" + args[0] + "'\n" + USAGE);
+            return 2;
         }
         int port = Integer.parseInt(env.getOrDefault("DONNA_ISSUER_PORT", "9000"));
         String issuerUri = "http://127.0.0.1:" + port + "/issuer";
