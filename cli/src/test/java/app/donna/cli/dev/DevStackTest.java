@@ -123,6 +123,8 @@ class DevStackTest {
         });
         keys.start();
         SharedInfra.Database db = SharedInfra.newDatabase("dev_stack_issuer");
+        // only ingress-api runs here; the schema (session claims included) is projections' to create
+        org.flywaydb.core.Flyway.configure().dataSource(db.jdbcUrl(), db.username(), db.password()).load().migrate();
         DevOptions fromEnvironment = DevOptions.fromEnvironment(Map.of(
                 "DONNA_JWT_ISSUER_URI", "https://issuer.example.test/",
                 "DONNA_JWT_JWK_SET_URI", "http://127.0.0.1:" + keys.getAddress().getPort() + "/jwks.json",
