@@ -38,12 +38,10 @@ public final class InfraCommand {
         LocalKafka kafka = LocalKafka.start(home.resolve("kafka"), kafkaPort);
         LocalPostgres postgres = LocalPostgres.start(home.resolve("postgres"), pgPort);
         postgres.createDatabaseIfMissing(DATABASE);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        CountDownLatch stopped = onShutdown("stop-infra", () -> {
             postgres.close();
             kafka.close();
-            stopped.countDown();
-        }, "stop-infra"));
+        });
         System.out.printf("""
                 Donna infra is up. Services started on their own need:
                   DONNA_KAFKA_BOOTSTRAP=%s
@@ -52,6 +50,21 @@ public final class InfraCommand {
                   DONNA_DB_PASSWORD=
                 Ctrl-C stops it.%n""", kafka.bootstrapServers(), postgres.jdbcUrl(DATABASE));
         System.out.flush();
+        return awaitShutdown(stopped);
+    }
+
+    /** Runs {@code stop} when the JVM is told to stop (Ctrl-C, SIGTERM); the latch opens once it has. */
+    static CountDownLatch onShutdown(String name, Runnable stop) {
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop.run();
+            stopped.countDown();
+        }, name));
+        return stopped;
+    }
+
+    /** Waits until the shutdown hook of {@link #onShutdown} has run; 0, the command's exit code. */
+    static int awaitShutdown(CountDownLatch stopped) {
         try {
             stopped.await();
         } catch (InterruptedException e) {

@@ -67,20 +67,11 @@ public final class IssuerCommand {
                     "expires_in", issuer.lifetime().toSeconds()));
         });
         server.start();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.stop(0);
-            stopped.countDown();
-        }, "stop-issuer"));
+        CountDownLatch stopped = InfraCommand.onShutdown("stop-issuer", () -> server.stop(0));
         System.out.printf("Donna issuer is up: DONNA_JWT_ISSUER_URI=%s; tokens from %s/token?sub=<user>%n",
                 issuerUri, issuerUri);
         System.out.flush();
-        try {
-            stopped.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        return 0;
+        return InfraCommand.awaitShutdown(stopped);
     }
 
     private static String query(URI uri, String name) {

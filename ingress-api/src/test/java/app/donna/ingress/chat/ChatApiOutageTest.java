@@ -39,13 +39,8 @@ class ChatApiOutageTest {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
-        registry.add("server.port", () -> PORT);
-        registry.add("donna.dev.token-issuer.enabled", () -> "true");
-        registry.add("donna.security.jwt.issuer-uri", () -> "http://127.0.0.1:" + PORT + "/dev");
-        registry.add("donna.security.jwt.audiences", () -> "donna-api");
+        IngressUnderTest.properties(registry, PORT);
         registry.add("donna.chat.publish-timeout", () -> "3s");
-        registry.add("spring.flyway.enabled", () -> "true");
-        registry.add("spring.datasource.hikari.read-only", () -> "false");
         registry.add("spring.datasource.hikari.connection-timeout", () -> "1000");
         registry.add("spring.datasource.hikari.data-source-properties.socketTimeout", () -> "2");
     }

@@ -51,16 +51,10 @@ class ChatApiTest {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
-        registry.add("server.port", () -> PORT);
-        registry.add("donna.dev.token-issuer.enabled", () -> "true");
-        registry.add("donna.security.jwt.issuer-uri", () -> "http://127.0.0.1:" + PORT + "/dev");
-        registry.add("donna.security.jwt.audiences", () -> "donna-api");
+        IngressUnderTest.properties(registry, PORT);
         registry.add("donna.security.anonymous.secret", () -> "a-test-secret-of-at-least-32-bytes!!");
         registry.add("donna.rate-limit.per-user-burst", () -> "100000");
         registry.add("donna.rate-limit.per-ip-burst", () -> "100000");
-        // the schema is projections'; this test has no projector, so it migrates the database itself
-        registry.add("spring.flyway.enabled", () -> "true");
-        registry.add("spring.datasource.hikari.read-only", () -> "false");
     }
 
     @Autowired
