@@ -57,6 +57,11 @@ public class DonnaKafkaAutoConfiguration {
     @Bean
     @ConditionalOnBooleanProperty(name = "donna.kafka.create-topics", matchIfMissing = true)
     KafkaAdmin.NewTopics catalogTopics(KafkaSettings settings) {
+        return new KafkaAdmin.NewTopics(catalog(settings).toArray(NewTopic[]::new));
+    }
+
+    /** Every catalog topic and its dead-letter topic, as created (and kept in line) at start-up. */
+    static List<NewTopic> catalog(KafkaSettings settings) {
         List<NewTopic> topics = new ArrayList<>();
         for (Topic topic : Topics.ALL) {
             Map<String, String> config = new LinkedHashMap<>(topic.config());
@@ -69,7 +74,7 @@ public class DonnaKafkaAutoConfiguration {
             dltConfig.put("retention.ms", "-1");
             topics.add(newTopic(topic.deadLetterName(), topic.partitions(), dltConfig, settings));
         }
-        return new KafkaAdmin.NewTopics(topics.toArray(NewTopic[]::new));
+        return topics;
     }
 
     private static NewTopic newTopic(String name, int partitions, Map<String, String> config, KafkaSettings settings) {
