@@ -4,12 +4,11 @@ import static app.donna.projections.db.Tables.CHAT_SESSIONS;
 import static app.donna.projections.db.Tables.CHAT_SESSION_OWNERS;
 
 import java.time.Clock;
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
 import org.springframework.stereotype.Component;
@@ -33,13 +32,7 @@ class SessionOwners {
 
     private final DSLContext db;
     private final Clock clock;
-    private final Map<UUID, Owner> owners = Collections.synchronizedMap(
-            new LinkedHashMap<>(1024, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<UUID, Owner> eldest) {
-                    return size() > REMEMBERED_OWNERS;
-                }
-            });
+    private final Cache<UUID, Owner> owners = Caffeine.newBuilder().maximumSize(REMEMBERED_OWNERS).build();
 
     SessionOwners(DSLContext db, Clock clock) {
         this.db = db;
@@ -73,7 +66,7 @@ class SessionOwners {
 
     /** The session's owner, if anyone has claimed it. */
     Optional<Owner> ownerOf(UUID session) {
-        Owner known = owners.get(session);
+        Owner known = owners.getIfPresent(session);
         if (known != null) {
             return Optional.of(known);
         }
