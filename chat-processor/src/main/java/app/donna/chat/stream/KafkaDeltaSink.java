@@ -43,6 +43,9 @@ public final class KafkaDeltaSink implements DeltaSink, AutoCloseable {
         // not taken within seconds is given up on rather than holding the reply for the default two minutes.
         config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 5_000);
         config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 4_000);
+        // Offline answers and delay notices are sometimes sent from a stream thread: while the broker is away,
+        // send() must not hold that thread for the default minute waiting for metadata.
+        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
         config.put(ProducerConfig.CLIENT_ID_CONFIG, "chat-processor-deltas");
         config.put(EventSerializer.SOURCE_CONFIG, "chat-processor");
         CatalogSerializer values = new CatalogSerializer();
