@@ -17,13 +17,20 @@ import org.springframework.web.filter.OncePerRequestFilter;
 /**
  * Answers {@code 429 Too Many Requests} with {@code Retry-After} (whole seconds) once a caller's bucket
  * is empty. The key function says who the caller is; a null key (e.g. not signed in) is not limited here.
+ * Every limited response also says where the caller stands, in the IETF draft's {@code RateLimit-Policy}
+ * ({@code q}: calls at once, {@code w}: seconds to regain them all) and {@code RateLimit} ({@code r}: calls
+ * left, {@code t}: seconds until all are back) headers, one list item per policy (e.g. {@code "ip"} and
+ * {@code "user"}), so a well-behaved client can slow down before it is refused.
  */
 public class RateLimitFilter extends OncePerRequestFilter {
 
+    private final String policy;
     private final TokenBuckets buckets;
     private final Function<HttpServletRequest, String> key;
 
-    public RateLimitFilter(TokenBuckets buckets, Function<HttpServletRequest, String> key) {
+    /** @param policy the policy's name in the {@code RateLimit} headers */
+    public RateLimitFilter(String policy, TokenBuckets buckets, Function<HttpServletRequest, String> key) {
+        this.policy = policy;
         this.buckets = buckets;
         this.key = key;
     }
@@ -32,9 +39,21 @@ public class RateLimitFilter extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         String caller = key.apply(request);
-        if (caller != null && buckets.tryAcquire(caller) instanceof TokenBuckets.Decision.Rejected rejected) {
-            tooManyRequests(response, rejected.retryAfter());
-            return;
+        if (caller != null) {
+            response.addHeader("RateLimit-Policy", "\"%s\";q=%d;w=%d".formatted(policy, buckets.burst(),
+                    retryAfterSeconds(buckets.refillTime())));
+            switch (buckets.tryAcquire(caller)) {
+                case TokenBuckets.Decision.Rejected rejected -> {
+                    response.addHeader("RateLimit", "\"%s\";r=0;t=%d".formatted(policy,
+                            retryAfterSeconds(buckets.refillTime(0))));
+                    tooManyRequests(response, rejected.retryAfter());
+                    return;
+                }
+                case TokenBuckets.Decision.Allowed allowed -> response.addHeader("RateLimit",
+                        "\"%s\";r=%d;t=%d".formatted(policy, allowed.remaining(),
+                                allowed.remaining() >= buckets.burst() ? 0
+                                        : retryAfterSeconds(buckets.refillTime(allowed.remaining()))));
+            }
         }
         chain.doFilter(request, response);
     }

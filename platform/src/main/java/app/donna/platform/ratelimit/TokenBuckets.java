@@ -23,6 +23,7 @@ public final class TokenBuckets {
     }
 
     private final int burst;
+    private final int perMinute;
     private final double tokensPerMilli;
     private final Clock clock;
     private final int maxKeys;
@@ -33,6 +34,7 @@ public final class TokenBuckets {
             throw new IllegalArgumentException("burst and perMinute must be at least 1");
         }
         this.burst = burst;
+        this.perMinute = perMinute;
         this.tokensPerMilli = perMinute / 60_000.0;
         this.clock = clock;
         this.maxKeys = maxKeys;
@@ -44,6 +46,21 @@ public final class TokenBuckets {
             buckets.values().removeIf(b -> b.isFullAt(now));
         }
         return buckets.computeIfAbsent(key, k -> new Bucket(burst, now)).take(now);
+    }
+
+    /** Calls a key may make at once. */
+    public int burst() {
+        return burst;
+    }
+
+    /** How long an emptied bucket takes to fill again. */
+    public Duration refillTime() {
+        return Duration.ofMillis((long) Math.ceil(burst / tokensPerMilli));
+    }
+
+    /** How long a bucket with {@code remaining} calls left takes to fill again. */
+    public Duration refillTime(int remaining) {
+        return Duration.ofMillis((long) Math.ceil(Math.max(0, burst - remaining) / tokensPerMilli));
     }
 
     /** Whether {@code key}'s bucket is empty now, without taking from it (Allowed: a call may be made). */

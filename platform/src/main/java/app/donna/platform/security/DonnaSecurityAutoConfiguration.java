@@ -121,13 +121,13 @@ public class DonnaSecurityAutoConfiguration {
     // Spring Security orders filters by class, so each position needs a class of its own.
     static final class PerIpRateLimit extends RateLimitFilter {
         PerIpRateLimit(TokenBuckets buckets) {
-            super(buckets, DonnaSecurityAutoConfiguration::clientIp);
+            super("ip", buckets, DonnaSecurityAutoConfiguration::clientIp);
         }
     }
 
     static final class PerUserRateLimit extends RateLimitFilter {
         PerUserRateLimit(TokenBuckets buckets) {
-            super(buckets, request -> signedInUser());
+            super("user", buckets, request -> signedInUser());
         }
     }
 

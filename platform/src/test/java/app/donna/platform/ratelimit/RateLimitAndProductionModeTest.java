@@ -69,10 +69,16 @@ class RateLimitAndProductionModeTest {
     void pastTheBurstAUserGets429WithRetryAfter() throws Exception {
         String token = TOKENS.mint("busy-user");
         for (int i = 0; i < 3; i++) {
-            assertThat(greet(token).statusCode()).isEqualTo(202);
+            HttpResponse<String> allowed = greet(token);
+            assertThat(allowed.statusCode()).isEqualTo(202);
+            // the IETF draft's headers: 3 at once, all back after 3 minutes at 1 a minute; i used so far
+            assertThat(allowed.headers().allValues("RateLimit-Policy")).anyMatch(v -> v.contains("\"user\";q=3;w=180"));
+            int remaining = 2 - i;
+            assertThat(allowed.headers().allValues("RateLimit")).anyMatch(v -> v.contains("\"user\";r=" + remaining + ";"));
         }
 
         HttpResponse<String> limited = greet(token);
+        assertThat(limited.headers().allValues("RateLimit")).anyMatch(v -> v.startsWith("\"user\";r=0;t="));
 
         assertThat(limited.statusCode()).isEqualTo(429);
         assertThat(limited.headers().firstValue("Retry-After")).hasValueSatisfying(
