@@ -16,9 +16,13 @@ import app.donna.platform.kafka.EagerCommits;
 import app.donna.platform.kafka.KafkaClientProperties;
 import app.donna.platform.kafka.KafkaSettings;
 import app.donna.platform.kafka.ManagedStreams;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -33,8 +37,23 @@ class ChatStreamsConfiguration {
         return new KafkaDeltaSink(kafka.producer());
     }
 
+    /**
+     * Resilience4j's registry of the model's circuit breaker, with its Micrometer metrics
+     * ({@code resilience4j.circuitbreaker.state}, {@code .calls}, {@code .failure.rate}, tag
+     * {@code name=llm}) when the service has a meter registry.
+     */
     @Bean
-    ReplyComposer replyComposer(ChatSettings settings, Clock clock) {
+    CircuitBreakerRegistry modelCircuitBreakers(ChatSettings settings, Clock clock,
+            ObjectProvider<MeterRegistry> meters) {
+        ChatSettings.Llm llm = settings.llm();
+        CircuitBreakerRegistry registry = CircuitBreakerRegistry.of(
+                CircuitBreaker.config(llm.breakerFailures(), llm.breakerOpenFor(), clock));
+        meters.ifAvailable(m -> TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(registry).bindTo(m));
+        return registry;
+    }
+
+    @Bean
+    ReplyComposer replyComposer(ChatSettings settings, Clock clock, CircuitBreakerRegistry modelCircuitBreakers) {
         ChatSettings.Llm llm = settings.llm();
         Optional<LlmClient> client = Optional.empty();
         if (llm.configured()) {
@@ -45,7 +64,7 @@ class ChatStreamsConfiguration {
             log.warn("No OpenAI API key (OPENAI_API_KEY): every chat reply comes from the offline responder, degraded");
         }
         return new ReplyComposer(settings.persona().persona(), client,
-                new CircuitBreaker(llm.breakerFailures(), llm.breakerOpenFor(), clock), clock);
+                new CircuitBreaker(modelCircuitBreakers, llm.breakerOpenFor(), clock), clock);
     }
 
     /**

@@ -62,4 +62,37 @@ class CircuitBreakerTest {
 
         assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.OPEN);
     }
+
+    @Test
+    void onlyFailuresInARowOpenIt() {
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        CircuitBreaker breaker = new CircuitBreaker(3, Duration.ofSeconds(30), clock);
+        breaker.recordFailure();
+        breaker.recordFailure();
+        breaker.recordSuccess();
+        breaker.recordFailure();
+        breaker.recordFailure();
+        assertThat(breaker.state()).as("a success between them").isEqualTo(CircuitBreaker.State.CLOSED);
+
+        breaker.recordFailure();
+        assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.OPEN);
+    }
+
+    @Test
+    void itsStateAndCallsAreMetrics() {
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        var registry = io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry.of(
+                CircuitBreaker.config(1, Duration.ofSeconds(30), clock));
+        var meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(registry)
+                .bindTo(meters);
+        CircuitBreaker breaker = new CircuitBreaker(registry, Duration.ofSeconds(30), clock);
+
+        breaker.recordFailure();
+
+        assertThat(meters.get("resilience4j.circuitbreaker.state").tags("name", CircuitBreaker.NAME, "state", "open")
+                .gauge().value()).isEqualTo(1.0);
+        assertThat(meters.get("resilience4j.circuitbreaker.calls").tags("name", CircuitBreaker.NAME, "kind", "failed")
+                .timer().count()).isEqualTo(1);
+    }
 }
