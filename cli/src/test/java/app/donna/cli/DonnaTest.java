@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -81,10 +84,25 @@ class DonnaTest {
         assertThat(err()).contains("'fast'").contains("Usage: donna bench chat");
     }
 
+    @Test
+    void failsWithOneWhenACommandFails() throws IOException {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            // given: the issuer's port is taken, so it cannot start (and never runs until stopped)
+            Map<String, String> env = Map.of("DONNA_ISSUER_PORT", String.valueOf(taken.getLocalPort()));
+            // when / then
+            assertThat(assertTimeoutPreemptively(Duration.ofSeconds(10), () -> run(env, "issuer"))).isEqualTo(1);
+            assertThat(err()).startsWith("donna issuer: cannot listen on 127.0.0.1:" + taken.getLocalPort());
+        }
+    }
+
     private int run(String... args) {
+        return run(NOWHERE, args);
+    }
+
+    private int run(Map<String, String> env, String... args) {
         out.reset();
         err.reset();
-        return Donna.run(args, NOWHERE, new PrintStream(out, true, StandardCharsets.UTF_8),
+        return Donna.run(args, env, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
