@@ -54,18 +54,29 @@ public final class ChatBench {
     private ChatBench() {
     }
 
-    public static int run(String[] args) throws Exception {
-        int rate = intArg(args, "--rate", 200);
-        int seconds = intArg(args, "--seconds", 30);
-        // One JVM runs the broker, PostgreSQL's client side and five services: the JIT compiler keeps a
-        // core busy for the first half minute or so, which is start-up, not the pipeline's latency.
-        int warmup = intArg(args, "--warmup-seconds", 40);
-        int sessions = intArg(args, "--sessions", 100);
-        // Without the flag the services' own default applies (donna.kafka.streams-commit-interval).
-        int commitMs = intArg(args, "--commit-interval-ms", -1);
-        // Stream threads of abuse-detector and of chat-processor; without the flag, their defaults.
-        int threads = intArg(args, "--stream-threads", -1);
-        boolean traceHops = List.of(args).contains("--trace-hops");
+    /**
+     * What a run sends and how the services are tuned.
+     *
+     * @param rate messages per second
+     * @param seconds how long the measured part lasts
+     * @param warmupSeconds how long the same load runs, unmeasured, first
+     * @param sessions how many chat sessions the messages are spread over
+     * @param commitIntervalMs the services' streams commit interval; negative for their own default
+     * @param streamThreads stream threads of abuse-detector and of chat-processor; 0 or less for their defaults
+     * @param traceHops whether to print where the time goes, hop by hop
+     */
+    public record Settings(int rate, int seconds, int warmupSeconds, int sessions, int commitIntervalMs,
+            int streamThreads, boolean traceHops) {
+    }
+
+    public static int run(Settings settings) throws Exception {
+        int rate = settings.rate();
+        int seconds = settings.seconds();
+        int warmup = settings.warmupSeconds();
+        int sessions = settings.sessions();
+        int commitMs = settings.commitIntervalMs();
+        int threads = settings.streamThreads();
+        boolean traceHops = settings.traceHops();
         Path home = Files.createTempDirectory("donna-bench-chat-");
         System.out.printf("donna bench chat: %d msg/s for %d s (after %d s of warm-up) over %d sessions, "
                 + "streams commit interval %s%n", rate, seconds, warmup, sessions,
@@ -237,15 +248,5 @@ public final class ChatBench {
 
     static double pct(double[] sorted, double p) {
         return sorted.length == 0 ? Double.NaN : sorted[Math.min(sorted.length - 1, (int) (sorted.length * p))];
-    }
-
-
-    private static int intArg(String[] args, String name, int fallback) {
-        for (int i = 0; i < args.length - 1; i++) {
-            if (args[i].equals(name)) {
-                return Integer.parseInt(args[i + 1]);
-            }
-        }
-        return fallback;
     }
 }

@@ -53,9 +53,8 @@ public final class ProjectorBench {
     private ProjectorBench() {
     }
 
-    public static int run(String[] args) throws Exception {
-        int events = intArg(args, "--events", 200_000);
-        int pgbenchSeconds = intArg(args, "--pgbench-seconds", 10);
+    /** Publishes {@code events} events, times the projector on them, then pgbench for {@code pgbenchSeconds}. */
+    public static int run(int events, int pgbenchSeconds) throws Exception {
         Path home = Files.createTempDirectory("donna-bench-");
         System.out.printf("donna bench projector: %,d events; data in %s%n", events, home);
         try (LocalKafka kafka = LocalKafka.start(home.resolve("kafka"), 0);
@@ -231,15 +230,6 @@ public final class ProjectorBench {
         ds.setUsername("postgres");
         ds.setMaximumPoolSize(4);
         return ds;
-    }
-
-    private static int intArg(String[] args, String name, int fallback) {
-        for (int i = 0; i < args.length - 1; i++) {
-            if (args[i].equals(name)) {
-                return Integer.parseInt(args[i + 1]);
-            }
-        }
-        return fallback;
     }
 
     private static void sleepQuietly(long millis) {

@@ -3,15 +3,42 @@ package app.donna.cli.dev;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
-/** {@code donna dev}: starts the {@link DevStack}, prints where everything is, and runs until Ctrl-C. */
-public final class DevCommand {
+import picocli.CommandLine.Command;
 
-    private DevCommand() {
+/** {@code donna dev}: starts the {@link DevStack}, prints where everything is, and runs until Ctrl-C. */
+@Command(name = "dev", description = {
+    "Runs the whole system in this process until Ctrl-C: an embedded Kafka broker and PostgreSQL, every "
+            + "service on its own port, and a dev token issuer on ingress-api. Prints where everything is."},
+        footerHeading = "%nEnvironment (all optional; README.md has the full list):%n", footer = {
+            "  DONNA_HOME               data of the embedded broker and database (.donna), kept across runs",
+            "  DONNA_KAFKA_PORT         port of the embedded broker (9092)",
+            "  DONNA_PG_PORT            port of the embedded PostgreSQL (5433)",
+            "  DONNA_<SERVICE>_PORT     HTTP port of a service, e.g. DONNA_INGRESS_API_PORT (8080)",
+            "  DONNA_KAFKA_BOOTSTRAP    a Kafka cluster to use instead of the embedded broker",
+            "  DONNA_DB_URL             a PostgreSQL database to use instead of the embedded server,",
+            "                           with DONNA_DB_USER and DONNA_DB_PASSWORD (donna / donna)",
+            "  DONNA_JWT_ISSUER_URI     an issuer whose tokens to accept instead of the dev token issuer's",
+            "  DONNA_JWT_JWK_SET_URI    (either or both; /dev/token is then off), with",
+            "  DONNA_JWT_AUDIENCES      the accepted audiences (donna-api)"})
+public final class DevCommand implements Callable<Integer> {
+
+    private final Map<String, String> env;
+
+    /** {@code donna dev} configured by {@code env}, the process's environment. */
+    public DevCommand(Map<String, String> env) {
+        this.env = env;
     }
 
-    public static int run(String[] args, Map<String, String> env) {
+    /** Runs until stopped; returns once the shutdown hook has stopped everything. */
+    @Override
+    public Integer call() {
+        return run(env);
+    }
+
+    public static int run(Map<String, String> env) {
         DevOptions options;
         try {
             options = DevOptions.fromEnvironment(env);

@@ -2,10 +2,12 @@ package app.donna.cli.infra;
 
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 import app.donna.localinfra.LocalKafka;
 import app.donna.localinfra.LocalPostgres;
+import picocli.CommandLine.Command;
 
 /**
  * {@code donna infra}: only the infrastructure, a Kafka broker and PostgreSQL, in this process, for
@@ -13,25 +15,28 @@ import app.donna.localinfra.LocalPostgres;
  * them against a managed Kafka and database. Prints the environment those services need, then waits for
  * Ctrl-C. Data is kept under {@code DONNA_HOME} ({@code .donna-infra}).
  */
-public final class InfraCommand {
+@Command(name = "infra", description = {
+    "Runs a Kafka broker (DONNA_KAFKA_PORT, 9092) and PostgreSQL (DONNA_PG_PORT, 5433) in this process, data "
+            + "under DONNA_HOME (.donna-infra), until Ctrl-C; prints the DONNA_KAFKA_BOOTSTRAP and DONNA_DB_* "
+            + "settings for services started with java -jar."})
+public final class InfraCommand implements Callable<Integer> {
 
     public static final String DATABASE = "donna";
 
-    public static final String USAGE = """
-            usage: donna infra
+    private final Map<String, String> env;
 
-            Runs a Kafka broker (DONNA_KAFKA_PORT, 9092) and PostgreSQL (DONNA_PG_PORT, 5433) in this
-            process, data under DONNA_HOME (.donna-infra), until Ctrl-C; prints the DONNA_KAFKA_BOOTSTRAP
-            and DONNA_DB_* settings for services started with java -jar.""";
-
-    private InfraCommand() {
+    /** {@code donna infra} configured by {@code env}, the process's environment. */
+    public InfraCommand(Map<String, String> env) {
+        this.env = env;
     }
 
-    public static int run(String[] args, Map<String, String> env) {
-        if (args.length > 0) {
-            System.err.println("donna infra: unknown argument '" + args[0] + "'\n" + USAGE);
-            return 2;
-        }
+    /** Runs until stopped; returns once the shutdown hook has stopped everything. */
+    @Override
+    public Integer call() {
+        return run(env);
+    }
+
+    public static int run(Map<String, String> env) {
         Path home = Path.of(env.getOrDefault("DONNA_HOME", ".donna-infra")).toAbsolutePath();
         int kafkaPort = Integer.parseInt(env.getOrDefault("DONNA_KAFKA_PORT", "9092"));
         int pgPort = Integer.parseInt(env.getOrDefault("DONNA_PG_PORT", "5433"));

@@ -9,12 +9,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 
 import app.donna.platform.dev.DevTokenIssuer;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import picocli.CommandLine.Command;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -23,24 +25,27 @@ import tools.jackson.databind.json.JsonMapper;
  * exactly as they find a real provider's), and {@code /token?sub=<user>} for a signed access token. Not
  * for production: anyone who reaches it gets a token.
  */
-public final class IssuerCommand {
-
-    public static final String USAGE = """
-            usage: donna issuer
-
-            Serves an OpenID issuer at http://127.0.0.1:$DONNA_ISSUER_PORT/issuer (9000) for audience
-            DONNA_JWT_AUDIENCES (donna-api): discovery, keys, and /token?sub=<user>. Never in production.""";
+@Command(name = "issuer", description = {
+    "Serves an OpenID issuer at http://127.0.0.1:$DONNA_ISSUER_PORT/issuer (9000) for audience "
+            + "DONNA_JWT_AUDIENCES (donna-api): discovery, keys, and /token?sub=<user>. Never in production."})
+public final class IssuerCommand implements Callable<Integer> {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    private IssuerCommand() {
+    private final Map<String, String> env;
+
+    /** {@code donna issuer} configured by {@code env}, the process's environment. */
+    public IssuerCommand(Map<String, String> env) {
+        this.env = env;
     }
 
-    public static int run(String[] args, Map<String, String> env) {
-        if (args.length > 0) {
-            System.err.println("donna issuer: unknown argument '" + args[0] + "'\n" + USAGE);
-            return 2;
-        }
+    /** Runs until stopped; returns once the shutdown hook has stopped the server. */
+    @Override
+    public Integer call() {
+        return run(env);
+    }
+
+    public static int run(Map<String, String> env) {
         int port = Integer.parseInt(env.getOrDefault("DONNA_ISSUER_PORT", "9000"));
         String issuerUri = "http://127.0.0.1:" + port + "/issuer";
         List<String> audiences = List.of(env.getOrDefault("DONNA_JWT_AUDIENCES", "donna-api").split(","));
