@@ -22,6 +22,7 @@ public class AbuseDetectorApplication {
     }
 
     public static SpringApplicationBuilder application() {
-        return new SpringApplicationBuilder(AbuseDetectorApplication.class).properties("spring.config.name=" + CONFIG_NAME);
+        return new SpringApplicationBuilder(AbuseDetectorApplication.class)
+                .properties("spring.config.name=" + CONFIG_NAME);
     }
 }

@@ -2,6 +2,13 @@ package app.donna.abuse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import app.donna.events.chat.ChatMessageScreened;
+import app.donna.events.chat.ChatMessageSubmitted;
+import app.donna.events.common.Decision;
+import app.donna.schemas.EventCodec;
+import app.donna.schemas.Topics;
+import app.donna.testing.InfraExtension;
+import app.donna.testing.TopicReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -12,14 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-
-import app.donna.events.chat.ChatMessageScreened;
-import app.donna.events.chat.ChatMessageSubmitted;
-import app.donna.events.common.Decision;
-import app.donna.schemas.EventCodec;
-import app.donna.schemas.Topics;
-import app.donna.testing.InfraExtension;
-import app.donna.testing.TopicReader;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -44,9 +43,11 @@ class AbuseDetectorServiceTest {
         // A commit interval far beyond the test's patience: the verdict below is read committed, so it can
         // only arrive in time if the application asked to commit it at once (EagerCommits). The first
         // verdict after start is the only one that does not wait an interval, so the class screens one.
-        app = AbuseDetectorApplication.application().run("--server.port=0",
-                "--donna.kafka.streams-commit-interval=5m",
-                "--donna.abuse.state-dir=" + Files.createTempDirectory("abuse-state"));
+        app = AbuseDetectorApplication.application()
+                .run(
+                        "--server.port=0",
+                        "--donna.kafka.streams-commit-interval=5m",
+                        "--donna.abuse.state-dir=" + Files.createTempDirectory("abuse-state"));
     }
 
     @AfterAll
@@ -59,30 +60,49 @@ class AbuseDetectorServiceTest {
             InfraExtension.KafkaBootstrap kafka) throws Exception {
         UUID session = UUID.randomUUID();
         byte[] poison = ("not an event " + UUID.randomUUID()).getBytes(StandardCharsets.UTF_8);
-        ChatMessageSubmitted good = ChatMessageSubmitted.newBuilder().setEventId(UUID.randomUUID())
-                .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS)).setSessionId(session)
-                .setMessageId(UUID.randomUUID()).setUserId("svc-user").setText("do you deliver?").build();
-        try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", kafka.servers()),
-                new ByteArraySerializer(), new ByteArraySerializer())) {
+        ChatMessageSubmitted good = ChatMessageSubmitted.newBuilder()
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                .setSessionId(session)
+                .setMessageId(UUID.randomUUID())
+                .setUserId("svc-user")
+                .setText("do you deliver?")
+                .build();
+        try (var producer = new KafkaProducer<>(
+                Map.<String, Object>of("bootstrap.servers", kafka.servers()),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
             byte[] key = good.getUserId().getBytes(StandardCharsets.UTF_8);
-            producer.send(new ProducerRecord<>(Topics.CHAT_INBOUND.name(), key, poison)).get(10, TimeUnit.SECONDS);
-            producer.send(new ProducerRecord<>(Topics.CHAT_INBOUND.name(), key, EventCodec.bundled().encode(good)))
+            producer.send(new ProducerRecord<>(Topics.CHAT_INBOUND.name(), key, poison))
+                    .get(10, TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>(
+                            Topics.CHAT_INBOUND.name(),
+                            key,
+                            EventCodec.bundled().encode(good)))
                     .get(10, TimeUnit.SECONDS);
         }
 
-        List<ConsumerRecord<byte[], byte[]>> screened = TopicReader.readUntilFound(kafka.servers(), Topics.CHAT_SCREENED.name(),
-                r -> r.value() != null && new String(r.value(), StandardCharsets.ISO_8859_1).contains("do you deliver?"),
+        List<ConsumerRecord<byte[], byte[]>> screened = TopicReader.readUntilFound(
+                kafka.servers(),
+                Topics.CHAT_SCREENED.name(),
+                r -> r.value() != null
+                        && new String(r.value(), StandardCharsets.ISO_8859_1).contains("do you deliver?"),
                 Duration.ofSeconds(60));
-        ChatMessageScreened s = (ChatMessageScreened) EventCodec.bundled().decode(screened.getFirst().value());
+        ChatMessageScreened s = (ChatMessageScreened)
+                EventCodec.bundled().decode(screened.getFirst().value());
         assertThat(s.getMessageId()).isEqualTo(good.getMessageId());
         assertThat(s.getVerdict().getDecision()).isEqualTo(Decision.ALLOW);
-        assertThat(new String(screened.getFirst().headers().lastHeader("ce_source").value(), StandardCharsets.UTF_8))
+        assertThat(new String(
+                        screened.getFirst().headers().lastHeader("ce_source").value(), StandardCharsets.UTF_8))
                 .isEqualTo("urn:donna:abuse-detector");
 
-        List<ConsumerRecord<byte[], byte[]>> dead = TopicReader.readUntilFound(kafka.servers(),
-                Topics.CHAT_INBOUND.deadLetterName(), r -> Arrays.equals(r.value(), poison), Duration.ofSeconds(60));
-        assertThat(new String(dead.getFirst().headers().lastHeader("donna_dlt-reason").value(), StandardCharsets.UTF_8))
+        List<ConsumerRecord<byte[], byte[]>> dead = TopicReader.readUntilFound(
+                kafka.servers(),
+                Topics.CHAT_INBOUND.deadLetterName(),
+                r -> Arrays.equals(r.value(), poison),
+                Duration.ofSeconds(60));
+        assertThat(new String(
+                        dead.getFirst().headers().lastHeader("donna_dlt-reason").value(), StandardCharsets.UTF_8))
                 .contains("C3 01");
     }
-
 }

@@ -22,6 +22,7 @@ public class ChatProcessorApplication {
     }
 
     public static SpringApplicationBuilder application() {
-        return new SpringApplicationBuilder(ChatProcessorApplication.class).properties("spring.config.name=" + CONFIG_NAME);
+        return new SpringApplicationBuilder(ChatProcessorApplication.class)
+                .properties("spring.config.name=" + CONFIG_NAME);
     }
 }

@@ -6,18 +6,6 @@ import static app.donna.localinfra.StandInOpenAi.hang;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.TimeUnit;
-
 import app.donna.chat.reply.ReplyComposer;
 import app.donna.events.chat.ChatMessageScreened;
 import app.donna.events.chat.ChatReplyDelayReason;
@@ -30,6 +18,17 @@ import app.donna.schemas.CatalogSerializer;
 import app.donna.schemas.EventCodec;
 import app.donna.schemas.Topics;
 import app.donna.testing.InfraExtension;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -87,11 +86,13 @@ class ChatProcessorServiceTest {
 
             List<ChatReplyProduced> replies = repliesUntilAnswered(kafka, session, marker.getMessageId());
 
-            assertThat(replies).extracting(ChatReplyProduced::getInReplyToMessageId)
+            assertThat(replies)
+                    .extracting(ChatReplyProduced::getInReplyToMessageId)
                     .containsExactly(question.getMessageId(), marker.getMessageId());
             assertThat(replies.getFirst().getText()).isEqualTo("We open at nine.");
             assertThat(openAi.requests()).hasSize(3);
-            assertThat(openAi.requests().get(2)).as("the marker's context holds the re-made answer")
+            assertThat(openAi.requests().get(2))
+                    .as("the marker's context holds the re-made answer")
                     .contains("We open at nine.");
         } finally {
             second.close();
@@ -109,33 +110,48 @@ class ChatProcessorServiceTest {
         ChatMessageScreened next = screened(UUID.randomUUID(), "how much is a haircut? " + tag + "-2");
         openAi.whenAsked(tag, hang()).byDefault(answer("Hello."));
         // the client alone would wait 30 s per attempt, three times: the deadlines end it long before
-        ConfigurableApplicationContext app = start("--donna.chat.llm.max-retries=2",
-                "--donna.chat.llm.slow-notice=300ms", "--donna.chat.llm.first-token-timeout=2s",
-                "--donna.chat.llm.answer-timeout=5s", "--donna.chat.llm.breaker-failures=1");
+        ConfigurableApplicationContext app = start(
+                "--donna.chat.llm.max-retries=2",
+                "--donna.chat.llm.slow-notice=300ms",
+                "--donna.chat.llm.first-token-timeout=2s",
+                "--donna.chat.llm.answer-timeout=5s",
+                "--donna.chat.llm.breaker-failures=1");
         try {
             long sent = System.nanoTime();
             send(kafka, question);
 
-            List<SpecificRecordBase> events = eventsUntilAnswered(kafka, question.getSessionId(),
-                    question.getMessageId());
+            List<SpecificRecordBase> events =
+                    eventsUntilAnswered(kafka, question.getSessionId(), question.getMessageId());
             Duration took = Duration.ofNanos(System.nanoTime() - sent);
 
-            assertThat(events.getFirst()).isInstanceOfSatisfying(ChatReplyDelayed.class,
-                    delayed -> assertThat(delayed.getReason()).isEqualTo(ChatReplyDelayReason.MODEL_SLOW));
+            assertThat(events.getFirst())
+                    .isInstanceOfSatisfying(
+                            ChatReplyDelayed.class,
+                            delayed -> assertThat(delayed.getReason()).isEqualTo(ChatReplyDelayReason.MODEL_SLOW));
             assertThat(events.getLast()).isInstanceOfSatisfying(ChatReplyProduced.class, reply -> {
                 assertThat(reply.getDegraded()).isTrue();
                 assertThat(reply.getModel()).isNull();
                 assertThat(reply.getText()).contains("opening hours");
             });
             assertThat(took).as("formerly 68 s").isLessThan(Duration.ofSeconds(30));
-            assertThat(app.getBean(ReplyComposer.class).answersOfflineNow()).as("the circuit is open").isTrue();
+            assertThat(app.getBean(ReplyComposer.class).answersOfflineNow())
+                    .as("the circuit is open")
+                    .isTrue();
 
             send(kafka, next);
-            assertThat(eventsUntilAnswered(kafka, next.getSessionId(), next.getMessageId()).getLast())
-                    .isInstanceOfSatisfying(ChatReplyProduced.class, reply -> assertThat(reply.getDegraded()).isTrue());
-            assertThat(openAi.requests()).filteredOn(request -> request.contains(tag))
-                    .as("one call, cancelled and not retried; none while the circuit is open").hasSize(1);
-            assertThat(app.getBean("chatAnswers", HealthIndicator.class).health().getStatus()).isEqualTo(Status.UP);
+            assertThat(eventsUntilAnswered(kafka, next.getSessionId(), next.getMessageId())
+                            .getLast())
+                    .isInstanceOfSatisfying(
+                            ChatReplyProduced.class,
+                            reply -> assertThat(reply.getDegraded()).isTrue());
+            assertThat(openAi.requests())
+                    .filteredOn(request -> request.contains(tag))
+                    .as("one call, cancelled and not retried; none while the circuit is open")
+                    .hasSize(1);
+            assertThat(app.getBean("chatAnswers", HealthIndicator.class)
+                            .health()
+                            .getStatus())
+                    .isEqualTo(Status.UP);
         } finally {
             app.close();
         }
@@ -144,9 +160,13 @@ class ChatProcessorServiceTest {
     /** @param overrides {@code --name=value} arguments that replace or add to the defaults here */
     private ConfigurableApplicationContext start(String... overrides) throws Exception {
         Map<String, String> args = new LinkedHashMap<>();
-        for (String arg : List.of("--server.port=0", "--donna.chat.application-id=" + applicationId,
-                "--donna.chat.llm.base-url=" + openAi.baseUrl(), "--donna.chat.llm.api-key=sk-test",
-                "--donna.chat.llm.timeout=30s", "--donna.chat.llm.max-retries=0",
+        for (String arg : List.of(
+                "--server.port=0",
+                "--donna.chat.application-id=" + applicationId,
+                "--donna.chat.llm.base-url=" + openAi.baseUrl(),
+                "--donna.chat.llm.api-key=sk-test",
+                "--donna.chat.llm.timeout=30s",
+                "--donna.chat.llm.max-retries=0",
                 "--donna.chat.state-dir=" + Files.createTempDirectory("chat-state"))) {
             args.put(arg.substring(0, arg.indexOf('=')), arg);
         }
@@ -158,20 +178,31 @@ class ChatProcessorServiceTest {
 
     private static void send(InfraExtension.KafkaBootstrap kafka, ChatMessageScreened message) throws Exception {
         try (var producer = new KafkaProducer<String, SpecificRecordBase>(
-                Map.<String, Object>of("bootstrap.servers", kafka.servers()), new StringSerializer(),
+                Map.<String, Object>of("bootstrap.servers", kafka.servers()),
+                new StringSerializer(),
                 new CatalogSerializer())) {
-            producer.send(new ProducerRecord<>(Topics.CHAT_SCREENED.name(), message.getSessionId().toString(), message))
+            producer.send(new ProducerRecord<>(
+                            Topics.CHAT_SCREENED.name(), message.getSessionId().toString(), message))
                     .get(10, TimeUnit.SECONDS);
         }
     }
 
     /** The session's events on the replies topic, in order, up to and including the reply to {@code last}. */
-    private static List<SpecificRecordBase> eventsUntilAnswered(InfraExtension.KafkaBootstrap kafka, UUID session,
-            UUID last) {
+    private static List<SpecificRecordBase> eventsUntilAnswered(
+            InfraExtension.KafkaBootstrap kafka, UUID session, UUID last) {
         List<SpecificRecordBase> events = new ArrayList<>();
-        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of("bootstrap.servers", kafka.servers(),
-                "group.id", "replies-" + UUID.randomUUID(), "auto.offset.reset", "earliest",
-                "isolation.level", "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (var consumer = new KafkaConsumer<>(
+                Map.<String, Object>of(
+                        "bootstrap.servers",
+                        kafka.servers(),
+                        "group.id",
+                        "replies-" + UUID.randomUUID(),
+                        "auto.offset.reset",
+                        "earliest",
+                        "isolation.level",
+                        "read_committed"),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(Topics.CHAT_REPLIES.name()));
             await().atMost(Duration.ofSeconds(60)).until(() -> {
                 consumer.poll(Duration.ofMillis(200)).forEach(r -> {
@@ -179,20 +210,30 @@ class ChatProcessorServiceTest {
                         events.add(EventCodec.bundled().decode(r.value()));
                     }
                 });
-                return events.stream().anyMatch(e -> e instanceof ChatReplyProduced reply
-                        && reply.getInReplyToMessageId().equals(last));
+                return events.stream()
+                        .anyMatch(e -> e instanceof ChatReplyProduced reply
+                                && reply.getInReplyToMessageId().equals(last));
             });
         }
         return events;
     }
 
     /** The session's committed replies, in order, up to and including the one to {@code last}. */
-    private static List<ChatReplyProduced> repliesUntilAnswered(InfraExtension.KafkaBootstrap kafka, UUID session,
-            UUID last) {
+    private static List<ChatReplyProduced> repliesUntilAnswered(
+            InfraExtension.KafkaBootstrap kafka, UUID session, UUID last) {
         List<ChatReplyProduced> replies = new ArrayList<>();
-        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of("bootstrap.servers", kafka.servers(),
-                "group.id", "replies-" + UUID.randomUUID(), "auto.offset.reset", "earliest",
-                "isolation.level", "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (var consumer = new KafkaConsumer<>(
+                Map.<String, Object>of(
+                        "bootstrap.servers",
+                        kafka.servers(),
+                        "group.id",
+                        "replies-" + UUID.randomUUID(),
+                        "auto.offset.reset",
+                        "earliest",
+                        "isolation.level",
+                        "read_committed"),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(Topics.CHAT_REPLIES.name()));
             await().atMost(Duration.ofSeconds(60)).until(() -> {
                 consumer.poll(Duration.ofMillis(200)).forEach(r -> {
@@ -208,10 +249,15 @@ class ChatProcessorServiceTest {
     }
 
     private static ChatMessageScreened screened(UUID session, String text) {
-        return ChatMessageScreened.newBuilder().setEventId(UUID.randomUUID())
-                .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS)).setSessionId(session)
-                .setMessageId(UUID.randomUUID()).setUserId("user-restart").setText(text)
+        return ChatMessageScreened.newBuilder()
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                .setSessionId(session)
+                .setMessageId(UUID.randomUUID())
+                .setUserId("user-restart")
+                .setText(text)
                 .setVerdict(Verdict.newBuilder().setDecision(Decision.ALLOW).build())
-                .setSubmittedEventId(UUID.randomUUID()).build();
+                .setSubmittedEventId(UUID.randomUUID())
+                .build();
     }
 }

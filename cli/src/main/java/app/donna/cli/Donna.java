@@ -1,5 +1,11 @@
 package app.donna.cli;
 
+import app.donna.cli.bench.BenchCommand;
+import app.donna.cli.dev.DevCommand;
+import app.donna.cli.infra.InfraCommand;
+import app.donna.cli.infra.IssuerCommand;
+import app.donna.schemas.Topic;
+import app.donna.schemas.Topics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -10,13 +16,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.Callable;
-
-import app.donna.cli.bench.BenchCommand;
-import app.donna.cli.dev.DevCommand;
-import app.donna.cli.infra.InfraCommand;
-import app.donna.cli.infra.IssuerCommand;
-import app.donna.schemas.Topic;
-import app.donna.schemas.Topics;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
@@ -33,17 +32,24 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * a command failed, 2 for an unknown command or option (with the usage on stderr). Commands are configured
  * by environment variable, not by option, except the benchmarks' load.
  */
-@Command(name = "donna", mixinStandardHelpOptions = true, versionProvider = Donna.Version.class,
+@Command(
+        name = "donna",
+        mixinStandardHelpOptions = true,
+        versionProvider = Donna.Version.class,
         // --help, --version and the layout of the usage on every subcommand too
-        scope = ScopeType.INHERIT, sortOptions = false, optionListHeading = "%nOptions:%n",
-        commandListHeading = "%nCommands:%n", description = {
+        scope = ScopeType.INHERIT,
+        sortOptions = false,
+        optionListHeading = "%nOptions:%n",
+        commandListHeading = "%nCommands:%n",
+        description = {
             "Runs Donna on one machine, and tools around it. Configuration is by environment variable; "
-                    + "see README.md."})
+                    + "see README.md."
+        })
 public final class Donna implements Callable<Integer> {
 
     /** The commands that run until Ctrl-C: they return once their shutdown hook has stopped them. */
-    private static final Set<Class<?>> RUN_UNTIL_STOPPED = Set.of(DevCommand.class, InfraCommand.class,
-            IssuerCommand.class);
+    private static final Set<Class<?>> RUN_UNTIL_STOPPED =
+            Set.of(DevCommand.class, InfraCommand.class, IssuerCommand.class);
 
     @Spec
     CommandSpec spec;
@@ -89,8 +95,9 @@ public final class Donna implements Callable<Integer> {
             return command.getCommandSpec().exitCodeOnInvalidInput();
         });
         donna.setExecutionExceptionHandler((e, command, parsed) -> {
-            command.getErr().println(command.getCommandSpec().qualifiedName() + ": "
-                    + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            command.getErr()
+                    .println(command.getCommandSpec().qualifiedName() + ": "
+                            + (e.getMessage() == null ? e.toString() : e.getMessage()));
             return command.getCommandSpec().exitCodeOnExecutionException();
         });
         return donna;
@@ -103,7 +110,8 @@ public final class Donna implements Callable<Integer> {
         while (parsed.hasSubcommand()) {
             parsed = parsed.subcommand();
         }
-        return !parsed.isUsageHelpRequested() && !parsed.isVersionHelpRequested()
+        return !parsed.isUsageHelpRequested()
+                && !parsed.isVersionHelpRequested()
                 && RUN_UNTIL_STOPPED.contains(parsed.commandSpec().userObject().getClass());
     }
 
@@ -150,8 +158,11 @@ public final class Donna implements Callable<Integer> {
         }
     }
 
-    @Command(name = "topics", description = {
-        "Lists the topic catalog: each topic's key, partitions, retention, clean-up policy and events."})
+    @Command(
+            name = "topics",
+            description = {
+                "Lists the topic catalog: each topic's key, partitions, retention, clean-up policy and events."
+            })
     static final class TopicsCommand implements Callable<Integer> {
 
         @Spec
@@ -162,9 +173,16 @@ public final class Donna implements Callable<Integer> {
             PrintWriter out = spec.commandLine().getOut();
             out.printf("%-28s %-18s %4s %-9s %-8s %s%n", "TOPIC", "KEY", "PART", "RETENTION", "CLEANUP", "EVENTS");
             for (Topic t : Topics.ALL) {
-                out.printf("%-28s %-18s %4d %-9s %-8s %s%n", t.name(), t.key(), t.partitions(),
-                        t.retention().map(d -> d.toDays() + "d").orElse("forever"), t.cleanupPolicy().config(),
-                        String.join(", ", t.events().stream().map(Class::getSimpleName).toList()));
+                out.printf(
+                        "%-28s %-18s %4d %-9s %-8s %s%n",
+                        t.name(),
+                        t.key(),
+                        t.partitions(),
+                        t.retention().map(d -> d.toDays() + "d").orElse("forever"),
+                        t.cleanupPolicy().config(),
+                        String.join(
+                                ", ",
+                                t.events().stream().map(Class::getSimpleName).toList()));
             }
             out.println("Each topic T also has T" + Topic.DEAD_LETTER_SUFFIX
                     + " for records its consumers could not process.");

@@ -3,8 +3,8 @@ package app.donna.cli;
 import static com.tngtech.archunit.base.DescribedPredicate.not;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
-import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.base.DescribedPredicate;
@@ -36,6 +36,7 @@ class ArchitectureTest {
 
     /** The packages that are not a service: the cli, the shared libraries and the local test harness. */
     static final String CLI = "app.donna.cli..";
+
     static final String PLATFORM = "app.donna.platform..";
     static final String[] SCHEMAS = {"app.donna.schemas..", "app.donna.events.."};
     static final String LOCAL_INFRA = "app.donna.localinfra..";
@@ -56,59 +57,112 @@ class ArchitectureTest {
     static final String[] DECISION = {"app.donna.abuse.screening..", "app.donna.chat.reply.."};
 
     /** Frameworks, SDKs and wire formats that belong in adapters and wiring, never in decision code. */
-    static final String[] FRAMEWORKS = {"org.springframework..", "jakarta.servlet..", "javax.servlet..",
-        "org.apache.kafka..", "org.apache.avro..", "app.donna.events..", "org.jooq..", "okhttp3..", "com.openai.."};
+    static final String[] FRAMEWORKS = {
+        "org.springframework..",
+        "jakarta.servlet..",
+        "javax.servlet..",
+        "org.apache.kafka..",
+        "org.apache.avro..",
+        "app.donna.events..",
+        "org.jooq..",
+        "okhttp3..",
+        "com.openai.."
+    };
 
-    static final ArchRule DECISION_CODE_IS_PLAIN_JAVA = noClasses().that().resideInAnyPackage(DECISION)
-            .should().dependOnClassesThat().resideInAnyPackage(FRAMEWORKS)
+    static final ArchRule DECISION_CODE_IS_PLAIN_JAVA = noClasses()
+            .that()
+            .resideInAnyPackage(DECISION)
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(FRAMEWORKS)
             .because("decision logic is plain Java, unit-tested with nothing running (STYLE.md)");
 
-    static final ArchRule DECISION_CODE_KNOWS_NO_ADAPTER = noClasses().that().resideInAnyPackage(DECISION)
-            .should().dependOnClassesThat(resideInAPackage("app.donna..").and(not(resideInAnyPackage(DECISION)))
+    static final ArchRule DECISION_CODE_KNOWS_NO_ADAPTER = noClasses()
+            .that()
+            .resideInAnyPackage(DECISION)
+            .should()
+            .dependOnClassesThat(resideInAPackage("app.donna..")
+                    .and(not(resideInAnyPackage(DECISION)))
                     .as("are Donna classes outside the decision packages"))
             .because("adapters and wiring depend on the decision code, never the other way round");
 
     static final ArchRule SERVICES_SHARE_NO_CODE = slices().matching("app.donna.(*)..")
-            .that(DescribedPredicate.describe("are services", (Slice slice) -> slice.stream().allMatch(IN_A_SERVICE)))
-            .should().notDependOnEachOther()
+            .that(DescribedPredicate.describe(
+                    "are services", (Slice slice) -> slice.stream().allMatch(IN_A_SERVICE)))
+            .should()
+            .notDependOnEachOther()
             .ignoreDependency(resideInAPackage("app.donna.ingress.."), resideInAPackage(READ_MODEL))
             .because("services meet only on topics; ingress-api alone reads the read model projections owns");
 
     static final ArchRule DEPENDENCIES_POINT_FROM_SERVICES_TO_PLATFORM_TO_SCHEMAS = layeredArchitecture()
             .consideringOnlyDependenciesInLayers()
-            .layer("cli").definedBy(CLI)
-            .layer("services").definedBy(IN_A_SERVICE)
-            .layer("platform").definedBy(PLATFORM)
-            .layer("schemas").definedBy(SCHEMAS)
-            .optionalLayer("local-infra").definedBy(LOCAL_INFRA)
-            .optionalLayer("test-support").definedBy(TEST_SUPPORT)
-            .whereLayer("services").mayOnlyAccessLayers("platform", "schemas")
-            .whereLayer("platform").mayOnlyAccessLayers("schemas")
-            .whereLayer("schemas").mayNotAccessAnyLayer()
-            .whereLayer("test-support").mayNotBeAccessedByAnyLayer()
+            .layer("cli")
+            .definedBy(CLI)
+            .layer("services")
+            .definedBy(IN_A_SERVICE)
+            .layer("platform")
+            .definedBy(PLATFORM)
+            .layer("schemas")
+            .definedBy(SCHEMAS)
+            .optionalLayer("local-infra")
+            .definedBy(LOCAL_INFRA)
+            .optionalLayer("test-support")
+            .definedBy(TEST_SUPPORT)
+            .whereLayer("services")
+            .mayOnlyAccessLayers("platform", "schemas")
+            .whereLayer("platform")
+            .mayOnlyAccessLayers("schemas")
+            .whereLayer("schemas")
+            .mayNotAccessAnyLayer()
+            .whereLayer("test-support")
+            .mayNotBeAccessedByAnyLayer()
             .because("ARCHITECTURE.md: services → platform → schemas; the cli alone sees everything");
 
-    static final ArchRule CONTRACTS_CARRY_NO_FRAMEWORK = noClasses().that().resideInAnyPackage(SCHEMAS)
-            .should().dependOnClassesThat().resideInAnyPackage("org.springframework..", "jakarta.servlet..",
-                    "javax.servlet..", "org.apache.kafka.streams..", "org.jooq..", "okhttp3..", "com.openai..")
+    static final ArchRule CONTRACTS_CARRY_NO_FRAMEWORK = noClasses()
+            .that()
+            .resideInAnyPackage(SCHEMAS)
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(
+                    "org.springframework..",
+                    "jakarta.servlet..",
+                    "javax.servlet..",
+                    "org.apache.kafka.streams..",
+                    "org.jooq..",
+                    "okhttp3..",
+                    "com.openai..")
             .because("every service and tool reads the contracts; they need Avro and Kafka's serializer API only");
 
     static final ArchRule OPENAI_ONLY_IN_OPENAI_ADAPTERS = noClasses()
-            .that().resideOutsideOfPackage("app.donna.*.openai..")
-            .should().dependOnClassesThat().resideInAnyPackage("com.openai..", "okhttp3..")
+            .that()
+            .resideOutsideOfPackage("app.donna.*.openai..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage("com.openai..", "okhttp3..")
             .because("the OpenAI SDK stays behind the interface the feature owns, in the service's openai package");
 
     static final ArchRule JOOQ_ONLY_IN_PROJECTIONS_AND_INGRESS = noClasses()
-            .that().resideOutsideOfPackages("app.donna.projections..", "app.donna.ingress..",
+            .that()
+            .resideOutsideOfPackages(
+                    "app.donna.projections..",
+                    "app.donna.ingress..",
                     // the projector benchmark drives the projections' own code on a real database
                     "app.donna.cli.bench..")
-            .should().dependOnClassesThat().resideInAPackage("org.jooq..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage("org.jooq..")
             .because("projections owns the SQL schema; ingress-api reads it and keeps its own two tables");
 
     static final ArchRule KAFKA_STREAMS_ONLY_IN_STREAM_PACKAGES = noClasses()
-            .that().resideOutsideOfPackages("app.donna.*.stream..", "app.donna.platform.kafka..",
-                    "app.donna.cli.bench..", "app.donna.cli.dev..")
-            .should().dependOnClassesThat().resideInAPackage("org.apache.kafka.streams..")
+            .that()
+            .resideOutsideOfPackages(
+                    "app.donna.*.stream..",
+                    "app.donna.platform.kafka..",
+                    "app.donna.cli.bench..",
+                    "app.donna.cli.dev..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage("org.apache.kafka.streams..")
             .because("a service's topology and its processors live in its stream package; "
                     + "platform.kafka runs them");
 

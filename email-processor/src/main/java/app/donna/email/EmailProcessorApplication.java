@@ -22,6 +22,7 @@ public class EmailProcessorApplication {
     }
 
     public static SpringApplicationBuilder application() {
-        return new SpringApplicationBuilder(EmailProcessorApplication.class).properties("spring.config.name=" + CONFIG_NAME);
+        return new SpringApplicationBuilder(EmailProcessorApplication.class)
+                .properties("spring.config.name=" + CONFIG_NAME);
     }
 }

@@ -14,13 +14,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.slf4j.Logger;
@@ -72,8 +71,8 @@ public final class LocalKafka implements AutoCloseable {
     private final int controllerPort;
     private final Optional<ScramUser> scramUser;
 
-    private LocalKafka(KafkaRaftServer server, Path dataDir, int brokerPort, int controllerPort,
-            Optional<ScramUser> scramUser) {
+    private LocalKafka(
+            KafkaRaftServer server, Path dataDir, int brokerPort, int controllerPort, Optional<ScramUser> scramUser) {
         this.server = server;
         this.bootstrapServers = "127.0.0.1:" + brokerPort;
         this.dataDir = dataDir;
@@ -121,8 +120,11 @@ public final class LocalKafka implements AutoCloseable {
         server.startup();
         LocalKafka kafka = new LocalKafka(server, dataDir, brokerPort, controllerPort, scramUser);
         kafka.awaitReady(Duration.ofSeconds(60));
-        log.info("Kafka broker (KRaft) ready on {}{} with data in {}", kafka.bootstrapServers,
-                scramUser.isPresent() ? " (SASL/" + SCRAM_MECHANISM + " only)" : "", dataDir);
+        log.info(
+                "Kafka broker (KRaft) ready on {}{} with data in {}",
+                kafka.bootstrapServers,
+                scramUser.isPresent() ? " (SASL/" + SCRAM_MECHANISM + " only)" : "",
+                dataDir);
         return kafka;
     }
 
@@ -156,8 +158,8 @@ public final class LocalKafka implements AutoCloseable {
         log.info("Kafka broker on {} stopped", bootstrapServers);
     }
 
-    private static Properties serverProperties(Path dataDir, int brokerPort, int controllerPort,
-            Optional<ScramUser> scramUser) {
+    private static Properties serverProperties(
+            Path dataDir, int brokerPort, int controllerPort, Optional<ScramUser> scramUser) {
         // The broker listener is the only one clients reach; the controller listener carries only this
         // node's own KRaft traffic and is never advertised to clients.
         String listener = scramUser.isPresent() ? "SASL_PLAINTEXT" : "PLAINTEXT";
@@ -166,12 +168,15 @@ public final class LocalKafka implements AutoCloseable {
                 Map.entry("process.roles", "broker,controller"),
                 Map.entry("node.id", String.valueOf(NODE_ID)),
                 Map.entry("controller.quorum.voters", NODE_ID + "@127.0.0.1:" + controllerPort),
-                Map.entry("listeners", listener + "://127.0.0.1:" + brokerPort + "," + CONTROLLER_LISTENER
-                        + "://127.0.0.1:" + controllerPort),
+                Map.entry(
+                        "listeners",
+                        listener + "://127.0.0.1:" + brokerPort + "," + CONTROLLER_LISTENER + "://127.0.0.1:"
+                                + controllerPort),
                 Map.entry("advertised.listeners", listener + "://127.0.0.1:" + brokerPort),
                 Map.entry("controller.listener.names", CONTROLLER_LISTENER),
                 Map.entry("inter.broker.listener.name", listener),
-                Map.entry("listener.security.protocol.map",
+                Map.entry(
+                        "listener.security.protocol.map",
                         CONTROLLER_LISTENER + ":PLAINTEXT," + listener + ":" + listener),
                 Map.entry("log.dirs", dataDir.toAbsolutePath().toString()),
                 // A single node: every internal topic has one replica.
@@ -213,13 +218,18 @@ public final class LocalKafka implements AutoCloseable {
                     .addDirectory(dataDir.toAbsolutePath().toString())
                     .setIgnoreFormatted(true)
                     // As kafka-storage format --add-scram: KRaft keeps SCRAM users in its metadata log.
-                    .setScramArguments(scramUser.map(user -> List.of(SCRAM_MECHANISM + "=[name=" + user.name()
-                            + ",password=" + user.password() + "]")).orElse(List.of()))
+                    .setScramArguments(scramUser
+                            .map(user -> List.of(
+                                    SCRAM_MECHANISM + "=[name=" + user.name() + ",password=" + user.password() + "]"))
+                            .orElse(List.of()))
                     .run();
         } catch (Exception e) {
             throw new IllegalStateException("cannot format Kafka storage in " + dataDir + ": " + e.getMessage(), e);
         }
-        log.info("Formatted Kafka storage in {}: {}", dataDir, out.toString(StandardCharsets.UTF_8).trim());
+        log.info(
+                "Formatted Kafka storage in {}: {}",
+                dataDir,
+                out.toString(StandardCharsets.UTF_8).trim());
     }
 
     private void awaitReady(Duration timeout) {
@@ -229,17 +239,20 @@ public final class LocalKafka implements AutoCloseable {
         try (Admin admin = Admin.create(p)) {
             while (true) {
                 try {
-                    if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) {
+                    if (!admin.describeCluster()
+                            .nodes()
+                            .get(5, TimeUnit.SECONDS)
+                            .isEmpty()) {
                         return;
                     }
                 } catch (Exception notYet) {
                     if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException("Kafka broker on " + bootstrapServers
-                                + " did not become ready within " + timeout, notYet);
+                        throw new IllegalStateException(
+                                "Kafka broker on " + bootstrapServers + " did not become ready within " + timeout,
+                                notYet);
                     }
                 }
             }
         }
     }
-
 }

@@ -8,8 +8,7 @@ import java.net.ServerSocket;
 /** Free ports on loopback, for servers started locally (dev, tests, benchmarks). */
 public final class LocalPorts {
 
-    private LocalPorts() {
-    }
+    private LocalPorts() {}
 
     /** A port that was free a moment ago; another process could still take it before it is bound. */
     public static int free() {

@@ -1,5 +1,7 @@
 package app.donna.localinfra;
 
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.zonky.test.db.postgres.util.ArchUtils;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -21,9 +23,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import io.zonky.test.db.postgres.util.ArchUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +48,7 @@ public final class LocalPostgres implements AutoCloseable {
     private static final String LOCK_FILE = "epg-lock";
     /** Our note of which process holds the lock, for the message when the folder is refused. */
     private static final String OWNER_FILE = "owner.pid";
+
     private static final long ORPHAN_STOP_SECONDS = 30;
     /** Data folders whose server this JVM runs (a file lock cannot tell the same process it is held). */
     private static final Set<Path> RUNNING_HERE = ConcurrentHashMap.newKeySet();
@@ -77,7 +77,8 @@ public final class LocalPostgres implements AutoCloseable {
             throw new UncheckedIOException("cannot create PostgreSQL data folder " + folder, e);
         }
         if (!RUNNING_HERE.add(folder)) {
-            throw new DataFolderInUseException(folder, Optional.of(ProcessHandle.current().pid()));
+            throw new DataFolderInUseException(
+                    folder, Optional.of(ProcessHandle.current().pid()));
         }
         try {
             stopOrphan(folder);
@@ -92,13 +93,17 @@ public final class LocalPostgres implements AutoCloseable {
                 builder.setPort(port);
             }
             EmbeddedPostgres postgres = builder.start();
-            Files.writeString(folder.resolve(OWNER_FILE), Long.toString(ProcessHandle.current().pid()));
+            Files.writeString(
+                    folder.resolve(OWNER_FILE),
+                    Long.toString(ProcessHandle.current().pid()));
             log.info("PostgreSQL ready on 127.0.0.1:{} with data in {}", postgres.getPort(), folder);
             return new LocalPostgres(postgres, folder);
         } catch (IOException e) {
             RUNNING_HERE.remove(folder);
-            throw new UncheckedIOException("cannot start embedded PostgreSQL in " + folder + ": " + e.getMessage()
-                    + " (when running as root the binaries need user namespaces; or set DONNA_DB_URL to a server)", e);
+            throw new UncheckedIOException(
+                    "cannot start embedded PostgreSQL in " + folder + ": " + e.getMessage()
+                            + " (when running as root the binaries need user namespaces; or set DONNA_DB_URL to a server)",
+                    e);
         } catch (RuntimeException e) {
             RUNNING_HERE.remove(folder);
             throw e;
@@ -123,18 +128,25 @@ public final class LocalPostgres implements AutoCloseable {
             return; // a stale postmaster.pid, which PostgreSQL replaces itself
         }
         if (!isPostgresOf(process.get(), folder)) {
-            log.info("postmaster.pid in {} names pid {}, which is not a PostgreSQL of this folder; leaving it",
-                    folder, pid.get());
+            log.info(
+                    "postmaster.pid in {} names pid {}, which is not a PostgreSQL of this folder; leaving it",
+                    folder,
+                    pid.get());
             return;
         }
-        log.warn("PostgreSQL (pid {}) is still running from {} although the process that started it is gone "
-                + "(was donna dev killed?); stopping it", pid.get(), folder);
+        log.warn(
+                "PostgreSQL (pid {}) is still running from {} although the process that started it is gone "
+                        + "(was donna dev killed?); stopping it",
+                pid.get(),
+                folder);
         fastShutdown(process.get());
         try {
             process.get().onExit().get(ORPHAN_STOP_SECONDS, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
-            throw new IllegalStateException("PostgreSQL (pid " + pid.get() + ") left running from " + folder
-                    + " did not stop within " + ORPHAN_STOP_SECONDS + " s; stop it by hand: kill -INT " + pid.get(), e);
+            throw new IllegalStateException(
+                    "PostgreSQL (pid " + pid.get() + ") left running from " + folder + " did not stop within "
+                            + ORPHAN_STOP_SECONDS + " s; stop it by hand: kill -INT " + pid.get(),
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while stopping PostgreSQL (pid " + pid.get() + ")", e);
@@ -156,9 +168,11 @@ public final class LocalPostgres implements AutoCloseable {
 
     /** {@link #requireBinaries()} for the platform of the {@code os.name} and {@code os.arch} given. */
     public static void requireBinaries(String osName, String osArch) {
-        String system = osName.startsWith("Windows") ? "windows"
-                : osName.startsWith("Mac") || osName.startsWith("Darwin") ? "darwin"
-                : osName.startsWith("Linux") ? "linux" : osName;
+        String system = osName.startsWith("Windows")
+                ? "windows"
+                : osName.startsWith("Mac") || osName.startsWith("Darwin")
+                        ? "darwin"
+                        : osName.startsWith("Linux") ? "linux" : osName;
         List<String> architectures;
         try {
             String arch = ArchUtils.normalize(osArch);
@@ -168,8 +182,10 @@ public final class LocalPostgres implements AutoCloseable {
             throw new NoBinariesException(osName + " " + osArch);
         }
         // the resources zonky's DefaultPostgresBinaryResolver looks for
-        boolean found = architectures.stream().anyMatch(arch -> LocalPostgres.class.getClassLoader()
-                .getResource("postgres-" + system + "-" + arch + ".txz") != null);
+        boolean found = architectures.stream()
+                .anyMatch(arch ->
+                        LocalPostgres.class.getClassLoader().getResource("postgres-" + system + "-" + arch + ".txz")
+                                != null);
         if (!found) {
             throw new NoBinariesException(osName + " " + osArch);
         }
@@ -189,7 +205,8 @@ public final class LocalPostgres implements AutoCloseable {
         if (!database.matches("[a-z_][a-z0-9_]{0,62}")) {
             throw new IllegalArgumentException("not a plain database name: " + database);
         }
-        try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+        try (Connection c = postgres.getPostgresDatabase().getConnection();
+                Statement s = c.createStatement()) {
             try (ResultSet rs = s.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + database + "'")) {
                 if (rs.next()) {
                     return;
@@ -230,7 +247,8 @@ public final class LocalPostgres implements AutoCloseable {
                 throw new DataFolderInUseException(folder, owner(folder));
             }
         } catch (OverlappingFileLockException e) {
-            throw new DataFolderInUseException(folder, Optional.of(ProcessHandle.current().pid()));
+            throw new DataFolderInUseException(
+                    folder, Optional.of(ProcessHandle.current().pid()));
         } catch (NoSuchFileException e) {
             // removed meanwhile: nobody holds it
         } catch (IOException e) {
@@ -240,8 +258,10 @@ public final class LocalPostgres implements AutoCloseable {
 
     private static Optional<Long> owner(Path folder) {
         try {
-            return Optional.of(Long.parseLong(Files.readString(folder.resolve(OWNER_FILE)).strip()))
-                    .filter(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+            return Optional.of(Long.parseLong(
+                            Files.readString(folder.resolve(OWNER_FILE)).strip()))
+                    .filter(pid ->
+                            ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
         }
@@ -251,7 +271,9 @@ public final class LocalPostgres implements AutoCloseable {
     private static Optional<Long> postmasterPid(Path folder) {
         try {
             List<String> lines = Files.readAllLines(folder.resolve("postmaster.pid"));
-            return lines.isEmpty() ? Optional.empty() : Optional.of(Long.parseLong(lines.getFirst().strip()));
+            return lines.isEmpty()
+                    ? Optional.empty()
+                    : Optional.of(Long.parseLong(lines.getFirst().strip()));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException | NumberFormatException e) {
@@ -262,7 +284,8 @@ public final class LocalPostgres implements AutoCloseable {
     /** Whether {@code process} is a PostgreSQL server started with {@code -D folder}. */
     static boolean isPostgresOf(ProcessHandle process, Path folder) {
         ProcessHandle.Info info = process.info();
-        Optional<String> command = info.command().map(c -> Path.of(c).getFileName().toString());
+        Optional<String> command =
+                info.command().map(c -> Path.of(c).getFileName().toString());
         if (command.isPresent() && !command.get().matches("postgres(\\.exe)?|postmaster")) {
             return false;
         }
@@ -287,7 +310,8 @@ public final class LocalPostgres implements AutoCloseable {
     private static void fastShutdown(ProcessHandle process) {
         try {
             Process kill = new ProcessBuilder("kill", "-INT", Long.toString(process.pid()))
-                    .redirectErrorStream(true).start();
+                    .redirectErrorStream(true)
+                    .start();
             if (kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0) {
                 return;
             }

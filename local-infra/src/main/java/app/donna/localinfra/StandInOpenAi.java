@@ -1,5 +1,7 @@
 package app.donna.localinfra;
 
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -16,9 +18,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-
 /**
  * A local stand-in for OpenAI's Chat Completions API, speaking its real HTTP and server-sent-events
  * protocol to the real {@code openai-java} client: {@code POST /v1/chat/completions} with
@@ -32,16 +31,13 @@ public final class StandInOpenAi implements AutoCloseable {
     /** What the server does with the next request. */
     public sealed interface Behaviour {
         /** Streams the pieces as separate chunks. */
-        record Answer(List<String> pieces) implements Behaviour {
-        }
+        record Answer(List<String> pieces) implements Behaviour {}
 
         /** Answers an error status, with Retry-After seconds when given. */
-        record Fail(int status, Integer retryAfterSeconds) implements Behaviour {
-        }
+        record Fail(int status, Integer retryAfterSeconds) implements Behaviour {}
 
         /** Waits, then answers like {@code then}. */
-        record Delay(long millis, Behaviour then) implements Behaviour {
-        }
+        record Delay(long millis, Behaviour then) implements Behaviour {}
 
         /**
          * Starts the stream at once (status, headers, the assistant's empty first chunk) and writes the
@@ -49,12 +45,10 @@ public final class StandInOpenAi implements AutoCloseable {
          * pieces: a model slow to its first token, or one that stops in the middle. A client that goes
          * away meanwhile is counted ({@link #clientsGone()}).
          */
-        record Stall(List<String> before, long millis, Answer then) implements Behaviour {
-        }
+        record Stall(List<String> before, long millis, Answer then) implements Behaviour {}
 
         /** Never answers: not even the status line, until the server closes. */
-        record Hang() implements Behaviour {
-        }
+        record Hang() implements Behaviour {}
     }
 
     /** How often a stalled stream writes a keep-alive comment, which also finds a client that went away. */
@@ -64,6 +58,7 @@ public final class StandInOpenAi implements AutoCloseable {
     private final ConcurrentLinkedDeque<Behaviour> script = new ConcurrentLinkedDeque<>();
     /** The most recent requests: a load test sends tens of thousands, which must not pile up here. */
     private static final int REMEMBERED_REQUESTS = 1_000;
+
     private final Deque<String> requests = new ArrayDeque<>();
     private volatile Behaviour fallback = new Behaviour.Answer(List.of("Hello", " from", " the", " stand-in."));
     private final Map<String, Behaviour> byText = new ConcurrentHashMap<>();
@@ -161,8 +156,11 @@ public final class StandInOpenAi implements AutoCloseable {
                 requests.removeFirst();
             }
         }
-        Behaviour next = byText.entrySet().stream().filter(e -> body.contains(e.getKey())).map(Map.Entry::getValue)
-                .findFirst().orElseGet(script::pollFirst);
+        Behaviour next = byText.entrySet().stream()
+                .filter(e -> body.contains(e.getKey()))
+                .map(Map.Entry::getValue)
+                .findFirst()
+                .orElseGet(script::pollFirst);
         respond(exchange, next == null ? fallback : next);
     }
 
@@ -180,7 +178,8 @@ public final class StandInOpenAi implements AutoCloseable {
                 }
                 case Behaviour.Fail f -> {
                     byte[] body = ("{\"error\":{\"message\":\"stand-in failure " + f.status()
-                            + "\",\"type\":\"server_error\",\"param\":null,\"code\":null}}").getBytes(StandardCharsets.UTF_8);
+                                    + "\",\"type\":\"server_error\",\"param\":null,\"code\":null}}")
+                            .getBytes(StandardCharsets.UTF_8);
                     exchange.getResponseHeaders().add("Content-Type", "application/json");
                     if (f.retryAfterSeconds() != null) {
                         exchange.getResponseHeaders().add("Retry-After", String.valueOf(f.retryAfterSeconds()));
@@ -231,8 +230,10 @@ public final class StandInOpenAi implements AutoCloseable {
         exchange.getResponseHeaders().add("Content-Type", "text/event-stream");
         exchange.sendResponseHeaders(200, 0);
         OutputStream out = exchange.getResponseBody();
-        event(out, head() + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},"
-                + "\"finish_reason\":null}]}");
+        event(
+                out,
+                head() + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},"
+                        + "\"finish_reason\":null}]}");
         return out;
     }
 
@@ -248,15 +249,19 @@ public final class StandInOpenAi implements AutoCloseable {
             content(out, head, piece);
         }
         event(out, head + "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}");
-        event(out, head + "\"choices\":[],\"usage\":{\"prompt_tokens\":42,\"completion_tokens\":" + pieces.size()
-                + ",\"total_tokens\":" + (42 + pieces.size()) + "}}");
+        event(
+                out,
+                head + "\"choices\":[],\"usage\":{\"prompt_tokens\":42,\"completion_tokens\":" + pieces.size()
+                        + ",\"total_tokens\":" + (42 + pieces.size()) + "}}");
         out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
         out.flush();
     }
 
     private static void content(OutputStream out, String head, String piece) throws IOException {
-        event(out, head + "\"choices\":[{\"index\":0,\"delta\":{\"content\":" + quote(piece) + "},"
-                + "\"finish_reason\":null}]}");
+        event(
+                out,
+                head + "\"choices\":[{\"index\":0,\"delta\":{\"content\":" + quote(piece) + "},"
+                        + "\"finish_reason\":null}]}");
     }
 
     private static void event(OutputStream out, String json) throws IOException {

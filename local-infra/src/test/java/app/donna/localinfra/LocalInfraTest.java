@@ -8,13 +8,12 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.HashMap;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -27,10 +26,14 @@ class LocalInfraTest {
 
     @Test
     void kafkaKeepsTopicsAcrossARestartOnTheSameDataFolder(@TempDir Path dir) throws Exception {
-        try (LocalKafka kafka = LocalKafka.start(dir, 0); Admin admin = admin(kafka)) {
-            admin.createTopics(List.of(new NewTopic("kept", 2, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        try (LocalKafka kafka = LocalKafka.start(dir, 0);
+                Admin admin = admin(kafka)) {
+            admin.createTopics(List.of(new NewTopic("kept", 2, (short) 1)))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
         }
-        try (LocalKafka kafka = LocalKafka.start(dir, 0); Admin admin = admin(kafka)) {
+        try (LocalKafka kafka = LocalKafka.start(dir, 0);
+                Admin admin = admin(kafka)) {
             assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).contains("kept");
         }
     }
@@ -40,23 +43,27 @@ class LocalInfraTest {
         LocalKafka.ScramUser user = new LocalKafka.ScramUser("donna-test", "s3cret-pw");
         try (LocalKafka kafka = LocalKafka.startWithScram(dir, 0, user)) {
             try (Admin admin = Admin.create(kafka.clientProperties())) {
-                admin.createTopics(List.of(new NewTopic("secured", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+                admin.createTopics(List.of(new NewTopic("secured", 1, (short) 1)))
+                        .all()
+                        .get(30, TimeUnit.SECONDS);
                 assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).contains("secured");
             }
 
             Map<String, Object> wrongPassword = new HashMap<>(kafka.clientProperties());
             wrongPassword.put("sasl.jaas.config", new LocalKafka.ScramUser("donna-test", "guessed").jaasConfig());
-            assertThatThrownBy(() -> describe(wrongPassword))
-                    .hasCauseInstanceOf(SaslAuthenticationException.class);
+            assertThatThrownBy(() -> describe(wrongPassword)).hasCauseInstanceOf(SaslAuthenticationException.class);
 
             assertThatThrownBy(() -> describe(Map.of("bootstrap.servers", kafka.bootstrapServers())))
-                    .as("a plaintext client gets no answer").hasCauseInstanceOf(TimeoutException.class);
+                    .as("a plaintext client gets no answer")
+                    .hasCauseInstanceOf(TimeoutException.class);
         }
     }
 
     private static void describe(Map<String, Object> client) throws ExecutionException, InterruptedException {
         try (Admin admin = Admin.create(client)) {
-            admin.describeCluster(new DescribeClusterOptions().timeoutMs(3_000)).nodes().get();
+            admin.describeCluster(new DescribeClusterOptions().timeoutMs(3_000))
+                    .nodes()
+                    .get();
         }
     }
 
@@ -78,10 +85,12 @@ class LocalInfraTest {
 
     @Test
     void postgresBinariesCoverLinuxAndMacOsOnX86AndArm() {
-        for (String[] platform : new String[][] {{"Linux", "amd64"}, {"Linux", "aarch64"}, {"Mac OS X", "x86_64"},
-            {"Mac OS X", "aarch64"}}) {
+        for (String[] platform : new String[][] {
+            {"Linux", "amd64"}, {"Linux", "aarch64"}, {"Mac OS X", "x86_64"}, {"Mac OS X", "aarch64"}
+        }) {
             assertThatCode(() -> LocalPostgres.requireBinaries(platform[0], platform[1]))
-                    .as(String.join(" ", platform)).doesNotThrowAnyException();
+                    .as(String.join(" ", platform))
+                    .doesNotThrowAnyException();
         }
         assertThatThrownBy(() -> LocalPostgres.requireBinaries("Linux", "s390x"))
                 .isInstanceOf(LocalPostgres.NoBinariesException.class)

@@ -19,8 +19,7 @@ final class PostgresInAnotherProcess {
     static final String STOPPED_UNDER_US = "postgres-in-another-process: stopped before my shutdown hook stopped it";
     static final int HOOK_WAIT_SECONDS = 5;
 
-    private PostgresInAnotherProcess() {
-    }
+    private PostgresInAnotherProcess() {}
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
@@ -28,7 +27,8 @@ final class PostgresInAnotherProcess {
         System.out.println(READY);
         System.out.flush();
         if (args.length > 2 && args[2].equals("exit")) {
-            long pid = Long.parseLong(Files.readAllLines(dir.resolve("postmaster.pid")).getFirst().strip());
+            long pid = Long.parseLong(
+                    Files.readAllLines(dir.resolve("postmaster.pid")).getFirst().strip());
             ProcessHandle server = ProcessHandle.of(pid).orElseThrow();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {

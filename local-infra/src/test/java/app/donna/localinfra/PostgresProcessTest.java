@@ -20,7 +20,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,7 +54,8 @@ class PostgresProcessTest {
                 .hasMessageContaining("in use by process " + owner.pid())
                 .extracting(e -> ((LocalPostgres.DataFolderInUseException) e).ownerPid())
                 .isEqualTo(Optional.of(owner.pid()));
-        long serverPid = Long.parseLong(Files.readAllLines(dir.resolve("postmaster.pid")).getFirst().strip());
+        long serverPid = Long.parseLong(
+                Files.readAllLines(dir.resolve("postmaster.pid")).getFirst().strip());
         ProcessHandle server = ProcessHandle.of(serverPid).orElseThrow();
         leftovers.add(server);
         assertThat(server.isAlive()).isTrue();
@@ -85,7 +85,8 @@ class PostgresProcessTest {
 
         // then nothing else stopped the server under that hook, and the hook's close() stopped it
         assertThat(owner.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(output).contains(PostgresInAnotherProcess.STILL_RUNNING)
+        assertThat(output)
+                .contains(PostgresInAnotherProcess.STILL_RUNNING)
                 .doesNotContain(PostgresInAnotherProcess.STOPPED_UNDER_US);
         assertThat(dir.resolve("postmaster.pid")).doesNotExist();
     }
@@ -100,37 +101,43 @@ class PostgresProcessTest {
     }
 
     /** A JVM running {@link PostgresInAnotherProcess}, and what it prints after {@code READY}. */
-    private record OtherJvm(Process process, CompletableFuture<String> laterOutput) {
-    }
+    private record OtherJvm(Process process, CompletableFuture<String> laterOutput) {}
 
     /** Starts PostgreSQL in another JVM and returns once it is up. */
     private static OtherJvm startInAnotherJvm(Path dir, int port, String... more) throws Exception {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        List<String> command = new ArrayList<>(List.of(java.toString(), "-cp", System.getProperty("java.class.path"),
-                PostgresInAnotherProcess.class.getName(), dir.toString(), Integer.toString(port)));
+        List<String> command = new ArrayList<>(List.of(
+                java.toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                PostgresInAnotherProcess.class.getName(),
+                dir.toString(),
+                Integer.toString(port)));
         command.addAll(List.of(more));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        BufferedReader out = new BufferedReader(
-                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        CompletableFuture<Boolean> ready = CompletableFuture.supplyAsync(() -> {
-            try {
-                for (String line = out.readLine(); line != null; line = out.readLine()) {
-                    if (line.contains(PostgresInAnotherProcess.READY)) {
-                        return true;
+        BufferedReader out =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        CompletableFuture<Boolean> ready = CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        for (String line = out.readLine(); line != null; line = out.readLine()) {
+                            if (line.contains(PostgresInAnotherProcess.READY)) {
+                                return true;
+                            }
+                        }
+                        return false;
+                    } catch (IOException e) {
+                        return false;
                     }
-                }
-                return false;
-            } catch (IOException e) {
-                return false;
-            }
-        }, READERS);
+                },
+                READERS);
         if (!ready.get(120, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             throw new IllegalStateException(
                     "PostgreSQL did not start in the other JVM (exit " + process.waitFor() + ")");
         }
         // read on, so it never blocks on a full pipe
-        return new OtherJvm(process, CompletableFuture.supplyAsync(
-                () -> out.lines().collect(Collectors.joining("\n")), READERS));
+        return new OtherJvm(
+                process, CompletableFuture.supplyAsync(() -> out.lines().collect(Collectors.joining("\n")), READERS));
     }
 }

@@ -20,6 +20,7 @@ public class ProjectionsApplication {
     }
 
     public static SpringApplicationBuilder application() {
-        return new SpringApplicationBuilder(ProjectionsApplication.class).properties("spring.config.name=" + CONFIG_NAME);
+        return new SpringApplicationBuilder(ProjectionsApplication.class)
+                .properties("spring.config.name=" + CONFIG_NAME);
     }
 }

@@ -1,25 +1,11 @@
 package app.donna.projections;
 
 import static app.donna.projections.db.Tables.ABUSE_FLAGS;
-import static app.donna.testing.TopicReader.header;
 import static app.donna.projections.db.Tables.CHAT_MESSAGES;
 import static app.donna.projections.db.Tables.CHAT_SESSIONS;
+import static app.donna.testing.TopicReader.header;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 import app.donna.events.abuse.AbuseFlagged;
 import app.donna.events.chat.ChatMessageScreened;
@@ -33,6 +19,19 @@ import app.donna.events.common.VerdictReason;
 import app.donna.schemas.Topics;
 import app.donna.testing.InfraExtension;
 import app.donna.testing.TopicReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -48,10 +47,10 @@ import org.springframework.test.context.TestPropertySource;
 
 /** The projections service against the real broker and PostgreSQL. */
 @ExtendWith(InfraExtension.class)
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+@SpringBootTest(
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = "spring.config.name=" + ProjectionsApplication.CONFIG_NAME)
-@TestPropertySource(properties = {
-    "donna.projections.poll-timeout=100ms"})
+@TestPropertySource(properties = {"donna.projections.poll-timeout=100ms"})
 class ProjectionsServiceTest {
 
     @Autowired
@@ -67,25 +66,42 @@ class ProjectionsServiceTest {
     void projectsBothSidesOfAConversationWithVerdictAndReplyDetails() throws Exception {
         UUID session = UUID.randomUUID();
         ChatMessageScreened question = message(session, "user_a", "are you open on Sunday?");
-        ChatReplyProduced answer = ChatReplyProduced.newBuilder().setEventId(UUID.randomUUID())
-                .setOccurredAt(question.getOccurredAt().plusMillis(900)).setSessionId(session)
-                .setReplyId(UUID.randomUUID()).setInReplyToMessageId(question.getMessageId()).setUserId("user_a")
-                .setText("We are open 10 to 4 on Sundays.").setDecision(Decision.ALLOW).setDegraded(false)
-                .setModel("gpt-test").setLlmLatencyMs(850L)
-                .setUsage(TokenUsage.newBuilder().setInputTokens(120).setOutputTokens(12).setTotalTokens(132).build())
+        ChatReplyProduced answer = ChatReplyProduced.newBuilder()
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(question.getOccurredAt().plusMillis(900))
+                .setSessionId(session)
+                .setReplyId(UUID.randomUUID())
+                .setInReplyToMessageId(question.getMessageId())
+                .setUserId("user_a")
+                .setText("We are open 10 to 4 on Sundays.")
+                .setDecision(Decision.ALLOW)
+                .setDegraded(false)
+                .setModel("gpt-test")
+                .setLlmLatencyMs(850L)
+                .setUsage(TokenUsage.newBuilder()
+                        .setInputTokens(120)
+                        .setOutputTokens(12)
+                        .setTotalTokens(132)
+                        .build())
                 .build();
         events.send(Topics.CHAT_SCREENED.name(), session.toString(), question).get(10, TimeUnit.SECONDS);
         events.send(Topics.CHAT_REPLIES.name(), session.toString(), answer).get(10, TimeUnit.SECONDS);
 
         await().atMost(Duration.ofSeconds(30))
                 .until(() -> db.fetchCount(CHAT_MESSAGES, CHAT_MESSAGES.SESSION_ID.eq(session)) == 2);
-        var sessionRow = db.selectFrom(CHAT_SESSIONS).where(CHAT_SESSIONS.SESSION_ID.eq(session)).fetchOne();
+        var sessionRow = db.selectFrom(CHAT_SESSIONS)
+                .where(CHAT_SESSIONS.SESSION_ID.eq(session))
+                .fetchOne();
         assertThat(sessionRow.getOwnerUserId()).isEqualTo("user_a");
         assertThat(sessionRow.getCreatedAt()).isEqualTo(question.getOccurredAt());
-        var user = db.selectFrom(CHAT_MESSAGES).where(CHAT_MESSAGES.MESSAGE_ID.eq(question.getMessageId())).fetchOne();
+        var user = db.selectFrom(CHAT_MESSAGES)
+                .where(CHAT_MESSAGES.MESSAGE_ID.eq(question.getMessageId()))
+                .fetchOne();
         assertThat(user.getRole()).isEqualTo("user");
         assertThat(user.getVerdict()).isEqualTo("ALLOW");
-        var assistant = db.selectFrom(CHAT_MESSAGES).where(CHAT_MESSAGES.MESSAGE_ID.eq(answer.getReplyId())).fetchOne();
+        var assistant = db.selectFrom(CHAT_MESSAGES)
+                .where(CHAT_MESSAGES.MESSAGE_ID.eq(answer.getReplyId()))
+                .fetchOne();
         assertThat(assistant.getRole()).isEqualTo("assistant");
         assertThat(assistant.getBody()).isEqualTo("We are open 10 to 4 on Sundays.");
         assertThat(assistant.getReplyTo()).isEqualTo(question.getMessageId());
@@ -97,18 +113,29 @@ class ProjectionsServiceTest {
 
     @Test
     void projectsAbuseFlagsWithTheirRedactedReasons() throws Exception {
-        AbuseFlagged flag = AbuseFlagged.newBuilder().setEventId(UUID.randomUUID())
-                .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS)).setUserId("user_f")
-                .setSource(EventSource.CHAT).setSessionId(UUID.randomUUID().toString())
-                .setMessageId(UUID.randomUUID().toString()).setDecision(Decision.BLOCK)
-                .setReasons(List.of(VerdictReason.newBuilder().setRuleId("sensitive.payment-card")
-                        .setCategory(RiskCategory.PAYMENT_CARD).setSeverity(Severity.HIGH)
-                        .setEvidence("card number, 16 digits, ending 1111").build()))
-                .setTriggeringEventId(UUID.randomUUID()).build();
+        AbuseFlagged flag = AbuseFlagged.newBuilder()
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                .setUserId("user_f")
+                .setSource(EventSource.CHAT)
+                .setSessionId(UUID.randomUUID().toString())
+                .setMessageId(UUID.randomUUID().toString())
+                .setDecision(Decision.BLOCK)
+                .setReasons(List.of(VerdictReason.newBuilder()
+                        .setRuleId("sensitive.payment-card")
+                        .setCategory(RiskCategory.PAYMENT_CARD)
+                        .setSeverity(Severity.HIGH)
+                        .setEvidence("card number, 16 digits, ending 1111")
+                        .build()))
+                .setTriggeringEventId(UUID.randomUUID())
+                .build();
         events.send(Topics.ABUSE_FLAGS.name(), "user_f", flag).get(10, TimeUnit.SECONDS);
 
-        await().atMost(Duration.ofSeconds(30)).until(() -> db.fetchExists(ABUSE_FLAGS, ABUSE_FLAGS.FLAG_ID.eq(flag.getEventId())));
-        var row = db.selectFrom(ABUSE_FLAGS).where(ABUSE_FLAGS.FLAG_ID.eq(flag.getEventId())).fetchOne();
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> db.fetchExists(ABUSE_FLAGS, ABUSE_FLAGS.FLAG_ID.eq(flag.getEventId())));
+        var row = db.selectFrom(ABUSE_FLAGS)
+                .where(ABUSE_FLAGS.FLAG_ID.eq(flag.getEventId()))
+                .fetchOne();
         assertThat(row.getDecision()).isEqualTo("BLOCK");
         assertThat(row.getCategories()).isEqualTo("PAYMENT_CARD");
         assertThat(row.getReasons()).contains("\"evidence\":\"card number, 16 digits, ending 1111\"");
@@ -120,9 +147,12 @@ class ProjectionsServiceTest {
         // given bytes that are not an event on the topic, followed by a valid message of the same session
         UUID session = UUID.randomUUID();
         byte[] poison = ("\u00c3garbage " + UUID.randomUUID()).getBytes(StandardCharsets.UTF_8);
-        try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", kafka.servers()),
-                new ByteArraySerializer(), new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(Topics.CHAT_SCREENED.name(), session.toString().getBytes(), poison))
+        try (var producer = new KafkaProducer<>(
+                Map.<String, Object>of("bootstrap.servers", kafka.servers()),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(
+                            Topics.CHAT_SCREENED.name(), session.toString().getBytes(), poison))
                     .get(10, TimeUnit.SECONDS);
         }
         ChatMessageScreened after = message(session, "user_p", "after the poison");
@@ -133,8 +163,12 @@ class ProjectionsServiceTest {
                 .until(() -> db.fetchExists(CHAT_MESSAGES, CHAT_MESSAGES.MESSAGE_ID.eq(after.getMessageId())));
 
         // and the poison is on the DLT, bytes intact, with where it came from and why
-        var record = TopicReader.readUntilFound(kafka.servers(), Topics.CHAT_SCREENED.deadLetterName(),
-                r -> Arrays.equals(r.value(), poison), Duration.ofSeconds(30)).getFirst();
+        var record = TopicReader.readUntilFound(
+                        kafka.servers(),
+                        Topics.CHAT_SCREENED.deadLetterName(),
+                        r -> Arrays.equals(r.value(), poison),
+                        Duration.ofSeconds(30))
+                .getFirst();
         assertThat(new String(record.key(), StandardCharsets.UTF_8)).isEqualTo(session.toString());
         assertThat(header(record, "kafka_dlt-original-topic")).isEqualTo(Topics.CHAT_SCREENED.name());
         assertThat(header(record, "kafka_dlt-original-consumer-group")).isEqualTo("donna-projections-chat");
@@ -156,9 +190,13 @@ class ProjectionsServiceTest {
         // then the good rows are there once, the projector lives on, and the unfit one is on the DLT
         await().atMost(Duration.ofSeconds(30))
                 .until(() -> db.fetchExists(CHAT_MESSAGES, CHAT_MESSAGES.MESSAGE_ID.eq(last.getMessageId())));
-        assertThat(db.fetchCount(CHAT_MESSAGES, CHAT_MESSAGES.SESSION_ID.eq(session))).isEqualTo(2);
-        TopicReader.readUntilFound(kafka.servers(), Topics.CHAT_SCREENED.deadLetterName(),
-                r -> header(r, "donna_dlt-reason").contains("too long"), Duration.ofSeconds(30));
+        assertThat(db.fetchCount(CHAT_MESSAGES, CHAT_MESSAGES.SESSION_ID.eq(session)))
+                .isEqualTo(2);
+        TopicReader.readUntilFound(
+                kafka.servers(),
+                Topics.CHAT_SCREENED.deadLetterName(),
+                r -> header(r, "donna_dlt-reason").contains("too long"),
+                Duration.ofSeconds(30));
         healthShowsKafkaDatabaseAndProjectorsUp();
     }
 
@@ -173,45 +211,64 @@ class ProjectionsServiceTest {
 
         await().atMost(Duration.ofSeconds(30))
                 .until(() -> db.fetchExists(CHAT_MESSAGES, CHAT_MESSAGES.MESSAGE_ID.eq(withNul.getMessageId())));
-        assertThat(db.fetchCount(CHAT_MESSAGES, CHAT_MESSAGES.MESSAGE_ID.eq(retried.getMessageId()))).isEqualTo(1);
-        assertThat(db.select(CHAT_MESSAGES.BODY).from(CHAT_MESSAGES)
-                .where(CHAT_MESSAGES.MESSAGE_ID.eq(withNul.getMessageId())).fetchOne(CHAT_MESSAGES.BODY))
+        assertThat(db.fetchCount(CHAT_MESSAGES, CHAT_MESSAGES.MESSAGE_ID.eq(retried.getMessageId())))
+                .isEqualTo(1);
+        assertThat(db.select(CHAT_MESSAGES.BODY)
+                        .from(CHAT_MESSAGES)
+                        .where(CHAT_MESSAGES.MESSAGE_ID.eq(withNul.getMessageId()))
+                        .fetchOne(CHAT_MESSAGES.BODY))
                 .isEqualTo("written before \ufffd was refused");
     }
 
     @Test
     void aRecordWithoutAValueIsDeadLetteredNotSkipped(InfraExtension.KafkaBootstrap kafka) throws Exception {
         UUID session = UUID.randomUUID();
-        try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", kafka.servers()),
-                new ByteArraySerializer(), new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(Topics.CHAT_SCREENED.name(), session.toString().getBytes(), null))
+        try (var producer = new KafkaProducer<>(
+                Map.<String, Object>of("bootstrap.servers", kafka.servers()),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(
+                            Topics.CHAT_SCREENED.name(), session.toString().getBytes(), null))
                     .get(10, TimeUnit.SECONDS);
         }
 
-        var record = TopicReader.readUntilFound(kafka.servers(), Topics.CHAT_SCREENED.deadLetterName(),
-                r -> r.key() != null && new String(r.key(), StandardCharsets.UTF_8).equals(session.toString()),
-                Duration.ofSeconds(30)).getFirst();
+        var record = TopicReader.readUntilFound(
+                        kafka.servers(),
+                        Topics.CHAT_SCREENED.deadLetterName(),
+                        r -> r.key() != null && new String(r.key(), StandardCharsets.UTF_8).equals(session.toString()),
+                        Duration.ofSeconds(30))
+                .getFirst();
         assertThat(record.value()).isNull();
         assertThat(header(record, "donna_dlt-reason")).contains("without a value");
     }
 
     @Test
     void healthShowsKafkaDatabaseAndProjectorsUp() throws Exception {
-        var response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + port + "/actuator/health")).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        var response = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/health"))
+                                .GET()
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.body()).contains("\"kafka\":{\"status\":\"UP\"}")
+        assertThat(response.body())
+                .contains("\"kafka\":{\"status\":\"UP\"}")
                 .contains("\"db\":{\"status\":\"UP\"}")
                 .contains("\"projectors\":{\"status\":\"UP\"}");
     }
 
     static ChatMessageScreened message(UUID session, String user, String text) {
-        return ChatMessageScreened.newBuilder().setEventId(UUID.randomUUID())
-                .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS)).setSessionId(session)
-                .setMessageId(UUID.randomUUID()).setUserId(user).setText(text)
-                .setVerdict(app.donna.events.common.Verdict.newBuilder().setDecision(Decision.ALLOW).build())
-                .setSubmittedEventId(UUID.randomUUID()).build();
+        return ChatMessageScreened.newBuilder()
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                .setSessionId(session)
+                .setMessageId(UUID.randomUUID())
+                .setUserId(user)
+                .setText(text)
+                .setVerdict(app.donna.events.common.Verdict.newBuilder()
+                        .setDecision(Decision.ALLOW)
+                        .build())
+                .setSubmittedEventId(UUID.randomUUID())
+                .build();
     }
-
 }

@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.specific.SpecificData;
@@ -29,8 +28,7 @@ public final class BundledSchemas {
     static final String INDEX = HISTORY_ROOT + "INDEX";
 
     /** A released writer schema and the reader schema (the generated class) it resolves to. */
-    public record Version(String fullName, int version, long fingerprint, Schema writer) {
-    }
+    public record Version(String fullName, int version, long fingerprint, Schema writer) {}
 
     private static final BundledSchemas INSTANCE = load();
 
@@ -79,7 +77,8 @@ public final class BundledSchemas {
 
     private static BundledSchemas load() {
         List<Version> versions = new ArrayList<>();
-        for (String entry : read(INDEX).lines().map(String::strip).filter(l -> !l.isEmpty()).toList()) {
+        for (String entry :
+                read(INDEX).lines().map(String::strip).filter(l -> !l.isEmpty()).toList()) {
             // entry: <full name>/v<N>.avsc
             int slash = entry.indexOf('/');
             String fullName = entry.substring(0, slash);

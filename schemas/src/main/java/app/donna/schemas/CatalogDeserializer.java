@@ -2,7 +2,6 @@ package app.donna.schemas;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.common.serialization.Deserializer;
 
@@ -17,8 +16,13 @@ public final class CatalogDeserializer implements Deserializer<SpecificRecordBas
 
     @Override
     public SpecificRecordBase deserialize(String topicName, byte[] data) {
-        return byTopic.computeIfAbsent(topicName, name -> new EventDeserializer(Topics.byName(name).orElseThrow(
-                () -> new IllegalArgumentException("topic " + name + " is not in the catalog")), codec))
+        return byTopic.computeIfAbsent(
+                        topicName,
+                        name -> new EventDeserializer(
+                                Topics.byName(name)
+                                        .orElseThrow(() -> new IllegalArgumentException(
+                                                "topic " + name + " is not in the catalog")),
+                                codec))
                 .deserialize(topicName, data);
     }
 }

@@ -2,7 +2,6 @@ package app.donna.schemas;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -37,8 +36,8 @@ public final class CatalogSerializer implements Serializer<SpecificRecordBase> {
 
     private EventSerializer serializerFor(String topicName) {
         return byTopic.computeIfAbsent(topicName, name -> {
-            Topic topic = Topics.byName(name).orElseThrow(
-                    () -> new IllegalArgumentException("topic " + name + " is not in the catalog"));
+            Topic topic = Topics.byName(name)
+                    .orElseThrow(() -> new IllegalArgumentException("topic " + name + " is not in the catalog"));
             EventSerializer serializer = new EventSerializer(topic, codec);
             serializer.configure(configs, false);
             return serializer;

@@ -20,6 +20,5 @@ public final class CloudEventHeaders {
     /** Avro binary, single-object encoded (the body starts with the schema fingerprint). */
     public static final String AVRO_CONTENT_TYPE = "application/avro";
 
-    private CloudEventHeaders() {
-    }
+    private CloudEventHeaders() {}
 }

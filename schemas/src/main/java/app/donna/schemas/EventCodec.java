@@ -8,7 +8,6 @@ import java.nio.ByteOrder;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryDecoder;
@@ -36,8 +35,7 @@ public final class EventCodec {
     private final Map<Long, SpecificDatumReader<SpecificRecordBase>> readers = new ConcurrentHashMap<>();
     private final Map<Class<?>, Writer> writers = new ConcurrentHashMap<>();
 
-    private record Writer(long fingerprint, SpecificDatumWriter<SpecificRecordBase> datumWriter) {
-    }
+    private record Writer(long fingerprint, SpecificDatumWriter<SpecificRecordBase> datumWriter) {}
 
     public EventCodec(BundledSchemas schemas) {
         this.schemas = schemas;
@@ -61,7 +59,10 @@ public final class EventCodec {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         out.write(MARKER_0);
         out.write(MARKER_1);
-        out.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(writer.fingerprint()).array());
+        out.writeBytes(ByteBuffer.allocate(8)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(writer.fingerprint())
+                .array());
         BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
         try {
             writer.datumWriter().write(event, encoder);
@@ -86,23 +87,24 @@ public final class EventCodec {
         }
         long fingerprint = fingerprintOf(payload);
         SpecificDatumReader<SpecificRecordBase> reader = readers.computeIfAbsent(fingerprint, this::readerFor);
-        BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(payload, HEADER_LENGTH,
-                payload.length - HEADER_LENGTH, null);
+        BinaryDecoder decoder =
+                DecoderFactory.get().binaryDecoder(payload, HEADER_LENGTH, payload.length - HEADER_LENGTH, null);
         try {
             SpecificRecordBase event = reader.read(null, decoder);
             if (!decoder.isEnd()) {
-                throw new EventDecodingException("trailing bytes after " + event.getSchema().getFullName());
+                throw new EventDecodingException(
+                        "trailing bytes after " + event.getSchema().getFullName());
             }
             return event;
         } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException e) {
-            throw new EventDecodingException("corrupt event body for schema fingerprint " + hex(fingerprint)
-                    + ": " + e.getMessage(), e);
+            throw new EventDecodingException(
+                    "corrupt event body for schema fingerprint " + hex(fingerprint) + ": " + e.getMessage(), e);
         }
     }
 
     private SpecificDatumReader<SpecificRecordBase> readerFor(long fingerprint) {
-        BundledSchemas.Version writer = schemas.byFingerprint(fingerprint)
-                .orElseThrow(() -> new UnknownSchemaException(fingerprint));
+        BundledSchemas.Version writer =
+                schemas.byFingerprint(fingerprint).orElseThrow(() -> new UnknownSchemaException(fingerprint));
         return new SpecificDatumReader<>(writer.writer(), BundledSchemas.readerSchema(writer.fullName()));
     }
 

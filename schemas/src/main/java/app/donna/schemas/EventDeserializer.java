@@ -27,8 +27,8 @@ public final class EventDeserializer implements Deserializer<SpecificRecordBase>
             }
             // On a topic of events a null value is nobody's event: dead-lettered like any other bad record,
             // never silently skipped.
-            throw new EventCodec.EventDecodingException("a record without a value on " + topic.name()
-                    + ", which carries events, not deletable state");
+            throw new EventCodec.EventDecodingException(
+                    "a record without a value on " + topic.name() + ", which carries events, not deletable state");
         }
         SpecificRecordBase event = codec.decode(data);
         if (!topic.carries(event.getClass())) {

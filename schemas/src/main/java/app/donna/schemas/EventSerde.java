@@ -1,7 +1,6 @@
 package app.donna.schemas;
 
 import java.util.Map;
-
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;

@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.util.Map;
-
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Serializer;
@@ -69,7 +68,9 @@ public final class EventSerializer implements Serializer<SpecificRecordBase> {
         if (subject != null) {
             put(headers, CloudEventHeaders.SUBJECT, subject.toString());
         }
-        put(headers, CloudEventHeaders.DATA_SCHEMA,
+        put(
+                headers,
+                CloudEventHeaders.DATA_SCHEMA,
                 "urn:avro:fingerprint:" + EventCodec.hex(EventCodec.fingerprintOf(body)));
         put(headers, CloudEventHeaders.CONTENT_TYPE, CloudEventHeaders.AVRO_CONTENT_TYPE);
         put(headers, CloudEventHeaders.TRACEPARENT, trace.toString());

@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -72,7 +71,8 @@ public record Topic(
     public Map<String, String> config() {
         Map<String, String> config = new LinkedHashMap<>();
         config.put("cleanup.policy", cleanupPolicy.config());
-        config.put("retention.ms", String.valueOf(retention.map(Duration::toMillis).orElse(-1L)));
+        config.put(
+                "retention.ms", String.valueOf(retention.map(Duration::toMillis).orElse(-1L)));
         return config;
     }
 

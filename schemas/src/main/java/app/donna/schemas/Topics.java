@@ -1,9 +1,5 @@
 package app.donna.schemas;
 
-import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
-
 import app.donna.events.abuse.AbuseFlagged;
 import app.donna.events.actions.ActionDelivered;
 import app.donna.events.actions.ActionFailed;
@@ -31,6 +27,9 @@ import app.donna.events.voice.VoiceSessionStarted;
 import app.donna.events.voice.VoiceToolCalled;
 import app.donna.events.voice.VoiceTranscript;
 import app.donna.schemas.Topic.CleanupPolicy;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * The topic catalog: every topic Donna uses, declared once. Services create these at start-up and refer
@@ -46,57 +45,132 @@ public final class Topics {
      * {@code donna.kafka.chat-inbound-retention}); the redacted, screened copy is kept forever. Keyed by user
      * (a session belongs to one user, so its order holds) so abuse-detector needs no repartition.
      */
-    public static final Topic CHAT_INBOUND = new Topic("donna.chat.inbound", "user id", "userId",
-            List.of(ChatSessionStarted.class, ChatMessageSubmitted.class), 6, Optional.of(Duration.ofDays(7)),
-            CleanupPolicy.DELETE, "ingress-api");
+    public static final Topic CHAT_INBOUND = new Topic(
+            "donna.chat.inbound",
+            "user id",
+            "userId",
+            List.of(ChatSessionStarted.class, ChatMessageSubmitted.class),
+            6,
+            Optional.of(Duration.ofDays(7)),
+            CleanupPolicy.DELETE,
+            "ingress-api");
 
     /** Each chat message with its abuse verdict, and the session starts passed on in order. */
-    public static final Topic CHAT_SCREENED = new Topic("donna.chat.screened", "session id", "sessionId",
-            List.of(ChatSessionStarted.class, ChatMessageScreened.class), 6, FOREVER, CleanupPolicy.DELETE,
+    public static final Topic CHAT_SCREENED = new Topic(
+            "donna.chat.screened",
+            "session id",
+            "sessionId",
+            List.of(ChatSessionStarted.class, ChatMessageScreened.class),
+            6,
+            FOREVER,
+            CleanupPolicy.DELETE,
             "abuse-detector");
 
     /** The assistant's replies: streamed deltas, a notice when one is slow to come, then one final reply. */
-    public static final Topic CHAT_REPLIES = new Topic("donna.chat.replies", "session id", "sessionId",
-            List.of(ChatReplyDelta.class, ChatReplyProduced.class, ChatReplyDelayed.class), 6, FOREVER,
-            CleanupPolicy.DELETE, "chat-processor");
+    public static final Topic CHAT_REPLIES = new Topic(
+            "donna.chat.replies",
+            "session id",
+            "sessionId",
+            List.of(ChatReplyDelta.class, ChatReplyProduced.class, ChatReplyDelayed.class),
+            6,
+            FOREVER,
+            CleanupPolicy.DELETE,
+            "chat-processor");
 
     /** Flagged and blocked content with redacted evidence. */
-    public static final Topic ABUSE_FLAGS = new Topic("donna.abuse.flags", "user id", "userId",
-            List.of(AbuseFlagged.class), 3, FOREVER, CleanupPolicy.DELETE, "abuse-detector");
+    public static final Topic ABUSE_FLAGS = new Topic(
+            "donna.abuse.flags",
+            "user id",
+            "userId",
+            List.of(AbuseFlagged.class),
+            3,
+            FOREVER,
+            CleanupPolicy.DELETE,
+            "abuse-detector");
 
     /** Realtime voice sessions: start, transcripts, responses, tool calls, end. */
-    public static final Topic VOICE_EVENTS = new Topic("donna.voice.events", "voice session id", "voiceSessionId",
-            List.of(VoiceSessionStarted.class, VoiceTranscript.class, VoiceResponseCompleted.class,
-                    VoiceToolCalled.class, VoiceSessionEnded.class),
-            6, FOREVER, CleanupPolicy.DELETE, "voice-relay");
+    public static final Topic VOICE_EVENTS = new Topic(
+            "donna.voice.events",
+            "voice session id",
+            "voiceSessionId",
+            List.of(
+                    VoiceSessionStarted.class,
+                    VoiceTranscript.class,
+                    VoiceResponseCompleted.class,
+                    VoiceToolCalled.class,
+                    VoiceSessionEnded.class),
+            6,
+            FOREVER,
+            CleanupPolicy.DELETE,
+            "voice-relay");
 
     /** Business actions requested by conversations and their delivery to integrations. */
-    public static final Topic ACTIONS = new Topic("donna.actions", "user id", "userId",
-            List.of(ActionRequested.class, ActionDelivered.class, ActionFailed.class), 3, FOREVER,
-            CleanupPolicy.DELETE, "chat-processor");
+    public static final Topic ACTIONS = new Topic(
+            "donna.actions",
+            "user id",
+            "userId",
+            List.of(ActionRequested.class, ActionDelivered.class, ActionFailed.class),
+            3,
+            FOREVER,
+            CleanupPolicy.DELETE,
+            "chat-processor");
 
     /** Commands for the email processor. Commands, not history: kept a week. */
-    public static final Topic EMAIL_JOBS = new Topic("donna.email.jobs", "user id", "userId",
-            List.of(GmailConnectRequested.class, DraftReplyRequested.class, SendEmailRequested.class,
+    public static final Topic EMAIL_JOBS = new Topic(
+            "donna.email.jobs",
+            "user id",
+            "userId",
+            List.of(
+                    GmailConnectRequested.class,
+                    DraftReplyRequested.class,
+                    SendEmailRequested.class,
                     MailboxSyncRequested.class),
-            3, Optional.of(Duration.ofDays(7)), CleanupPolicy.DELETE, "ingress-api");
+            3,
+            Optional.of(Duration.ofDays(7)),
+            CleanupPolicy.DELETE,
+            "ingress-api");
 
     /** What happened in users' mailboxes and what Donna did there. */
-    public static final Topic EMAIL_EVENTS = new Topic("donna.email.events", "user id", "userId",
-            List.of(GmailConnected.class, EmailReceived.class, DraftCreated.class, EmailSent.class,
-                    EmailFailed.class, AutopilotDecided.class),
-            3, FOREVER, CleanupPolicy.DELETE, "email-processor");
+    public static final Topic EMAIL_EVENTS = new Topic(
+            "donna.email.events",
+            "user id",
+            "userId",
+            List.of(
+                    GmailConnected.class,
+                    EmailReceived.class,
+                    DraftCreated.class,
+                    EmailSent.class,
+                    EmailFailed.class,
+                    AutopilotDecided.class),
+            3,
+            FOREVER,
+            CleanupPolicy.DELETE,
+            "email-processor");
 
     /** Each user's current autopilot limits; compacted to the latest per user. */
-    public static final Topic AUTOPILOT_SETTINGS = new Topic("donna.settings.autopilot", "user id", "userId",
-            List.of(AutopilotSettings.class), 3, FOREVER, CleanupPolicy.COMPACT, "ingress-api");
+    public static final Topic AUTOPILOT_SETTINGS = new Topic(
+            "donna.settings.autopilot",
+            "user id",
+            "userId",
+            List.of(AutopilotSettings.class),
+            3,
+            FOREVER,
+            CleanupPolicy.COMPACT,
+            "ingress-api");
 
     /** Every topic of the catalog, in the order the docs list them. */
-    public static final List<Topic> ALL = List.of(CHAT_INBOUND, CHAT_SCREENED, CHAT_REPLIES, ABUSE_FLAGS,
-            VOICE_EVENTS, ACTIONS, EMAIL_JOBS, EMAIL_EVENTS, AUTOPILOT_SETTINGS);
+    public static final List<Topic> ALL = List.of(
+            CHAT_INBOUND,
+            CHAT_SCREENED,
+            CHAT_REPLIES,
+            ABUSE_FLAGS,
+            VOICE_EVENTS,
+            ACTIONS,
+            EMAIL_JOBS,
+            EMAIL_EVENTS,
+            AUTOPILOT_SETTINGS);
 
-    private Topics() {
-    }
+    private Topics() {}
 
     /** The catalog entry named {@code name}, including a dead-letter topic's source topic. */
     public static Optional<Topic> byName(String name) {

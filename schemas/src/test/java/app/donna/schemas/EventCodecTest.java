@@ -3,6 +3,7 @@ package app.donna.schemas;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import app.donna.events.chat.ChatMessageSubmitted;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -10,8 +11,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
-
-import app.donna.events.chat.ChatMessageSubmitted;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumWriter;
@@ -53,8 +52,8 @@ class EventCodecTest {
         // given an "older release" of ChatMessageSubmitted without the optional locale and clientMessageId
         Schema current = ChatMessageSubmitted.getClassSchema();
         Schema older = olderWithout(current, "locale", "clientMessageId");
-        BundledSchemas.Version v0 = new BundledSchemas.Version(current.getFullName(), 0,
-                BundledSchemas.fingerprint(older), older);
+        BundledSchemas.Version v0 =
+                new BundledSchemas.Version(current.getFullName(), 0, BundledSchemas.fingerprint(older), older);
         EventCodec withOlder = new EventCodec(BundledSchemas.of(List.of(v0)));
         GenericRecord old = new GenericData.Record(older);
         old.put("eventId", UUID.randomUUID().toString());
@@ -114,8 +113,10 @@ class EventCodecTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.write(0xC3);
         out.write(0x01);
-        out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)
-                .putLong(BundledSchemas.fingerprint(schema)).array());
+        out.write(ByteBuffer.allocate(8)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(BundledSchemas.fingerprint(schema))
+                .array());
         BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
         new GenericDatumWriter<GenericRecord>(schema).write(record, encoder);
         encoder.flush();
@@ -125,9 +126,11 @@ class EventCodecTest {
     @org.junit.jupiter.api.Test
     void aNullValueIsAnErrorOnEventTopicsAndATombstoneOnCompactedOnes() {
         org.assertj.core.api.Assertions.assertThatThrownBy(
-                () -> new EventDeserializer(Topics.CHAT_SCREENED, EventCodec.bundled()).deserialize("t", null))
-                .isInstanceOf(EventCodec.EventDecodingException.class).hasMessageContaining("without a value");
+                        () -> new EventDeserializer(Topics.CHAT_SCREENED, EventCodec.bundled()).deserialize("t", null))
+                .isInstanceOf(EventCodec.EventDecodingException.class)
+                .hasMessageContaining("without a value");
         org.assertj.core.api.Assertions.assertThat(
-                new EventDeserializer(Topics.AUTOPILOT_SETTINGS, EventCodec.bundled()).deserialize("t", null)).isNull();
+                        new EventDeserializer(Topics.AUTOPILOT_SETTINGS, EventCodec.bundled()).deserialize("t", null))
+                .isNull();
     }
 }

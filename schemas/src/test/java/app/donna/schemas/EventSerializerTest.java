@@ -3,10 +3,9 @@ package app.donna.schemas;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import app.donna.events.chat.ChatMessageSubmitted;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-
-import app.donna.events.chat.ChatMessageSubmitted;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.Test;
 
@@ -17,7 +16,8 @@ class EventSerializerTest {
         ChatMessageSubmitted event = EventCodecTest.message();
         RecordHeaders headers = new RecordHeaders();
 
-        byte[] body = Topics.CHAT_INBOUND.valueSerde().serializer().serialize(Topics.CHAT_INBOUND.name(), headers, event);
+        byte[] body =
+                Topics.CHAT_INBOUND.valueSerde().serializer().serialize(Topics.CHAT_INBOUND.name(), headers, event);
 
         assertThat(header(headers, "ce_id")).isEqualTo(event.getEventId().toString());
         assertThat(header(headers, "ce_type")).isEqualTo("app.donna.events.chat.ChatMessageSubmitted");
@@ -28,7 +28,8 @@ class EventSerializerTest {
         assertThat(header(headers, "content-type")).isEqualTo("application/avro");
         assertThat(header(headers, "ce_dataschema")).startsWith("urn:avro:fingerprint:");
         assertThat(Traceparent.parse(header(headers, "traceparent"))).isPresent();
-        assertThat(Topics.CHAT_INBOUND.valueSerde().deserializer().deserialize("t", body)).isEqualTo(event);
+        assertThat(Topics.CHAT_INBOUND.valueSerde().deserializer().deserialize("t", body))
+                .isEqualTo(event);
     }
 
     @Test
@@ -58,15 +59,18 @@ class EventSerializerTest {
 
     @Test
     void refusesAnEventThatDoesNotBelongOnTheTopic() {
-        assertThatThrownBy(() -> Topics.CHAT_REPLIES.valueSerde().serializer()
-                .serialize("t", new RecordHeaders(), EventCodecTest.message()))
+        assertThatThrownBy(() -> Topics.CHAT_REPLIES
+                        .valueSerde()
+                        .serializer()
+                        .serialize("t", new RecordHeaders(), EventCodecTest.message()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("does not belong on donna.chat.replies");
     }
 
     @Test
     void rejectsMalformedTraceparents() {
-        assertThat(Traceparent.parse("00-" + "0".repeat(32) + "-" + "1".repeat(16) + "-01")).isEmpty();
+        assertThat(Traceparent.parse("00-" + "0".repeat(32) + "-" + "1".repeat(16) + "-01"))
+                .isEmpty();
         assertThat(Traceparent.parse("01-abc")).isEmpty();
         assertThat(Traceparent.parse(null)).isEmpty();
     }

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.specific.SpecificData;
@@ -22,12 +21,15 @@ import org.apache.avro.specific.SpecificData;
 public final class ReleaseSchemas {
 
     public static void main(String[] args) throws IOException {
-        Path resources = Path.of(args.length > 0 ? args[0]
-                : Files.isDirectory(Path.of("schemas")) ? "schemas/src/main/resources" : "src/main/resources");
+        Path resources = Path.of(
+                args.length > 0
+                        ? args[0]
+                        : Files.isDirectory(Path.of("schemas")) ? "schemas/src/main/resources" : "src/main/resources");
         Path root = resources.resolve(BundledSchemas.HISTORY_ROOT);
         Files.createDirectories(root);
         List<String> released = new ArrayList<>();
-        for (Class<?> type : Topics.ALL.stream().flatMap(t -> t.events().stream()).distinct().toList()) {
+        for (Class<?> type :
+                Topics.ALL.stream().flatMap(t -> t.events().stream()).distinct().toList()) {
             Schema current = SpecificData.get().getSchema(type);
             Path dir = root.resolve(current.getFullName());
             Files.createDirectories(dir);
@@ -36,7 +38,8 @@ public final class ReleaseSchemas {
             try (Stream<Path> files = Files.list(dir)) {
                 for (Path f : files.sorted().toList()) {
                     history.add(new Schema.Parser().parse(f.toFile()));
-                    newest = Math.max(newest, Integer.parseInt(f.getFileName().toString().replaceAll("\\D", "")));
+                    newest = Math.max(
+                            newest, Integer.parseInt(f.getFileName().toString().replaceAll("\\D", "")));
                 }
             }
             long fingerprint = BundledSchemas.fingerprint(current);

@@ -4,14 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.stream.Stream;
-
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
 import org.apache.avro.specific.SpecificData;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * Every event schema as this build compiles it must be released (the newest history entry) and be
@@ -32,7 +31,8 @@ class SchemaHistoryTest {
 
         assertThat(history).as("released versions of %s", current.getFullName()).isNotEmpty();
         assertThat(history.getLast().fingerprint())
-                .as("%s changed since its last release; run ReleaseSchemas (see schemas/README.md)",
+                .as(
+                        "%s changed since its last release; run ReleaseSchemas (see schemas/README.md)",
                         current.getFullName())
                 .isEqualTo(BundledSchemas.fingerprint(current));
     }
@@ -53,7 +53,9 @@ class SchemaHistoryTest {
 
     @Test
     void everyReleasedSchemaBelongsToACatalogEvent() {
-        List<String> catalog = catalogEvents().map(c -> SpecificData.get().getSchema(c).getFullName()).toList();
+        List<String> catalog = catalogEvents()
+                .map(c -> SpecificData.get().getSchema(c).getFullName())
+                .toList();
         assertThat(BundledSchemas.get().all().keySet()).containsExactlyInAnyOrderElementsOf(catalog);
     }
 
@@ -69,6 +71,7 @@ class SchemaHistoryTest {
     }
 
     private static SchemaCompatibilityType compatibility(Schema reader, Schema writer) {
-        return SchemaCompatibility.checkReaderWriterCompatibility(reader, writer).getType();
+        return SchemaCompatibility.checkReaderWriterCompatibility(reader, writer)
+                .getType();
     }
 }

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 
 /** {@code docs/topics.md} describes the catalog; this keeps the two from drifting apart. */
@@ -21,16 +20,25 @@ class TopicCatalogDocsTest {
                 .map(TopicCatalogDocsTest::normalise)
                 .toList();
 
-        List<String> catalog = Topics.ALL.stream().map(TopicCatalogDocsTest::row).toList();
+        List<String> catalog =
+                Topics.ALL.stream().map(TopicCatalogDocsTest::row).toList();
 
         assertThat(documented).as("rows of docs/topics.md, in catalog order").isEqualTo(catalog);
     }
 
     private static String row(Topic t) {
-        String events = String.join(", ", t.events().stream().map(Class::getSimpleName).toList());
+        String events =
+                String.join(", ", t.events().stream().map(Class::getSimpleName).toList());
         String retention = t.retention().map(TopicCatalogDocsTest::humanise).orElse("forever");
-        return String.join(" | ", "`" + t.name() + "`", t.key(), events, String.valueOf(t.partitions()),
-                retention, t.cleanupPolicy().config(), t.writer());
+        return String.join(
+                " | ",
+                "`" + t.name() + "`",
+                t.key(),
+                events,
+                String.valueOf(t.partitions()),
+                retention,
+                t.cleanupPolicy().config(),
+                t.writer());
     }
 
     private static String humanise(Duration d) {
@@ -38,9 +46,11 @@ class TopicCatalogDocsTest {
     }
 
     private static String normalise(String line) {
-        return String.join(" | ", Arrays.stream(line.split("\\|"))
-                .map(String::strip)
-                .filter(s -> !s.isEmpty())
-                .toList());
+        return String.join(
+                " | ",
+                Arrays.stream(line.split("\\|"))
+                        .map(String::strip)
+                        .filter(s -> !s.isEmpty())
+                        .toList());
     }
 }

@@ -6,8 +6,7 @@ import org.testcontainers.kafka.KafkaContainer;
 /** Apache Kafka in a container, for machines where a Docker engine runs and it is asked for. */
 final class ContainerKafka {
 
-    private ContainerKafka() {
-    }
+    private ContainerKafka() {}
 
     static String start() {
         if (!DockerClientFactory.instance().isDockerAvailable()) {

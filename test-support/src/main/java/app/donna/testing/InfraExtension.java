@@ -15,8 +15,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 public final class InfraExtension implements BeforeAllCallback, ParameterResolver {
 
     /** The shared broker's bootstrap servers, as a parameter type. */
-    public record KafkaBootstrap(String servers) {
-    }
+    public record KafkaBootstrap(String servers) {}
 
     @Override
     public void beforeAll(ExtensionContext context) {

@@ -1,5 +1,6 @@
 package app.donna.testing;
 
+import app.donna.localinfra.LocalKafka;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -7,8 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-
-import app.donna.localinfra.LocalKafka;
 
 /**
  * A Kafka broker of its own for a test that proves clients carry their credentials: its only client
@@ -28,10 +27,11 @@ public final class ScramKafka implements AutoCloseable {
 
     /** Starts a broker with one user, {@code donna}, whose password is made up for this broker. */
     public static ScramKafka start() {
-        LocalKafka.ScramUser user = new LocalKafka.ScramUser("donna", UUID.randomUUID().toString());
+        LocalKafka.ScramUser user =
+                new LocalKafka.ScramUser("donna", UUID.randomUUID().toString());
         try {
-            return new ScramKafka(LocalKafka.startWithScram(Files.createTempDirectory("donna-test-kafka-scram-"), 0,
-                    user), user);
+            return new ScramKafka(
+                    LocalKafka.startWithScram(Files.createTempDirectory("donna-test-kafka-scram-"), 0, user), user);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -62,7 +62,9 @@ public final class ScramKafka implements AutoCloseable {
 
     /** {@link #springProperties()} as command-line arguments. */
     public List<String> springArguments() {
-        return springProperties().entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toList();
+        return springProperties().entrySet().stream()
+                .map(e -> "--" + e.getKey() + "=" + e.getValue())
+                .toList();
     }
 
     @Override

@@ -1,5 +1,7 @@
 package app.donna.testing;
 
+import app.donna.localinfra.LocalKafka;
+import app.donna.localinfra.LocalPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -12,9 +14,6 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
-
-import app.donna.localinfra.LocalKafka;
-import app.donna.localinfra.LocalPostgres;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,8 +44,7 @@ public final class SharedInfra {
     private static Database database;
     private static java.util.function.Function<String, Database> databaseFactory;
 
-    private SharedInfra() {
-    }
+    private SharedInfra() {}
 
     public static synchronized String kafkaBootstrapServers() {
         if (bootstrapServers == null) {
@@ -76,26 +74,30 @@ public final class SharedInfra {
             return ContainerKafka.start();
         }
         kafka = LocalKafka.start(tempDir("donna-test-kafka"), 0);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            synchronized (SharedInfra.class) {
-                if (kafka != null) {
-                    kafka.close();
-                }
-            }
-        }, "stop-test-kafka"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            synchronized (SharedInfra.class) {
+                                if (kafka != null) {
+                                    kafka.close();
+                                }
+                            }
+                        },
+                        "stop-test-kafka"));
         return kafka.bootstrapServers();
     }
 
     private static Database startDatabase() {
-        String name = "donna_test_" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMddHHmmss"))
-                + "_" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0xFFFF));
+        String name = "donna_test_" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMddHHmmss")) + "_"
+                + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0xFFFF));
         String url = System.getenv("DONNA_TEST_DB_URL");
         if (url != null && !url.isBlank()) {
             String user = envOr("DONNA_TEST_DB_USER", "postgres");
             String password = envOr("DONNA_TEST_DB_PASSWORD", "");
             databaseFactory = suffix -> {
                 String db = name + "_" + suffix;
-                try (Connection c = DriverManager.getConnection(url, user, password); Statement s = c.createStatement()) {
+                try (Connection c = DriverManager.getConnection(url, user, password);
+                        Statement s = c.createStatement()) {
                     s.execute("CREATE DATABASE " + db);
                 } catch (SQLException e) {
                     throw new IllegalStateException("cannot create test database on " + url + ": " + e.getMessage(), e);

@@ -18,14 +18,15 @@ import java.util.stream.Stream;
 /** A minimal server-sent events client over the JDK HTTP client, for tests. */
 public final class SseReader implements AutoCloseable {
 
-    public record Event(String id, String name, String data) {
-    }
+    public record Event(String id, String name, String data) {}
 
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private final CompletableFuture<HttpResponse<Stream<String>>> response;
 
     private SseReader(HttpClient http, URI uri, String token, String lastEventId) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).header("Accept", "text/event-stream").GET();
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri)
+                .header("Accept", "text/event-stream")
+                .GET();
         if (token != null) { // null: as a browser's EventSource, which sends no Authorization
             request.header("Authorization", "Bearer " + token);
         }
@@ -58,8 +59,8 @@ public final class SseReader implements AutoCloseable {
 
     public static SseReader open(HttpClient http, URI uri, String token, String lastEventId) {
         SseReader reader = new SseReader(http, uri, token, lastEventId);
-        await().atMost(Duration.ofSeconds(15)).until(() -> reader.response.isDone() || !reader.events.isEmpty()
-                || reader.connected());
+        await().atMost(Duration.ofSeconds(15))
+                .until(() -> reader.response.isDone() || !reader.events.isEmpty() || reader.connected());
         return reader;
     }
 

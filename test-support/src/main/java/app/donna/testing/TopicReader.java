@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Predicate;
-
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -16,25 +15,37 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 /** Reads a topic from the beginning, as raw records, for tests that check what landed where. */
 public final class TopicReader {
 
-    private TopicReader() {
-    }
+    private TopicReader() {}
 
     /**
      * The records of {@code topic} (committed ones only) that match {@code wanted}, reading until at
      * least one does or {@code timeout} passes (then the await fails).
      */
-    public static List<ConsumerRecord<byte[], byte[]>> readUntilFound(String servers, String topic,
-            Predicate<ConsumerRecord<byte[], byte[]>> wanted, Duration timeout) {
+    public static List<ConsumerRecord<byte[], byte[]>> readUntilFound(
+            String servers, String topic, Predicate<ConsumerRecord<byte[], byte[]>> wanted, Duration timeout) {
         return readUntilFound(servers, topic, wanted, 1, timeout);
     }
 
     /** As above, reading until at least {@code count} records match. */
-    public static List<ConsumerRecord<byte[], byte[]>> readUntilFound(String servers, String topic,
-            Predicate<ConsumerRecord<byte[], byte[]>> wanted, int count, Duration timeout) {
+    public static List<ConsumerRecord<byte[], byte[]>> readUntilFound(
+            String servers,
+            String topic,
+            Predicate<ConsumerRecord<byte[], byte[]>> wanted,
+            int count,
+            Duration timeout) {
         List<ConsumerRecord<byte[], byte[]>> found = new ArrayList<>();
-        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of("bootstrap.servers", servers,
-                "group.id", "topic-reader-" + UUID.randomUUID(), "auto.offset.reset", "earliest",
-                "isolation.level", "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (var consumer = new KafkaConsumer<>(
+                Map.<String, Object>of(
+                        "bootstrap.servers",
+                        servers,
+                        "group.id",
+                        "topic-reader-" + UUID.randomUUID(),
+                        "auto.offset.reset",
+                        "earliest",
+                        "isolation.level",
+                        "read_committed"),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(topic));
             await().atMost(timeout).until(() -> {
                 consumer.poll(Duration.ofMillis(200)).forEach(r -> {

@@ -2,14 +2,12 @@ package app.donna.testing;
 
 import java.util.Locale;
 import java.util.UUID;
-
 import org.junit.jupiter.api.TestInfo;
 
 /** Topic and group names derived from the running test, so tests sharing a broker never collide. */
 public final class UniqueNames {
 
-    private UniqueNames() {
-    }
+    private UniqueNames() {}
 
     public static String of(TestInfo test, String purpose) {
         String method = test.getTestMethod().map(m -> m.getName()).orElse("class");
@@ -18,6 +16,7 @@ public final class UniqueNames {
         if (base.length() > 180) {
             base = base.substring(0, 180);
         }
-        return base.toLowerCase(Locale.ROOT) + "-" + UUID.randomUUID().toString().substring(0, 8);
+        return base.toLowerCase(Locale.ROOT) + "-"
+                + UUID.randomUUID().toString().substring(0, 8);
     }
 }

@@ -22,6 +22,7 @@ public class VoiceRelayApplication {
     }
 
     public static SpringApplicationBuilder application() {
-        return new SpringApplicationBuilder(VoiceRelayApplication.class).properties("spring.config.name=" + CONFIG_NAME);
+        return new SpringApplicationBuilder(VoiceRelayApplication.class)
+                .properties("spring.config.name=" + CONFIG_NAME);
     }
 }

@@ -22,8 +22,14 @@ public final class BehaviourRules {
      * @param flagsToBlock     this many flagged messages (this one included) block
      * @param grace            how far out of order a message may arrive and still count
      */
-    public record Settings(Duration rateWindow, int maxMessages, Duration repeatWindow, int maxRepeats,
-            Duration escalationWindow, int flagsToBlock, Duration grace) {
+    public record Settings(
+            Duration rateWindow,
+            int maxMessages,
+            Duration repeatWindow,
+            int maxRepeats,
+            Duration escalationWindow,
+            int flagsToBlock,
+            Duration grace) {
 
         long retention() {
             return Math.max(rateWindow.toMillis(), Math.max(repeatWindow.toMillis(), escalationWindow.toMillis()))
@@ -42,7 +48,8 @@ public final class BehaviourRules {
     }
 
     public boolean isTooLate(UserActivity activity, long at) {
-        return activity.latestAt() != Long.MIN_VALUE && at < activity.latestAt() - settings.grace().toMillis();
+        return activity.latestAt() != Long.MIN_VALUE
+                && at < activity.latestAt() - settings.grace().toMillis();
     }
 
     /**
@@ -53,18 +60,28 @@ public final class BehaviourRules {
         List<Finding> findings = new ArrayList<>();
         int inRate = 1 + count(activity, at, settings.rateWindow(), e -> true);
         if (inRate > settings.maxMessages()) {
-            findings.add(new Finding("behaviour.rate", Category.RATE, Severity.MEDIUM,
+            findings.add(new Finding(
+                    "behaviour.rate",
+                    Category.RATE,
+                    Severity.MEDIUM,
                     inRate + " messages within " + human(settings.rateWindow())));
         }
         int repeats = 1 + count(activity, at, settings.repeatWindow(), e -> e.textHash() == textHash);
         if (repeats >= settings.maxRepeats()) {
-            findings.add(new Finding("behaviour.repetition", Category.REPETITION, Severity.MEDIUM,
+            findings.add(new Finding(
+                    "behaviour.repetition",
+                    Category.REPETITION,
+                    Severity.MEDIUM,
                     "the same message " + repeats + " times within " + human(settings.repeatWindow())));
         }
         boolean flaggedNow = contentFlagged || !findings.isEmpty();
-        int flagged = (flaggedNow ? 1 : 0) + count(activity, at, settings.escalationWindow(), UserActivity.Entry::flagged);
+        int flagged =
+                (flaggedNow ? 1 : 0) + count(activity, at, settings.escalationWindow(), UserActivity.Entry::flagged);
         if (flaggedNow && flagged >= settings.flagsToBlock()) {
-            findings.add(new Finding("behaviour.escalation", Category.ESCALATION, Severity.HIGH,
+            findings.add(new Finding(
+                    "behaviour.escalation",
+                    Category.ESCALATION,
+                    Severity.HIGH,
                     flagged + " flagged messages within " + human(settings.escalationWindow())));
         }
         return findings;
@@ -75,7 +92,8 @@ public final class BehaviourRules {
         return activity.with(new UserActivity.Entry(at, textHash, flagged), settings.retention());
     }
 
-    private static int count(UserActivity activity, long at, Duration window, java.util.function.Predicate<UserActivity.Entry> which) {
+    private static int count(
+            UserActivity activity, long at, Duration window, java.util.function.Predicate<UserActivity.Entry> which) {
         long from = at - window.toMillis();
         int n = 0;
         for (UserActivity.Entry e : activity.entries()) {
@@ -88,7 +106,9 @@ public final class BehaviourRules {
 
     /** A hash of the text as a person reads it: case, spacing and punctuation do not make it new. */
     public static long textHash(String text) {
-        String normalised = text.toLowerCase(java.util.Locale.ROOT).replaceAll("[^\\p{L}\\p{N}]+", " ").strip();
+        String normalised = text.toLowerCase(java.util.Locale.ROOT)
+                .replaceAll("[^\\p{L}\\p{N}]+", " ")
+                .strip();
         long h = 1125899906842597L;
         for (int i = 0; i < normalised.length(); i++) {
             h = 31 * h + normalised.charAt(i);

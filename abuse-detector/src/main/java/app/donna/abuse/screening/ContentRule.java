@@ -11,9 +11,13 @@ import java.util.regex.Pattern;
 public record ContentRule(String id, Category category, Severity severity, List<Pattern> patterns) {
 
     public static ContentRule of(String id, Category category, Severity severity, List<String> regexes) {
-        return new ContentRule(id, category, severity, regexes.stream()
-                .map(r -> Pattern.compile(r, Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE))
-                .toList());
+        return new ContentRule(
+                id,
+                category,
+                severity,
+                regexes.stream()
+                        .map(r -> Pattern.compile(r, Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE))
+                        .toList());
     }
 
     Optional<Finding> match(String text) {

@@ -2,5 +2,7 @@ package app.donna.abuse.screening;
 
 /** What happens to a message: answered, answered but flagged for review, or refused. */
 public enum Decision {
-    ALLOW, FLAG, BLOCK
+    ALLOW,
+    FLAG,
+    BLOCK
 }

@@ -6,5 +6,4 @@ package app.donna.abuse.screening;
  * @param ruleId   the rule that found it
  * @param evidence a short, redacted excerpt; never a full card number or secret
  */
-public record Finding(String ruleId, Category category, Severity severity, String evidence) {
-}
+public record Finding(String ruleId, Category category, Severity severity, String evidence) {}

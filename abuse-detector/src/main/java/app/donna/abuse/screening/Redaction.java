@@ -5,8 +5,7 @@ public final class Redaction {
 
     static final int MAX_EXCERPT = 60;
 
-    private Redaction() {
-    }
+    private Redaction() {}
 
     /** The matched words, shortened. */
     static String excerpt(String matched) {

@@ -13,8 +13,7 @@ public final class Screening {
      * The verdict, the user's activity after this message, and the message as it may travel on: with card
      * numbers and credentials redacted ({@link SensitiveData#redact}).
      */
-    public record Outcome(Verdict verdict, UserActivity activity, String storableText) {
-    }
+    public record Outcome(Verdict verdict, UserActivity activity, String storableText) {}
 
     private final ContentScreen content;
     private final BehaviourRules behaviour;
@@ -40,7 +39,7 @@ public final class Screening {
         long hash = BehaviourRules.textHash(text);
         findings.addAll(behaviour.assess(activity, at, hash, !findings.isEmpty()));
         Verdict verdict = Verdict.of(findings, blockAt);
-        return new Outcome(verdict, behaviour.record(activity, at, hash, verdict.decision() != Decision.ALLOW),
-                storable);
+        return new Outcome(
+                verdict, behaviour.record(activity, at, hash, verdict.decision() != Decision.ALLOW), storable);
     }
 }

@@ -13,23 +13,26 @@ public final class SensitiveData {
 
     private static final Pattern CARD_CANDIDATE = Pattern.compile("(?<![\\d-])(?:\\d[ -]?){12,18}\\d(?![\\d-])");
 
-    private record Secret(String kind, Pattern pattern) {
-    }
+    private record Secret(String kind, Pattern pattern) {}
 
     /** A private key's whole block, redacted as one: its header alone is what detection needs. */
-    private static final Pattern PRIVATE_KEY_BLOCK = Pattern.compile(
-            "-----BEGIN (?:RSA |EC |OPENSSH |DSA |ENCRYPTED )?PRIVATE KEY-----[\\s\\S]*?"
+    private static final Pattern PRIVATE_KEY_BLOCK =
+            Pattern.compile("-----BEGIN (?:RSA |EC |OPENSSH |DSA |ENCRYPTED )?PRIVATE KEY-----[\\s\\S]*?"
                     + "(?:-----END (?:RSA |EC |OPENSSH |DSA |ENCRYPTED )?PRIVATE KEY-----|\\z)");
 
     private static final List<Secret> SECRETS = List.of(
-            new Secret("private key", Pattern.compile("-----BEGIN (?:RSA |EC |OPENSSH |DSA |ENCRYPTED )?PRIVATE KEY-----")),
+            new Secret(
+                    "private key",
+                    Pattern.compile("-----BEGIN (?:RSA |EC |OPENSSH |DSA |ENCRYPTED )?PRIVATE KEY-----")),
             new Secret("OpenAI key", Pattern.compile("\\bsk-(?:proj-)?[A-Za-z0-9_-]{20,}")),
             new Secret("AWS access key", Pattern.compile("\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b")),
             new Secret("GitHub token", Pattern.compile("\\bgh[pousr]_[A-Za-z0-9]{36,}\\b")),
             new Secret("Slack token", Pattern.compile("\\bxox[abprs]-[A-Za-z0-9-]{10,}")),
             new Secret("Stripe key", Pattern.compile("\\b(?:sk|rk)_live_[A-Za-z0-9]{16,}")),
             new Secret("Google API key", Pattern.compile("\\bAIza[0-9A-Za-z_-]{35}\\b")),
-            new Secret("JSON web token", Pattern.compile("\\beyJ[A-Za-z0-9_-]{10,}\\.eyJ[A-Za-z0-9_-]{10,}\\.[A-Za-z0-9_-]{10,}")));
+            new Secret(
+                    "JSON web token",
+                    Pattern.compile("\\beyJ[A-Za-z0-9_-]{10,}\\.eyJ[A-Za-z0-9_-]{10,}\\.[A-Za-z0-9_-]{10,}")));
 
     private final Severity cardSeverity;
     private final Severity credentialSeverity;
@@ -45,15 +48,18 @@ public final class SensitiveData {
         while (card.find()) {
             String digits = card.group().replaceAll("[ -]", "");
             if (digits.length() >= 13 && digits.length() <= 19 && luhnValid(digits)) {
-                findings.add(new Finding("sensitive.payment-card", Category.PAYMENT_CARD, cardSeverity,
-                        Redaction.card(digits)));
+                findings.add(new Finding(
+                        "sensitive.payment-card", Category.PAYMENT_CARD, cardSeverity, Redaction.card(digits)));
                 break;
             }
         }
         for (Secret secret : SECRETS) {
             Matcher m = secret.pattern().matcher(text);
             if (m.find()) {
-                findings.add(new Finding("sensitive.credential", Category.CREDENTIAL, credentialSeverity,
+                findings.add(new Finding(
+                        "sensitive.credential",
+                        Category.CREDENTIAL,
+                        credentialSeverity,
                         Redaction.secret(secret.kind(), m.group())));
                 break;
             }
@@ -74,14 +80,17 @@ public final class SensitiveData {
             String digits = card.group().replaceAll("[ -]", "");
             if (digits.length() >= 13 && digits.length() <= 19 && luhnValid(digits)) {
                 out.append(text, at, card.start())
-                        .append("[card number ending ").append(digits.substring(digits.length() - 4)).append(']');
+                        .append("[card number ending ")
+                        .append(digits.substring(digits.length() - 4))
+                        .append(']');
                 at = card.end();
             }
         }
         String redacted = at == 0 ? text : out.append(text, at, text.length()).toString();
         redacted = PRIVATE_KEY_BLOCK.matcher(redacted).replaceAll("[redacted private key]");
         for (Secret secret : SECRETS) {
-            redacted = secret.pattern().matcher(redacted)
+            redacted = secret.pattern()
+                    .matcher(redacted)
                     .replaceAll(Matcher.quoteReplacement("[redacted " + secret.kind() + "]"));
         }
         return redacted;

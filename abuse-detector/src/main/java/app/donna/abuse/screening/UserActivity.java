@@ -12,8 +12,7 @@ import java.util.List;
 public record UserActivity(long latestAt, List<Entry> entries) {
 
     /** One past message. */
-    public record Entry(long at, long textHash, boolean flagged) {
-    }
+    public record Entry(long at, long textHash, boolean flagged) {}
 
     public static final UserActivity EMPTY = new UserActivity(Long.MIN_VALUE, List.of());
 

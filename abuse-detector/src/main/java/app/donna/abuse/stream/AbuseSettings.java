@@ -1,9 +1,5 @@
 package app.donna.abuse.stream;
 
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-
 import app.donna.abuse.screening.BehaviourRules;
 import app.donna.abuse.screening.Category;
 import app.donna.abuse.screening.ContentRule;
@@ -16,6 +12,9 @@ import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -47,9 +46,11 @@ public record AbuseSettings(
         @Min(1) @DefaultValue("1") int threads) {
 
     /** One content rule: any of its patterns (case-insensitive regular expressions) matching is a finding. */
-    public record Rule(@NotBlank String id, @NotNull Category category, @NotNull Severity severity,
-            @NotEmpty List<String> patterns) {
-    }
+    public record Rule(
+            @NotBlank String id,
+            @NotNull Category category,
+            @NotNull Severity severity,
+            @NotEmpty List<String> patterns) {}
 
     /** See {@link BehaviourRules.Settings}. */
     public record Behaviour(
@@ -59,21 +60,29 @@ public record AbuseSettings(
             @Min(2) @DefaultValue("3") int maxRepeats,
             @DefaultValue("10m") Duration escalationWindow,
             @Min(1) @DefaultValue("3") int flagsToBlock,
-            @DefaultValue("30s") Duration grace) {
-    }
+            @DefaultValue("30s") Duration grace) {}
 
     public Screening screening() {
         List<ContentRule> contentRules = rules.stream()
                 .map(r -> ContentRule.of(r.id(), r.category(), r.severity(), r.patterns()))
                 .toList();
-        BehaviourRules behaviourRules = new BehaviourRules(new BehaviourRules.Settings(behaviour.rateWindow(),
-                behaviour.maxMessages(), behaviour.repeatWindow(), behaviour.maxRepeats(),
-                behaviour.escalationWindow(), behaviour.flagsToBlock(), behaviour.grace()));
-        return new Screening(new ContentScreen(contentRules, new SensitiveData(cardSeverity, credentialSeverity)),
-                behaviourRules, blockAt);
+        BehaviourRules behaviourRules = new BehaviourRules(new BehaviourRules.Settings(
+                behaviour.rateWindow(),
+                behaviour.maxMessages(),
+                behaviour.repeatWindow(),
+                behaviour.maxRepeats(),
+                behaviour.escalationWindow(),
+                behaviour.flagsToBlock(),
+                behaviour.grace()));
+        return new Screening(
+                new ContentScreen(contentRules, new SensitiveData(cardSeverity, credentialSeverity)),
+                behaviourRules,
+                blockAt);
     }
 
     public Path stateDirectory() {
-        return stateDir.isBlank() ? Path.of(System.getProperty("java.io.tmpdir"), "donna-abuse-detector") : Path.of(stateDir);
+        return stateDir.isBlank()
+                ? Path.of(System.getProperty("java.io.tmpdir"), "donna-abuse-detector")
+                : Path.of(stateDir);
     }
 }

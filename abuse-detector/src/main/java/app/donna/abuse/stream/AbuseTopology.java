@@ -1,8 +1,5 @@
 package app.donna.abuse.stream;
 
-import java.time.Duration;
-import java.util.List;
-
 import app.donna.abuse.screening.Screening;
 import app.donna.abuse.screening.Verdict;
 import app.donna.events.chat.ChatMessageScreened;
@@ -13,6 +10,8 @@ import app.donna.events.voice.VoiceTranscript;
 import app.donna.platform.kafka.EagerCommits;
 import app.donna.schemas.Topic;
 import app.donna.schemas.Topics;
+import java.time.Duration;
+import java.util.List;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
@@ -40,39 +39,52 @@ public final class AbuseTopology {
     public static final String USER_ACTIVITY_STORE = "user-activity";
     /** Message ids screened within {@link #RETRY_WINDOW}: a client's retry of one message is screened once. */
     public static final String RECENT_MESSAGES_STORE = "recent-messages";
+
     public static final Duration RETRY_WINDOW = Duration.ofHours(1);
 
-    private AbuseTopology() {
-    }
+    private AbuseTopology() {}
 
     /** @param commits asks for a commit after each verdict, at most once per commit interval */
     public static Topology build(Screening screening, String rulesVersion, EagerCommits commits) {
         StreamsBuilder builder = new StreamsBuilder();
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(USER_ACTIVITY_STORE),
-                Serdes.String(), new UserActivitySerde()));
-        builder.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(RECENT_MESSAGES_STORE,
-                RETRY_WINDOW, Duration.ofMillis(1), false), Serdes.String(), Serdes.Long()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(USER_ACTIVITY_STORE), Serdes.String(), new UserActivitySerde()));
+        builder.addStateStore(Stores.windowStoreBuilder(
+                Stores.persistentWindowStore(RECENT_MESSAGES_STORE, RETRY_WINDOW, Duration.ofMillis(1), false),
+                Serdes.String(),
+                Serdes.Long()));
 
-        KStream<String, SpecificRecordBase> inbound = builder
-                .stream(Topics.CHAT_INBOUND.name(), consumed(Topics.CHAT_INBOUND, "chat-inbound"));
+        KStream<String, SpecificRecordBase> inbound =
+                builder.stream(Topics.CHAT_INBOUND.name(), consumed(Topics.CHAT_INBOUND, "chat-inbound"));
 
         // Session starts need no screening: passed on so readers of donna.chat.screened see the session.
         inbound.filter((user, event) -> event instanceof ChatSessionStarted, Named.as("only-session-starts"))
-                .selectKey((user, event) -> ((ChatSessionStarted) event).getSessionId().toString(),
+                .selectKey(
+                        (user, event) ->
+                                ((ChatSessionStarted) event).getSessionId().toString(),
                         Named.as("session-start-by-session"))
                 .to(Topics.CHAT_SCREENED.name(), produced(Topics.CHAT_SCREENED, "session-starts-to-chat-screened"));
 
-        KStream<String, SpecificRecordBase> screened = inbound
-                .filter((user, event) -> event instanceof ChatMessageSubmitted, Named.as("only-submitted"))
-                .process(() -> new ScreeningProcessor(screening, rulesVersion, commits), Named.as("screen-chat"),
-                        USER_ACTIVITY_STORE, RECENT_MESSAGES_STORE);
+        KStream<String, SpecificRecordBase> screened = inbound.filter(
+                        (user, event) -> event instanceof ChatMessageSubmitted, Named.as("only-submitted"))
+                .process(
+                        () -> new ScreeningProcessor(screening, rulesVersion, commits),
+                        Named.as("screen-chat"),
+                        USER_ACTIVITY_STORE,
+                        RECENT_MESSAGES_STORE);
 
         screened.to(Topics.CHAT_SCREENED.name(), produced(Topics.CHAT_SCREENED, "to-chat-screened"));
 
-        screened.filter((session, event) -> ((ChatMessageScreened) event).getVerdict().getDecision()
-                        != app.donna.events.common.Decision.ALLOW, Named.as("only-flagged-chat"))
-                .map((session, event) -> KeyValue.pair(((ChatMessageScreened) event).getUserId(),
-                        (SpecificRecordBase) Contracts.flag((ChatMessageScreened) event)), Named.as("chat-flag"))
+        screened.filter(
+                        (session, event) ->
+                                ((ChatMessageScreened) event).getVerdict().getDecision()
+                                        != app.donna.events.common.Decision.ALLOW,
+                        Named.as("only-flagged-chat"))
+                .map(
+                        (session, event) ->
+                                KeyValue.pair(((ChatMessageScreened) event).getUserId(), (SpecificRecordBase)
+                                        Contracts.flag((ChatMessageScreened) event)),
+                        Named.as("chat-flag"))
                 .to(Topics.ABUSE_FLAGS.name(), produced(Topics.ABUSE_FLAGS, "chat-flags-to-abuse-flags"));
 
         builder.stream(Topics.VOICE_EVENTS.name(), consumed(Topics.VOICE_EVENTS, "voice-events"))

@@ -1,9 +1,5 @@
 package app.donna.abuse.stream;
 
-import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.UUID;
-
 import app.donna.abuse.screening.Decision;
 import app.donna.abuse.screening.Finding;
 import app.donna.abuse.screening.Verdict;
@@ -14,6 +10,9 @@ import app.donna.events.common.EventSource;
 import app.donna.events.common.RiskCategory;
 import app.donna.events.common.VerdictReason;
 import app.donna.events.voice.VoiceTranscript;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.UUID;
 
 /**
  * Maps screening results to the event contracts. Event ids are derived from the event screened, so
@@ -21,8 +20,7 @@ import app.donna.events.voice.VoiceTranscript;
  */
 final class Contracts {
 
-    private Contracts() {
-    }
+    private Contracts() {}
 
     /** @param text the message with what must not travel further redacted */
     static ChatMessageScreened screened(ChatMessageSubmitted m, String text, Verdict verdict, String rulesVersion) {
@@ -82,12 +80,15 @@ final class Contracts {
     }
 
     static List<VerdictReason> reasons(List<Finding> findings) {
-        return findings.stream().map(f -> VerdictReason.newBuilder()
-                .setRuleId(f.ruleId())
-                .setCategory(RiskCategory.valueOf(f.category().name()))
-                .setSeverity(app.donna.events.common.Severity.valueOf(f.severity().name()))
-                .setEvidence(f.evidence())
-                .build()).toList();
+        return findings.stream()
+                .map(f -> VerdictReason.newBuilder()
+                        .setRuleId(f.ruleId())
+                        .setCategory(RiskCategory.valueOf(f.category().name()))
+                        .setSeverity(app.donna.events.common.Severity.valueOf(
+                                f.severity().name()))
+                        .setEvidence(f.evidence())
+                        .build())
+                .toList();
     }
 
     static UUID derivedId(String kind, UUID source) {

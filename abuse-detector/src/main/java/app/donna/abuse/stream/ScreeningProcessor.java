@@ -1,12 +1,10 @@
 package app.donna.abuse.stream;
 
-import java.time.Instant;
-
-
 import app.donna.abuse.screening.Screening;
 import app.donna.abuse.screening.UserActivity;
 import app.donna.events.chat.ChatMessageSubmitted;
 import app.donna.platform.kafka.EagerCommits;
+import java.time.Instant;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -56,10 +54,14 @@ final class ScreeningProcessor implements Processor<String, SpecificRecordBase, 
         ChatMessageSubmitted message = (ChatMessageSubmitted) record.value();
         String messageId = message.getMessageId().toString();
         long at = record.timestamp();
-        try (WindowStoreIterator<Long> seen = recentMessages.fetch(messageId,
-                Instant.ofEpochMilli(at - AbuseTopology.RETRY_WINDOW.toMillis()), Instant.ofEpochMilli(at))) {
+        try (WindowStoreIterator<Long> seen = recentMessages.fetch(
+                messageId,
+                Instant.ofEpochMilli(at - AbuseTopology.RETRY_WINDOW.toMillis()),
+                Instant.ofEpochMilli(at))) {
             if (seen.hasNext()) {
-                log.info("Message {} of user {} was screened already (a retry); passing over it", messageId,
+                log.info(
+                        "Message {} of user {} was screened already (a retry); passing over it",
+                        messageId,
                         message.getUserId());
                 return;
             }
@@ -67,8 +69,8 @@ final class ScreeningProcessor implements Processor<String, SpecificRecordBase, 
         recentMessages.put(messageId, at, at);
         String user = message.getUserId();
         UserActivity before = activities.get(user);
-        Screening.Outcome outcome = screening.screen(message.getText(), record.timestamp(),
-                before == null ? UserActivity.EMPTY : before);
+        Screening.Outcome outcome =
+                screening.screen(message.getText(), record.timestamp(), before == null ? UserActivity.EMPTY : before);
         if (!outcome.activity().equals(before)) {
             activities.put(user, outcome.activity());
         }

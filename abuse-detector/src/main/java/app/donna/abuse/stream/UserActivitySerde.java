@@ -1,13 +1,12 @@
 package app.donna.abuse.stream;
 
+import app.donna.abuse.screening.UserActivity;
+import app.donna.platform.kafka.BinaryStateSerde;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-
-import app.donna.abuse.screening.UserActivity;
-import app.donna.platform.kafka.BinaryStateSerde;
 
 /** Binary form of {@link UserActivity} for its store and changelog: the latest time, then the entries. */
 final class UserActivitySerde extends BinaryStateSerde<UserActivity> {

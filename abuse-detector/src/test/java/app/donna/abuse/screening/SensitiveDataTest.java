@@ -29,9 +29,10 @@ class SensitiveDataTest {
         String text = "cards 4111 1111 1111 1111 and 5555-5555-5555-4444, order 4111 1111 1111 1112, "
                 + "key sk-proj-abcdefghijklmnopqrstuvwxyz0123456789 and AKIAIOSFODNN7EXAMPLE. Thanks!";
 
-        assertThat(SensitiveData.redact(text)).isEqualTo("cards [card number ending 1111] and "
-                + "[card number ending 4444], order 4111 1111 1111 1112, key [redacted OpenAI key] and "
-                + "[redacted AWS access key]. Thanks!");
+        assertThat(SensitiveData.redact(text))
+                .isEqualTo("cards [card number ending 1111] and "
+                        + "[card number ending 4444], order 4111 1111 1111 1112, key [redacted OpenAI key] and "
+                        + "[redacted AWS access key]. Thanks!");
     }
 
     @Test

@@ -1,13 +1,5 @@
 package app.donna.chat.openai;
 
-import java.io.IOException;
-import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
-
 import app.donna.chat.reply.Cancellation;
 import app.donna.chat.reply.LlmClient;
 import app.donna.chat.reply.Turn;
@@ -18,6 +10,13 @@ import com.openai.core.http.StreamResponse;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import okhttp3.Call;
 import okhttp3.Interceptor;
 import okhttp3.Response;
@@ -45,8 +44,14 @@ public final class OpenAiLlmClient implements LlmClient, AutoCloseable {
     private final long maxOutputTokens;
 
     /** @param concurrentCalls calls made at once: as many connections are kept open for reuse */
-    public OpenAiLlmClient(String baseUrl, String apiKey, String model, Duration timeout, int maxRetries,
-            long maxOutputTokens, int concurrentCalls) {
+    public OpenAiLlmClient(
+            String baseUrl,
+            String apiKey,
+            String model,
+            Duration timeout,
+            int maxRetries,
+            long maxOutputTokens,
+            int concurrentCalls) {
         this.client = OpenAIOkHttpClient.builder()
                 .baseUrl(baseUrl)
                 .apiKey(apiKey)
@@ -62,12 +67,13 @@ public final class OpenAiLlmClient implements LlmClient, AutoCloseable {
     }
 
     @Override
-    public Completion complete(String systemPrompt, List<Turn> context, Consumer<String> onDelta,
-            Cancellation cancellation) {
+    public Completion complete(
+            String systemPrompt, List<Turn> context, Consumer<String> onDelta, Cancellation cancellation) {
         ChatCompletionCreateParams.Builder params = ChatCompletionCreateParams.builder()
                 .model(model)
                 .maxCompletionTokens(maxOutputTokens)
-                .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build())
+                .streamOptions(
+                        ChatCompletionStreamOptions.builder().includeUsage(true).build())
                 .addSystemMessage(systemPrompt);
         for (Turn turn : context) {
             if (turn.role() == Turn.Role.USER) {
@@ -80,7 +86,8 @@ public final class OpenAiLlmClient implements LlmClient, AutoCloseable {
         String[] answeredBy = {model};
         long[] usage = {0, 0};
         CURRENT.set(cancellation);
-        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(params.build())) {
+        try (StreamResponse<ChatCompletionChunk> stream =
+                client.chat().completions().createStreaming(params.build())) {
             stream.stream().forEach(chunk -> {
                 if (cancellation.isCancelled()) {
                     throw new CancellationException("the call was cancelled");
@@ -102,8 +109,10 @@ public final class OpenAiLlmClient implements LlmClient, AutoCloseable {
         } catch (RuntimeException e) {
             // OpenAIException for HTTP errors after the retries; I/O failures, timeouts and cancellations as
             // other unchecked exceptions of the client
-            throw new LlmUnavailableException((cancellation.isCancelled() ? "cancelled: " : "")
-                    + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
+            throw new LlmUnavailableException(
+                    (cancellation.isCancelled() ? "cancelled: " : "")
+                            + e.getClass().getSimpleName() + ": " + e.getMessage(),
+                    e);
         } finally {
             CURRENT.remove();
         }
@@ -146,13 +155,12 @@ public final class OpenAiLlmClient implements LlmClient, AutoCloseable {
 
         @Override
         public CompletableFuture<Void> sleepAsync(Duration duration) {
-            return CompletableFuture.runAsync(() -> { },
-                    CompletableFuture.delayedExecutor(duration.toNanos(), TimeUnit.NANOSECONDS));
+            return CompletableFuture.runAsync(
+                    () -> {}, CompletableFuture.delayedExecutor(duration.toNanos(), TimeUnit.NANOSECONDS));
         }
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 
     @Override

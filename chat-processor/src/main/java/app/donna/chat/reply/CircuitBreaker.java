@@ -1,12 +1,11 @@
 package app.donna.chat.reply;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
-
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 
 /**
  * Stops calling a failing model for a while: after {@code failureThreshold} failures in a row (errors or
@@ -25,7 +24,9 @@ public final class CircuitBreaker {
     public static final String NAME = "llm";
 
     public enum State {
-        CLOSED, OPEN, HALF_OPEN
+        CLOSED,
+        OPEN,
+        HALF_OPEN
     }
 
     private final io.github.resilience4j.circuitbreaker.CircuitBreaker breaker;
@@ -47,7 +48,9 @@ public final class CircuitBreaker {
         breaker.getEventPublisher().onStateTransition(event -> {
             synchronized (this) {
                 openedAt = event.getStateTransition().getToState()
-                        == io.github.resilience4j.circuitbreaker.CircuitBreaker.State.OPEN ? clock.instant() : null;
+                                == io.github.resilience4j.circuitbreaker.CircuitBreaker.State.OPEN
+                        ? clock.instant()
+                        : null;
             }
         });
     }
@@ -55,8 +58,7 @@ public final class CircuitBreaker {
     /** The Resilience4j configuration: open after {@code failureThreshold} failures in a row. */
     public static CircuitBreakerConfig config(int failureThreshold, Duration openFor, Clock clock) {
         return CircuitBreakerConfig.custom()
-                .slidingWindow(failureThreshold, failureThreshold,
-                        CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .slidingWindow(failureThreshold, failureThreshold, CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
                 .failureRateThreshold(100)
                 .waitDurationInOpenState(openFor)
                 .permittedNumberOfCallsInHalfOpenState(1)
@@ -108,9 +110,8 @@ public final class CircuitBreaker {
         return switch (breaker.getState()) {
             case CLOSED, DISABLED, METRICS_ONLY -> State.CLOSED;
             case HALF_OPEN -> State.HALF_OPEN;
-            case OPEN, FORCED_OPEN -> openedAt != null && !clock.instant().isBefore(openedAt.plus(openFor))
-                    ? State.HALF_OPEN
-                    : State.OPEN;
+            case OPEN, FORCED_OPEN ->
+                openedAt != null && !clock.instant().isBefore(openedAt.plus(openFor)) ? State.HALF_OPEN : State.OPEN;
         };
     }
 }

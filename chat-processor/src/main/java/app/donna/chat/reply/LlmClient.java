@@ -7,8 +7,7 @@ import java.util.function.Consumer;
 public interface LlmClient {
 
     /** The model's whole answer and what it cost. */
-    record Completion(String text, String model, long inputTokens, long outputTokens) {
-    }
+    record Completion(String text, String model, long inputTokens, long outputTokens) {}
 
     /**
      * Answers the conversation, calling {@code onDelta} with each fragment as it is generated.

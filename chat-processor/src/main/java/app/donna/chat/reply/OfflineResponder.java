@@ -67,23 +67,29 @@ public final class OfflineResponder {
     public String answer(String question) {
         String name = persona.businessName();
         return switch (Intent.of(question)) {
-            case CANCELLATION -> "No problem. I can't change bookings myself right now, so please leave your name, "
-                    + "your phone number and the appointment you'd like to cancel or move (with a new day and time "
-                    + "if you'd like one), and the team at " + name + " will confirm with you.";
-            case MESSAGE -> "Of course. Please leave your message with your name and how to reach you, and someone "
-                    + "from " + name + " will get back to you.";
-            case PRICES -> "I'm sorry, I can't quote prices right now." + offered()
-                    + " Leave your name, your number and the service you're interested in, and the team at " + name
-                    + " will get back to you with prices.";
-            case BOOKING -> "I'd be glad to help you book at " + name + ". I can't confirm appointments myself right "
-                    + "now, so please leave your name, your phone number and the day and time you'd like, and the "
-                    + "team will get back to you to confirm. Our opening hours are: " + persona.hours() + ".";
-            case HOURS -> "Our opening hours at " + name + " are: " + persona.hours()
-                    + ". Anything else I can help with?";
-            case SERVICES -> persona.services().isEmpty() ? takeAMessage()
-                    : "At " + name + " we offer " + String.join(", ", persona.services())
-                            + ". If you'd like details or a booking, leave your name and number and the team will "
-                            + "get back to you.";
+            case CANCELLATION ->
+                "No problem. I can't change bookings myself right now, so please leave your name, "
+                        + "your phone number and the appointment you'd like to cancel or move (with a new day and time "
+                        + "if you'd like one), and the team at " + name + " will confirm with you.";
+            case MESSAGE ->
+                "Of course. Please leave your message with your name and how to reach you, and someone " + "from "
+                        + name + " will get back to you.";
+            case PRICES ->
+                "I'm sorry, I can't quote prices right now." + offered()
+                        + " Leave your name, your number and the service you're interested in, and the team at " + name
+                        + " will get back to you with prices.";
+            case BOOKING ->
+                "I'd be glad to help you book at " + name + ". I can't confirm appointments myself right "
+                        + "now, so please leave your name, your phone number and the day and time you'd like, and the "
+                        + "team will get back to you to confirm. Our opening hours are: " + persona.hours() + ".";
+            case HOURS ->
+                "Our opening hours at " + name + " are: " + persona.hours() + ". Anything else I can help with?";
+            case SERVICES ->
+                persona.services().isEmpty()
+                        ? takeAMessage()
+                        : "At " + name + " we offer " + String.join(", ", persona.services())
+                                + ". If you'd like details or a booking, leave your name and number and the team will "
+                                + "get back to you.";
             case GREETING -> "Hello, and thanks for contacting " + name + "! How can I help?";
             case FALLBACK -> takeAMessage();
         };

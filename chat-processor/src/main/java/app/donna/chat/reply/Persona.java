@@ -21,7 +21,9 @@ public record Persona(String businessName, String hours, List<String> services, 
     public String systemPrompt() {
         StringBuilder p = new StringBuilder();
         p.append("You are Donna, the receptionist of ").append(businessName).append(". ");
-        p.append("Answer customers' questions about the business in a ").append(tone).append(" tone, in the ")
+        p.append("Answer customers' questions about the business in a ")
+                .append(tone)
+                .append(" tone, in the ")
                 .append("customer's language, in at most three short sentences.\n");
         p.append("Opening hours: ").append(hours).append(".\n");
         if (!services.isEmpty()) {

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,9 +23,14 @@ public final class ReplyComposer {
             + "about our services or opening hours, I'm happy to help.";
 
     /** A reply and how it was made. */
-    public record Reply(String text, boolean degraded, boolean refused, Optional<String> model, long inputTokens,
-            long outputTokens, Optional<Long> llmLatencyMs) {
-    }
+    public record Reply(
+            String text,
+            boolean degraded,
+            boolean refused,
+            Optional<String> model,
+            long inputTokens,
+            long outputTokens,
+            Optional<Long> llmLatencyMs) {}
 
     private final Persona persona;
     private final Optional<LlmClient> llm;
@@ -51,8 +55,8 @@ public final class ReplyComposer {
      *                     call (a timeout is a failure, a shutdown is nothing), so a cancelled call is not
      *                     counted here, and is answered offline
      */
-    public Reply compose(String question, boolean blocked, List<Turn> context, Consumer<String> onDelta,
-            Cancellation cancellation) {
+    public Reply compose(
+            String question, boolean blocked, List<Turn> context, Consumer<String> onDelta, Cancellation cancellation) {
         if (blocked) {
             return new Reply(REFUSAL, false, true, Optional.empty(), 0, 0, Optional.empty());
         }
@@ -66,8 +70,14 @@ public final class ReplyComposer {
                     throw new LlmClient.LlmUnavailableException("the model returned an empty answer", null);
                 }
                 breaker.recordSuccess();
-                return new Reply(c.text(), false, false, Optional.ofNullable(c.model()), c.inputTokens(),
-                        c.outputTokens(), Optional.of(clock.millis() - start));
+                return new Reply(
+                        c.text(),
+                        false,
+                        false,
+                        Optional.ofNullable(c.model()),
+                        c.inputTokens(),
+                        c.outputTokens(),
+                        Optional.of(clock.millis() - start));
             } catch (LlmClient.LlmUnavailableException e) {
                 if (cancellation.isCancelled()) {
                     breaker.recordAbandoned();

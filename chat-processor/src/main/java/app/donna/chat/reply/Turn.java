@@ -4,6 +4,7 @@ package app.donna.chat.reply;
 public record Turn(Role role, String text) {
 
     public enum Role {
-        USER, ASSISTANT
+        USER,
+        ASSISTANT
     }
 }

@@ -1,10 +1,9 @@
 package app.donna.chat.stream;
 
+import app.donna.events.chat.ChatMessageScreened;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-
-import app.donna.events.chat.ChatMessageScreened;
 
 /**
  * A session's messages that have no reply yet, oldest first. The first is the one being answered; the
@@ -23,8 +22,7 @@ record AwaitingReply(List<Waiting> messages) {
      *
      * @param traceparent the W3C trace context of the screened event, so the reply continues its trace
      */
-    record Waiting(ChatMessageScreened message, String traceparent) {
-    }
+    record Waiting(ChatMessageScreened message, String traceparent) {}
 
     AwaitingReply {
         messages = List.copyOf(messages);

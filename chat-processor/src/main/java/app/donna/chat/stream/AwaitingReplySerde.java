@@ -1,14 +1,13 @@
 package app.donna.chat.stream;
 
+import app.donna.events.chat.ChatMessageScreened;
+import app.donna.platform.kafka.BinaryStateSerde;
+import app.donna.schemas.EventCodec;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-
-import app.donna.events.chat.ChatMessageScreened;
-import app.donna.platform.kafka.BinaryStateSerde;
-import app.donna.schemas.EventCodec;
 
 /**
  * Binary form of {@link AwaitingReply} for its store and changelog. The messages are kept in the event

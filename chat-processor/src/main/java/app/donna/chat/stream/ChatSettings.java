@@ -1,15 +1,14 @@
 package app.donna.chat.stream;
 
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-
 import app.donna.chat.reply.Persona;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -64,7 +63,9 @@ public record ChatSettings(
      *                           past {@code firstTokenTimeout}, none is sent
      */
     public record Llm(
-            @NotBlank @DefaultValue("https://api.openai.com/v1") String baseUrl,
+            @NotBlank @DefaultValue("https://api.openai.com/v1")
+            String baseUrl,
+
             @DefaultValue("") String apiKey,
             @NotBlank @DefaultValue("gpt-4o-mini") String model,
             @NotNull @DefaultValue("20s") Duration timeout,
@@ -83,7 +84,8 @@ public record ChatSettings(
 
         @AssertTrue(message = "first-token-timeout must be positive and no longer than answer-timeout")
         public boolean isFirstTokenWithinAnswerTimeout() {
-            return firstTokenTimeout == null || answerTimeout == null
+            return firstTokenTimeout == null
+                    || answerTimeout == null
                     || (firstTokenTimeout.isPositive() && firstTokenTimeout.compareTo(answerTimeout) <= 0);
         }
     }
@@ -91,9 +93,15 @@ public record ChatSettings(
     /** See {@link Persona}. */
     public record PersonaSettings(
             @NotBlank @DefaultValue("our business") String businessName,
-            @NotBlank @DefaultValue("Monday to Friday, 9am to 5pm") String hours,
+
+            @NotBlank @DefaultValue("Monday to Friday, 9am to 5pm")
+            String hours,
+
             @DefaultValue List<String> services,
-            @NotBlank @DefaultValue("warm, professional and concise") String tone,
+
+            @NotBlank @DefaultValue("warm, professional and concise")
+            String tone,
+
             @DefaultValue("") String instructions) {
 
         public Persona persona() {
@@ -103,11 +111,15 @@ public record ChatSettings(
 
     @AssertTrue(message = "stalled-after must be longer than llm.answer-timeout: every answer is due by then")
     public boolean isStalledAfterBeyondTheAnswerTimeout() {
-        return llm == null || llm.answerTimeout() == null || stalledAfter == null
+        return llm == null
+                || llm.answerTimeout() == null
+                || stalledAfter == null
                 || stalledAfter.compareTo(llm.answerTimeout()) > 0;
     }
 
     public Path stateDirectory() {
-        return stateDir.isBlank() ? Path.of(System.getProperty("java.io.tmpdir"), "donna-chat-processor") : Path.of(stateDir);
+        return stateDir.isBlank()
+                ? Path.of(System.getProperty("java.io.tmpdir"), "donna-chat-processor")
+                : Path.of(stateDir);
     }
 }

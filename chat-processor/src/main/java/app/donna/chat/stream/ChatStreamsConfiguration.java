@@ -1,13 +1,5 @@
 package app.donna.chat.stream;
 
-import java.time.Clock;
-import java.util.Optional;
-import java.util.Properties;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-
 import app.donna.chat.openai.OpenAiLlmClient;
 import app.donna.chat.reply.CircuitBreaker;
 import app.donna.chat.reply.LlmClient;
@@ -19,6 +11,13 @@ import app.donna.platform.kafka.ManagedStreams;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,12 +42,13 @@ class ChatStreamsConfiguration {
      * {@code name=llm}) when the service has a meter registry.
      */
     @Bean
-    CircuitBreakerRegistry modelCircuitBreakers(ChatSettings settings, Clock clock,
-            ObjectProvider<MeterRegistry> meters) {
+    CircuitBreakerRegistry modelCircuitBreakers(
+            ChatSettings settings, Clock clock, ObjectProvider<MeterRegistry> meters) {
         ChatSettings.Llm llm = settings.llm();
-        CircuitBreakerRegistry registry = CircuitBreakerRegistry.of(
-                CircuitBreaker.config(llm.breakerFailures(), llm.breakerOpenFor(), clock));
-        meters.ifAvailable(m -> TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(registry).bindTo(m));
+        CircuitBreakerRegistry registry =
+                CircuitBreakerRegistry.of(CircuitBreaker.config(llm.breakerFailures(), llm.breakerOpenFor(), clock));
+        meters.ifAvailable(m ->
+                TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(registry).bindTo(m));
         return registry;
     }
 
@@ -57,14 +57,23 @@ class ChatStreamsConfiguration {
         ChatSettings.Llm llm = settings.llm();
         Optional<LlmClient> client = Optional.empty();
         if (llm.configured()) {
-            client = Optional.of(new OpenAiLlmClient(llm.baseUrl(), llm.apiKey(), llm.model(), llm.timeout(),
-                    llm.maxRetries(), llm.maxOutputTokens(), llm.maxConcurrentCalls()));
+            client = Optional.of(new OpenAiLlmClient(
+                    llm.baseUrl(),
+                    llm.apiKey(),
+                    llm.model(),
+                    llm.timeout(),
+                    llm.maxRetries(),
+                    llm.maxOutputTokens(),
+                    llm.maxConcurrentCalls()));
             log.info("Chat replies from {} at {}", llm.model(), llm.baseUrl());
         } else {
             log.warn("No OpenAI API key (OPENAI_API_KEY): every chat reply comes from the offline responder, degraded");
         }
-        return new ReplyComposer(settings.persona().persona(), client,
-                new CircuitBreaker(modelCircuitBreakers, llm.breakerOpenFor(), clock), clock);
+        return new ReplyComposer(
+                settings.persona().persona(),
+                client,
+                new CircuitBreaker(modelCircuitBreakers, llm.breakerOpenFor(), clock),
+                clock);
     }
 
     /**
@@ -75,7 +84,12 @@ class ChatStreamsConfiguration {
     @Bean(destroyMethod = "shutdownNow")
     ExecutorService modelCalls(ChatSettings settings) {
         int max = settings.llm().maxConcurrentCalls();
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(max, max, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(
+                max,
+                max,
+                60,
+                TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(),
                 Thread.ofPlatform().name("chat-model-call-", 0).daemon().factory());
         pool.allowCoreThreadTimeOut(true);
         return pool;
@@ -95,21 +109,45 @@ class ChatStreamsConfiguration {
 
     /** Named so the health component reads "chatStreams". */
     @Bean
-    ManagedStreams chatStreams(ChatSettings settings, ReplyComposer composer, KafkaDeltaSink deltas,
-            ExecutorService modelCalls, KafkaClientProperties kafka, KafkaSettings platform, Clock clock,
+    ManagedStreams chatStreams(
+            ChatSettings settings,
+            ReplyComposer composer,
+            KafkaDeltaSink deltas,
+            ExecutorService modelCalls,
+            KafkaClientProperties kafka,
+            KafkaSettings platform,
+            Clock clock,
             UnansweredMessages unanswered) {
-        Properties props = ManagedStreams.defaults(kafka, settings.applicationId(), settings.stateDirectory(),
-                platform.replicationFactor(), platform.streamsCommitInterval());
+        Properties props = ManagedStreams.defaults(
+                kafka,
+                settings.applicationId(),
+                settings.stateDirectory(),
+                platform.replicationFactor(),
+                platform.streamsCommitInterval());
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.threads());
         // Finished answers are picked up between polls: an idle thread must not sleep in poll for longer
         // than an answer should wait.
-        props.put(StreamsConfig.POLL_MS_CONFIG,
+        props.put(
+                StreamsConfig.POLL_MS_CONFIG,
                 Math.min(settings.completionCheck().toMillis(), (long) props.get(StreamsConfig.POLL_MS_CONFIG)));
         EagerCommits commits = new EagerCommits(platform.streamsCommitInterval());
-        return new ManagedStreams(ReplyTopology.build(composer, deltas, modelCalls, commits,
-                new ReplyProcessor.ChatSettingsView(settings.maxContextTurns(), settings.rememberedMessageIds(),
-                        settings.completionCheck(), new ReplyProcessor.Deadlines(settings.llm().slowNotice(),
-                                settings.llm().firstTokenTimeout(), settings.llm().answerTimeout())),
-                clock, unanswered), props, commits);
+        return new ManagedStreams(
+                ReplyTopology.build(
+                        composer,
+                        deltas,
+                        modelCalls,
+                        commits,
+                        new ReplyProcessor.ChatSettingsView(
+                                settings.maxContextTurns(),
+                                settings.rememberedMessageIds(),
+                                settings.completionCheck(),
+                                new ReplyProcessor.Deadlines(
+                                        settings.llm().slowNotice(),
+                                        settings.llm().firstTokenTimeout(),
+                                        settings.llm().answerTimeout())),
+                        clock,
+                        unanswered),
+                props,
+                commits);
     }
 }

@@ -1,5 +1,8 @@
 package app.donna.chat.stream;
 
+import app.donna.chat.reply.Conversation;
+import app.donna.chat.reply.Turn;
+import app.donna.platform.kafka.BinaryStateSerde;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -7,10 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-
-import app.donna.chat.reply.Conversation;
-import app.donna.chat.reply.Turn;
-import app.donna.platform.kafka.BinaryStateSerde;
 
 /** Binary form of a {@link Conversation} for its store and changelog: the turns, then the answered ids. */
 final class ConversationSerde extends BinaryStateSerde<Conversation> {

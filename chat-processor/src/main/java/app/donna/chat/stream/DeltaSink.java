@@ -1,9 +1,8 @@
 package app.donna.chat.stream;
 
-import java.util.concurrent.Future;
-
 import app.donna.events.chat.ChatReplyDelayed;
 import app.donna.events.chat.ChatReplyDelta;
+import java.util.concurrent.Future;
 
 /**
  * Where reply fragments go the moment the model produces them, and notices of a reply slow to come the

@@ -1,16 +1,15 @@
 package app.donna.chat.stream;
 
-import java.util.HashMap;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Future;
-import java.util.function.Supplier;
-
 import app.donna.events.chat.ChatReplyDelayed;
 import app.donna.events.chat.ChatReplyDelta;
 import app.donna.schemas.CatalogSerializer;
 import app.donna.schemas.EventSerializer;
 import app.donna.schemas.Topics;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
+import java.util.function.Supplier;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -55,7 +54,9 @@ public final class KafkaDeltaSink implements DeltaSink, AutoCloseable {
 
     @Override
     public Future<?> publish(ChatReplyDelta delta) {
-        return send(delta.getSessionId().toString(), delta,
+        return send(
+                delta.getSessionId().toString(),
+                delta,
                 () -> "delta " + delta.getSequence() + " of reply " + delta.getReplyId());
     }
 
@@ -66,8 +67,8 @@ public final class KafkaDeltaSink implements DeltaSink, AutoCloseable {
 
     private Future<?> send(String session, SpecificRecordBase event, Supplier<String> what) {
         try {
-            return producer.send(new ProducerRecord<>(Topics.CHAT_REPLIES.name(), session, event),
-                    (metadata, error) -> {
+            return producer.send(
+                    new ProducerRecord<>(Topics.CHAT_REPLIES.name(), session, event), (metadata, error) -> {
                         if (error != null) {
                             lost(what, error);
                         }

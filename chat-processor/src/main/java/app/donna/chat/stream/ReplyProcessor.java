@@ -1,5 +1,18 @@
 package app.donna.chat.stream;
 
+import app.donna.chat.reply.Cancellation;
+import app.donna.chat.reply.Conversation;
+import app.donna.chat.reply.ReplyComposer;
+import app.donna.chat.reply.Turn;
+import app.donna.events.chat.ChatMessageScreened;
+import app.donna.events.chat.ChatReplyDelayReason;
+import app.donna.events.chat.ChatReplyDelayed;
+import app.donna.events.chat.ChatReplyDelta;
+import app.donna.events.chat.ChatReplyProduced;
+import app.donna.events.common.Decision;
+import app.donna.events.common.TokenUsage;
+import app.donna.platform.kafka.EagerCommits;
+import app.donna.schemas.CloudEventHeaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,20 +34,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-
-import app.donna.chat.reply.Cancellation;
-import app.donna.chat.reply.Conversation;
-import app.donna.chat.reply.ReplyComposer;
-import app.donna.chat.reply.Turn;
-import app.donna.events.chat.ChatMessageScreened;
-import app.donna.events.chat.ChatReplyDelayReason;
-import app.donna.events.chat.ChatReplyDelayed;
-import app.donna.events.chat.ChatReplyDelta;
-import app.donna.events.chat.ChatReplyProduced;
-import app.donna.events.common.Decision;
-import app.donna.events.common.TokenUsage;
-import app.donna.platform.kafka.EagerCommits;
-import app.donna.schemas.CloudEventHeaders;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -93,6 +92,7 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
     private final UnansweredMessages unanswered;
     /** The task's current life, from {@code init} to {@code close}; set and read on the stream thread. */
     private Incarnation current;
+
     private ProcessorContext<String, SpecificRecordBase> context;
     private KeyValueStore<String, Conversation> conversations;
     private KeyValueStore<String, AwaitingReply> awaiting;
@@ -102,9 +102,8 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
      *
      * @param completionCheck how often the stream thread looks for finished answers and passed deadlines
      */
-    record ChatSettingsView(int maxContextTurns, int rememberedMessageIds, Duration completionCheck,
-            Deadlines deadlines) {
-    }
+    record ChatSettingsView(
+            int maxContextTurns, int rememberedMessageIds, Duration completionCheck, Deadlines deadlines) {}
 
     /**
      * How long an answer may take, from when it begins.
@@ -113,8 +112,7 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
      * @param firstToken until the model's first fragment
      * @param answer     until the whole answer
      */
-    record Deadlines(Duration slowNotice, Duration firstToken, Duration answer) {
-    }
+    record Deadlines(Duration slowNotice, Duration firstToken, Duration answer) {}
 
     /**
      * One life of this processor as its task, from {@code init} to {@code close}. Work started for an
@@ -127,6 +125,7 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         final Queue<Composed> composed = new ConcurrentLinkedQueue<>();
         /** The answer under way for each session, until it is forwarded; read by health from other threads. */
         final Map<String, Answer> underWay = new ConcurrentHashMap<>();
+
         volatile boolean closed;
 
         Incarnation(String task) {
@@ -209,8 +208,14 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         }
     }
 
-    ReplyProcessor(ReplyComposer composer, DeltaSink deltas, Executor modelCalls, EagerCommits commits,
-            ChatSettingsView settings, Clock clock, UnansweredMessages unanswered) {
+    ReplyProcessor(
+            ReplyComposer composer,
+            DeltaSink deltas,
+            Executor modelCalls,
+            EagerCommits commits,
+            ChatSettingsView settings,
+            Clock clock,
+            UnansweredMessages unanswered) {
         this.composer = composer;
         this.deltas = deltas;
         this.modelCalls = modelCalls;
@@ -241,7 +246,8 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         if (!restored.isEmpty()) {
             log.info("Answering {} messages taken in before this task last moved or stopped", restored.size());
         }
-        restored.forEach(w -> startAnswering(w, conversations.get(w.message().getSessionId().toString())));
+        restored.forEach(w ->
+                startAnswering(w, conversations.get(w.message().getSessionId().toString())));
     }
 
     @Override
@@ -260,8 +266,8 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
             return;
         }
         var header = record.headers().lastHeader(CloudEventHeaders.TRACEPARENT);
-        AwaitingReply.Waiting waiting = new AwaitingReply.Waiting(m,
-                header == null ? null : new String(header.value(), StandardCharsets.UTF_8));
+        AwaitingReply.Waiting waiting = new AwaitingReply.Waiting(
+                m, header == null ? null : new String(header.value(), StandardCharsets.UTF_8));
         AwaitingReply next = queue.plus(waiting);
         awaiting.put(session, next);
         if (queue.isEmpty()) {
@@ -378,12 +384,18 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
             if (waited >= deadlines.answer().toMillis()) {
                 giveUp(answer, "no whole answer within " + deadlines.answer().toSeconds() + " s")
                         .ifPresent(givenUp::add);
-            } else if (answer.lastDelta.get() == null && waited >= deadlines.firstToken().toMillis()) {
-                giveUp(answer, "no first fragment within " + deadlines.firstToken().toSeconds() + " s")
+            } else if (answer.lastDelta.get() == null
+                    && waited >= deadlines.firstToken().toMillis()) {
+                giveUp(
+                                answer,
+                                "no first fragment within "
+                                        + deadlines.firstToken().toSeconds() + " s")
                         .ifPresent(givenUp::add);
             } else {
                 boolean silent = answer.lastDelta.get() == null;
-                if (silent && !answer.delayNoticed && waited >= deadlines.slowNotice().toMillis()) {
+                if (silent
+                        && !answer.delayNoticed
+                        && waited >= deadlines.slowNotice().toMillis()) {
                     noticeDelay(answer, waited);
                 }
                 if (stage == Stage.QUEUED) {
@@ -429,8 +441,13 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
             return Optional.empty();
         }
         ChatMessageScreened m = answer.message();
-        settled(answer, composer.timedOut(m.getText(), was.get() == Stage.CALLING,
-                "message " + m.getMessageId() + ": " + why, fragment -> publish(answer, fragment)));
+        settled(
+                answer,
+                composer.timedOut(
+                        m.getText(),
+                        was.get() == Stage.CALLING,
+                        "message " + m.getMessageId() + ": " + why,
+                        fragment -> publish(answer, fragment)));
         return Optional.of(answer);
     }
 
@@ -464,8 +481,12 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         String session = m.getSessionId().toString();
         current.underWay.remove(session, c.answer());
         AwaitingReply queue = awaiting.get(session);
-        if (queue == null || queue.isEmpty() || !queue.first().message().getMessageId().equals(m.getMessageId())) {
-            log.warn("Dropping an answer to message {} of session {} that no longer awaits one", m.getMessageId(),
+        if (queue == null
+                || queue.isEmpty()
+                || !queue.first().message().getMessageId().equals(m.getMessageId())) {
+            log.warn(
+                    "Dropping an answer to message {} of session {} that no longer awaits one",
+                    m.getMessageId(),
                     session);
             return false;
         }
@@ -476,18 +497,21 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
             conversation = Conversation.EMPTY;
         }
         Conversation updated = blocked
-                ? conversation.after(m.getMessageId(), null, null, settings.maxContextTurns(),
-                        settings.rememberedMessageIds())
-                : conversation.after(m.getMessageId(), new Turn(Turn.Role.USER, m.getText()),
-                        new Turn(Turn.Role.ASSISTANT, reply.text()), settings.maxContextTurns(),
+                ? conversation.after(
+                        m.getMessageId(), null, null, settings.maxContextTurns(), settings.rememberedMessageIds())
+                : conversation.after(
+                        m.getMessageId(),
+                        new Turn(Turn.Role.USER, m.getText()),
+                        new Turn(Turn.Role.ASSISTANT, reply.text()),
+                        settings.maxContextTurns(),
                         settings.rememberedMessageIds());
         conversations.put(session, updated);
         RecordHeaders headers = new RecordHeaders();
         if (waiting.traceparent() != null) {
             headers.add(CloudEventHeaders.TRACEPARENT, waiting.traceparent().getBytes(StandardCharsets.UTF_8));
         }
-        context.forward(new Record<>(session, (SpecificRecordBase) produced(m, reply, c.deltaCount()), clock.millis(),
-                headers));
+        context.forward(new Record<>(
+                session, (SpecificRecordBase) produced(m, reply, c.deltaCount()), clock.millis(), headers));
         AwaitingReply rest = queue.withoutFirst();
         if (rest.isEmpty()) {
             awaiting.delete(session);
@@ -511,11 +535,14 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
                 .setDecision(m.getVerdict().getDecision())
                 .setDegraded(reply.degraded())
                 .setModel(reply.model().orElse(null))
-                .setUsage(reply.model().isPresent()
-                        ? TokenUsage.newBuilder().setInputTokens((int) reply.inputTokens())
-                                .setOutputTokens((int) reply.outputTokens())
-                                .setTotalTokens((int) (reply.inputTokens() + reply.outputTokens())).build()
-                        : null)
+                .setUsage(
+                        reply.model().isPresent()
+                                ? TokenUsage.newBuilder()
+                                        .setInputTokens((int) reply.inputTokens())
+                                        .setOutputTokens((int) reply.outputTokens())
+                                        .setTotalTokens((int) (reply.inputTokens() + reply.outputTokens()))
+                                        .build()
+                                : null)
                 .setLlmLatencyMs(reply.llmLatencyMs().orElse(null))
                 .setDeltaCount(deltaCount)
                 .build();

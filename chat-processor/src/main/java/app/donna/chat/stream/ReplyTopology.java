@@ -1,11 +1,10 @@
 package app.donna.chat.stream;
 
-import java.time.Clock;
-import java.util.concurrent.Executor;
-
 import app.donna.chat.reply.ReplyComposer;
 import app.donna.platform.kafka.EagerCommits;
 import app.donna.schemas.Topics;
+import java.time.Clock;
+import java.util.concurrent.Executor;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -31,27 +30,38 @@ public final class ReplyTopology {
     public static final String CONVERSATIONS_STORE = "conversations";
     public static final String AWAITING_REPLY_STORE = "awaiting-reply";
 
-    private ReplyTopology() {
-    }
+    private ReplyTopology() {}
 
     /**
      * @param commits    asks for a commit after replies are forwarded, at most once per commit interval
      * @param unanswered where the processors report the answers they have under way, for health
      */
-    static Topology build(ReplyComposer composer, DeltaSink deltas, Executor modelCalls, EagerCommits commits,
-            ReplyProcessor.ChatSettingsView settings, Clock clock, UnansweredMessages unanswered) {
+    static Topology build(
+            ReplyComposer composer,
+            DeltaSink deltas,
+            Executor modelCalls,
+            EagerCommits commits,
+            ReplyProcessor.ChatSettingsView settings,
+            Clock clock,
+            UnansweredMessages unanswered) {
         StreamsBuilder builder = new StreamsBuilder();
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CONVERSATIONS_STORE),
-                Serdes.String(), new ConversationSerde()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AWAITING_REPLY_STORE),
-                Serdes.String(), new AwaitingReplySerde()));
-        builder.stream(Topics.CHAT_SCREENED.name(),
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(CONVERSATIONS_STORE), Serdes.String(), new ConversationSerde()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(AWAITING_REPLY_STORE), Serdes.String(), new AwaitingReplySerde()));
+        builder.stream(
+                        Topics.CHAT_SCREENED.name(),
                         Consumed.with(Topics.CHAT_SCREENED.keySerde(), Topics.CHAT_SCREENED.valueSerde())
                                 .withName("chat-screened"))
-                .process(replyProcessors(composer, deltas, modelCalls, commits, settings, clock, unanswered),
-                        Named.as("reply"), CONVERSATIONS_STORE, AWAITING_REPLY_STORE)
-                .to(Topics.CHAT_REPLIES.name(), Produced.with(Topics.CHAT_REPLIES.keySerde(),
-                        Topics.CHAT_REPLIES.valueSerde()).withName("to-chat-replies"));
+                .process(
+                        replyProcessors(composer, deltas, modelCalls, commits, settings, clock, unanswered),
+                        Named.as("reply"),
+                        CONVERSATIONS_STORE,
+                        AWAITING_REPLY_STORE)
+                .to(
+                        Topics.CHAT_REPLIES.name(),
+                        Produced.with(Topics.CHAT_REPLIES.keySerde(), Topics.CHAT_REPLIES.valueSerde())
+                                .withName("to-chat-replies"));
         return builder.build();
     }
 
@@ -62,8 +72,13 @@ public final class ReplyTopology {
      * commit).
      */
     static ProcessorSupplier<String, SpecificRecordBase, String, SpecificRecordBase> replyProcessors(
-            ReplyComposer composer, DeltaSink deltas, Executor modelCalls, EagerCommits commits,
-            ReplyProcessor.ChatSettingsView settings, Clock clock, UnansweredMessages unanswered) {
+            ReplyComposer composer,
+            DeltaSink deltas,
+            Executor modelCalls,
+            EagerCommits commits,
+            ReplyProcessor.ChatSettingsView settings,
+            Clock clock,
+            UnansweredMessages unanswered) {
         return () -> new ReplyProcessor(composer, deltas, modelCalls, commits, settings, clock, unanswered);
     }
 }

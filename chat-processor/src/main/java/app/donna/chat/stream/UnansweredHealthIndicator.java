@@ -3,7 +3,6 @@ package app.donna.chat.stream;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
-
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 

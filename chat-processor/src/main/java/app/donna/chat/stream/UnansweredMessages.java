@@ -25,8 +25,7 @@ final class UnansweredMessages {
     }
 
     /** The longest-waiting answer of this instance. */
-    record Oldest(String task, Instant since) {
-    }
+    record Oldest(String task, Instant since) {}
 
     private final Set<Task> tasks = ConcurrentHashMap.newKeySet();
 

@@ -9,16 +9,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import app.donna.chat.reply.Cancellation;
+import app.donna.chat.reply.LlmClient;
+import app.donna.chat.reply.Turn;
+import app.donna.localinfra.StandInOpenAi;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-
-import app.donna.chat.reply.Cancellation;
-import app.donna.chat.reply.LlmClient;
-import app.donna.chat.reply.Turn;
-import app.donna.localinfra.StandInOpenAi;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -26,11 +25,11 @@ import org.junit.jupiter.api.Test;
 class OpenAiLlmClientTest {
 
     final StandInOpenAi openAi = new StandInOpenAi();
-    final OpenAiLlmClient client = new OpenAiLlmClient(openAi.baseUrl(), "sk-test", "gpt-test",
-            Duration.ofMillis(1500), 2, 200, 5);
+    final OpenAiLlmClient client =
+            new OpenAiLlmClient(openAi.baseUrl(), "sk-test", "gpt-test", Duration.ofMillis(1500), 2, 200, 5);
     /** One whose own timeout never comes into it. */
-    final OpenAiLlmClient patient = new OpenAiLlmClient(openAi.baseUrl(), "sk-test", "gpt-test", Duration.ofMinutes(5),
-            2, 200, 5);
+    final OpenAiLlmClient patient =
+            new OpenAiLlmClient(openAi.baseUrl(), "sk-test", "gpt-test", Duration.ofMinutes(5), 2, 200, 5);
 
     @AfterEach
     void tearDown() {
@@ -44,9 +43,14 @@ class OpenAiLlmClientTest {
         openAi.then(answer("We are ", "open ", "until 6pm."));
         List<String> deltas = new ArrayList<>();
 
-        LlmClient.Completion c = client.complete("You are Donna.",
-                List.of(new Turn(Turn.Role.USER, "hi"), new Turn(Turn.Role.ASSISTANT, "Hello!"),
-                        new Turn(Turn.Role.USER, "when do you close?")), deltas::add, new Cancellation());
+        LlmClient.Completion c = client.complete(
+                "You are Donna.",
+                List.of(
+                        new Turn(Turn.Role.USER, "hi"),
+                        new Turn(Turn.Role.ASSISTANT, "Hello!"),
+                        new Turn(Turn.Role.USER, "when do you close?")),
+                deltas::add,
+                new Cancellation());
 
         assertThat(deltas).containsExactly("We are ", "open ", "until 6pm.");
         assertThat(c.text()).isEqualTo("We are open until 6pm.");
@@ -54,16 +58,20 @@ class OpenAiLlmClientTest {
         assertThat(c.inputTokens()).isEqualTo(42);
         assertThat(c.outputTokens()).isEqualTo(3);
         String request = openAi.requests().getFirst();
-        assertThat(request).contains("\"model\":\"gpt-test\"").contains("\"stream\":true")
-                .contains("You are Donna.").contains("when do you close?").contains("\"role\":\"assistant\"");
+        assertThat(request)
+                .contains("\"model\":\"gpt-test\"")
+                .contains("\"stream\":true")
+                .contains("You are Donna.")
+                .contains("when do you close?")
+                .contains("\"role\":\"assistant\"");
     }
 
     @Test
     void retriesA500AndA429WithRetryAfterThenAnswers() {
         openAi.then(fail(500), fail(429, 1), answer("fine now"));
 
-        LlmClient.Completion c = client.complete("sys", List.of(new Turn(Turn.Role.USER, "hi")), d -> { },
-                new Cancellation());
+        LlmClient.Completion c =
+                client.complete("sys", List.of(new Turn(Turn.Role.USER, "hi")), d -> {}, new Cancellation());
 
         assertThat(c.text()).isEqualTo("fine now");
         assertThat(openAi.requests()).hasSize(3);
@@ -73,8 +81,8 @@ class OpenAiLlmClientTest {
     void givesUpAfterItsRetries() {
         openAi.byDefault(fail(503));
 
-        assertThatThrownBy(() -> client.complete("sys", List.of(new Turn(Turn.Role.USER, "hi")), d -> { },
-                new Cancellation()))
+        assertThatThrownBy(() ->
+                        client.complete("sys", List.of(new Turn(Turn.Role.USER, "hi")), d -> {}, new Cancellation()))
                 .isInstanceOf(LlmClient.LlmUnavailableException.class);
         assertThat(openAi.requests()).hasSize(3);
     }
@@ -83,8 +91,8 @@ class OpenAiLlmClientTest {
     void aStreamThatStartsAndWaitsBeforeItsFirstPieceIsReadPastItsKeepAlives() {
         openAi.then(stall(300, "Sorry for ", "the wait."));
 
-        LlmClient.Completion c = client.complete("sys", List.of(new Turn(Turn.Role.USER, "hi")), d -> { },
-                new Cancellation());
+        LlmClient.Completion c =
+                client.complete("sys", List.of(new Turn(Turn.Role.USER, "hi")), d -> {}, new Cancellation());
 
         assertThat(c.text()).isEqualTo("Sorry for the wait.");
     }
@@ -94,13 +102,16 @@ class OpenAiLlmClientTest {
         openAi.byDefault(hang());
         Cancellation cancellation = new Cancellation();
         CompletableFuture<LlmClient.Completion> call = CompletableFuture.supplyAsync(
-                () -> patient.complete("sys", List.of(new Turn(Turn.Role.USER, "hi")), d -> { }, cancellation));
+                () -> patient.complete("sys", List.of(new Turn(Turn.Role.USER, "hi")), d -> {}, cancellation));
         await().atMost(Duration.ofSeconds(10)).until(() -> openAi.requests().size() == 1);
 
         cancellation.cancel();
 
-        assertThat(call).failsWithin(Duration.ofSeconds(10)).withThrowableThat()
-                .havingCause().isInstanceOf(LlmClient.LlmUnavailableException.class)
+        assertThat(call)
+                .failsWithin(Duration.ofSeconds(10))
+                .withThrowableThat()
+                .havingCause()
+                .isInstanceOf(LlmClient.LlmUnavailableException.class)
                 .withMessageStartingWith("cancelled");
         assertThat(openAi.requests()).as("no retry after a cancellation").hasSize(1);
     }
@@ -127,7 +138,7 @@ class OpenAiLlmClientTest {
         openAi.then(fail(503, 30)).byDefault(answer("too late"));
         Cancellation cancellation = new Cancellation();
         CompletableFuture<LlmClient.Completion> call = CompletableFuture.supplyAsync(
-                () -> client.complete("sys", List.of(new Turn(Turn.Role.USER, "hi")), d -> { }, cancellation));
+                () -> client.complete("sys", List.of(new Turn(Turn.Role.USER, "hi")), d -> {}, cancellation));
         await().atMost(Duration.ofSeconds(10)).until(() -> openAi.requests().size() == 1);
 
         cancellation.cancel(); // while the client waits 30 s, as Retry-After asked, to try again
@@ -141,8 +152,8 @@ class OpenAiLlmClientTest {
         Cancellation cancellation = new Cancellation();
         cancellation.cancel();
 
-        assertThatThrownBy(() -> client.complete("sys", List.of(new Turn(Turn.Role.USER, "hi")), d -> { },
-                cancellation)).isInstanceOf(LlmClient.LlmUnavailableException.class);
+        assertThatThrownBy(() -> client.complete("sys", List.of(new Turn(Turn.Role.USER, "hi")), d -> {}, cancellation))
+                .isInstanceOf(LlmClient.LlmUnavailableException.class);
         assertThat(openAi.requests()).isEmpty();
     }
 
@@ -150,8 +161,8 @@ class OpenAiLlmClientTest {
     void aModelThatDoesNotAnswerInTimeIsUnavailable() {
         openAi.byDefault(delay(5_000, answer("too late")));
 
-        assertThatThrownBy(() -> client.complete("sys", List.of(new Turn(Turn.Role.USER, "hi")), d -> { },
-                new Cancellation()))
+        assertThatThrownBy(() ->
+                        client.complete("sys", List.of(new Turn(Turn.Role.USER, "hi")), d -> {}, new Cancellation()))
                 .isInstanceOf(LlmClient.LlmUnavailableException.class);
     }
 }

@@ -2,14 +2,12 @@ package app.donna.chat.reply;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import app.donna.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
-
-import app.donna.testing.MutableClock;
 import org.junit.jupiter.api.Test;
 
 class CircuitBreakerTest {
-
 
     @Test
     void opensAfterTheThresholdThenLetsOneTrialThroughAndClosesOnSuccess() {
@@ -47,7 +45,9 @@ class CircuitBreakerTest {
         assertThat(breaker.rejectsCalls()).isTrue();
 
         breaker.recordAbandoned();
-        assertThat(breaker.rejectsCalls()).as("an abandoned trial frees the way for another").isFalse();
+        assertThat(breaker.rejectsCalls())
+                .as("an abandoned trial frees the way for another")
+                .isFalse();
     }
 
     @Test
@@ -90,9 +90,15 @@ class CircuitBreakerTest {
 
         breaker.recordFailure();
 
-        assertThat(meters.get("resilience4j.circuitbreaker.state").tags("name", CircuitBreaker.NAME, "state", "open")
-                .gauge().value()).isEqualTo(1.0);
-        assertThat(meters.get("resilience4j.circuitbreaker.calls").tags("name", CircuitBreaker.NAME, "kind", "failed")
-                .timer().count()).isEqualTo(1);
+        assertThat(meters.get("resilience4j.circuitbreaker.state")
+                        .tags("name", CircuitBreaker.NAME, "state", "open")
+                        .gauge()
+                        .value())
+                .isEqualTo(1.0);
+        assertThat(meters.get("resilience4j.circuitbreaker.calls")
+                        .tags("name", CircuitBreaker.NAME, "kind", "failed")
+                        .timer()
+                        .count())
+                .isEqualTo(1);
     }
 }

@@ -2,17 +2,16 @@ package app.donna.chat.reply;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.List;
-
 import app.donna.chat.reply.OfflineResponder.Intent;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class OfflineResponderTest {
 
-    static final Persona PERSONA = new Persona("Bella's Salon", "Tue-Sat 9am-6pm", List.of("haircuts", "colouring"),
-            "warm", "");
+    static final Persona PERSONA =
+            new Persona("Bella's Salon", "Tue-Sat 9am-6pm", List.of("haircuts", "colouring"), "warm", "");
     final OfflineResponder responder = new OfflineResponder(PERSONA);
 
     @ParameterizedTest(name = "{0} -> {1}")
@@ -52,14 +51,18 @@ class OfflineResponderTest {
     void aBookingForADayAndTimeIsNotTakenForAnOpeningHoursQuestion() {
         String answer = responder.answer("book me in next Tuesday at 2pm");
 
-        assertThat(answer).contains("book").contains("the day and time you'd like").contains("Tue-Sat 9am-6pm")
+        assertThat(answer)
+                .contains("book")
+                .contains("the day and time you'd like")
+                .contains("Tue-Sat 9am-6pm")
                 .doesNotStartWith("Our opening hours");
     }
 
     @Test
     void aCancellationOffersToPassTheChangeOnAndConfirm() {
         assertThat(responder.answer("can I cancel my booking on Friday?"))
-                .contains("cancel or move").contains("Bella's Salon will confirm");
+                .contains("cancel or move")
+                .contains("Bella's Salon will confirm");
     }
 
     @Test
@@ -72,13 +75,16 @@ class OfflineResponderTest {
     void aPriceQuestionIsNeverAnsweredWithAnInventedPrice() {
         String answer = responder.answer("how much is a haircut?");
 
-        assertThat(answer).contains("can't quote prices").contains("haircuts, colouring")
+        assertThat(answer)
+                .contains("can't quote prices")
+                .contains("haircuts, colouring")
                 .doesNotContainPattern("[£$€0-9]");
     }
 
     @Test
     void askingToLeaveAMessageIsTakenUp() {
-        assertThat(responder.answer("can I leave a message for Anna?")).startsWith("Of course. Please leave your message");
+        assertThat(responder.answer("can I leave a message for Anna?"))
+                .startsWith("Of course. Please leave your message");
     }
 
     @Test
@@ -92,7 +98,9 @@ class OfflineResponderTest {
         OfflineResponder bare = new OfflineResponder(new Persona("Bella's Salon", "Tue-Sat", List.of(), "warm", ""));
 
         assertThat(bare.answer("what services do you offer?")).contains("I'll take a message");
-        assertThat(bare.answer("how much is a haircut?")).contains("can't quote prices").doesNotContain("We offer");
+        assertThat(bare.answer("how much is a haircut?"))
+                .contains("can't quote prices")
+                .doesNotContain("We offer");
     }
 
     @Test

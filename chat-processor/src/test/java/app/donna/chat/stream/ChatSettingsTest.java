@@ -2,12 +2,11 @@ package app.donna.chat.stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
-import java.util.Map;
-
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.Validation;
 import jakarta.validation.Validator;
+import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
@@ -31,17 +30,23 @@ class ChatSettingsTest {
     @Test
     void aFirstTokenDeadlineBeyondTheAnswerDeadlineIsRefused() {
         assertThat(validator.validate(bind(Map.of("donna.chat.llm.first-token-timeout", "90s"))))
-                .extracting(ConstraintViolation::getMessage).singleElement().asString().contains("first-token-timeout");
+                .extracting(ConstraintViolation::getMessage)
+                .singleElement()
+                .asString()
+                .contains("first-token-timeout");
     }
 
     @Test
     void healthThatWouldCallAnAnswerStalledBeforeItIsDueIsRefused() {
         assertThat(validator.validate(bind(Map.of("donna.chat.stalled-after", "30s"))))
-                .extracting(ConstraintViolation::getMessage).singleElement().asString().contains("stalled-after");
+                .extracting(ConstraintViolation::getMessage)
+                .singleElement()
+                .asString()
+                .contains("stalled-after");
     }
 
     private static ChatSettings bind(Map<String, String> properties) {
-        return new Binder(new MapConfigurationPropertySource(properties)).bindOrCreate("donna.chat",
-                ChatSettings.class);
+        return new Binder(new MapConfigurationPropertySource(properties))
+                .bindOrCreate("donna.chat", ChatSettings.class);
     }
 }

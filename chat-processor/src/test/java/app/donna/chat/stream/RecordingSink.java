@@ -1,12 +1,11 @@
 package app.donna.chat.stream;
 
+import app.donna.events.chat.ChatReplyDelayed;
+import app.donna.events.chat.ChatReplyDelta;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Future;
-
-import app.donna.events.chat.ChatReplyDelayed;
-import app.donna.events.chat.ChatReplyDelta;
 
 /** Keeps what the processor publishes live; fragments count as written when {@link #written} is done. */
 final class RecordingSink implements DeltaSink {

@@ -6,18 +6,6 @@ import static app.donna.localinfra.StandInOpenAi.stallAfter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.List;
-import java.util.Optional;
-import java.util.Properties;
-import java.util.UUID;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-
 import app.donna.chat.openai.OpenAiLlmClient;
 import app.donna.chat.reply.CircuitBreaker;
 import app.donna.chat.reply.Persona;
@@ -32,6 +20,17 @@ import app.donna.localinfra.StandInOpenAi;
 import app.donna.platform.kafka.EagerCommits;
 import app.donna.schemas.Topics;
 import app.donna.testing.MutableClock;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
@@ -50,8 +49,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ReplyDeadlinesTest {
 
     static final Duration CHECK = Duration.ofMillis(5);
-    static final ReplyProcessor.Deadlines DEADLINES = new ReplyProcessor.Deadlines(Duration.ofSeconds(3),
-            Duration.ofSeconds(10), Duration.ofSeconds(60));
+    static final ReplyProcessor.Deadlines DEADLINES =
+            new ReplyProcessor.Deadlines(Duration.ofSeconds(3), Duration.ofSeconds(10), Duration.ofSeconds(60));
     static final Persona PERSONA = new Persona("Bella's Salon", "Tue-Sat 9am-6pm", List.of("haircuts"), "warm", "");
 
     @TempDir
@@ -61,10 +60,10 @@ class ReplyDeadlinesTest {
     final MutableClock clock = new MutableClock(Instant.parse("2026-12-01T10:00:00Z"));
     final RecordingSink sink = new RecordingSink();
     final List<ChatReplyDelta> deltas = sink.deltas;
-    final ThreadPoolExecutor modelCalls = new ThreadPoolExecutor(2, 2, 1, TimeUnit.MINUTES,
-            new LinkedBlockingQueue<>());
-    final OpenAiLlmClient client = new OpenAiLlmClient(openAi.baseUrl(), "sk-test", "gpt-test", Duration.ofMinutes(5),
-            2, 200, 2);
+    final ThreadPoolExecutor modelCalls =
+            new ThreadPoolExecutor(2, 2, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>());
+    final OpenAiLlmClient client =
+            new OpenAiLlmClient(openAi.baseUrl(), "sk-test", "gpt-test", Duration.ofMinutes(5), 2, 200, 2);
     CircuitBreaker breaker;
     TopologyTestDriver driver;
     TestInputTopic<String, SpecificRecordBase> screened;
@@ -78,12 +77,23 @@ class ReplyDeadlinesTest {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "reply-deadlines-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(ReplyTopology.build(composer, sink, modelCalls,
-                new EagerCommits(Duration.ofMillis(20)), new ReplyProcessor.ChatSettingsView(20, 200, CHECK, DEADLINES),
-                clock, new UnansweredMessages()), props);
-        screened = driver.createInputTopic(Topics.CHAT_SCREENED.name(), Topics.CHAT_SCREENED.keySerde().serializer(),
+        driver = new TopologyTestDriver(
+                ReplyTopology.build(
+                        composer,
+                        sink,
+                        modelCalls,
+                        new EagerCommits(Duration.ofMillis(20)),
+                        new ReplyProcessor.ChatSettingsView(20, 200, CHECK, DEADLINES),
+                        clock,
+                        new UnansweredMessages()),
+                props);
+        screened = driver.createInputTopic(
+                Topics.CHAT_SCREENED.name(),
+                Topics.CHAT_SCREENED.keySerde().serializer(),
                 Topics.CHAT_SCREENED.valueSerde().serializer());
-        replies = driver.createOutputTopic(Topics.CHAT_REPLIES.name(), Topics.CHAT_REPLIES.keySerde().deserializer(),
+        replies = driver.createOutputTopic(
+                Topics.CHAT_REPLIES.name(),
+                Topics.CHAT_REPLIES.keySerde().deserializer(),
                 Topics.CHAT_REPLIES.valueSerde().deserializer());
     }
 
@@ -114,7 +124,8 @@ class ReplyDeadlinesTest {
         assertThat(reply.getDegraded()).isTrue();
         assertThat(reply.getModel()).isNull();
         assertThat(reply.getText()).contains("Tue-Sat 9am-6pm");
-        await().atMost(Duration.ofSeconds(10)).alias("the hung call is abandoned and its thread free")
+        await().atMost(Duration.ofSeconds(10))
+                .alias("the hung call is abandoned and its thread free")
                 .until(() -> modelCalls.getActiveCount() == 0);
         assertThat(openAi.requests()).as("and not retried").hasSize(1);
     }
@@ -139,7 +150,8 @@ class ReplyDeadlinesTest {
             assertThat(delayed.getSessionId()).isEqualTo(m.getSessionId());
         });
         after(Duration.ofSeconds(4));
-        assertThat(onlyReply().getReplyId()).as("the reply it announced")
+        assertThat(onlyReply().getReplyId())
+                .as("the reply it announced")
                 .isEqualTo(sink.delays.getFirst().getReplyId());
     }
 
@@ -165,7 +177,8 @@ class ReplyDeadlinesTest {
         after(Duration.ofSeconds(10));
 
         assertThat(onlyReply().getDegraded()).isTrue();
-        await().atMost(Duration.ofSeconds(10)).alias("the server sees the client go")
+        await().atMost(Duration.ofSeconds(10))
+                .alias("the server sees the client go")
                 .until(() -> openAi.clientsGone() == 1);
     }
 
@@ -200,23 +213,31 @@ class ReplyDeadlinesTest {
         after(Duration.ofSeconds(5));
         ChatMessageScreened queued = message(UUID.randomUUID(), "how much is a haircut?");
         send(queued);
-        assertThat(modelCalls.getQueue()).as("both model-call threads are held by hung calls").hasSize(1);
+        assertThat(modelCalls.getQueue())
+                .as("both model-call threads are held by hung calls")
+                .hasSize(1);
 
         after(Duration.ofSeconds(5)); // the first two reach their deadline; the queued one has 5 s to go
 
         assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.OPEN);
         List<ChatReplyProduced> all = allReplies();
-        assertThat(all).extracting(ChatReplyProduced::getInReplyToMessageId)
+        assertThat(all)
+                .extracting(ChatReplyProduced::getInReplyToMessageId)
                 .containsExactlyInAnyOrder(first.getMessageId(), second.getMessageId(), queued.getMessageId());
         assertThat(all).allMatch(ChatReplyProduced::getDegraded);
-        assertThat(all).filteredOn(r -> r.getInReplyToMessageId().equals(queued.getMessageId())).singleElement()
+        assertThat(all)
+                .filteredOn(r -> r.getInReplyToMessageId().equals(queued.getMessageId()))
+                .singleElement()
                 .satisfies(r -> assertThat(r.getText()).contains("can't quote prices"));
 
         ChatMessageScreened later = message(UUID.randomUUID(), "are you open on Saturday?");
         send(later);
-        assertThat(onlyReply().getInReplyToMessageId()).as("answered offline on the spot while the circuit is open")
+        assertThat(onlyReply().getInReplyToMessageId())
+                .as("answered offline on the spot while the circuit is open")
                 .isEqualTo(later.getMessageId());
-        assertThat(openAi.requests()).as("only the two calls that timed out reached the model").hasSize(2);
+        assertThat(openAi.requests())
+                .as("only the two calls that timed out reached the model")
+                .hasSize(2);
     }
 
     @Test
@@ -232,7 +253,8 @@ class ReplyDeadlinesTest {
 
         after(Duration.ofSeconds(10));
         assertThat(onlyReply().getInReplyToMessageId()).isEqualTo(first.getMessageId());
-        await().atMost(Duration.ofSeconds(10)).alias("the next message's call begins")
+        await().atMost(Duration.ofSeconds(10))
+                .alias("the next message's call begins")
                 .until(() -> openAi.requests().size() == 2);
         after(Duration.ofSeconds(10));
 
@@ -254,7 +276,8 @@ class ReplyDeadlinesTest {
 
         after(Duration.ofSeconds(10));
 
-        assertThat(allReplies()).extracting(ChatReplyProduced::getInReplyToMessageId)
+        assertThat(allReplies())
+                .extracting(ChatReplyProduced::getInReplyToMessageId)
                 .containsExactly(first.getMessageId(), second.getMessageId());
         assertThat(openAi.requests()).hasSize(1);
     }
@@ -270,7 +293,9 @@ class ReplyDeadlinesTest {
     }
 
     private List<ChatReplyProduced> allReplies() {
-        return replies.readValuesToList().stream().map(r -> (ChatReplyProduced) r).toList();
+        return replies.readValuesToList().stream()
+                .map(r -> (ChatReplyProduced) r)
+                .toList();
     }
 
     private ChatReplyProduced onlyReply() {
@@ -280,10 +305,15 @@ class ReplyDeadlinesTest {
     }
 
     private static ChatMessageScreened message(UUID session, String text) {
-        return ChatMessageScreened.newBuilder().setEventId(UUID.randomUUID())
-                .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS)).setSessionId(session)
-                .setMessageId(UUID.randomUUID()).setUserId("user-1").setText(text)
+        return ChatMessageScreened.newBuilder()
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                .setSessionId(session)
+                .setMessageId(UUID.randomUUID())
+                .setUserId("user-1")
+                .setText(text)
                 .setVerdict(Verdict.newBuilder().setDecision(Decision.ALLOW).build())
-                .setSubmittedEventId(UUID.randomUUID()).build();
+                .setSubmittedEventId(UUID.randomUUID())
+                .build();
     }
 }

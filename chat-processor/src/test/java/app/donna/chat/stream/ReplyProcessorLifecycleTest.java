@@ -5,16 +5,6 @@ import static app.donna.localinfra.StandInOpenAi.delay;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.List;
-import java.util.Optional;
-import java.util.UUID;
-import java.util.concurrent.Executor;
-
 import app.donna.chat.openai.OpenAiLlmClient;
 import app.donna.chat.reply.CircuitBreaker;
 import app.donna.chat.reply.Conversation;
@@ -28,6 +18,15 @@ import app.donna.events.common.Verdict;
 import app.donna.localinfra.StandInOpenAi;
 import app.donna.platform.kafka.EagerCommits;
 import app.donna.testing.MutableClock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Executor;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
@@ -50,8 +49,8 @@ import org.springframework.boot.health.contributor.Status;
 class ReplyProcessorLifecycleTest {
 
     static final Duration CHECK = Duration.ofMillis(5);
-    static final ReplyProcessor.Deadlines DEADLINES = new ReplyProcessor.Deadlines(Duration.ofSeconds(3),
-            Duration.ofSeconds(10), Duration.ofSeconds(60));
+    static final ReplyProcessor.Deadlines DEADLINES =
+            new ReplyProcessor.Deadlines(Duration.ofSeconds(3), Duration.ofSeconds(10), Duration.ofSeconds(60));
     static final Persona PERSONA = new Persona("Bella's Salon", "Tue-Sat 9am-6pm", List.of("haircuts"), "warm", "");
 
     final StandInOpenAi openAi = new StandInOpenAi();
@@ -59,6 +58,7 @@ class ReplyProcessorLifecycleTest {
     final List<ChatReplyDelta> deltas = sink.deltas;
     /** Model calls the test runs when it chooses, when {@link #holdCalls} is set. */
     final Deque<Runnable> heldCalls = new ArrayDeque<>();
+
     boolean holdCalls;
     final Executor modelCalls = call -> {
         if (holdCalls) {
@@ -77,14 +77,28 @@ class ReplyProcessorLifecycleTest {
     @BeforeEach
     void setUp() {
         client = new OpenAiLlmClient(openAi.baseUrl(), "sk-test", "gpt-test", Duration.ofSeconds(2), 0, 200, 5);
-        ReplyComposer composer = new ReplyComposer(PERSONA, Optional.of(client),
-                new CircuitBreaker(5, Duration.ofSeconds(30), clock), clock);
-        supplier = ReplyTopology.replyProcessors(composer, sink, modelCalls, new EagerCommits(Duration.ofMillis(20)),
-                new ReplyProcessor.ChatSettingsView(20, 200, CHECK, DEADLINES), clock, unanswered);
-        conversations = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ReplyTopology.CONVERSATIONS_STORE),
-                Serdes.String(), new ConversationSerde()).withLoggingDisabled().build();
-        awaiting = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ReplyTopology.AWAITING_REPLY_STORE),
-                Serdes.String(), new AwaitingReplySerde()).withLoggingDisabled().build();
+        ReplyComposer composer = new ReplyComposer(
+                PERSONA, Optional.of(client), new CircuitBreaker(5, Duration.ofSeconds(30), clock), clock);
+        supplier = ReplyTopology.replyProcessors(
+                composer,
+                sink,
+                modelCalls,
+                new EagerCommits(Duration.ofMillis(20)),
+                new ReplyProcessor.ChatSettingsView(20, 200, CHECK, DEADLINES),
+                clock,
+                unanswered);
+        conversations = Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(ReplyTopology.CONVERSATIONS_STORE),
+                        Serdes.String(),
+                        new ConversationSerde())
+                .withLoggingDisabled()
+                .build();
+        awaiting = Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(ReplyTopology.AWAITING_REPLY_STORE),
+                        Serdes.String(),
+                        new AwaitingReplySerde())
+                .withLoggingDisabled()
+                .build();
         MockProcessorContext<String, SpecificRecordBase> forStores = new MockProcessorContext<>();
         conversations.init(forStores.getStateStoreContext(), conversations);
         awaiting.init(forStores.getStateStoreContext(), awaiting);
@@ -118,10 +132,13 @@ class ReplyProcessorLifecycleTest {
         processor.process(record(after));
         punctuate(revived);
 
-        assertThat(replies(revived)).as("the revived task answers").singleElement().satisfies(reply -> {
-            assertThat(reply.getInReplyToMessageId()).isEqualTo(after.getMessageId());
-            assertThat(reply.getText()).isEqualTo("After.");
-        });
+        assertThat(replies(revived))
+                .as("the revived task answers")
+                .singleElement()
+                .satisfies(reply -> {
+                    assertThat(reply.getInReplyToMessageId()).isEqualTo(after.getMessageId());
+                    assertThat(reply.getText()).isEqualTo("After.");
+                });
     }
 
     @Test
@@ -140,7 +157,9 @@ class ReplyProcessorLifecycleTest {
         MockProcessorContext<String, SpecificRecordBase> revived = context();
         processor.init(revived);
         Runnable afresh = heldCalls.poll();
-        assertThat(afresh).as("the revived task starts the unanswered message again").isNotNull();
+        assertThat(afresh)
+                .as("the revived task starts the unanswered message again")
+                .isNotNull();
         before.join(Duration.ofSeconds(10).toMillis());
         assertThat(before.isAlive()).isFalse();
         punctuate(revived);
@@ -166,10 +185,14 @@ class ReplyProcessorLifecycleTest {
 
         processor.process(record(message(UUID.randomUUID(), "hello?")));
         clock.advance(Duration.ofMinutes(1));
-        assertThat(health.health().getStatus()).as("still within what an answer may take").isEqualTo(Status.UP);
+        assertThat(health.health().getStatus())
+                .as("still within what an answer may take")
+                .isEqualTo(Status.UP);
         clock.advance(Duration.ofMinutes(2));
         assertThat(health.health().getStatus()).isEqualTo(Status.DOWN);
-        assertThat(health.health().getDetails()).containsEntry("longestWaitSeconds", 180L).containsEntry("task", "0_0");
+        assertThat(health.health().getDetails())
+                .containsEntry("longestWaitSeconds", 180L)
+                .containsEntry("task", "0_0");
 
         heldCalls.poll().run();
         punctuate(context);
@@ -201,12 +224,15 @@ class ReplyProcessorLifecycleTest {
     }
 
     private static void punctuate(MockProcessorContext<String, SpecificRecordBase> context) {
-        context.scheduledPunctuators().stream().filter(p -> !p.cancelled())
+        context.scheduledPunctuators().stream()
+                .filter(p -> !p.cancelled())
                 .forEach(p -> p.getPunctuator().punctuate(System.currentTimeMillis()));
     }
 
     private static List<ChatReplyProduced> replies(MockProcessorContext<String, SpecificRecordBase> context) {
-        return context.forwarded().stream().map(f -> (ChatReplyProduced) f.record().value()).toList();
+        return context.forwarded().stream()
+                .map(f -> (ChatReplyProduced) f.record().value())
+                .toList();
     }
 
     private static Record<String, SpecificRecordBase> record(ChatMessageScreened m) {
@@ -214,10 +240,15 @@ class ReplyProcessorLifecycleTest {
     }
 
     private static ChatMessageScreened message(UUID session, String text) {
-        return ChatMessageScreened.newBuilder().setEventId(UUID.randomUUID())
-                .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS)).setSessionId(session)
-                .setMessageId(UUID.randomUUID()).setUserId("user-1").setText(text)
+        return ChatMessageScreened.newBuilder()
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                .setSessionId(session)
+                .setMessageId(UUID.randomUUID())
+                .setUserId("user-1")
+                .setText(text)
                 .setVerdict(Verdict.newBuilder().setDecision(Decision.ALLOW).build())
-                .setSubmittedEventId(UUID.randomUUID()).build();
+                .setSubmittedEventId(UUID.randomUUID())
+                .build();
     }
 }

@@ -4,6 +4,18 @@ import static app.donna.localinfra.StandInOpenAi.answer;
 import static app.donna.localinfra.StandInOpenAi.fail;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import app.donna.chat.openai.OpenAiLlmClient;
+import app.donna.chat.reply.CircuitBreaker;
+import app.donna.chat.reply.Persona;
+import app.donna.chat.reply.ReplyComposer;
+import app.donna.events.chat.ChatMessageScreened;
+import app.donna.events.chat.ChatReplyDelta;
+import app.donna.events.chat.ChatReplyProduced;
+import app.donna.events.common.Decision;
+import app.donna.events.common.Verdict;
+import app.donna.localinfra.StandInOpenAi;
+import app.donna.platform.kafka.EagerCommits;
+import app.donna.schemas.Topics;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -16,19 +28,6 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-
-import app.donna.chat.openai.OpenAiLlmClient;
-import app.donna.chat.reply.CircuitBreaker;
-import app.donna.chat.reply.Persona;
-import app.donna.chat.reply.ReplyComposer;
-import app.donna.events.chat.ChatMessageScreened;
-import app.donna.events.chat.ChatReplyDelta;
-import app.donna.events.chat.ChatReplyProduced;
-import app.donna.events.common.Decision;
-import app.donna.events.common.Verdict;
-import app.donna.platform.kafka.EagerCommits;
-import app.donna.schemas.Topics;
-import app.donna.localinfra.StandInOpenAi;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
@@ -46,8 +45,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ReplyTopologyTest {
 
     static final Duration CHECK = Duration.ofMillis(5);
-    static final ReplyProcessor.Deadlines DEADLINES = new ReplyProcessor.Deadlines(Duration.ofSeconds(3),
-            Duration.ofSeconds(10), Duration.ofSeconds(60));
+    static final ReplyProcessor.Deadlines DEADLINES =
+            new ReplyProcessor.Deadlines(Duration.ofSeconds(3), Duration.ofSeconds(10), Duration.ofSeconds(60));
     static final Persona PERSONA = new Persona("Bella's Salon", "Tue-Sat 9am-6pm", List.of("haircuts"), "warm", "");
 
     @TempDir
@@ -58,6 +57,7 @@ class ReplyTopologyTest {
     final List<ChatReplyDelta> deltas = sink.deltas;
     /** Model calls the test runs when it chooses; see {@link #modelCallsWait()}. */
     final Deque<Runnable> heldCalls = new ArrayDeque<>();
+
     boolean holdCalls;
     final Executor modelCalls = call -> {
         if (holdCalls) {
@@ -75,20 +75,30 @@ class ReplyTopologyTest {
     void setUp() {
         client = new OpenAiLlmClient(openAi.baseUrl(), "sk-test", "gpt-test", Duration.ofSeconds(2), 1, 200, 5);
         Clock clock = Clock.systemUTC();
-        ReplyComposer composer = new ReplyComposer(PERSONA, Optional.of(client),
-                new CircuitBreaker(5, Duration.ofSeconds(30), clock), clock);
+        ReplyComposer composer = new ReplyComposer(
+                PERSONA, Optional.of(client), new CircuitBreaker(5, Duration.ofSeconds(30), clock), clock);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "reply-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         // Model calls run on the executor the test gives: by default at once, on the calling thread.
-        driver = new TopologyTestDriver(ReplyTopology.build(composer, sink, modelCalls,
-                new EagerCommits(Duration.ofMillis(20)),
-                new ReplyProcessor.ChatSettingsView(20, 200, CHECK, DEADLINES), clock, new UnansweredMessages()),
+        driver = new TopologyTestDriver(
+                ReplyTopology.build(
+                        composer,
+                        sink,
+                        modelCalls,
+                        new EagerCommits(Duration.ofMillis(20)),
+                        new ReplyProcessor.ChatSettingsView(20, 200, CHECK, DEADLINES),
+                        clock,
+                        new UnansweredMessages()),
                 props);
-        screened = driver.createInputTopic(Topics.CHAT_SCREENED.name(), Topics.CHAT_SCREENED.keySerde().serializer(),
+        screened = driver.createInputTopic(
+                Topics.CHAT_SCREENED.name(),
+                Topics.CHAT_SCREENED.keySerde().serializer(),
                 Topics.CHAT_SCREENED.valueSerde().serializer());
-        replies = driver.createOutputTopic(Topics.CHAT_REPLIES.name(), Topics.CHAT_REPLIES.keySerde().deserializer(),
+        replies = driver.createOutputTopic(
+                Topics.CHAT_REPLIES.name(),
+                Topics.CHAT_REPLIES.keySerde().deserializer(),
                 Topics.CHAT_REPLIES.valueSerde().deserializer());
     }
 
@@ -132,7 +142,9 @@ class ReplyTopologyTest {
         driver.advanceWallClockTime(CHECK);
 
         assertThat(deltas).hasSize(2);
-        assertThat(replies.isEmpty()).as("the reply would overtake its fragments on the topic").isTrue();
+        assertThat(replies.isEmpty())
+                .as("the reply would overtake its fragments on the topic")
+                .isTrue();
 
         deltaWritten.complete(null);
         driver.advanceWallClockTime(CHECK);
@@ -149,7 +161,10 @@ class ReplyTopologyTest {
         screened.pipeInput(session.toString(), message(session, "do you cut hair?", Decision.ALLOW));
 
         String second = openAi.requests().get(1);
-        assertThat(second).contains("hi there").contains("Hello! How can I help?").contains("do you cut hair?");
+        assertThat(second)
+                .contains("hi there")
+                .contains("Hello! How can I help?")
+                .contains("do you cut hair?");
         assertThat(openAi.requests().get(0)).doesNotContain("do you cut hair?");
     }
 
@@ -197,8 +212,9 @@ class ReplyTopologyTest {
 
         screened.pipeInput(m.getSessionId().toString(), m);
 
-        assertThat(onlyReply().getReplyId()).isEqualTo(UUID.nameUUIDFromBytes(
-                ("reply:" + m.getMessageId()).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        assertThat(onlyReply().getReplyId())
+                .isEqualTo(UUID.nameUUIDFromBytes(
+                        ("reply:" + m.getMessageId()).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     @Test
@@ -212,7 +228,9 @@ class ReplyTopologyTest {
         assertThat(replies.isEmpty()).isTrue();
 
         heldCalls.poll().run();
-        assertThat(replies.isEmpty()).as("picked up by the stream thread, not the model's").isTrue();
+        assertThat(replies.isEmpty())
+                .as("picked up by the stream thread, not the model's")
+                .isTrue();
         driver.advanceWallClockTime(CHECK);
 
         assertThat(onlyReply().getText()).isEqualTo("Yes.");
@@ -236,7 +254,8 @@ class ReplyTopologyTest {
         heldCalls.poll().run();
         driver.advanceWallClockTime(CHECK);
 
-        assertThat(replies.readValuesToList()).extracting(r -> ((ChatReplyProduced) r).getInReplyToMessageId())
+        assertThat(replies.readValuesToList())
+                .extracting(r -> ((ChatReplyProduced) r).getInReplyToMessageId())
                 .containsExactly(first.getMessageId(), second.getMessageId());
         assertThat(openAi.requests().get(1)).contains("Hello!");
     }
@@ -289,7 +308,8 @@ class ReplyTopologyTest {
         driver.advanceWallClockTime(CHECK);
 
         List<SpecificRecordBase> all = replies.readValuesToList();
-        assertThat(all).extracting(r -> ((ChatReplyProduced) r).getInReplyToMessageId())
+        assertThat(all)
+                .extracting(r -> ((ChatReplyProduced) r).getInReplyToMessageId())
                 .containsExactly(question.getMessageId(), abuse.getMessageId());
         assertThat(((ChatReplyProduced) all.get(1)).getText()).isEqualTo(ReplyComposer.REFUSAL);
     }
@@ -301,12 +321,13 @@ class ReplyTopologyTest {
         var headers = new org.apache.kafka.common.header.internals.RecordHeaders();
         headers.add("traceparent", trace.getBytes(java.nio.charset.StandardCharsets.UTF_8));
 
-        screened.pipeInput(new org.apache.kafka.streams.test.TestRecord<>(m.getSessionId().toString(),
-                (SpecificRecordBase) m, headers, Instant.now()));
+        screened.pipeInput(new org.apache.kafka.streams.test.TestRecord<>(
+                m.getSessionId().toString(), (SpecificRecordBase) m, headers, Instant.now()));
 
         var reply = replies.readRecord();
-        assertThat(new String(reply.headers().lastHeader("traceparent").value(),
-                java.nio.charset.StandardCharsets.UTF_8)).startsWith("00-4bf92f3577b34da6a3ce929d0e0e4736-");
+        assertThat(new String(
+                        reply.headers().lastHeader("traceparent").value(), java.nio.charset.StandardCharsets.UTF_8))
+                .startsWith("00-4bf92f3577b34da6a3ce929d0e0e4736-");
     }
 
     /** From here on, model calls wait in {@link #heldCalls} until the test runs them. */
@@ -321,10 +342,15 @@ class ReplyTopologyTest {
     }
 
     private static ChatMessageScreened message(UUID session, String text, Decision decision) {
-        return ChatMessageScreened.newBuilder().setEventId(UUID.randomUUID())
-                .setOccurredAt(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS)).setSessionId(session)
-                .setMessageId(UUID.randomUUID()).setUserId("user-1").setText(text)
+        return ChatMessageScreened.newBuilder()
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS))
+                .setSessionId(session)
+                .setMessageId(UUID.randomUUID())
+                .setUserId("user-1")
+                .setText(text)
                 .setVerdict(Verdict.newBuilder().setDecision(decision).build())
-                .setSubmittedEventId(UUID.randomUUID()).build();
+                .setSubmittedEventId(UUID.randomUUID())
+                .build();
     }
 }

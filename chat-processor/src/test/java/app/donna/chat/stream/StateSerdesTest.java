@@ -3,16 +3,15 @@ package app.donna.chat.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.List;
-import java.util.UUID;
-
 import app.donna.chat.reply.Conversation;
 import app.donna.chat.reply.Turn;
 import app.donna.events.chat.ChatMessageScreened;
 import app.donna.events.common.Decision;
 import app.donna.events.common.Verdict;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /** The chat-processor's store values survive their changelog round trip, and a foreign format is refused. */
@@ -20,11 +19,13 @@ class StateSerdesTest {
 
     @Test
     void aConversationRoundTrips() {
-        Conversation c = new Conversation(List.of(new Turn(Turn.Role.USER, "hi ✂"), new Turn(Turn.Role.ASSISTANT, "hello")),
+        Conversation c = new Conversation(
+                List.of(new Turn(Turn.Role.USER, "hi ✂"), new Turn(Turn.Role.ASSISTANT, "hello")),
                 List.of(UUID.randomUUID(), UUID.randomUUID()));
         ConversationSerde serde = new ConversationSerde();
 
-        assertThat(serde.deserializer().deserialize("t", serde.serializer().serialize("t", c))).isEqualTo(c);
+        assertThat(serde.deserializer().deserialize("t", serde.serializer().serialize("t", c)))
+                .isEqualTo(c);
     }
 
     @Test
@@ -34,7 +35,8 @@ class StateSerdesTest {
                 new AwaitingReply.Waiting(message("second"), null)));
         AwaitingReplySerde serde = new AwaitingReplySerde();
 
-        assertThat(serde.deserializer().deserialize("t", serde.serializer().serialize("t", queue))).isEqualTo(queue);
+        assertThat(serde.deserializer().deserialize("t", serde.serializer().serialize("t", queue)))
+                .isEqualTo(queue);
     }
 
     @Test
@@ -47,10 +49,15 @@ class StateSerdesTest {
     }
 
     private static ChatMessageScreened message(String text) {
-        return ChatMessageScreened.newBuilder().setEventId(UUID.randomUUID())
-                .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS)).setSessionId(UUID.randomUUID())
-                .setMessageId(UUID.randomUUID()).setUserId("u").setText(text)
+        return ChatMessageScreened.newBuilder()
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                .setSessionId(UUID.randomUUID())
+                .setMessageId(UUID.randomUUID())
+                .setUserId("u")
+                .setText(text)
                 .setVerdict(Verdict.newBuilder().setDecision(Decision.ALLOW).build())
-                .setSubmittedEventId(UUID.randomUUID()).build();
+                .setSubmittedEventId(UUID.randomUUID())
+                .build();
     }
 }

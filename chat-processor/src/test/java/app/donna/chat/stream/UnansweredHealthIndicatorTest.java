@@ -2,11 +2,10 @@ package app.donna.chat.stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import app.donna.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-
-import app.donna.testing.MutableClock;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.health.contributor.Status;
 
@@ -16,8 +15,7 @@ class UnansweredHealthIndicatorTest {
     final UnansweredMessages unanswered = new UnansweredMessages();
     final UnansweredHealthIndicator health = new UnansweredHealthIndicator(unanswered, Duration.ofSeconds(120), clock);
 
-    record FixedTask(String name, Optional<Instant> oldestSince) implements UnansweredMessages.Task {
-    }
+    record FixedTask(String name, Optional<Instant> oldestSince) implements UnansweredMessages.Task {}
 
     @Test
     void upWhileNothingWaits() {
@@ -33,7 +31,9 @@ class UnansweredHealthIndicatorTest {
 
         clock.advance(Duration.ofSeconds(90));
         assertThat(health.health().getStatus()).isEqualTo(Status.UP);
-        assertThat(health.health().getDetails()).containsEntry("longestWaitSeconds", 120L).containsEntry("task", "0_2");
+        assertThat(health.health().getDetails())
+                .containsEntry("longestWaitSeconds", 120L)
+                .containsEntry("task", "0_2");
 
         clock.advance(Duration.ofSeconds(1));
         assertThat(health.health().getStatus()).isEqualTo(Status.DOWN);

@@ -1,5 +1,9 @@
 package app.donna.cli.bench;
 
+import app.donna.cli.dev.DevOptions;
+import app.donna.cli.dev.DevStack;
+import app.donna.localinfra.LocalPorts;
+import app.donna.localinfra.StandInOpenAi;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,11 +27,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import app.donna.localinfra.LocalPorts;
-import app.donna.cli.dev.DevOptions;
-import app.donna.cli.dev.DevStack;
-import app.donna.localinfra.StandInOpenAi;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -51,8 +50,7 @@ public final class ChatBench {
 
     private static final Pattern REPLY_TO = Pattern.compile("\"inReplyTo\":\"([0-9a-f-]{36})\"");
 
-    private ChatBench() {
-    }
+    private ChatBench() {}
 
     /**
      * What a run sends and how the services are tuned.
@@ -65,9 +63,14 @@ public final class ChatBench {
      * @param streamThreads stream threads of abuse-detector and of chat-processor; 0 or less for their defaults
      * @param traceHops whether to print where the time goes, hop by hop
      */
-    public record Settings(int rate, int seconds, int warmupSeconds, int sessions, int commitIntervalMs,
-            int streamThreads, boolean traceHops) {
-    }
+    public record Settings(
+            int rate,
+            int seconds,
+            int warmupSeconds,
+            int sessions,
+            int commitIntervalMs,
+            int streamThreads,
+            boolean traceHops) {}
 
     public static int run(Settings settings) throws Exception {
         int rate = settings.rate();
@@ -78,17 +81,18 @@ public final class ChatBench {
         int threads = settings.streamThreads();
         boolean traceHops = settings.traceHops();
         Path home = Files.createTempDirectory("donna-bench-chat-");
-        System.out.printf("donna bench chat: %d msg/s for %d s (after %d s of warm-up) over %d sessions, "
-                + "streams commit interval %s%n", rate, seconds, warmup, sessions,
-                commitMs < 0 ? "as configured" : commitMs + " ms");
+        System.out.printf(
+                "donna bench chat: %d msg/s for %d s (after %d s of warm-up) over %d sessions, "
+                        + "streams commit interval %s%n",
+                rate, seconds, warmup, sessions, commitMs < 0 ? "as configured" : commitMs + " ms");
         try (StandInOpenAi model = new StandInOpenAi().byDefault(StandInOpenAi.answer("Yes, ", "we are ", "open."))) {
             Map<String, Integer> ports = new LinkedHashMap<>();
             DevOptions.DEFAULT_PORTS.keySet().forEach(s -> ports.put(s, LocalPorts.free()));
             List<String> everyService = new ArrayList<>(List.of("--logging.level.root=WARN"));
-            List<String> abuse = new ArrayList<>(List.of("--donna.abuse.behaviour.max-messages=1000000",
-                    "--donna.abuse.behaviour.max-repeats=1000000"));
-            List<String> chat = new ArrayList<>(List.of("--donna.chat.llm.base-url=" + model.baseUrl(),
-                    "--donna.chat.llm.api-key=sk-bench"));
+            List<String> abuse = new ArrayList<>(List.of(
+                    "--donna.abuse.behaviour.max-messages=1000000", "--donna.abuse.behaviour.max-repeats=1000000"));
+            List<String> chat = new ArrayList<>(
+                    List.of("--donna.chat.llm.base-url=" + model.baseUrl(), "--donna.chat.llm.api-key=sk-bench"));
             if (commitMs >= 0) {
                 everyService.add("--donna.kafka.streams-commit-interval=" + commitMs + "ms");
             }
@@ -96,27 +100,40 @@ public final class ChatBench {
                 abuse.add("--donna.abuse.threads=" + threads);
                 chat.add("--donna.chat.threads=" + threads);
             }
-            Map<String, List<String>> extra = Map.of("*", everyService,
-                    "ingress-api", List.of("--donna.rate-limit.enabled=false"),
-                    "abuse-detector", abuse, "chat-processor", chat);
-            DevOptions options = new DevOptions(home, Optional.empty(), LocalPorts.free(), Optional.empty(), LocalPorts.free(), ports,
-                    "", extra);
+            Map<String, List<String>> extra = Map.of(
+                    "*",
+                    everyService,
+                    "ingress-api",
+                    List.of("--donna.rate-limit.enabled=false"),
+                    "abuse-detector",
+                    abuse,
+                    "chat-processor",
+                    chat);
+            DevOptions options = new DevOptions(
+                    home, Optional.empty(), LocalPorts.free(), Optional.empty(), LocalPorts.free(), ports, "", extra);
             try (DevStack stack = DevStack.start(options)) {
                 // PostgreSQL runs in a process of its own: stop it on Ctrl-C too
                 Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "stop-bench-stack"));
                 double[] kafka = kafkaBaseline(stack.kafkaBootstrap(), 2000);
                 Result pipeline;
                 try (HopProbe probe = traceHops ? new HopProbe(stack.kafkaBootstrap()) : null) {
-                    pipeline = pipeline(stack.services().get("ingress-api"), rate, warmup, seconds, sessions,
-                            probe);
+                    pipeline = pipeline(stack.services().get("ingress-api"), rate, warmup, seconds, sessions, probe);
                 }
                 System.out.println();
                 System.out.println("== result ==");
-                System.out.printf("kafka one hop (acks=all, produce -> consume): p50 %.1f ms, p99 %.1f ms%n",
-                        kafka[0], kafka[1]);
-                System.out.printf("chat POST -> final reply on SSE, %d msg/s: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, "
-                        + "max %.1f ms (%d replies, %d POST errors, %d missing)%n", rate, pipeline.p50, pipeline.p90,
-                        pipeline.p99, pipeline.max, pipeline.count, pipeline.errors, pipeline.missing);
+                System.out.printf(
+                        "kafka one hop (acks=all, produce -> consume): p50 %.1f ms, p99 %.1f ms%n", kafka[0], kafka[1]);
+                System.out.printf(
+                        "chat POST -> final reply on SSE, %d msg/s: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, "
+                                + "max %.1f ms (%d replies, %d POST errors, %d missing)%n",
+                        rate,
+                        pipeline.p50,
+                        pipeline.p90,
+                        pipeline.p99,
+                        pipeline.max,
+                        pipeline.count,
+                        pipeline.errors,
+                        pipeline.missing);
                 System.out.printf("ratio pipeline p99 / kafka hop p99: %.1f%n", pipeline.p99 / kafka[1]);
                 if (pipeline.hops != null) {
                     System.out.print(pipeline.hops);
@@ -126,30 +143,43 @@ public final class ChatBench {
         return 0;
     }
 
-    record Result(double p50, double p90, double p99, double max, int count, int errors, int missing, String hops) {
-    }
+    record Result(double p50, double p90, double p99, double max, int count, int errors, int missing, String hops) {}
 
     private static Result pipeline(URI ingress, int rate, int warmup, int seconds, int sessionCount, HopProbe probe)
             throws Exception {
-        HttpClient http = HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+        HttpClient http = HttpClient.newBuilder()
+                .executor(Executors.newVirtualThreadPerTaskExecutor())
+                .build();
         List<String> tokens = new ArrayList<>();
         List<UUID> sessions = new ArrayList<>();
         for (int i = 0; i < sessionCount; i++) {
-            String body = http.send(HttpRequest.newBuilder(ingress.resolve("/dev/token?sub=bench-" + i)).GET().build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            String body = http.send(
+                            HttpRequest.newBuilder(ingress.resolve("/dev/token?sub=bench-" + i))
+                                    .GET()
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
             String token = body.replaceAll(".*\"access_token\":\"([^\"]+)\".*", "$1");
             tokens.add(token);
-            String opened = http.send(HttpRequest.newBuilder(ingress.resolve("/api/chat/sessions"))
-                    .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            String opened = http.send(
+                            HttpRequest.newBuilder(ingress.resolve("/api/chat/sessions"))
+                                    .header("Authorization", "Bearer " + token)
+                                    .POST(HttpRequest.BodyPublishers.noBody())
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
             sessions.add(UUID.fromString(opened.replaceAll(".*\"sessionId\":\"([^\"]+)\".*", "$1")));
         }
         Map<UUID, Long> sentAt = new ConcurrentHashMap<>();
         Map<UUID, Long> deliveredAt = new ConcurrentHashMap<>();
         CountDownLatch connected = new CountDownLatch(sessionCount);
         for (int i = 0; i < sessionCount; i++) {
-            HttpRequest stream = HttpRequest.newBuilder(ingress.resolve("/api/chat/sessions/" + sessions.get(i) + "/stream"))
-                    .header("Authorization", "Bearer " + tokens.get(i)).header("Accept", "text/event-stream").GET().build();
+            HttpRequest stream = HttpRequest.newBuilder(
+                            ingress.resolve("/api/chat/sessions/" + sessions.get(i) + "/stream"))
+                    .header("Authorization", "Bearer " + tokens.get(i))
+                    .header("Accept", "text/event-stream")
+                    .GET()
+                    .build();
             http.sendAsync(stream, HttpResponse.BodyHandlers.ofLines()).thenAccept(r -> {
                 connected.countDown();
                 String event = "";
@@ -175,30 +205,39 @@ public final class ChatBench {
         Map<UUID, Boolean> measured = new ConcurrentHashMap<>();
         CountDownLatch done = new CountDownLatch(1);
         long periodNanos = 1_000_000_000L / rate;
-        clock.scheduleAtFixedRate(() -> {
-            int n = sent.getAndIncrement();
-            if (n >= total) {
-                done.countDown();
-                return;
-            }
-            int s = random.nextInt(sessionCount);
-            String json = "{\"text\":\"bench question " + n + " about opening hours\"}";
-            long t0 = System.nanoTime();
-            http.sendAsync(HttpRequest.newBuilder(ingress.resolve("/api/chat/sessions/" + sessions.get(s) + "/messages"))
-                    .header("Authorization", "Bearer " + tokens.get(s)).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString())
-                    .thenAccept(r -> {
-                        if (r.statusCode() != 202) {
-                            errors.incrementAndGet();
-                            return;
-                        }
-                        UUID id = UUID.fromString(r.body().replaceAll(".*\"messageId\":\"([^\"]+)\".*", "$1"));
-                        sentAt.put(id, t0);
-                        if (n >= rate * warmup) {
-                            measured.put(id, true);
-                        }
-                    });
-        }, 0, periodNanos, TimeUnit.NANOSECONDS);
+        clock.scheduleAtFixedRate(
+                () -> {
+                    int n = sent.getAndIncrement();
+                    if (n >= total) {
+                        done.countDown();
+                        return;
+                    }
+                    int s = random.nextInt(sessionCount);
+                    String json = "{\"text\":\"bench question " + n + " about opening hours\"}";
+                    long t0 = System.nanoTime();
+                    http.sendAsync(
+                                    HttpRequest.newBuilder(ingress.resolve(
+                                                    "/api/chat/sessions/" + sessions.get(s) + "/messages"))
+                                            .header("Authorization", "Bearer " + tokens.get(s))
+                                            .header("Content-Type", "application/json")
+                                            .POST(HttpRequest.BodyPublishers.ofString(json))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                            .thenAccept(r -> {
+                                if (r.statusCode() != 202) {
+                                    errors.incrementAndGet();
+                                    return;
+                                }
+                                UUID id = UUID.fromString(r.body().replaceAll(".*\"messageId\":\"([^\"]+)\".*", "$1"));
+                                sentAt.put(id, t0);
+                                if (n >= rate * warmup) {
+                                    measured.put(id, true);
+                                }
+                            });
+                },
+                0,
+                periodNanos,
+                TimeUnit.NANOSECONDS);
         done.await();
         clock.shutdown();
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -207,12 +246,24 @@ public final class ChatBench {
         }
         // A reply can reach the stream before the POST's response reaches the bench: the message id is
         // only known from that response, so delivery times are kept by id and matched afterwards.
-        double[] ms = measured.keySet().stream().filter(deliveredAt::containsKey)
-                .mapToDouble(id -> (deliveredAt.get(id) - sentAt.get(id)) / 1e6).sorted().toArray();
-        int missing = (int) measured.keySet().stream().filter(id -> !deliveredAt.containsKey(id)).count();
+        double[] ms = measured.keySet().stream()
+                .filter(deliveredAt::containsKey)
+                .mapToDouble(id -> (deliveredAt.get(id) - sentAt.get(id)) / 1e6)
+                .sorted()
+                .toArray();
+        int missing = (int) measured.keySet().stream()
+                .filter(id -> !deliveredAt.containsKey(id))
+                .count();
         String hops = probe == null ? null : probe.report(sentAt, deliveredAt, measured.keySet());
-        return new Result(pct(ms, 0.5), pct(ms, 0.9), pct(ms, 0.99), ms.length == 0 ? 0 : ms[ms.length - 1],
-                ms.length, errors.get(), missing, hops);
+        return new Result(
+                pct(ms, 0.5),
+                pct(ms, 0.9),
+                pct(ms, 0.99),
+                ms.length == 0 ? 0 : ms[ms.length - 1],
+                ms.length,
+                errors.get(),
+                missing,
+                hops);
     }
 
     /** One record at a time: produce (acks=all) and wait until a consumer has it; p50 and p99 in ms. */
@@ -223,10 +274,22 @@ public final class ChatBench {
         }
         TopicPartition tp = new TopicPartition(topic, 0);
         double[] ms = new double[n];
-        try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", servers, "acks", "all",
-                "enable.idempotence", true, "linger.ms", 0), new ByteArraySerializer(), new ByteArraySerializer());
-                var consumer = new KafkaConsumer<>(Map.<String, Object>of("bootstrap.servers", servers,
-                        "fetch.max.wait.ms", 500), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (var producer = new KafkaProducer<>(
+                        Map.<String, Object>of(
+                                "bootstrap.servers",
+                                servers,
+                                "acks",
+                                "all",
+                                "enable.idempotence",
+                                true,
+                                "linger.ms",
+                                0),
+                        new ByteArraySerializer(),
+                        new ByteArraySerializer());
+                var consumer = new KafkaConsumer<>(
+                        Map.<String, Object>of("bootstrap.servers", servers, "fetch.max.wait.ms", 500),
+                        new ByteArrayDeserializer(),
+                        new ByteArrayDeserializer())) {
             consumer.assign(List.of(tp));
             consumer.seekToEnd(List.of(tp));
             consumer.position(tp);

@@ -1,5 +1,11 @@
 package app.donna.cli.bench;
 
+import app.donna.events.chat.ChatMessageScreened;
+import app.donna.events.chat.ChatMessageSubmitted;
+import app.donna.events.chat.ChatReplyDelta;
+import app.donna.events.chat.ChatReplyProduced;
+import app.donna.schemas.EventCodec;
+import app.donna.schemas.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -8,13 +14,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-
-import app.donna.events.chat.ChatMessageScreened;
-import app.donna.events.chat.ChatMessageSubmitted;
-import app.donna.events.chat.ChatReplyDelta;
-import app.donna.events.chat.ChatReplyProduced;
-import app.donna.schemas.EventCodec;
-import app.donna.schemas.Topics;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -62,17 +61,25 @@ final class HopProbe implements AutoCloseable {
         Map<String, List<Point>> byReader = new HashMap<>();
         for (Point p : Point.values()) {
             seen.put(p, new ConcurrentHashMap<>());
-            byReader.computeIfAbsent(p.topic + "|" + p.isolation, k -> new ArrayList<>()).add(p);
+            byReader.computeIfAbsent(p.topic + "|" + p.isolation, k -> new ArrayList<>())
+                    .add(p);
         }
         byReader.forEach((reader, points) -> {
-            KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.<String, Object>of(
-                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, points.getFirst().isolation,
-                    ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100,
-                    ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-                    new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+                    Map.<String, Object>of(
+                            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                            bootstrapServers,
+                            ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                            points.getFirst().isolation,
+                            ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
+                            100,
+                            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                            false),
+                    new ByteArrayDeserializer(),
+                    new ByteArrayDeserializer());
             List<TopicPartition> partitions = consumer.partitionsFor(points.getFirst().topic).stream()
-                    .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+                    .map(i -> new TopicPartition(i.topic(), i.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToEnd(partitions);
             partitions.forEach(consumer::position);
@@ -106,10 +113,11 @@ final class HopProbe implements AutoCloseable {
         return switch (point) {
             case INBOUND -> event instanceof ChatMessageSubmitted m ? Optional.of(m.getMessageId()) : Optional.empty();
             case SCREENED_WRITTEN, SCREENED_COMMITTED ->
-                    event instanceof ChatMessageScreened m ? Optional.of(m.getMessageId()) : Optional.empty();
-            case FIRST_DELTA -> event instanceof ChatReplyDelta d ? Optional.of(d.getInReplyToMessageId()) : Optional.empty();
+                event instanceof ChatMessageScreened m ? Optional.of(m.getMessageId()) : Optional.empty();
+            case FIRST_DELTA ->
+                event instanceof ChatReplyDelta d ? Optional.of(d.getInReplyToMessageId()) : Optional.empty();
             case REPLY_WRITTEN, REPLY_COMMITTED ->
-                    event instanceof ChatReplyProduced r ? Optional.of(r.getInReplyToMessageId()) : Optional.empty();
+                event instanceof ChatReplyProduced r ? Optional.of(r.getInReplyToMessageId()) : Optional.empty();
         };
     }
 
@@ -135,9 +143,15 @@ final class HopProbe implements AutoCloseable {
                     ms.add((to - from) / 1e6);
                 }
             }
-            double[] sorted = ms.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-            out.append(String.format("  %-30s -> %-30s %7.1f / %7.1f  (%d)%n", previousLabel, step.getKey(),
-                    ChatBench.pct(sorted, 0.5), ChatBench.pct(sorted, 0.99), sorted.length));
+            double[] sorted =
+                    ms.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            out.append(String.format(
+                    "  %-30s -> %-30s %7.1f / %7.1f  (%d)%n",
+                    previousLabel,
+                    step.getKey(),
+                    ChatBench.pct(sorted, 0.5),
+                    ChatBench.pct(sorted, 0.99),
+                    sorted.length));
             previous = step.getValue();
             previousLabel = step.getKey();
         }

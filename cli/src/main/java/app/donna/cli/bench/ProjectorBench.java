@@ -1,5 +1,16 @@
 package app.donna.cli.bench;
 
+import app.donna.events.chat.ChatMessageScreened;
+import app.donna.localinfra.LocalKafka;
+import app.donna.localinfra.LocalPostgres;
+import app.donna.projections.chat.ChatProjection;
+import app.donna.projections.engine.BatchProjector;
+import app.donna.projections.engine.DeadLetters;
+import app.donna.projections.engine.ProjectorSettings;
+import app.donna.schemas.CatalogSerializer;
+import app.donna.schemas.Topic;
+import app.donna.schemas.Topics;
+import com.zaxxer.hikari.HikariDataSource;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,18 +27,6 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import app.donna.events.chat.ChatMessageScreened;
-import app.donna.localinfra.LocalKafka;
-import app.donna.localinfra.LocalPostgres;
-import app.donna.projections.chat.ChatProjection;
-import app.donna.projections.engine.BatchProjector;
-import app.donna.projections.engine.DeadLetters;
-import app.donna.projections.engine.ProjectorSettings;
-import app.donna.schemas.CatalogSerializer;
-import app.donna.schemas.Topic;
-import app.donna.schemas.Topics;
-import com.zaxxer.hikari.HikariDataSource;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -50,8 +49,7 @@ import org.jooq.impl.DSL;
  */
 public final class ProjectorBench {
 
-    private ProjectorBench() {
-    }
+    private ProjectorBench() {}
 
     /** Publishes {@code events} events, times the projector on them, then pgbench for {@code pgbenchSeconds}. */
     public static int run(int events, int pgbenchSeconds) throws Exception {
@@ -63,7 +61,11 @@ public final class ProjectorBench {
             Runtime.getRuntime().addShutdownHook(new Thread(postgres::close, "stop-bench-postgres"));
             postgres.createDatabaseIfMissing("bench");
             try (HikariDataSource ds = dataSource(postgres.jdbcUrl("bench"))) {
-                Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
+                Flyway.configure()
+                        .dataSource(ds)
+                        .locations("classpath:db/migration")
+                        .load()
+                        .migrate();
                 createTopics(kafka.bootstrapServers());
 
                 long published = publish(kafka.bootstrapServers(), events);
@@ -79,10 +81,13 @@ public final class ProjectorBench {
                 System.out.printf("projector, synchronous_commit=on:           %,10.0f events/s%n", synced);
                 System.out.printf("projector, synchronous_commit=off (default):%,10.0f events/s%n", asynced);
                 if (pgbenchRate.isPresent()) {
-                    System.out.printf("pgbench, 1,000-row multi-row INSERT, c=1:   %,10.0f rows/s%n", pgbenchRate.get());
-                    System.out.printf("ratio, default projector / pgbench:          %10.2f  (goal >= 0.50)%n",
+                    System.out.printf(
+                            "pgbench, 1,000-row multi-row INSERT, c=1:   %,10.0f rows/s%n", pgbenchRate.get());
+                    System.out.printf(
+                            "ratio, default projector / pgbench:          %10.2f  (goal >= 0.50)%n",
                             asynced / pgbenchRate.get());
-                    System.out.printf("ratio, synchronous projector / pgbench:      %10.2f%n", synced / pgbenchRate.get());
+                    System.out.printf(
+                            "ratio, synchronous projector / pgbench:      %10.2f%n", synced / pgbenchRate.get());
                 }
             }
         }
@@ -92,17 +97,22 @@ public final class ProjectorBench {
 
     /** Empties the read model and its offsets, so the next projector reads the topic from the start. */
     private static void reset(HikariDataSource ds) {
-        DSL.using(ds, SQLDialect.POSTGRES).execute(
-                "TRUNCATE chat_messages, chat_sessions; DELETE FROM projector_offsets; CHECKPOINT");
+        DSL.using(ds, SQLDialect.POSTGRES)
+                .execute("TRUNCATE chat_messages, chat_sessions; DELETE FROM projector_offsets; CHECKPOINT");
     }
 
     private static double project(String servers, HikariDataSource ds, int events, boolean synchronousCommit) {
         System.out.printf("projecting with synchronous_commit=%s%n", synchronousCommit ? "on" : "off");
-        ProjectorSettings settings = new ProjectorSettings(true, 2000, Duration.ofMillis(100), Duration.ofMillis(50), 3,
-                Duration.ofSeconds(5), synchronousCommit);
+        ProjectorSettings settings = new ProjectorSettings(
+                true, 2000, Duration.ofMillis(100), Duration.ofMillis(50), 3, Duration.ofSeconds(5), synchronousCommit);
         try (DeadLetters deadLetters = new DeadLetters(Map.of("bootstrap.servers", servers))) {
-            BatchProjector projector = new BatchProjector(new ChatProjection(), DSL.using(ds, SQLDialect.POSTGRES),
-                    deadLetters, settings, Map.of("bootstrap.servers", servers), Clock.systemUTC());
+            BatchProjector projector = new BatchProjector(
+                    new ChatProjection(),
+                    DSL.using(ds, SQLDialect.POSTGRES),
+                    deadLetters,
+                    settings,
+                    Map.of("bootstrap.servers", servers),
+                    Clock.systemUTC());
             long start = System.nanoTime();
             long firstCommitAt = 0;
             long firstCommitCount = 0;
@@ -122,9 +132,10 @@ public final class ProjectorBench {
             projector.close();
             double total = events / ((end - start) / 1e9);
             double steady = (events - firstCommitCount) / ((end - firstCommitAt) / 1e9);
-            System.out.printf("projected %,d events in %,d ms from start (%,.0f events/s, including joining the "
-                    + "consumer group); after the first batch: %,.0f events/s%n", events, (end - start) / 1_000_000,
-                    total, steady);
+            System.out.printf(
+                    "projected %,d events in %,d ms from start (%,.0f events/s, including joining the "
+                            + "consumer group); after the first batch: %,.0f events/s%n",
+                    events, (end - start) / 1_000_000, total, steady);
             return steady;
         }
     }
@@ -139,19 +150,28 @@ public final class ProjectorBench {
         String url = "postgresql://postgres@127.0.0.1:" + port + "/bench";
         // The same table and statement as ../shared/tools/pg-baseline.sh, so the figure compares with the
         // reference measurements of this machine: one 1,000-row multi-row INSERT per transaction.
-        run(List.of(psql(pgbench), url, "-q", "-c", "CREATE TABLE IF NOT EXISTS ev_batch (id bigserial PRIMARY KEY,"
-                + " k bigint NOT NULL, payload text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())"));
+        run(List.of(
+                psql(pgbench),
+                url,
+                "-q",
+                "-c",
+                "CREATE TABLE IF NOT EXISTS ev_batch (id bigserial PRIMARY KEY,"
+                        + " k bigint NOT NULL, payload text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())"));
         String payload = "y".repeat(200);
         StringBuilder script = new StringBuilder("\\set base random(1, 1000000000)\n");
         script.append("INSERT INTO ev_batch (k, payload) VALUES\n");
         for (int i = 0; i < 1000; i++) {
-            script.append("(:base + ").append(i).append(", '").append(payload).append("')")
+            script.append("(:base + ")
+                    .append(i)
+                    .append(", '")
+                    .append(payload)
+                    .append("')")
                     .append(i == 999 ? ";\n" : ",\n");
         }
         Path file = home.resolve("insert1000.sql");
         Files.writeString(file, script.toString(), StandardCharsets.UTF_8);
-        String output = run(List.of(pgbench, "-n", "-c", "1", "-j", "1", "-T", String.valueOf(seconds), "-f",
-                file.toString(), url));
+        String output = run(List.of(
+                pgbench, "-n", "-c", "1", "-j", "1", "-T", String.valueOf(seconds), "-f", file.toString(), url));
         Matcher tps = Pattern.compile("tps = ([0-9.]+)").matcher(output);
         if (!tps.find()) {
             System.out.println("could not read pgbench's output:\n" + output);
@@ -185,18 +205,31 @@ public final class ProjectorBench {
     }
 
     private static long publish(String servers, int events) throws Exception {
-        Map<String, Object> config = Map.of("bootstrap.servers", servers, "acks", "all", "enable.idempotence", true,
-                "linger.ms", 20, "batch.size", 262_144, "compression.type", "lz4");
+        Map<String, Object> config = Map.of(
+                "bootstrap.servers",
+                servers,
+                "acks",
+                "all",
+                "enable.idempotence",
+                true,
+                "linger.ms",
+                20,
+                "batch.size",
+                262_144,
+                "compression.type",
+                "lz4");
         List<UUID> sessions = new ArrayList<>();
         for (int i = 0; i < 2000; i++) {
             sessions.add(UUID.randomUUID());
         }
         long start = System.nanoTime();
-        try (var producer = new KafkaProducer<String, SpecificRecordBase>(config, new StringSerializer(),
-                new CatalogSerializer())) {
+        try (var producer = new KafkaProducer<String, SpecificRecordBase>(
+                config, new StringSerializer(), new CatalogSerializer())) {
             for (int i = 0; i < events; i++) {
                 UUID session = sessions.get(i % sessions.size());
-                producer.send(new ProducerRecord<>(Topics.CHAT_SCREENED.name(), session.toString(),
+                producer.send(new ProducerRecord<>(
+                        Topics.CHAT_SCREENED.name(),
+                        session.toString(),
                         ChatMessageScreened.newBuilder()
                                 .setEventId(UUID.randomUUID())
                                 .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
@@ -204,7 +237,9 @@ public final class ProjectorBench {
                                 .setMessageId(UUID.randomUUID())
                                 .setUserId("bench-user-" + (i % 500))
                                 .setText("bench message " + i + " about opening hours and prices, with some more words")
-                                .setVerdict(app.donna.events.common.Verdict.newBuilder().setDecision(app.donna.events.common.Decision.ALLOW).build())
+                                .setVerdict(app.donna.events.common.Verdict.newBuilder()
+                                        .setDecision(app.donna.events.common.Decision.ALLOW)
+                                        .build())
                                 .setSubmittedEventId(UUID.randomUUID())
                                 .build()));
             }
@@ -242,7 +277,8 @@ public final class ProjectorBench {
 
     private static void deleteRecursively(Path root) throws IOException {
         try (var paths = Files.walk(root)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            paths.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
         }
     }
 }

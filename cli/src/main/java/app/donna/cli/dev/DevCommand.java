@@ -5,14 +5,17 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-
 import picocli.CommandLine.Command;
 
 /** {@code donna dev}: starts the {@link DevStack}, prints where everything is, and runs until Ctrl-C. */
-@Command(name = "dev", description = {
-    "Runs the whole system in this process until Ctrl-C: an embedded Kafka broker and PostgreSQL, every "
-            + "service on its own port, and a dev token issuer on ingress-api. Prints where everything is."},
-        footerHeading = "%nEnvironment (all optional; README.md has the full list):%n", footer = {
+@Command(
+        name = "dev",
+        description = {
+            "Runs the whole system in this process until Ctrl-C: an embedded Kafka broker and PostgreSQL, every "
+                    + "service on its own port, and a dev token issuer on ingress-api. Prints where everything is."
+        },
+        footerHeading = "%nEnvironment (all optional; README.md has the full list):%n",
+        footer = {
             "  DONNA_HOME               data of the embedded broker and database (.donna), kept across runs",
             "  DONNA_KAFKA_PORT         port of the embedded broker (9092)",
             "  DONNA_PG_PORT            port of the embedded PostgreSQL (5433)",
@@ -22,7 +25,8 @@ import picocli.CommandLine.Command;
             "                           with DONNA_DB_USER and DONNA_DB_PASSWORD (donna / donna)",
             "  DONNA_JWT_ISSUER_URI     an issuer whose tokens to accept instead of the dev token issuer's",
             "  DONNA_JWT_JWK_SET_URI    (either or both; /dev/token is then off), with",
-            "  DONNA_JWT_AUDIENCES      the accepted audiences (donna-api)"})
+            "  DONNA_JWT_AUDIENCES      the accepted audiences (donna-api)"
+        })
 public final class DevCommand implements Callable<Integer> {
 
     private final Map<String, String> env;
@@ -59,12 +63,15 @@ public final class DevCommand implements Callable<Integer> {
             return 1;
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            System.out.println("\ndonna dev: stopping…");
-            stack.close();
-            System.out.println("donna dev: stopped.");
-            stopped.countDown();
-        }, "donna-dev-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            System.out.println("\ndonna dev: stopping…");
+                            stack.close();
+                            System.out.println("donna dev: stopped.");
+                            stopped.countDown();
+                        },
+                        "donna-dev-shutdown"));
         System.out.println(banner(options, stack, Duration.ofNanos(System.nanoTime() - begin)));
         try {
             stopped.await();
@@ -78,32 +85,50 @@ public final class DevCommand implements Callable<Integer> {
         URI ingress = stack.services().get("ingress-api");
         StringBuilder out = new StringBuilder();
         out.append("\n  Donna dev is up (").append(took.toMillis() / 100 / 10.0).append(" s)\n\n");
-        stack.services().forEach((name, uri) -> out.append(String.format("  %-16s %s   (health: %s/actuator/health)%n",
-                name, uri, uri)));
-        out.append(String.format("  %-16s %s%s%n", "kafka", stack.kafkaBootstrap(),
-                options.kafkaBootstrap().isPresent() ? "" : "   (embedded, data in " + options.home().resolve("kafka") + ")"));
-        out.append(String.format("  %-16s %s%s%n", "postgresql", stack.jdbcUrl(),
-                options.database().isPresent() ? "   (DONNA_DB_URL)"
+        stack.services()
+                .forEach((name, uri) ->
+                        out.append(String.format("  %-16s %s   (health: %s/actuator/health)%n", name, uri, uri)));
+        out.append(String.format(
+                "  %-16s %s%s%n",
+                "kafka",
+                stack.kafkaBootstrap(),
+                options.kafkaBootstrap().isPresent()
+                        ? ""
+                        : "   (embedded, data in " + options.home().resolve("kafka") + ")"));
+        out.append(String.format(
+                "  %-16s %s%s%n",
+                "postgresql",
+                stack.jdbcUrl(),
+                options.database().isPresent()
+                        ? "   (DONNA_DB_URL)"
                         : "   (embedded, data in " + options.home().resolve("postgres") + ")"));
-        out.append(String.format("  %-16s %s (X-Internal-Secret, for metrics and internal calls; new each run)%n",
+        out.append(String.format(
+                "  %-16s %s (X-Internal-Secret, for metrics and internal calls; new each run)%n",
                 "internal secret", stack.internalSecret()));
         DevOptions.Tokens tokens = options.tokens();
         if (tokens.devIssuer()) {
             out.append("\n  Get a token:   curl -s '").append(ingress).append("/dev/token?sub=alice'\n");
-            out.append("  Send a chat:   TOKEN=$(curl -s '").append(ingress)
+            out.append("  Send a chat:   TOKEN=$(curl -s '")
+                    .append(ingress)
                     .append("/dev/token?sub=alice' | sed 's/.*\"access_token\":\"\\([^\"]*\\)\".*/\\1/')\n");
         } else {
-            out.append(String.format("  %-16s from %s, audience %s; the dev token issuer (/dev/token) is off%n",
-                    "tokens", tokens.issuerUri().map(i -> i + " (DONNA_JWT_ISSUER_URI)")
+            out.append(String.format(
+                    "  %-16s from %s, audience %s; the dev token issuer (/dev/token) is off%n",
+                    "tokens",
+                    tokens.issuerUri()
+                            .map(i -> i + " (DONNA_JWT_ISSUER_URI)")
                             .orElse(tokens.jwkSetUri().orElseThrow() + " (DONNA_JWT_JWK_SET_URI)"),
                     tokens.audiences()));
             out.append("\n  Send a chat:   TOKEN=<an access token from that issuer>\n");
         }
         out.append("                 S=$(cat /proc/sys/kernel/random/uuid)\n");
-        out.append("                 curl -s -X POST -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' \\\n");
-        out.append("                      -d '{\"text\":\"Are you open on Saturday?\"}' ").append(ingress)
+        out.append(
+                "                 curl -s -X POST -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' \\\n");
+        out.append("                      -d '{\"text\":\"Are you open on Saturday?\"}' ")
+                .append(ingress)
                 .append("/api/chat/sessions/$S/messages\n");
-        out.append("                 curl -s -H \"Authorization: Bearer $TOKEN\" ").append(ingress)
+        out.append("                 curl -s -H \"Authorization: Bearer $TOKEN\" ")
+                .append(ingress)
                 .append("/api/chat/sessions/$S/messages\n");
         out.append("\n  Press Ctrl-C to stop.\n");
         return out.toString();

@@ -30,15 +30,29 @@ public record DevOptions(
         Tokens tokens) {
 
     /** Options with the dev token issuer. */
-    public DevOptions(Path home, Optional<String> kafkaBootstrap, int kafkaPort, Optional<Database> database,
-            int postgresPort, Map<String, Integer> ports, String allowedOrigins, Map<String, List<String>> extraArgs) {
-        this(home, kafkaBootstrap, kafkaPort, database, postgresPort, ports, allowedOrigins, extraArgs,
+    public DevOptions(
+            Path home,
+            Optional<String> kafkaBootstrap,
+            int kafkaPort,
+            Optional<Database> database,
+            int postgresPort,
+            Map<String, Integer> ports,
+            String allowedOrigins,
+            Map<String, List<String>> extraArgs) {
+        this(
+                home,
+                kafkaBootstrap,
+                kafkaPort,
+                database,
+                postgresPort,
+                ports,
+                allowedOrigins,
+                extraArgs,
                 Tokens.DEV_ISSUER);
     }
 
     /** An existing PostgreSQL database. */
-    public record Database(String url, String username, String password) {
-    }
+    public record Database(String url, String username, String password) {}
 
     /**
      * Who signs user tokens: an issuer from the environment ({@code DONNA_JWT_ISSUER_URI} and/or
@@ -64,19 +78,24 @@ public record DevOptions(
 
     public static DevOptions fromEnvironment(Map<String, String> env) {
         Map<String, Integer> ports = new java.util.LinkedHashMap<>();
-        DEFAULT_PORTS.forEach((service, port) -> ports.put(service,
-                intEnv(env, "DONNA_" + service.toUpperCase().replace('-', '_') + "_PORT", port)));
+        DEFAULT_PORTS.forEach((service, port) ->
+                ports.put(service, intEnv(env, "DONNA_" + service.toUpperCase().replace('-', '_') + "_PORT", port)));
         return new DevOptions(
                 Path.of(env.getOrDefault("DONNA_HOME", ".donna")).toAbsolutePath(),
                 nonBlank(env.get("DONNA_KAFKA_BOOTSTRAP")),
                 intEnv(env, "DONNA_KAFKA_PORT", 9092),
-                nonBlank(env.get("DONNA_DB_URL")).map(url -> new Database(url,
-                        env.getOrDefault("DONNA_DB_USER", "donna"), env.getOrDefault("DONNA_DB_PASSWORD", "donna"))),
+                nonBlank(env.get("DONNA_DB_URL"))
+                        .map(url -> new Database(
+                                url,
+                                env.getOrDefault("DONNA_DB_USER", "donna"),
+                                env.getOrDefault("DONNA_DB_PASSWORD", "donna"))),
                 intEnv(env, "DONNA_PG_PORT", 5433),
                 ports,
                 env.getOrDefault("DONNA_ALLOWED_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000"),
                 Map.of(),
-                new Tokens(nonBlank(env.get("DONNA_JWT_ISSUER_URI")), nonBlank(env.get("DONNA_JWT_JWK_SET_URI")),
+                new Tokens(
+                        nonBlank(env.get("DONNA_JWT_ISSUER_URI")),
+                        nonBlank(env.get("DONNA_JWT_JWK_SET_URI")),
                         nonBlank(env.get("DONNA_JWT_AUDIENCES")).orElse(Tokens.DEV_ISSUER.audiences())));
     }
 

@@ -1,5 +1,13 @@
 package app.donna.cli.dev;
 
+import app.donna.abuse.AbuseDetectorApplication;
+import app.donna.chat.ChatProcessorApplication;
+import app.donna.email.EmailProcessorApplication;
+import app.donna.ingress.IngressApplication;
+import app.donna.localinfra.LocalKafka;
+import app.donna.localinfra.LocalPostgres;
+import app.donna.projections.ProjectionsApplication;
+import app.donna.voice.VoiceRelayApplication;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -12,15 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
-
-import app.donna.abuse.AbuseDetectorApplication;
-import app.donna.chat.ChatProcessorApplication;
-import app.donna.email.EmailProcessorApplication;
-import app.donna.ingress.IngressApplication;
-import app.donna.localinfra.LocalKafka;
-import app.donna.localinfra.LocalPostgres;
-import app.donna.projections.ProjectionsApplication;
-import app.donna.voice.VoiceRelayApplication;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -44,8 +43,7 @@ public final class DevStack implements AutoCloseable {
     private String jdbcUrl;
     private String internalSecret;
 
-    private DevStack() {
-    }
+    private DevStack() {}
 
     /** Starts everything, or stops what it started and throws if any part fails. */
     public static DevStack start(DevOptions options) {
@@ -82,19 +80,20 @@ public final class DevStack implements AutoCloseable {
             // first: refuses a folder another donna dev uses, and frees the port of a server a killed one left
             ServiceNameConverter.runAs("postgres", () -> reclaimPostgresData(postgresData, options.home()));
         }
-        options.ports().forEach((service, port) ->
-                requireFreePort(service, "DONNA_" + service.toUpperCase().replace('-', '_') + "_PORT", port));
+        options.ports()
+                .forEach((service, port) -> requireFreePort(
+                        service, "DONNA_" + service.toUpperCase().replace('-', '_') + "_PORT", port));
         kafkaBootstrap = options.kafkaBootstrap().orElseGet(() -> {
             requireFreePort("the embedded Kafka broker", "DONNA_KAFKA_PORT", options.kafkaPort());
-            LocalKafka kafka = ServiceNameConverter.runAs("kafka",
-                    () -> LocalKafka.start(options.home().resolve("kafka"), options.kafkaPort()));
+            LocalKafka kafka = ServiceNameConverter.runAs(
+                    "kafka", () -> LocalKafka.start(options.home().resolve("kafka"), options.kafkaPort()));
             started.add(() -> ServiceNameConverter.runAs("kafka", kafka::close));
             return kafka.bootstrapServers();
         });
         DevOptions.Database db = options.database().orElseGet(() -> {
             requireFreePort("the embedded PostgreSQL", "DONNA_PG_PORT", options.postgresPort());
-            LocalPostgres postgres = ServiceNameConverter.runAs("postgres",
-                    () -> LocalPostgres.start(postgresData, options.postgresPort()));
+            LocalPostgres postgres = ServiceNameConverter.runAs(
+                    "postgres", () -> LocalPostgres.start(postgresData, options.postgresPort()));
             started.add(() -> ServiceNameConverter.runAs("postgres", postgres::close));
             postgres.createDatabaseIfMissing(DATABASE);
             return new DevOptions.Database(postgres.jdbcUrl(DATABASE), "postgres", "");
@@ -144,16 +143,15 @@ public final class DevStack implements AutoCloseable {
             }
             if (service.equals("ingress-api")) {
                 args.add("--donna.dev.token-issuer.enabled=" + tokens.devIssuer());
-                args.add("--donna.security.anonymous.secret=" + HexFormat.of().formatHex(new SecureRandom().generateSeed(32)));
+                args.add("--donna.security.anonymous.secret="
+                        + HexFormat.of().formatHex(new SecureRandom().generateSeed(32)));
                 args.add("--donna.web.allowed-origins=" + options.allowedOrigins());
             }
             args.addAll(options.extraArgs().getOrDefault("*", List.of()));
             args.addAll(options.extraArgs().getOrDefault(service, List.of()));
             ConfigurableApplicationContext context = ServiceNameConverter.runAs(service, () -> {
                 log.info("Starting {} on port {}", service, entry.getValue());
-                return apps.get(service).get()
-                        .registerShutdownHook(false)
-                        .run(args.toArray(String[]::new));
+                return apps.get(service).get().registerShutdownHook(false).run(args.toArray(String[]::new));
             });
             started.add(() -> ServiceNameConverter.runAs(service, context::close));
             services.put(service, URI.create("http://127.0.0.1:" + entry.getValue()));
@@ -202,7 +200,8 @@ public final class DevStack implements AutoCloseable {
             socket.setReuseAddress(true);
         } catch (IOException e) {
             throw new DevStackException("Port " + port + " for " + what + " is already in use. Stop whatever holds it "
-                    + "(is another donna dev running?) or choose another port, e.g. " + variable + "=" + (port + 100) + ".");
+                    + "(is another donna dev running?) or choose another port, e.g. " + variable + "=" + (port + 100)
+                    + ".");
         }
     }
 

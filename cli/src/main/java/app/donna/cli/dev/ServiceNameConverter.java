@@ -1,9 +1,8 @@
 package app.donna.cli.dev;
 
-import java.util.function.Supplier;
-
 import ch.qos.logback.classic.pattern.ClassicConverter;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import java.util.function.Supplier;
 
 /**
  * {@code %service} in the log pattern of {@code donna dev}: which service (or {@code kafka},

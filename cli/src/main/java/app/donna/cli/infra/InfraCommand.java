@@ -1,12 +1,11 @@
 package app.donna.cli.infra;
 
+import app.donna.localinfra.LocalKafka;
+import app.donna.localinfra.LocalPostgres;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-
-import app.donna.localinfra.LocalKafka;
-import app.donna.localinfra.LocalPostgres;
 import picocli.CommandLine.Command;
 
 /**
@@ -15,10 +14,13 @@ import picocli.CommandLine.Command;
  * them against a managed Kafka and database. Prints the environment those services need, then waits for
  * Ctrl-C. Data is kept under {@code DONNA_HOME} ({@code .donna-infra}).
  */
-@Command(name = "infra", description = {
-    "Runs a Kafka broker (DONNA_KAFKA_PORT, 9092) and PostgreSQL (DONNA_PG_PORT, 5433) in this process, data "
-            + "under DONNA_HOME (.donna-infra), until Ctrl-C; prints the DONNA_KAFKA_BOOTSTRAP and DONNA_DB_* "
-            + "settings for services started with java -jar."})
+@Command(
+        name = "infra",
+        description = {
+            "Runs a Kafka broker (DONNA_KAFKA_PORT, 9092) and PostgreSQL (DONNA_PG_PORT, 5433) in this process, data "
+                    + "under DONNA_HOME (.donna-infra), until Ctrl-C; prints the DONNA_KAFKA_BOOTSTRAP and DONNA_DB_* "
+                    + "settings for services started with java -jar."
+        })
 public final class InfraCommand implements Callable<Integer> {
 
     public static final String DATABASE = "donna";
@@ -61,10 +63,13 @@ public final class InfraCommand implements Callable<Integer> {
     /** Runs {@code stop} when the JVM is told to stop (Ctrl-C, SIGTERM); the latch opens once it has. */
     static CountDownLatch onShutdown(String name, Runnable stop) {
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stop.run();
-            stopped.countDown();
-        }, name));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            stop.run();
+                            stopped.countDown();
+                        },
+                        name));
         return stopped;
     }
 

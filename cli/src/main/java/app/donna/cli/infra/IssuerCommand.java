@@ -1,5 +1,8 @@
 package app.donna.cli.infra;
 
+import app.donna.platform.dev.DevTokenIssuer;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -12,10 +15,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
-
-import app.donna.platform.dev.DevTokenIssuer;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import picocli.CommandLine.Command;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -25,9 +24,12 @@ import tools.jackson.databind.json.JsonMapper;
  * exactly as they find a real provider's), and {@code /token?sub=<user>} for a signed access token. Not
  * for production: anyone who reaches it gets a token.
  */
-@Command(name = "issuer", description = {
-    "Serves an OpenID issuer at http://127.0.0.1:$DONNA_ISSUER_PORT/issuer (9000) for audience "
-            + "DONNA_JWT_AUDIENCES (donna-api): discovery, keys, and /token?sub=<user>. Never in production."})
+@Command(
+        name = "issuer",
+        description = {
+            "Serves an OpenID issuer at http://127.0.0.1:$DONNA_ISSUER_PORT/issuer (9000) for audience "
+                    + "DONNA_JWT_AUDIENCES (donna-api): discovery, keys, and /token?sub=<user>. Never in production."
+        })
 public final class IssuerCommand implements Callable<Integer> {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -48,7 +50,8 @@ public final class IssuerCommand implements Callable<Integer> {
     public static int run(Map<String, String> env) {
         int port = Integer.parseInt(env.getOrDefault("DONNA_ISSUER_PORT", "9000"));
         String issuerUri = "http://127.0.0.1:" + port + "/issuer";
-        List<String> audiences = List.of(env.getOrDefault("DONNA_JWT_AUDIENCES", "donna-api").split(","));
+        List<String> audiences =
+                List.of(env.getOrDefault("DONNA_JWT_AUDIENCES", "donna-api").split(","));
         DevTokenIssuer issuer = new DevTokenIssuer(issuerUri, audiences, Duration.ofHours(8), Clock.systemUTC());
         HttpServer server;
         try {
@@ -57,9 +60,19 @@ public final class IssuerCommand implements Callable<Integer> {
             throw new UncheckedIOException("cannot listen on 127.0.0.1:" + port, e);
         }
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        server.createContext("/issuer/.well-known/openid-configuration", exchange -> respond(exchange, Map.of(
-                "issuer", issuerUri, "jwks_uri", issuerUri + "/jwks.json", "token_endpoint", issuerUri + "/token",
-                "id_token_signing_alg_values_supported", List.of("RS256"))));
+        server.createContext(
+                "/issuer/.well-known/openid-configuration",
+                exchange -> respond(
+                        exchange,
+                        Map.of(
+                                "issuer",
+                                issuerUri,
+                                "jwks_uri",
+                                issuerUri + "/jwks.json",
+                                "token_endpoint",
+                                issuerUri + "/token",
+                                "id_token_signing_alg_values_supported",
+                                List.of("RS256"))));
         server.createContext("/issuer/jwks.json", exchange -> respond(exchange, issuer.jwks()));
         server.createContext("/issuer/token", exchange -> {
             String sub = query(exchange.getRequestURI(), "sub");
@@ -68,13 +81,20 @@ public final class IssuerCommand implements Callable<Integer> {
                 exchange.close();
                 return;
             }
-            respond(exchange, Map.of("access_token", issuer.mint(sub), "token_type", "Bearer",
-                    "expires_in", issuer.lifetime().toSeconds()));
+            respond(
+                    exchange,
+                    Map.of(
+                            "access_token",
+                            issuer.mint(sub),
+                            "token_type",
+                            "Bearer",
+                            "expires_in",
+                            issuer.lifetime().toSeconds()));
         });
         server.start();
         CountDownLatch stopped = InfraCommand.onShutdown("stop-issuer", () -> server.stop(0));
-        System.out.printf("Donna issuer is up: DONNA_JWT_ISSUER_URI=%s; tokens from %s/token?sub=<user>%n",
-                issuerUri, issuerUri);
+        System.out.printf(
+                "Donna issuer is up: DONNA_JWT_ISSUER_URI=%s; tokens from %s/token?sub=<user>%n", issuerUri, issuerUri);
         System.out.flush();
         return InfraCommand.awaitShutdown(stopped);
     }

@@ -5,6 +5,17 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import app.donna.localinfra.LocalPorts;
+import app.donna.localinfra.LocalPostgres;
+import app.donna.platform.dev.DevTokenIssuer;
+import app.donna.testing.InfraExtension;
+import app.donna.testing.SharedInfra;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.sun.net.httpserver.HttpServer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -22,18 +33,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-
-import app.donna.localinfra.LocalPorts;
-import app.donna.localinfra.LocalPostgres;
-import app.donna.platform.dev.DevTokenIssuer;
-import app.donna.testing.InfraExtension;
-import app.donna.testing.SharedInfra;
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.AppenderBase;
-import com.nimbusds.jose.jwk.JWKSet;
-import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,67 +51,95 @@ class DevStackTest {
     final HttpClient http = HttpClient.newHttpClient();
 
     @Test
-    void everyServiceStartsHealthyTheChatSliceWorksAndAllStopsCleanly(InfraExtension.KafkaBootstrap kafka,
-            @TempDir Path home) throws Exception {
+    void everyServiceStartsHealthyTheChatSliceWorksAndAllStopsCleanly(
+            InfraExtension.KafkaBootstrap kafka, @TempDir Path home) throws Exception {
         Map<String, Integer> ports = new LinkedHashMap<>();
         DevOptions.DEFAULT_PORTS.keySet().forEach(service -> ports.put(service, LocalPorts.free()));
         // the embedded PostgreSQL, as in donna dev; the test JVM's shared broker
-        DevOptions options = new DevOptions(home, Optional.of(kafka.servers()), 0, Optional.empty(), 0, ports,
-                "http://localhost:3000", Map.of());
+        DevOptions options = new DevOptions(
+                home, Optional.of(kafka.servers()), 0, Optional.empty(), 0, ports, "http://localhost:3000", Map.of());
 
         try (DevStack stack = DevStack.start(options)) {
-            assertThat(stack.services().keySet()).containsExactly("projections", "ingress-api", "voice-relay",
-                    "chat-processor", "email-processor", "abuse-detector");
+            assertThat(stack.services().keySet())
+                    .containsExactly(
+                            "projections",
+                            "ingress-api",
+                            "voice-relay",
+                            "chat-processor",
+                            "email-processor",
+                            "abuse-detector");
             for (var service : stack.services().entrySet()) {
                 HttpResponse<String> health = get(service.getValue().resolve("/actuator/health"), null);
                 assertThat(health.statusCode()).as(service.getKey()).isEqualTo(200);
                 assertThat(health.body()).as(service.getKey()).contains("\"kafka\":{\"status\":\"UP\"}");
             }
-            assertThat(get(stack.services().get("projections").resolve("/actuator/health"), null).body())
-                    .contains("\"db\":{\"status\":\"UP\"}").contains("\"projectors\":{\"status\":\"UP\"}");
+            assertThat(get(stack.services().get("projections").resolve("/actuator/health"), null)
+                            .body())
+                    .contains("\"db\":{\"status\":\"UP\"}")
+                    .contains("\"projectors\":{\"status\":\"UP\"}");
 
             URI ingress = stack.services().get("ingress-api");
-            String token = JsonMapper.builder().build()
-                    .readTree(get(ingress.resolve("/dev/token?sub=dev-user"), null).body())
-                    .get("access_token").asString();
+            String token = JsonMapper.builder()
+                    .build()
+                    .readTree(get(ingress.resolve("/dev/token?sub=dev-user"), null)
+                            .body())
+                    .get("access_token")
+                    .asString();
             UUID session = UUID.randomUUID();
             URI messages = ingress.resolve("/api/chat/sessions/" + session + "/messages");
-            HttpResponse<String> posted = http.send(HttpRequest.newBuilder(messages)
-                    .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"text\":\"hello from donna dev\"}")).build(),
+            HttpResponse<String> posted = http.send(
+                    HttpRequest.newBuilder(messages)
+                            .header("Authorization", "Bearer " + token)
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString("{\"text\":\"hello from donna dev\"}"))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(posted.statusCode()).isEqualTo(202);
             // without an OpenAI key, the offline responder answers, marked degraded
             await().atMost(Duration.ofSeconds(60))
-                    .until(() -> get(messages, token).body(), body -> body.contains("hello from donna dev")
-                            && body.contains("\"role\":\"assistant\"") && body.contains("\"degraded\":true"));
-            assertThat(get(stack.services().get("voice-relay").resolve("/actuator/prometheus"), null).statusCode())
-                    .as("metrics need the internal secret").isEqualTo(401);
+                    .until(
+                            () -> get(messages, token).body(),
+                            body -> body.contains("hello from donna dev")
+                                    && body.contains("\"role\":\"assistant\"")
+                                    && body.contains("\"degraded\":true"));
+            assertThat(get(stack.services().get("voice-relay").resolve("/actuator/prometheus"), null)
+                            .statusCode())
+                    .as("metrics need the internal secret")
+                    .isEqualTo(401);
 
             // services stop before the database they use, and nothing fails on the way down
             List<Logged> stopping = logDuring(stack::close);
-            List<String> lines = stopping.stream().map(l -> l.event().getFormattedMessage()).toList();
-            assertThat(stopping).filteredOn(l -> l.event().getLevel().isGreaterOrEqual(Level.ERROR))
-                    .extracting(l -> l.event().getFormattedMessage()).isEmpty();
-            assertThat(indexOf(lines, "Projector chat stopped")).as("projector stopped, in %s", lines)
-                    .isNotNegative().isLessThan(indexOf(lines, "PostgreSQL on "));
+            List<String> lines =
+                    stopping.stream().map(l -> l.event().getFormattedMessage()).toList();
+            assertThat(stopping)
+                    .filteredOn(l -> l.event().getLevel().isGreaterOrEqual(Level.ERROR))
+                    .extracting(l -> l.event().getFormattedMessage())
+                    .isEmpty();
+            assertThat(indexOf(lines, "Projector chat stopped"))
+                    .as("projector stopped, in %s", lines)
+                    .isNotNegative()
+                    .isLessThan(indexOf(lines, "PostgreSQL on "));
 
             // each line names its service, also from threads the service started (the projector's)
             Logged projectorStopped = stopping.get(indexOf(lines, "Projector chat stopped"));
-            assertThat(projectorStopped.event().getThreadName()).isNotEqualTo(Thread.currentThread().getName());
+            assertThat(projectorStopped.event().getThreadName())
+                    .isNotEqualTo(Thread.currentThread().getName());
             assertThat(projectorStopped.service()).isEqualTo("projections");
             assertThat(stopping.get(indexOf(lines, "PostgreSQL on ")).service()).isEqualTo("postgres");
-            assertThat(stopping).filteredOn(l -> l.event().getLoggerName().startsWith("org.springframework.boot"))
-                    .extracting(Logged::service).isNotEmpty().doesNotContain("");
+            assertThat(stopping)
+                    .filteredOn(l -> l.event().getLoggerName().startsWith("org.springframework.boot"))
+                    .extracting(Logged::service)
+                    .isNotEmpty()
+                    .doesNotContain("");
         }
     }
 
     @Test
-    void anIssuerFromTheEnvironmentReplacesTheDevTokenIssuer(InfraExtension.KafkaBootstrap kafka,
-            @TempDir Path home) throws Exception {
+    void anIssuerFromTheEnvironmentReplacesTheDevTokenIssuer(InfraExtension.KafkaBootstrap kafka, @TempDir Path home)
+            throws Exception {
         // given an issuer of the user's own that publishes its keys, named in the environment
-        DevTokenIssuer theirs = new DevTokenIssuer("https://issuer.example.test/", List.of("their-api"),
-                Duration.ofMinutes(5), Clock.systemUTC());
+        DevTokenIssuer theirs = new DevTokenIssuer(
+                "https://issuer.example.test/", List.of("their-api"), Duration.ofMinutes(5), Clock.systemUTC());
         HttpServer keys = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         keys.createContext("/jwks.json", exchange -> {
             byte[] body = new JWKSet(theirs.publicKey()).toString().getBytes(StandardCharsets.UTF_8);
@@ -124,30 +151,48 @@ class DevStackTest {
         keys.start();
         SharedInfra.Database db = SharedInfra.newDatabase("dev_stack_issuer");
         // only ingress-api runs here; the schema (session claims included) is projections' to create
-        org.flywaydb.core.Flyway.configure().dataSource(db.jdbcUrl(), db.username(), db.password()).load().migrate();
+        org.flywaydb.core.Flyway.configure()
+                .dataSource(db.jdbcUrl(), db.username(), db.password())
+                .load()
+                .migrate();
         DevOptions fromEnvironment = DevOptions.fromEnvironment(Map.of(
                 "DONNA_JWT_ISSUER_URI", "https://issuer.example.test/",
                 "DONNA_JWT_JWK_SET_URI", "http://127.0.0.1:" + keys.getAddress().getPort() + "/jwks.json",
                 "DONNA_JWT_AUDIENCES", "their-api"));
-        DevOptions options = new DevOptions(home, Optional.of(kafka.servers()), 0,
-                Optional.of(new DevOptions.Database(db.jdbcUrl(), db.username(), db.password())), 0,
-                Map.of("ingress-api", LocalPorts.free()), "", Map.of(), fromEnvironment.tokens());
+        DevOptions options = new DevOptions(
+                home,
+                Optional.of(kafka.servers()),
+                0,
+                Optional.of(new DevOptions.Database(db.jdbcUrl(), db.username(), db.password())),
+                0,
+                Map.of("ingress-api", LocalPorts.free()),
+                "",
+                Map.of(),
+                fromEnvironment.tokens());
 
         // when donna dev starts (ingress-api is enough here)
         try (DevStack stack = DevStack.start(options)) {
             URI ingress = stack.services().get("ingress-api");
 
             // then their tokens are accepted, and there is no dev token issuer, as the banner says
-            HttpResponse<String> opened = http.send(HttpRequest.newBuilder(ingress.resolve("/api/chat/sessions"))
-                    .header("Authorization", "Bearer " + theirs.mint("carol"))
-                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> opened = http.send(
+                    HttpRequest.newBuilder(ingress.resolve("/api/chat/sessions"))
+                            .header("Authorization", "Bearer " + theirs.mint("carol"))
+                            .POST(HttpRequest.BodyPublishers.noBody())
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertThat(opened.statusCode()).as(opened.body()).isEqualTo(201);
-            assertThat(opened.body()).as("a signed-in user gets no visitor token").doesNotContain("\"token\"");
-            DevTokenIssuer foreign = new DevTokenIssuer("https://issuer.example.test/", List.of("their-api"),
-                    Duration.ofMinutes(5), Clock.systemUTC());
-            assertThat(get(ingress.resolve("/api/chat/sessions"), foreign.mint("mallory")).statusCode())
-                    .as("signed by another key").isEqualTo(401);
-            assertThat(get(ingress.resolve("/dev/token?sub=alice"), null).statusCode()).isEqualTo(401);
+            assertThat(opened.body())
+                    .as("a signed-in user gets no visitor token")
+                    .doesNotContain("\"token\"");
+            DevTokenIssuer foreign = new DevTokenIssuer(
+                    "https://issuer.example.test/", List.of("their-api"), Duration.ofMinutes(5), Clock.systemUTC());
+            assertThat(get(ingress.resolve("/api/chat/sessions"), foreign.mint("mallory"))
+                            .statusCode())
+                    .as("signed by another key")
+                    .isEqualTo(401);
+            assertThat(get(ingress.resolve("/dev/token?sub=alice"), null).statusCode())
+                    .isEqualTo(401);
             assertThat(DevCommand.banner(options, stack, Duration.ZERO))
                     .contains("https://issuer.example.test/ (DONNA_JWT_ISSUER_URI), audience their-api")
                     .contains("the dev token issuer (/dev/token) is off")
@@ -162,8 +207,8 @@ class DevStackTest {
         try (ServerSocket busy = new ServerSocket(0)) {
             Map<String, Integer> ports = new LinkedHashMap<>(DevOptions.DEFAULT_PORTS);
             ports.put("ingress-api", busy.getLocalPort());
-            DevOptions options = new DevOptions(home, Optional.of("127.0.0.1:1"), 0, Optional.empty(), 0, ports, "",
-                    Map.of());
+            DevOptions options =
+                    new DevOptions(home, Optional.of("127.0.0.1:1"), 0, Optional.empty(), 0, ports, "", Map.of());
 
             assertThatThrownBy(() -> DevStack.start(options))
                     .isInstanceOf(DevStack.DevStackException.class)
@@ -175,12 +220,13 @@ class DevStackTest {
     @Test
     void aDataFolderAnotherDonnaDevUsesIsRefusedWithWhatToDo(@TempDir Path home) {
         try (LocalPostgres running = LocalPostgres.start(home.resolve("postgres"), 0)) {
-            DevOptions options = new DevOptions(home, Optional.of("127.0.0.1:1"), 0, Optional.empty(), 0,
-                    DevOptions.DEFAULT_PORTS, "", Map.of());
+            DevOptions options = new DevOptions(
+                    home, Optional.of("127.0.0.1:1"), 0, Optional.empty(), 0, DevOptions.DEFAULT_PORTS, "", Map.of());
 
             assertThatThrownBy(() -> DevStack.start(options))
                     .isInstanceOf(DevStack.DevStackException.class)
-                    .hasMessageContaining("Another donna dev (pid " + ProcessHandle.current().pid() + ")")
+                    .hasMessageContaining(
+                            "Another donna dev (pid " + ProcessHandle.current().pid() + ")")
                     .hasMessageContaining("DONNA_HOME");
         }
     }
@@ -191,40 +237,56 @@ class DevStackTest {
                 .isInstanceOf(DevStack.DevStackException.class)
                 .hasMessageContaining("no embedded PostgreSQL for Linux s390x")
                 .hasMessageContaining("set DONNA_DB_URL");
-        assertThatCode(() -> DevStack.requireEmbeddedPostgres("Linux", "aarch64")).doesNotThrowAnyException();
+        assertThatCode(() -> DevStack.requireEmbeddedPostgres("Linux", "aarch64"))
+                .doesNotThrowAnyException();
     }
 
     @Test
     void optionsComeFromTheEnvironment() {
-        DevOptions options = DevOptions.fromEnvironment(Map.of("DONNA_HOME", "/tmp/x", "DONNA_INGRESS_API_PORT", "9999",
-                "DONNA_DB_URL", "jdbc:postgresql://db/donna"));
+        DevOptions options = DevOptions.fromEnvironment(Map.of(
+                "DONNA_HOME",
+                "/tmp/x",
+                "DONNA_INGRESS_API_PORT",
+                "9999",
+                "DONNA_DB_URL",
+                "jdbc:postgresql://db/donna"));
 
         assertThat(options.home()).isEqualTo(Path.of("/tmp/x"));
         assertThat(options.ports()).containsEntry("ingress-api", 9999).containsEntry("projections", 8085);
         assertThat(options.database())
                 .hasValue(new DevOptions.Database("jdbc:postgresql://db/donna", "donna", "donna"));
-        assertThat(DevOptions.fromEnvironment(Map.of("DONNA_DB_URL", "jdbc:postgresql://db/donna",
-                "DONNA_DB_USER", "me", "DONNA_DB_PASSWORD", "secret")).database())
+        assertThat(DevOptions.fromEnvironment(Map.of(
+                                "DONNA_DB_URL",
+                                "jdbc:postgresql://db/donna",
+                                "DONNA_DB_USER",
+                                "me",
+                                "DONNA_DB_PASSWORD",
+                                "secret"))
+                        .database())
                 .hasValue(new DevOptions.Database("jdbc:postgresql://db/donna", "me", "secret"));
-        assertThat(DevOptions.fromEnvironment(Map.of()).database()).as("embedded").isEmpty();
+        assertThat(DevOptions.fromEnvironment(Map.of()).database())
+                .as("embedded")
+                .isEmpty();
         assertThat(options.kafkaBootstrap()).isEmpty();
         assertThat(options.tokens().devIssuer()).isTrue();
         assertThat(options.tokens().audiences()).isEqualTo("donna-api");
-        DevOptions.Tokens tokens = DevOptions.fromEnvironment(Map.of("DONNA_JWT_ISSUER_URI", "https://id.example/",
-                "DONNA_JWT_AUDIENCES", "a,b")).tokens();
+        DevOptions.Tokens tokens = DevOptions.fromEnvironment(
+                        Map.of("DONNA_JWT_ISSUER_URI", "https://id.example/", "DONNA_JWT_AUDIENCES", "a,b"))
+                .tokens();
         assertThat(tokens.devIssuer()).isFalse();
         assertThat(tokens.issuerUri()).hasValue("https://id.example/");
         assertThat(tokens.jwkSetUri()).isEmpty();
         assertThat(tokens.audiences()).isEqualTo("a,b");
-        assertThat(DevOptions.fromEnvironment(Map.of("DONNA_JWT_JWK_SET_URI", "https://id.example/keys")).tokens()
-                .devIssuer()).isFalse();
+        assertThat(DevOptions.fromEnvironment(Map.of("DONNA_JWT_JWK_SET_URI", "https://id.example/keys"))
+                        .tokens()
+                        .devIssuer())
+                .isFalse();
         assertThatThrownBy(() -> DevOptions.fromEnvironment(Map.of("DONNA_KAFKA_PORT", "lots")))
                 .hasMessageContaining("DONNA_KAFKA_PORT must be a port number");
     }
 
     /** A log event and its {@code %service}, taken on the thread that logged it. */
-    private record Logged(ILoggingEvent event, String service) {
-    }
+    private record Logged(ILoggingEvent event, String service) {}
 
     /** What is logged while {@code action} runs (attached afterwards: each service start resets logback). */
     private static List<Logged> logDuring(Runnable action) {
@@ -263,5 +325,4 @@ class DevStackTest {
         }
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
-
 }

@@ -3,6 +3,16 @@ package app.donna.cli.slice;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import app.donna.abuse.AbuseDetectorApplication;
+import app.donna.chat.ChatProcessorApplication;
+import app.donna.ingress.IngressApplication;
+import app.donna.localinfra.LocalPorts;
+import app.donna.localinfra.StandInOpenAi;
+import app.donna.projections.ProjectionsApplication;
+import app.donna.schemas.Topics;
+import app.donna.testing.ScramKafka;
+import app.donna.testing.SharedInfra;
+import app.donna.testing.SseReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,17 +25,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-
-import app.donna.abuse.AbuseDetectorApplication;
-import app.donna.chat.ChatProcessorApplication;
-import app.donna.ingress.IngressApplication;
-import app.donna.localinfra.LocalPorts;
-import app.donna.localinfra.StandInOpenAi;
-import app.donna.projections.ProjectionsApplication;
-import app.donna.schemas.Topics;
-import app.donna.testing.ScramKafka;
-import app.donna.testing.SharedInfra;
-import app.donna.testing.SseReader;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -52,8 +51,8 @@ class ChatOverSaslEndToEndTest {
 
     static final int PORT = LocalPorts.free();
     static final JsonMapper JSON = JsonMapper.builder().build();
-    static final StandInOpenAi OPEN_AI = new StandInOpenAi()
-            .byDefault(StandInOpenAi.answer("Yes, ", "we are ", "open."));
+    static final StandInOpenAi OPEN_AI =
+            new StandInOpenAi().byDefault(StandInOpenAi.answer("Yes, ", "we are ", "open."));
     static final List<ConfigurableApplicationContext> SERVICES = new ArrayList<>();
     static ScramKafka kafka;
 
@@ -63,16 +62,32 @@ class ChatOverSaslEndToEndTest {
     static void startClusterAndServices() throws Exception {
         kafka = ScramKafka.start();
         SharedInfra.Database db = SharedInfra.newDatabase("chat_over_sasl");
-        List<String> database = List.of("--spring.datasource.url=" + db.jdbcUrl(),
-                "--spring.datasource.username=" + db.username(), "--spring.datasource.password=" + db.password());
-        start(ProjectionsApplication.application(), database, "--server.port=0",
+        List<String> database = List.of(
+                "--spring.datasource.url=" + db.jdbcUrl(),
+                "--spring.datasource.username=" + db.username(),
+                "--spring.datasource.password=" + db.password());
+        start(
+                ProjectionsApplication.application(),
+                database,
+                "--server.port=0",
                 "--donna.projections.poll-timeout=100ms");
-        start(AbuseDetectorApplication.application(), List.of(), "--server.port=0",
+        start(
+                AbuseDetectorApplication.application(),
+                List.of(),
+                "--server.port=0",
                 "--donna.abuse.state-dir=" + Files.createTempDirectory("abuse-state"));
-        start(ChatProcessorApplication.application(), List.of(), "--server.port=0",
-                "--donna.chat.llm.base-url=" + OPEN_AI.baseUrl(), "--donna.chat.llm.api-key=sk-stand-in",
-                "--donna.chat.llm.model=gpt-test", "--donna.chat.state-dir=" + Files.createTempDirectory("chat-state"));
-        start(IngressApplication.application(), database, "--server.port=" + PORT,
+        start(
+                ChatProcessorApplication.application(),
+                List.of(),
+                "--server.port=0",
+                "--donna.chat.llm.base-url=" + OPEN_AI.baseUrl(),
+                "--donna.chat.llm.api-key=sk-stand-in",
+                "--donna.chat.llm.model=gpt-test",
+                "--donna.chat.state-dir=" + Files.createTempDirectory("chat-state"));
+        start(
+                IngressApplication.application(),
+                database,
+                "--server.port=" + PORT,
                 "--donna.dev.token-issuer.enabled=true",
                 "--donna.security.jwt.issuer-uri=http://127.0.0.1:" + PORT + "/dev",
                 "--donna.security.jwt.audiences=donna-api");
@@ -97,20 +112,26 @@ class ChatOverSaslEndToEndTest {
     @Test
     void aMessageIsScreenedAnsweredStreamedAndKeptOverSasl() throws Exception {
         String token = token("sasl-user");
-        UUID session = UUID.fromString(JSON.readTree(send(token, "POST", "/api/chat/sessions", null).body())
-                .get("sessionId").asString());
+        UUID session = UUID.fromString(
+                JSON.readTree(send(token, "POST", "/api/chat/sessions", null).body())
+                        .get("sessionId")
+                        .asString());
         SseReader stream = SseReader.open(http, uri("/api/chat/sessions/" + session + "/stream"), token, null);
 
-        HttpResponse<String> posted = send(token, "POST", "/api/chat/sessions/" + session + "/messages",
-                "{\"text\":\"Are you open today?\"}");
+        HttpResponse<String> posted = send(
+                token, "POST", "/api/chat/sessions/" + session + "/messages", "{\"text\":\"Are you open today?\"}");
 
         assertThat(posted.statusCode()).isEqualTo(202);
         List<SseReader.Event> events = stream.until(e -> e.name().equals("reply"));
         stream.close();
         assertThat(events).filteredOn(e -> e.name().equals("delta")).hasSize(3);
-        assertThat(JSON.readTree(events.getLast().data()).get("text").asString()).isEqualTo("Yes, we are open.");
-        JsonNode history = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
-                .until(() -> readHistory(token, session), h -> h != null && h.get("messages").size() == 2);
+        assertThat(JSON.readTree(events.getLast().data()).get("text").asString())
+                .isEqualTo("Yes, we are open.");
+        JsonNode history = await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(250))
+                .until(
+                        () -> readHistory(token, session),
+                        h -> h != null && h.get("messages").size() == 2);
         assertThat(history.get("messages").get(0).get("verdict").asString()).isEqualTo("ALLOW");
         assertThat(history.get("messages").get(1).get("text").asString()).isEqualTo("Yes, we are open.");
     }
@@ -118,8 +139,8 @@ class ChatOverSaslEndToEndTest {
     @Test
     void chatProcessorDeadLettersWhatItCannotDecodeOverSasl() throws Exception {
         byte[] poison = ("not an event " + UUID.randomUUID()).getBytes(StandardCharsets.UTF_8);
-        try (var producer = new KafkaProducer<>(kafka.clientProperties(), new ByteArraySerializer(),
-                new ByteArraySerializer())) {
+        try (var producer =
+                new KafkaProducer<>(kafka.clientProperties(), new ByteArraySerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(Topics.CHAT_SCREENED.name(), "poison".getBytes(), poison))
                     .get(30, TimeUnit.SECONDS);
         }
@@ -143,18 +164,25 @@ class ChatOverSaslEndToEndTest {
     }
 
     private String token(String user) throws Exception {
-        var response = http.send(HttpRequest.newBuilder(uri("/dev/token?sub=" + user)).GET().build(),
+        var response = http.send(
+                HttpRequest.newBuilder(uri("/dev/token?sub=" + user)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(200);
         return JSON.readTree(response.body()).get("access_token").asString();
     }
 
     private HttpResponse<String> send(String token, String method, String path, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(uri(path)).header("Authorization", "Bearer " + token)
-                .header("Content-Type", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                HttpRequest.newBuilder(uri(path))
+                        .header("Authorization", "Bearer " + token)
+                        .header("Content-Type", "application/json")
+                        .method(
+                                method,
+                                body == null
+                                        ? HttpRequest.BodyPublishers.noBody()
+                                        : HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private static URI uri(String path) {

@@ -1,9 +1,8 @@
 package app.donna.ingress.chat;
 
+import app.donna.platform.security.AnonymousSessionTokens;
 import java.util.Optional;
 import java.util.UUID;
-
-import app.donna.platform.security.AnonymousSessionTokens;
 import org.springframework.security.oauth2.jwt.Jwt;
 
 /**
@@ -18,7 +17,8 @@ record Caller(String userId, Optional<UUID> boundSession) {
 
     static Caller of(Jwt jwt) {
         if (AnonymousSessionTokens.ISSUER.equals(jwt.getClaimAsString("iss"))) {
-            return new Caller(jwt.getSubject(),
+            return new Caller(
+                    jwt.getSubject(),
                     Optional.of(UUID.fromString(jwt.getClaimAsString(AnonymousSessionTokens.SESSION_CLAIM))));
         }
         return new Caller(jwt.getSubject(), Optional.empty());

@@ -1,7 +1,6 @@
 package app.donna.ingress.chat;
 
 import java.util.Map;
-
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.springframework.boot.kafka.autoconfigure.DefaultKafkaProducerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
@@ -17,7 +16,7 @@ class ChatApiConfiguration {
      */
     @Bean
     DefaultKafkaProducerFactoryCustomizer blockNoLongerThanThePublishTimeout(ChatApiSettings settings) {
-        return factory -> factory.updateConfigs(
-                Map.of(ProducerConfig.MAX_BLOCK_MS_CONFIG, settings.publishTimeout().toMillis()));
+        return factory -> factory.updateConfigs(Map.of(
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, settings.publishTimeout().toMillis()));
     }
 }

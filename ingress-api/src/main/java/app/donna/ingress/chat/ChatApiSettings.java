@@ -1,9 +1,8 @@
 package app.donna.ingress.chat;
 
-import java.time.Duration;
-
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
+import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -30,5 +29,4 @@ public record ChatApiSettings(
         @Min(1) @DefaultValue("10") int visitorSessionsPerMinute,
         @DefaultValue("15s") Duration streamHeartbeat,
         @DefaultValue("30m") Duration streamTimeout,
-        @DefaultValue("60s") Duration streamTicketLifetime) {
-}
+        @DefaultValue("60s") Duration streamTicketLifetime) {}

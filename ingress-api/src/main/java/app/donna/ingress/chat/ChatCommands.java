@@ -1,5 +1,10 @@
 package app.donna.ingress.chat;
 
+import app.donna.events.chat.ChatMessageSubmitted;
+import app.donna.events.chat.ChatSessionStarted;
+import app.donna.schemas.CloudEventHeaders;
+import app.donna.schemas.Topics;
+import app.donna.schemas.Traceparent;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
@@ -7,12 +12,6 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-
-import app.donna.events.chat.ChatMessageSubmitted;
-import app.donna.events.chat.ChatSessionStarted;
-import app.donna.schemas.CloudEventHeaders;
-import app.donna.schemas.Topics;
-import app.donna.schemas.Traceparent;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
@@ -26,15 +25,13 @@ import org.springframework.stereotype.Component;
 class ChatCommands {
 
     sealed interface Result {
-        record Accepted(UUID messageId) implements Result {
-        }
+        record Accepted(UUID messageId) implements Result {}
 
         /**
          * The broker did not confirm the event in time. It may still have it (a send that timed out here can
          * complete later), so the outcome is unknown: a retry with the same client message id is safe.
          */
-        record OutcomeUnknown(UUID messageId) implements Result {
-        }
+        record OutcomeUnknown(UUID messageId) implements Result {}
     }
 
     private static final Logger log = LoggerFactory.getLogger(ChatCommands.class);
@@ -54,8 +51,8 @@ class ChatCommands {
      * event ids are derived from it and the session, so a retry after a timeout or an unknown outcome is
      * the same message: downstream it yields one turn and one reply, however many copies reach the topic.
      */
-    Result submit(UUID sessionId, Caller caller, String text, String locale, String clientMessageId,
-            String traceparent) {
+    Result submit(
+            UUID sessionId, Caller caller, String text, String locale, String clientMessageId, String traceparent) {
         UUID messageId = clientMessageId == null || clientMessageId.isEmpty()
                 ? UUID.randomUUID()
                 : derived("message", sessionId + "/" + clientMessageId);
@@ -97,8 +94,9 @@ class ChatCommands {
         ProducerRecord<String, SpecificRecordBase> record =
                 new ProducerRecord<>(Topics.CHAT_INBOUND.name(), caller.userId(), event);
         // Continue the caller's trace: the serializer writes a child span of it.
-        Traceparent.parse(traceparent).ifPresent(t -> record.headers()
-                .add(CloudEventHeaders.TRACEPARENT, t.toString().getBytes(StandardCharsets.UTF_8)));
+        Traceparent.parse(traceparent)
+                .ifPresent(t -> record.headers()
+                        .add(CloudEventHeaders.TRACEPARENT, t.toString().getBytes(StandardCharsets.UTF_8)));
         // One deadline for the whole publish: send() itself may block that long for the topic's metadata
         // while the broker is away (the producer's max.block.ms is set to the publish timeout).
         long deadline = System.nanoTime() + settings.publishTimeout().toNanos();
@@ -109,11 +107,15 @@ class ChatCommands {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
-        } catch (ExecutionException | TimeoutException | KafkaException
-                | org.springframework.kafka.KafkaException e) {
+        } catch (ExecutionException | TimeoutException | KafkaException | org.springframework.kafka.KafkaException e) {
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-            log.error("No acknowledgement within {} for {} {} of session {} on {}: {}", settings.publishTimeout(),
-                    event.getSchema().getName(), event.get("eventId"), sessionId, Topics.CHAT_INBOUND.name(),
+            log.error(
+                    "No acknowledgement within {} for {} {} of session {} on {}: {}",
+                    settings.publishTimeout(),
+                    event.getSchema().getName(),
+                    event.get("eventId"),
+                    sessionId,
+                    Topics.CHAT_INBOUND.name(),
                     String.valueOf(cause));
             return false;
         }

@@ -8,7 +8,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
@@ -25,12 +24,16 @@ class ChatHistory {
      * @param replyTo  for the assistant's turns: the message answered
      * @param degraded for the assistant's turns: answered by the offline responder
      */
-    record Message(UUID messageId, String role, String text, Instant occurredAt, String verdict, UUID replyTo,
-            boolean degraded) {
-    }
+    record Message(
+            UUID messageId,
+            String role,
+            String text,
+            Instant occurredAt,
+            String verdict,
+            UUID replyTo,
+            boolean degraded) {}
 
-    record Page(List<Message> messages, Optional<Cursor> next) {
-    }
+    record Page(List<Message> messages, Optional<Cursor> next) {}
 
     /**
      * Keyset position after a row (a message, or a session in a list): opaque to clients. Anything that
@@ -44,8 +47,8 @@ class ChatHistory {
                 if (bar < 0) {
                     throw new IllegalArgumentException("bad cursor");
                 }
-                return new Cursor(Instant.parse(decoded.substring(0, bar)),
-                        UUID.fromString(decoded.substring(bar + 1)));
+                return new Cursor(
+                        Instant.parse(decoded.substring(0, bar)), UUID.fromString(decoded.substring(bar + 1)));
             } catch (java.time.DateTimeException | IllegalArgumentException e) {
                 throw new IllegalArgumentException("not a cursor of this API", e);
             }
@@ -53,7 +56,8 @@ class ChatHistory {
 
         @Override
         public String toString() {
-            return Base64.getUrlEncoder().withoutPadding()
+            return Base64.getUrlEncoder()
+                    .withoutPadding()
                     .encodeToString((occurredAt + "|" + messageId).getBytes(StandardCharsets.UTF_8));
         }
     }
@@ -70,13 +74,25 @@ class ChatHistory {
             condition = condition.and(DSL.row(CHAT_MESSAGES.OCCURRED_AT, CHAT_MESSAGES.MESSAGE_ID)
                     .gt(after.get().occurredAt(), after.get().messageId()));
         }
-        List<Message> rows = db.select(CHAT_MESSAGES.MESSAGE_ID, CHAT_MESSAGES.ROLE, CHAT_MESSAGES.BODY,
-                        CHAT_MESSAGES.OCCURRED_AT, CHAT_MESSAGES.VERDICT, CHAT_MESSAGES.REPLY_TO, CHAT_MESSAGES.DEGRADED)
+        List<Message> rows = db.select(
+                        CHAT_MESSAGES.MESSAGE_ID,
+                        CHAT_MESSAGES.ROLE,
+                        CHAT_MESSAGES.BODY,
+                        CHAT_MESSAGES.OCCURRED_AT,
+                        CHAT_MESSAGES.VERDICT,
+                        CHAT_MESSAGES.REPLY_TO,
+                        CHAT_MESSAGES.DEGRADED)
                 .from(CHAT_MESSAGES)
                 .where(condition)
                 .orderBy(CHAT_MESSAGES.OCCURRED_AT, CHAT_MESSAGES.MESSAGE_ID)
                 .limit(limit + 1)
-                .fetch(r -> new Message(r.value1(), r.value2(), r.value3(), r.value4(), r.value5(), r.value6(),
+                .fetch(r -> new Message(
+                        r.value1(),
+                        r.value2(),
+                        r.value3(),
+                        r.value4(),
+                        r.value5(),
+                        r.value6(),
                         Boolean.TRUE.equals(r.value7())));
         if (rows.size() <= limit) {
             return new Page(rows, Optional.empty());

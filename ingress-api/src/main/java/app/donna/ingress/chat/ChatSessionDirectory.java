@@ -7,7 +7,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
@@ -18,11 +17,9 @@ import org.springframework.stereotype.Component;
 class ChatSessionDirectory {
 
     /** One session as the API lists it; lastMessageAt is empty before its first message. */
-    record Session(UUID sessionId, Instant createdAt, Instant lastMessageAt, int messages) {
-    }
+    record Session(UUID sessionId, Instant createdAt, Instant lastMessageAt, int messages) {}
 
-    record Page(List<Session> sessions, Optional<String> next) {
-    }
+    record Page(List<Session> sessions, Optional<String> next) {}
 
     private final DSLContext db;
 
@@ -32,17 +29,21 @@ class ChatSessionDirectory {
 
     Page list(Caller owner, Optional<String> cursor, int limit) {
         // Users and visitors are separate namespaces, even where their ids look alike.
-        Condition condition = CHAT_SESSIONS.OWNER_USER_ID.eq(owner.userId())
-                .and(CHAT_SESSIONS.ANONYMOUS.eq(owner.anonymous()));
+        Condition condition =
+                CHAT_SESSIONS.OWNER_USER_ID.eq(owner.userId()).and(CHAT_SESSIONS.ANONYMOUS.eq(owner.anonymous()));
         if (cursor.isPresent()) {
             ChatHistory.Cursor after = ChatHistory.Cursor.parse(cursor.get());
             condition = condition.and(DSL.row(CHAT_SESSIONS.CREATED_AT, CHAT_SESSIONS.SESSION_ID)
                     .lt(after.occurredAt(), after.messageId()));
         }
-        var last = DSL.select(DSL.max(CHAT_MESSAGES.OCCURRED_AT)).from(CHAT_MESSAGES)
-                .where(CHAT_MESSAGES.SESSION_ID.eq(CHAT_SESSIONS.SESSION_ID)).<Instant>asField("last_message_at");
-        var count = DSL.selectCount().from(CHAT_MESSAGES)
-                .where(CHAT_MESSAGES.SESSION_ID.eq(CHAT_SESSIONS.SESSION_ID)).<Integer>asField("messages");
+        var last = DSL.select(DSL.max(CHAT_MESSAGES.OCCURRED_AT))
+                .from(CHAT_MESSAGES)
+                .where(CHAT_MESSAGES.SESSION_ID.eq(CHAT_SESSIONS.SESSION_ID))
+                .<Instant>asField("last_message_at");
+        var count = DSL.selectCount()
+                .from(CHAT_MESSAGES)
+                .where(CHAT_MESSAGES.SESSION_ID.eq(CHAT_SESSIONS.SESSION_ID))
+                .<Integer>asField("messages");
         List<Session> rows = db.select(CHAT_SESSIONS.SESSION_ID, CHAT_SESSIONS.CREATED_AT, last, count)
                 .from(CHAT_SESSIONS)
                 .where(condition)

@@ -1,12 +1,5 @@
 package app.donna.ingress.chat;
 
-import java.net.URI;
-import java.time.Clock;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.Optional;
-import java.util.UUID;
-
 import app.donna.platform.ratelimit.RateLimitFilter;
 import app.donna.platform.ratelimit.TokenBuckets;
 import app.donna.platform.security.AnonymousSessionTokens;
@@ -15,6 +8,12 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.Size;
+import java.net.URI;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -41,14 +40,19 @@ class ChatSessionsApi {
     private final Optional<AnonymousSessionTokens> visitorTokens;
     private final TokenBuckets visitorSessionsPerIp;
 
-    ChatSessionsApi(ChatCommands commands, ChatSessionDirectory directory, SessionOwners owners,
-            ObjectProvider<AnonymousSessionTokens> visitorTokens, ChatApiSettings settings, Clock clock) {
+    ChatSessionsApi(
+            ChatCommands commands,
+            ChatSessionDirectory directory,
+            SessionOwners owners,
+            ObjectProvider<AnonymousSessionTokens> visitorTokens,
+            ChatApiSettings settings,
+            Clock clock) {
         this.commands = commands;
         this.directory = directory;
         this.owners = owners;
         this.visitorTokens = Optional.ofNullable(visitorTokens.getIfAvailable());
-        this.visitorSessionsPerIp = new TokenBuckets(settings.visitorSessionsBurst(),
-                settings.visitorSessionsPerMinute(), clock, 100_000);
+        this.visitorSessionsPerIp =
+                new TokenBuckets(settings.visitorSessionsBurst(), settings.visitorSessionsPerMinute(), clock, 100_000);
     }
 
     @PostMapping
@@ -60,19 +64,26 @@ class ChatSessionsApi {
         if (user != null) {
             caller = Caller.of(user);
             if (caller.anonymous()) {
-                return ChatSessionsController.problem(Problems.of(HttpStatus.FORBIDDEN, "forbidden", "Forbidden",
+                return ChatSessionsController.problem(Problems.of(
+                        HttpStatus.FORBIDDEN,
+                        "forbidden",
+                        "Forbidden",
                         "A visitor token is for one session; open a new one without it."));
             }
         } else {
             if (visitorTokens.isEmpty()) {
-                return ChatSessionsController.problem(Problems.of(HttpStatus.UNAUTHORIZED, "unauthorized",
-                        "Unauthorized", "Sign in to chat; anonymous chat is not enabled."));
+                return ChatSessionsController.problem(Problems.of(
+                        HttpStatus.UNAUTHORIZED,
+                        "unauthorized",
+                        "Unauthorized",
+                        "Sign in to chat; anonymous chat is not enabled."));
             }
             if (visitorSessionsPerIp.tryAcquire(request.getRemoteAddr()) instanceof TokenBuckets.Decision.Rejected r) {
                 long seconds = RateLimitFilter.retryAfterSeconds(r.retryAfter());
-                return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS).header("Retry-After", String.valueOf(seconds))
-                        .body(RateLimitFilter.tooManyRequests(seconds,
-                                "Too many new chats from this address; retry after " + seconds + " s."));
+                return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS)
+                        .header("Retry-After", String.valueOf(seconds))
+                        .body(RateLimitFilter.tooManyRequests(
+                                seconds, "Too many new chats from this address; retry after " + seconds + " s."));
             }
             caller = Caller.visitor(session);
             body.put("token", visitorTokens.get().mint(session));
@@ -84,27 +95,39 @@ class ChatSessionsApi {
         }
         if (!commands.start(session, caller, request.getHeader("Origin"), request.getHeader("traceparent"))) {
             // The session is the caller's whatever happened; only its opening event may be missing.
-            return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header("Retry-After", "5")
-                    .body(Problems.of(HttpStatus.SERVICE_UNAVAILABLE, "unavailable", "Service unavailable",
+            return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+                    .header("Retry-After", "5")
+                    .body(Problems.of(
+                            HttpStatus.SERVICE_UNAVAILABLE,
+                            "unavailable",
+                            "Service unavailable",
                             "The session could not be opened right now. Please retry."));
         }
-        return ResponseEntity.created(URI.create("/api/chat/sessions/" + session + "/messages")).body(body);
+        return ResponseEntity.created(URI.create("/api/chat/sessions/" + session + "/messages"))
+                .body(body);
     }
 
     @GetMapping
-    ResponseEntity<?> list(@AuthenticationPrincipal Jwt user,
+    ResponseEntity<?> list(
+            @AuthenticationPrincipal Jwt user,
             @RequestParam(required = false) @Min(1) @Max(100) Integer limit,
             @RequestParam(required = false) @Size(max = 200) String cursor) {
         if (user == null) {
-            return ChatSessionsController.problem(Problems.of(HttpStatus.UNAUTHORIZED, "unauthorized", "Unauthorized",
+            return ChatSessionsController.problem(Problems.of(
+                    HttpStatus.UNAUTHORIZED,
+                    "unauthorized",
+                    "Unauthorized",
                     "The credentials are missing, invalid or expired."));
         }
         ChatSessionDirectory.Page page;
         try {
             page = directory.list(Caller.of(user), Optional.ofNullable(cursor), limit == null ? 20 : limit);
         } catch (IllegalArgumentException e) {
-            return ChatSessionsController.problem(Problems.of(HttpStatus.BAD_REQUEST, "invalid-request",
-                    "Invalid request", "The cursor is not one this API returned."));
+            return ChatSessionsController.problem(Problems.of(
+                    HttpStatus.BAD_REQUEST,
+                    "invalid-request",
+                    "Invalid request",
+                    "The cursor is not one this API returned."));
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("sessions", page.sessions());

@@ -1,10 +1,5 @@
 package app.donna.ingress.chat;
 
-import java.net.URI;
-import java.util.List;
-import java.util.Optional;
-import java.util.UUID;
-
 import app.donna.platform.web.Problems;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
@@ -13,6 +8,10 @@ import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
+import java.net.URI;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
@@ -40,21 +39,21 @@ class ChatSessionsController {
     /** Body of a new message. */
     record SubmitMessage(
             @NotBlank @Size(max = 100_000) String text,
-            @Size(max = 64) @Pattern(regexp = "[A-Za-z0-9._:-]*") String clientMessageId,
-            @Size(max = 35) @Pattern(regexp = "[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*") String locale) {
-    }
+
+            @Size(max = 64) @Pattern(regexp = "[A-Za-z0-9._:-]*")
+            String clientMessageId,
+
+            @Size(max = 35) @Pattern(regexp = "[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*")
+            String locale) {}
 
     /** Answer to an accepted message. */
-    record Accepted(UUID sessionId, UUID messageId, String status) {
-    }
+    record Accepted(UUID sessionId, UUID messageId, String status) {}
 
     /** A single-use ticket for the session's stream, and the URL that spends it. */
-    record StreamTicket(String ticket, String streamUrl, long expiresIn) {
-    }
+    record StreamTicket(String ticket, String streamUrl, long expiresIn) {}
 
     /** One page of a session's history, oldest first. */
-    record History(UUID sessionId, List<ChatHistory.Message> messages, String nextCursor) {
-    }
+    record History(UUID sessionId, List<ChatHistory.Message> messages, String nextCursor) {}
 
     private final ChatCommands commands;
     private final ChatHistory history;
@@ -63,8 +62,13 @@ class ChatSessionsController {
     private final ReplyStreams streams;
     private final StreamTickets tickets;
 
-    ChatSessionsController(ChatCommands commands, ChatHistory history, SessionOwners owners, ChatApiSettings settings,
-            ReplyStreams streams, StreamTickets tickets) {
+    ChatSessionsController(
+            ChatCommands commands,
+            ChatHistory history,
+            SessionOwners owners,
+            ChatApiSettings settings,
+            ReplyStreams streams,
+            StreamTickets tickets) {
         this.tickets = tickets;
         this.commands = commands;
         this.history = history;
@@ -81,22 +85,31 @@ class ChatSessionsController {
      * {@code lastEventId} when it reconnects with a new ticket.
      */
     @GetMapping("/stream")
-    Object stream(@PathVariable UUID sessionId, @AuthenticationPrincipal Jwt user,
+    Object stream(
+            @PathVariable UUID sessionId,
+            @AuthenticationPrincipal Jwt user,
             @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId,
             @RequestParam(name = "lastEventId", required = false) @Size(max = 32) String lastEventIdParam,
             @RequestParam(required = false) @Size(max = 64) String ticket) {
         if (ticket != null) {
             if (!tickets.redeem(ticket, sessionId)) {
-                return problem(Problems.of(HttpStatus.UNAUTHORIZED, "unauthorized", "Unauthorized",
+                return problem(Problems.of(
+                        HttpStatus.UNAUTHORIZED,
+                        "unauthorized",
+                        "Unauthorized",
                         "The stream ticket is unknown, spent or expired; ask for a new one."));
             }
         } else if (user == null) {
-            return problem(Problems.of(HttpStatus.UNAUTHORIZED, "unauthorized", "Unauthorized",
+            return problem(Problems.of(
+                    HttpStatus.UNAUTHORIZED,
+                    "unauthorized",
+                    "Unauthorized",
                     "The credentials are missing, invalid or expired."));
         } else if (!owners.isOwnedBy(sessionId, Caller.of(user))) {
             return notFound();
         }
-        return streams.open(sessionId, ReplyStreams.Position.parse(lastEventId != null ? lastEventId : lastEventIdParam));
+        return streams.open(
+                sessionId, ReplyStreams.Position.parse(lastEventId != null ? lastEventId : lastEventIdParam));
     }
 
     /**
@@ -110,22 +123,30 @@ class ChatSessionsController {
             return notFound();
         }
         StreamTickets.Issued issued = tickets.issue(sessionId, caller.asOwner());
-        return ResponseEntity.status(HttpStatus.CREATED).header("Cache-Control", "no-store")
-                .body(new StreamTicket(issued.ticket(),
+        return ResponseEntity.status(HttpStatus.CREATED)
+                .header("Cache-Control", "no-store")
+                .body(new StreamTicket(
+                        issued.ticket(),
                         "/api/chat/sessions/" + sessionId + "/stream?ticket=" + issued.ticket(),
                         issued.lifetime().toSeconds()));
     }
 
     @PostMapping("/messages")
-    ResponseEntity<?> submit(@PathVariable UUID sessionId, @Valid @RequestBody SubmitMessage body,
-            @AuthenticationPrincipal Jwt user, HttpServletRequest request) {
+    ResponseEntity<?> submit(
+            @PathVariable UUID sessionId,
+            @Valid @RequestBody SubmitMessage body,
+            @AuthenticationPrincipal Jwt user,
+            HttpServletRequest request) {
         if (body.text().length() > settings.maxMessageChars()) {
-            return problem(Problems.invalid("Some fields are missing or invalid.", List.of(new Problems.FieldProblem(
-                    "text", "must be at most " + settings.maxMessageChars() + " characters"))));
+            return problem(Problems.invalid(
+                    "Some fields are missing or invalid.",
+                    List.of(new Problems.FieldProblem(
+                            "text", "must be at most " + settings.maxMessageChars() + " characters"))));
         }
         Optional<String> unstorable = MessageText.problem(body.text());
         if (unstorable.isPresent()) {
-            return problem(Problems.invalid("Some fields are missing or invalid.",
+            return problem(Problems.invalid(
+                    "Some fields are missing or invalid.",
                     List.of(new Problems.FieldProblem("text", unstorable.get()))));
         }
         Caller caller = Caller.of(user);
@@ -133,25 +154,37 @@ class ChatSessionsController {
         if (!owners.claim(sessionId, caller)) {
             return notFound();
         }
-        return switch (commands.submit(sessionId, caller, body.text(), body.locale(),
-                body.clientMessageId(), request.getHeader("traceparent"))) {
-            case ChatCommands.Result.Accepted accepted -> ResponseEntity.accepted()
-                    .location(URI.create("/api/chat/sessions/" + sessionId + "/messages"))
-                    .body(new Accepted(sessionId, accepted.messageId(), "accepted"));
+        return switch (commands.submit(
+                sessionId,
+                caller,
+                body.text(),
+                body.locale(),
+                body.clientMessageId(),
+                request.getHeader("traceparent"))) {
+            case ChatCommands.Result.Accepted accepted ->
+                ResponseEntity.accepted()
+                        .location(URI.create("/api/chat/sessions/" + sessionId + "/messages"))
+                        .body(new Accepted(sessionId, accepted.messageId(), "accepted"));
             case ChatCommands.Result.OutcomeUnknown unknown -> {
-                ProblemDetail p = Problems.of(HttpStatus.SERVICE_UNAVAILABLE, "outcome-unknown",
-                        "Service unavailable", "The message was not confirmed in time: it may or may not have "
+                ProblemDetail p = Problems.of(
+                        HttpStatus.SERVICE_UNAVAILABLE,
+                        "outcome-unknown",
+                        "Service unavailable",
+                        "The message was not confirmed in time: it may or may not have "
                                 + "been stored. Retry with the same clientMessageId; a retry is never stored twice.");
                 if (body.clientMessageId() != null && !body.clientMessageId().isEmpty()) {
                     p.setProperty("messageId", unknown.messageId());
                 }
-                yield ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header("Retry-After", "5").body(p);
+                yield ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+                        .header("Retry-After", "5")
+                        .body(p);
             }
         };
     }
 
     @GetMapping("/messages")
-    ResponseEntity<?> history(@PathVariable UUID sessionId,
+    ResponseEntity<?> history(
+            @PathVariable UUID sessionId,
             @RequestParam(required = false) @Min(1) @Max(200) Integer limit,
             @RequestParam(required = false) @Size(max = 200) String cursor,
             @AuthenticationPrincipal Jwt user) {
@@ -162,11 +195,14 @@ class ChatSessionsController {
         try {
             after = Optional.ofNullable(cursor).map(ChatHistory.Cursor::parse);
         } catch (IllegalArgumentException e) {
-            return problem(Problems.invalid("The cursor is not one this API returned.",
+            return problem(Problems.invalid(
+                    "The cursor is not one this API returned.",
                     List.of(new Problems.FieldProblem("cursor", "is not a cursor this API returned"))));
         }
         ChatHistory.Page page = history.page(sessionId, after, limit == null ? settings.defaultPageSize() : limit);
-        return ResponseEntity.ok(new History(sessionId, page.messages(),
+        return ResponseEntity.ok(new History(
+                sessionId,
+                page.messages(),
                 page.next().map(ChatHistory.Cursor::toString).orElse(null)));
     }
 

@@ -11,8 +11,7 @@ import java.util.Optional;
  */
 final class MessageText {
 
-    private MessageText() {
-    }
+    private MessageText() {}
 
     /** Why {@code text} cannot be accepted, or empty when it can. Never repeats the text. */
     static Optional<String> problem(String text) {

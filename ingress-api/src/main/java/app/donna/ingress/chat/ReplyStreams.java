@@ -1,5 +1,11 @@
 package app.donna.ingress.chat;
 
+import app.donna.events.chat.ChatReplyDelayed;
+import app.donna.events.chat.ChatReplyDelta;
+import app.donna.events.chat.ChatReplyProduced;
+import app.donna.platform.kafka.KafkaClientProperties;
+import app.donna.schemas.EventCodec;
+import app.donna.schemas.Topics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -15,13 +21,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-
-import app.donna.events.chat.ChatReplyDelayed;
-import app.donna.events.chat.ChatReplyDelta;
-import app.donna.events.chat.ChatReplyProduced;
-import app.donna.platform.kafka.KafkaClientProperties;
-import app.donna.schemas.EventCodec;
-import app.donna.schemas.Topics;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -69,8 +68,7 @@ class ReplyStreams implements SmartLifecycle {
     }
 
     /** One event ready to send. */
-    record Event(Position position, String name, Map<String, Object> data) {
-    }
+    record Event(Position position, String name, Map<String, Object> data) {}
 
     /** Replays reading the log back at once: each holds a consumer (a connection, buffers, a thread). */
     private static final int CONCURRENT_REPLAYS = 16;
@@ -80,6 +78,7 @@ class ReplyStreams implements SmartLifecycle {
     private final java.util.concurrent.Semaphore replays = new java.util.concurrent.Semaphore(CONCURRENT_REPLAYS);
     /** Partitions of the replies topic, as the tail found them (0 until it has). */
     private volatile int partitions;
+
     private final ChatApiSettings settings;
     private final EventCodec codec = EventCodec.bundled();
     private final Map<UUID, Set<Subscriber>> subscribers = new ConcurrentHashMap<>();
@@ -124,15 +123,16 @@ class ReplyStreams implements SmartLifecycle {
         // A first comment commits the response now, so clients and proxies see the stream open at once
         // instead of at the first reply or heartbeat.
         subscriber.heartbeat();
-        lastEventId.ifPresent(position -> Thread.ofVirtual().name("reply-replay-" + session)
-                .start(() -> replay(subscriber, position)));
+        lastEventId.ifPresent(position ->
+                Thread.ofVirtual().name("reply-replay-" + session).start(() -> replay(subscriber, position)));
         return emitter;
     }
 
     /** The partition of {@code donna.chat.replies} a session's events go to (its key's, as producers choose). */
     private int partitionOf(UUID session) {
         int count = partitions;
-        return count == 0 ? -1
+        return count == 0
+                ? -1
                 : Utils.toPositive(Utils.murmur2(session.toString().getBytes(StandardCharsets.UTF_8))) % count;
     }
 
@@ -150,7 +150,8 @@ class ReplyStreams implements SmartLifecycle {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
             while (consumer.position(tp) < end && System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    if (record.offset() < end && record.key() != null
+                    if (record.offset() < end
+                            && record.key() != null
                             && key.equals(new String(record.key(), StandardCharsets.UTF_8))) {
                         toEvent(record).ifPresent(subscriber::send);
                     }
@@ -226,11 +227,12 @@ class ReplyStreams implements SmartLifecycle {
     }
 
     private void tail() {
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             tail = consumer;
             List<TopicPartition> partitions = consumer.partitionsFor(Topics.CHAT_REPLIES.name()).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+                    .map(p -> new TopicPartition(p.topic(), p.partition()))
+                    .toList();
             this.partitions = partitions.size();
             consumer.assign(partitions);
             consumer.seekToEnd(partitions);
@@ -267,8 +269,11 @@ class ReplyStreams implements SmartLifecycle {
         running = true;
         thread = Thread.ofPlatform().name("reply-stream-tail").daemon().start(this::tail);
         long every = settings.streamHeartbeat().toMillis();
-        heartbeats.scheduleAtFixedRate(() -> subscribers.values().forEach(set -> set.forEach(Subscriber::heartbeat)),
-                every, every, TimeUnit.MILLISECONDS);
+        heartbeats.scheduleAtFixedRate(
+                () -> subscribers.values().forEach(set -> set.forEach(Subscriber::heartbeat)),
+                every,
+                every,
+                TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -322,7 +327,10 @@ class ReplyStreams implements SmartLifecycle {
                 return;
             }
             try {
-                emitter.send(SseEmitter.event().id(event.position().toString()).name(event.name()).data(event.data()));
+                emitter.send(SseEmitter.event()
+                        .id(event.position().toString())
+                        .name(event.name())
+                        .data(event.data()));
                 lastSent = event.position().offset();
             } catch (IOException | IllegalStateException e) {
                 emitter.completeWithError(e);

@@ -3,12 +3,11 @@ package app.donna.ingress.chat;
 import static app.donna.projections.db.Tables.CHAT_SESSIONS;
 import static app.donna.projections.db.Tables.CHAT_SESSION_OWNERS;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.UUID;
-
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
 import org.springframework.stereotype.Component;
@@ -24,15 +23,15 @@ import org.springframework.stereotype.Component;
 class SessionOwners {
 
     /** A session's owner: a user, or a visitor ({@code anonymous}); the two never match each other. */
-    record Owner(String userId, boolean anonymous) {
-    }
+    record Owner(String userId, boolean anonymous) {}
 
     /** Sessions whose owner has been read, kept so that each message need not ask the database. */
     private static final int REMEMBERED_OWNERS = 100_000;
 
     private final DSLContext db;
     private final Clock clock;
-    private final Cache<UUID, Owner> owners = Caffeine.newBuilder().maximumSize(REMEMBERED_OWNERS).build();
+    private final Cache<UUID, Owner> owners =
+            Caffeine.newBuilder().maximumSize(REMEMBERED_OWNERS).build();
 
     SessionOwners(DSLContext db, Clock clock) {
         this.db = db;
@@ -48,14 +47,20 @@ class SessionOwners {
         Owner owner = ownerOf(session).orElseGet(() -> {
             // A session opened before claims existed keeps the owner the read model gave it.
             var legacy = CHAT_SESSIONS.as("legacy");
-            db.insertInto(CHAT_SESSION_OWNERS, CHAT_SESSION_OWNERS.SESSION_ID, CHAT_SESSION_OWNERS.OWNER_USER_ID,
-                            CHAT_SESSION_OWNERS.ANONYMOUS, CHAT_SESSION_OWNERS.CLAIMED_AT)
-                    .select(DSL.select(DSL.val(session),
+            db.insertInto(
+                            CHAT_SESSION_OWNERS,
+                            CHAT_SESSION_OWNERS.SESSION_ID,
+                            CHAT_SESSION_OWNERS.OWNER_USER_ID,
+                            CHAT_SESSION_OWNERS.ANONYMOUS,
+                            CHAT_SESSION_OWNERS.CLAIMED_AT)
+                    .select(DSL.select(
+                                    DSL.val(session),
                                     DSL.coalesce(legacy.OWNER_USER_ID, DSL.val(caller.userId())),
                                     DSL.coalesce(legacy.ANONYMOUS, DSL.val(caller.anonymous())),
                                     DSL.val(clock.instant()))
                             .from(DSL.selectOne().asTable("claim"))
-                            .leftJoin(legacy).on(legacy.SESSION_ID.eq(session)))
+                            .leftJoin(legacy)
+                            .on(legacy.SESSION_ID.eq(session)))
                     .onConflictDoNothing()
                     .execute();
             // Read back in a statement of its own: it sees a competing claim that committed first.

@@ -12,7 +12,6 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.UUID;
-
 import org.jooq.DSLContext;
 import org.springframework.stereotype.Component;
 
@@ -27,8 +26,7 @@ import org.springframework.stereotype.Component;
 class StreamTickets {
 
     /** A ticket as handed to its owner. */
-    record Issued(String ticket, Duration lifetime) {
-    }
+    record Issued(String ticket, Duration lifetime) {}
 
     private final SecureRandom random = new SecureRandom();
     private final DSLContext db;
@@ -47,7 +45,9 @@ class StreamTickets {
         String ticket = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
         Instant now = clock.instant();
         // Spent or expired tickets go as new ones come: the table stays as small as the tickets in flight.
-        db.deleteFrom(CHAT_STREAM_TICKETS).where(CHAT_STREAM_TICKETS.EXPIRES_AT.lt(now)).execute();
+        db.deleteFrom(CHAT_STREAM_TICKETS)
+                .where(CHAT_STREAM_TICKETS.EXPIRES_AT.lt(now))
+                .execute();
         db.insertInto(CHAT_STREAM_TICKETS)
                 .set(CHAT_STREAM_TICKETS.TICKET_SHA256, sha256(ticket))
                 .set(CHAT_STREAM_TICKETS.SESSION_ID, session)
@@ -74,8 +74,8 @@ class StreamTickets {
 
     private static String sha256(String ticket) {
         try {
-            return HexFormat.of().formatHex(
-                    MessageDigest.getInstance("SHA-256").digest(ticket.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(ticket.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

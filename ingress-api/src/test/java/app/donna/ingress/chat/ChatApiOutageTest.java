@@ -3,18 +3,17 @@ package app.donna.ingress.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import app.donna.ingress.IngressApplication;
+import app.donna.localinfra.LocalPorts;
+import app.donna.platform.dev.DevTokenIssuer;
+import app.donna.testing.InfraExtension;
+import app.donna.testing.SharedInfra;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.UUID;
-
-import app.donna.ingress.IngressApplication;
-import app.donna.localinfra.LocalPorts;
-import app.donna.platform.dev.DevTokenIssuer;
-import app.donna.testing.InfraExtension;
-import app.donna.testing.SharedInfra;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -29,7 +28,9 @@ import org.springframework.test.context.DynamicPropertySource;
  * restart.
  */
 @ExtendWith(InfraExtension.class)
-@SpringBootTest(classes = IngressApplication.class, webEnvironment = SpringBootTest.WebEnvironment.DEFINED_PORT,
+@SpringBootTest(
+        classes = IngressApplication.class,
+        webEnvironment = SpringBootTest.WebEnvironment.DEFINED_PORT,
         properties = "spring.config.name=" + IngressApplication.CONFIG_NAME)
 class ChatApiOutageTest {
 
@@ -58,19 +59,27 @@ class ChatApiOutageTest {
 
         try (SharedInfra.Outage outage = SharedInfra.stopKafka()) {
             HttpResponse<String> message = post(user, session, "{\"text\":\"during\",\"clientMessageId\":\"k-1\"}");
-            HttpResponse<String> open = http.send(request("/api/chat/sessions", user)
-                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> open = http.send(
+                    request("/api/chat/sessions", user)
+                            .POST(HttpRequest.BodyPublishers.noBody())
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
 
             assertThat(message.statusCode()).isEqualTo(503);
             assertThat(message.headers().firstValue("Retry-After")).isPresent();
-            assertThat(message.body()).contains("outcome-unknown").contains("clientMessageId").contains("messageId");
+            assertThat(message.body())
+                    .contains("outcome-unknown")
+                    .contains("clientMessageId")
+                    .contains("messageId");
             assertThat(open.statusCode()).isEqualTo(503);
             assertThat(open.headers().firstValue("Retry-After")).isPresent();
             await().atMost(HANG).until(() -> health().contains("\"kafka\":{\"status\":\"DOWN\""));
         }
 
-        HttpResponse<String> retried = await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1))
-                .until(() -> post(user, session, "{\"text\":\"during\",\"clientMessageId\":\"k-1\"}"),
+        HttpResponse<String> retried = await().atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofSeconds(1))
+                .until(
+                        () -> post(user, session, "{\"text\":\"during\",\"clientMessageId\":\"k-1\"}"),
                         r -> r.statusCode() == 202);
         assertThat(retried.body()).contains("\"status\":\"accepted\"");
         await().atMost(Duration.ofSeconds(60)).until(() -> health().contains("\"status\":\"UP\""));
@@ -85,8 +94,12 @@ class ChatApiOutageTest {
         try (SharedInfra.Outage outage = SharedInfra.pauseDatabase()) {
             HttpResponse<String> history = get(user, "/api/chat/sessions/" + session + "/messages");
             HttpResponse<String> fresh = post(user, UUID.randomUUID(), "{\"text\":\"new session\"}");
-            HttpResponse<String> health = http.send(HttpRequest.newBuilder(uri("/actuator/health")).timeout(HANG)
-                    .GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> health = http.send(
+                    HttpRequest.newBuilder(uri("/actuator/health"))
+                            .timeout(HANG)
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
 
             assertThat(history.statusCode()).isEqualTo(503);
             assertThat(history.headers().firstValue("Retry-After")).isPresent();
@@ -96,21 +109,31 @@ class ChatApiOutageTest {
             assertThat(health.body()).contains("\"db\":{\"status\":\"DOWN\"");
         }
 
-        await().atMost(Duration.ofSeconds(60)).until(() ->
-                get(user, "/api/chat/sessions/" + session + "/messages").statusCode() == 200);
-        assertThat(post(user, UUID.randomUUID(), "{\"text\":\"after\"}").statusCode()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(60))
+                .until(() ->
+                        get(user, "/api/chat/sessions/" + session + "/messages").statusCode() == 200);
+        assertThat(post(user, UUID.randomUUID(), "{\"text\":\"after\"}").statusCode())
+                .isEqualTo(202);
     }
 
     // ---- helpers
 
     String health() throws Exception {
-        return http.send(HttpRequest.newBuilder(uri("/actuator/health")).timeout(HANG).GET().build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+        return http.send(
+                        HttpRequest.newBuilder(uri("/actuator/health"))
+                                .timeout(HANG)
+                                .GET()
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
     }
 
     HttpResponse<String> post(String token, UUID session, String json) throws Exception {
-        return http.send(request("/api/chat/sessions/" + session + "/messages", token)
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                request("/api/chat/sessions/" + session + "/messages", token)
+                        .POST(HttpRequest.BodyPublishers.ofString(json))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     HttpResponse<String> get(String token, String path) throws Exception {
@@ -119,7 +142,9 @@ class ChatApiOutageTest {
 
     /** Requests time out after {@link #HANG}: a hang fails the test instead of holding it. */
     static HttpRequest.Builder request(String path, String token) {
-        return HttpRequest.newBuilder(uri(path)).timeout(HANG).header("Authorization", "Bearer " + token)
+        return HttpRequest.newBuilder(uri(path))
+                .timeout(HANG)
+                .header("Authorization", "Bearer " + token)
                 .header("Content-Type", "application/json");
     }
 

@@ -3,6 +3,16 @@ package app.donna.ingress.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import app.donna.events.chat.ChatMessageSubmitted;
+import app.donna.ingress.IngressApplication;
+import app.donna.localinfra.LocalPorts;
+import app.donna.platform.dev.DevTokenIssuer;
+import app.donna.schemas.EventCodec;
+import app.donna.schemas.Topics;
+import app.donna.testing.InfraExtension;
+import app.donna.testing.SharedInfra;
+import app.donna.testing.SseReader;
+import app.donna.testing.TopicReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,17 +25,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-
-import app.donna.events.chat.ChatMessageSubmitted;
-import app.donna.ingress.IngressApplication;
-import app.donna.localinfra.LocalPorts;
-import app.donna.platform.dev.DevTokenIssuer;
-import app.donna.schemas.EventCodec;
-import app.donna.schemas.Topics;
-import app.donna.testing.InfraExtension;
-import app.donna.testing.SharedInfra;
-import app.donna.testing.SseReader;
-import app.donna.testing.TopicReader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -41,7 +40,9 @@ import tools.jackson.databind.json.JsonMapper;
  * message, cursors nobody issued.
  */
 @ExtendWith(InfraExtension.class)
-@SpringBootTest(classes = IngressApplication.class, webEnvironment = SpringBootTest.WebEnvironment.DEFINED_PORT,
+@SpringBootTest(
+        classes = IngressApplication.class,
+        webEnvironment = SpringBootTest.WebEnvironment.DEFINED_PORT,
         properties = "spring.config.name=" + IngressApplication.CONFIG_NAME)
 class ChatApiTest {
 
@@ -83,7 +84,8 @@ class ChatApiTest {
                 assertThat(get(winner, session, "/messages").statusCode()).isEqualTo(200);
                 assertThat(get(loser, session, "/messages").statusCode()).isEqualTo(404);
                 assertThat(get(loser, session, "/stream").statusCode()).isEqualTo(404);
-                assertThat(post(loser, session, "{\"text\":\"let me in\"}").statusCode()).isEqualTo(404);
+                assertThat(post(loser, session, "{\"text\":\"let me in\"}").statusCode())
+                        .isEqualTo(404);
             }
         } finally {
             pool.shutdownNow();
@@ -93,27 +95,36 @@ class ChatApiTest {
     @Test
     void aSessionIsItsOwnersTheMomentItIsOpenedBeforeAnyProjector() throws Exception {
         String carol = issuer.mint("carol");
-        HttpResponse<String> opened = http.send(request("/api/chat/sessions", carol)
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-        UUID session = UUID.fromString(JSON.readTree(opened.body()).get("sessionId").asString());
+        HttpResponse<String> opened = http.send(
+                request("/api/chat/sessions", carol)
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        UUID session =
+                UUID.fromString(JSON.readTree(opened.body()).get("sessionId").asString());
 
         // no projector runs in this test: ownership does not wait for the read model
         assertThat(get(carol, session, "/messages").statusCode()).isEqualTo(200);
         assertThat(get(issuer.mint("dave"), session, "/messages").statusCode()).isEqualTo(404);
-        assertThat(post(issuer.mint("dave"), session, "{\"text\":\"hi\"}").statusCode()).isEqualTo(404);
+        assertThat(post(issuer.mint("dave"), session, "{\"text\":\"hi\"}").statusCode())
+                .isEqualTo(404);
     }
 
     @Test
     void aUserWhoseSubjectLooksLikeAVisitorIsNotThatVisitor() throws Exception {
-        HttpResponse<String> opened = http.send(HttpRequest.newBuilder(uri("/api/chat/sessions"))
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> opened = http.send(
+                HttpRequest.newBuilder(uri("/api/chat/sessions"))
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         JsonNode body = JSON.readTree(opened.body());
         UUID session = UUID.fromString(body.get("sessionId").asString());
         String visitor = body.get("token").asString();
         String impostor = issuer.mint("anon:" + session);
 
         assertThat(post(visitor, session, "{\"text\":\"hello\"}").statusCode()).isEqualTo(202);
-        assertThat(post(impostor, session, "{\"text\":\"me too\"}").statusCode()).isEqualTo(404);
+        assertThat(post(impostor, session, "{\"text\":\"me too\"}").statusCode())
+                .isEqualTo(404);
         assertThat(get(impostor, session, "/messages").statusCode()).isEqualTo(404);
         assertThat(get(impostor, session, "/stream").statusCode()).isEqualTo(404);
         assertThat(get(visitor, session, "/messages").statusCode()).isEqualTo(200);
@@ -123,15 +134,23 @@ class ChatApiTest {
     void textTheStoreCannotHoldIsRefusedAtTheDoorAndNothingIsPublished() throws Exception {
         String erin = issuer.mint("erin");
         UUID session = UUID.randomUUID();
-        List<String> bodies = List.of("{\"text\":\"nul \\u0000 inside\"}", "{\"text\":\"lone \\ud800 surrogate\"}",
+        List<String> bodies = List.of(
+                "{\"text\":\"nul \\u0000 inside\"}",
+                "{\"text\":\"lone \\ud800 surrogate\"}",
                 "{\"text\":\"bell \\u0007\"}");
         for (String json : bodies) {
             HttpResponse<String> response = post(erin, session, json);
             assertThat(response.statusCode()).as(json).isEqualTo(400);
-            assertThat(response.body()).contains("\"field\":\"text\"").doesNotContain("inside").doesNotContain("surrogate\"");
+            assertThat(response.body())
+                    .contains("\"field\":\"text\"")
+                    .doesNotContain("inside")
+                    .doesNotContain("surrogate\"");
         }
-        assertThat(get(erin, session, "/messages").statusCode()).as("not even claimed").isEqualTo(404);
-        HttpResponse<String> fine = post(erin, session, "{\"text\":\"tabs\\tand\\nlines are fine, and emoji \\ud83d\\ude00\"}");
+        assertThat(get(erin, session, "/messages").statusCode())
+                .as("not even claimed")
+                .isEqualTo(404);
+        HttpResponse<String> fine =
+                post(erin, session, "{\"text\":\"tabs\\tand\\nlines are fine, and emoji \\ud83d\\ude00\"}");
         assertThat(fine.statusCode()).isEqualTo(202);
     }
 
@@ -146,16 +165,27 @@ class ChatApiTest {
             assertThat(response.statusCode()).isEqualTo(202);
             ids.add(JSON.readTree(response.body()).get("messageId").asString());
         }
-        String other = JSON.readTree(post(frank, session, "{\"text\":\"another\",\"clientMessageId\":\"c-124\"}").body())
-                .get("messageId").asString();
+        String other = JSON.readTree(post(frank, session, "{\"text\":\"another\",\"clientMessageId\":\"c-124\"}")
+                        .body())
+                .get("messageId")
+                .asString();
 
         assertThat(ids).containsOnly(ids.getFirst());
         assertThat(other).isNotEqualTo(ids.getFirst());
-        List<ChatMessageSubmitted> copies = TopicReader.readUntilFound(SharedInfra.kafkaBootstrapServers(),
-                        Topics.CHAT_INBOUND.name(), r -> CODEC.decode(r.value()) instanceof ChatMessageSubmitted m
-                                && m.getMessageId().toString().equals(ids.getFirst()), 3, Duration.ofSeconds(30))
-                .stream().map(r -> (ChatMessageSubmitted) CODEC.decode(r.value())).toList();
-        assertThat(copies).extracting(ChatMessageSubmitted::getEventId).as("one event, three copies").hasSize(3)
+        List<ChatMessageSubmitted> copies = TopicReader.readUntilFound(
+                        SharedInfra.kafkaBootstrapServers(),
+                        Topics.CHAT_INBOUND.name(),
+                        r -> CODEC.decode(r.value()) instanceof ChatMessageSubmitted m
+                                && m.getMessageId().toString().equals(ids.getFirst()),
+                        3,
+                        Duration.ofSeconds(30))
+                .stream()
+                .map(r -> (ChatMessageSubmitted) CODEC.decode(r.value()))
+                .toList();
+        assertThat(copies)
+                .extracting(ChatMessageSubmitted::getEventId)
+                .as("one event, three copies")
+                .hasSize(3)
                 .containsOnly(copies.getFirst().getEventId());
     }
 
@@ -168,7 +198,8 @@ class ChatApiTest {
         String notAUuid = java.util.Base64.getUrlEncoder().encodeToString("2026-01-01T00:00:00Z|x".getBytes());
         for (String cursor : List.of(notATime, notAUuid, "%25%25%25", "AAAA")) {
             HttpResponse<String> history = get(gina, session, "/messages?cursor=" + cursor);
-            HttpResponse<String> list = http.send(request("/api/chat/sessions?cursor=" + cursor, gina).GET().build(),
+            HttpResponse<String> list = http.send(
+                    request("/api/chat/sessions?cursor=" + cursor, gina).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(history.statusCode()).as(cursor).isEqualTo(400);
             assertThat(list.statusCode()).as(cursor).isEqualTo(400);
@@ -187,9 +218,10 @@ class ChatApiTest {
         long handlesBefore = openFileHandles();
 
         for (int i = 0; i < 20; i++) {
-            String forged = List.of("999:5", "65535:0", "1:9223372036854775807", "0:99999999999999999999").get(i % 4);
-            try (SseReader stream = SseReader.open(http, uri("/api/chat/sessions/" + session + "/stream"), hana,
-                    forged)) {
+            String forged = List.of("999:5", "65535:0", "1:9223372036854775807", "0:99999999999999999999")
+                    .get(i % 4);
+            try (SseReader stream =
+                    SseReader.open(http, uri("/api/chat/sessions/" + session + "/stream"), hana, forged)) {
                 assertThat(stream).isNotNull();
             }
         }
@@ -200,20 +232,28 @@ class ChatApiTest {
             assertThat(events.getLast().data()).contains("live, not withheld");
         }
 
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                assertThat(openFileHandles()).as("file handles after 21 streams").isLessThan(handlesBefore + 15));
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(openFileHandles())
+                        .as("file handles after 21 streams")
+                        .isLessThan(handlesBefore + 15));
     }
 
     @Test
     void aBrowserOpensItsStreamWithASingleUseTicketNotAToken() throws Exception {
         // as the widget does: an anonymous session, its visitor token for POSTs, a ticket for EventSource
-        HttpResponse<String> opened = http.send(HttpRequest.newBuilder(uri("/api/chat/sessions"))
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> opened = http.send(
+                HttpRequest.newBuilder(uri("/api/chat/sessions"))
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         JsonNode body = JSON.readTree(opened.body());
         UUID session = UUID.fromString(body.get("sessionId").asString());
         String visitor = body.get("token").asString();
-        HttpResponse<String> issued = http.send(request("/api/chat/sessions/" + session + "/stream-tickets", visitor)
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> issued = http.send(
+                request("/api/chat/sessions/" + session + "/stream-tickets", visitor)
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(issued.statusCode()).isEqualTo(201);
         assertThat(issued.headers().firstValue("Cache-Control")).hasValue("no-store");
         JsonNode ticket = JSON.readTree(issued.body());
@@ -222,15 +262,25 @@ class ChatApiTest {
 
         try (SseReader stream = SseReader.open(http, uri(streamUrl), null, null)) {
             publishReply(session, "hello from the ticketed stream");
-            assertThat(stream.until(e -> e.name().equals("reply"), Duration.ofSeconds(20)).getLast().data())
+            assertThat(stream.until(e -> e.name().equals("reply"), Duration.ofSeconds(20))
+                            .getLast()
+                            .data())
                     .contains("hello from the ticketed stream");
         }
 
-        HttpResponse<String> reused = http.send(HttpRequest.newBuilder(uri(streamUrl)).timeout(Duration.ofSeconds(10))
-                .GET().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> reused = http.send(
+                HttpRequest.newBuilder(uri(streamUrl))
+                        .timeout(Duration.ofSeconds(10))
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(reused.statusCode()).as("a ticket opens one stream").isEqualTo(401);
-        HttpResponse<String> neither = http.send(HttpRequest.newBuilder(uri("/api/chat/sessions/" + session + "/stream"))
-                .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> neither = http.send(
+                HttpRequest.newBuilder(uri("/api/chat/sessions/" + session + "/stream"))
+                        .timeout(Duration.ofSeconds(10))
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(neither.statusCode()).isEqualTo(401);
     }
 
@@ -243,20 +293,37 @@ class ChatApiTest {
         assertThat(post(ivan, ivans, "{\"text\":\"hi\"}").statusCode()).isEqualTo(202);
         assertThat(post(judy, judys, "{\"text\":\"hi\"}").statusCode()).isEqualTo(202);
 
-        HttpResponse<String> forOthers = http.send(request("/api/chat/sessions/" + judys + "/stream-tickets", ivan)
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> forOthers = http.send(
+                request("/api/chat/sessions/" + judys + "/stream-tickets", ivan)
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(forOthers.statusCode()).isEqualTo(404);
 
-        String ivansTicket = JSON.readTree(http.send(request("/api/chat/sessions/" + ivans + "/stream-tickets", ivan)
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString()).body())
-                .get("ticket").asString();
-        HttpResponse<String> elsewhere = http.send(HttpRequest.newBuilder(
-                uri("/api/chat/sessions/" + judys + "/stream?ticket=" + ivansTicket)).timeout(Duration.ofSeconds(10))
-                .GET().build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(elsewhere.statusCode()).as("a ticket for one session opens no other").isEqualTo(401);
-        HttpResponse<String> forged = http.send(HttpRequest.newBuilder(
-                uri("/api/chat/sessions/" + ivans + "/stream?ticket=forged-" + UUID.randomUUID()))
-                .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        String ivansTicket = JSON.readTree(http.send(
+                                request("/api/chat/sessions/" + ivans + "/stream-tickets", ivan)
+                                        .POST(HttpRequest.BodyPublishers.noBody())
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .body())
+                .get("ticket")
+                .asString();
+        HttpResponse<String> elsewhere = http.send(
+                HttpRequest.newBuilder(uri("/api/chat/sessions/" + judys + "/stream?ticket=" + ivansTicket))
+                        .timeout(Duration.ofSeconds(10))
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(elsewhere.statusCode())
+                .as("a ticket for one session opens no other")
+                .isEqualTo(401);
+        HttpResponse<String> forged = http.send(
+                HttpRequest.newBuilder(
+                                uri("/api/chat/sessions/" + ivans + "/stream?ticket=forged-" + UUID.randomUUID()))
+                        .timeout(Duration.ofSeconds(10))
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(forged.statusCode()).isEqualTo(401);
     }
 
@@ -270,15 +337,22 @@ class ChatApiTest {
 
     static void publishReply(UUID session, String text) throws Exception {
         var reply = app.donna.events.chat.ChatReplyProduced.newBuilder()
-                .setEventId(UUID.randomUUID()).setOccurredAt(java.time.Instant.now())
-                .setSessionId(session).setReplyId(UUID.randomUUID()).setInReplyToMessageId(UUID.randomUUID())
-                .setUserId("test").setText(text).setDecision(app.donna.events.common.Decision.ALLOW).build();
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(java.time.Instant.now())
+                .setSessionId(session)
+                .setReplyId(UUID.randomUUID())
+                .setInReplyToMessageId(UUID.randomUUID())
+                .setUserId("test")
+                .setText(text)
+                .setDecision(app.donna.events.common.Decision.ALLOW)
+                .build();
         try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<>(
                 java.util.Map.<String, Object>of("bootstrap.servers", SharedInfra.kafkaBootstrapServers()),
                 new org.apache.kafka.common.serialization.StringSerializer(),
                 new org.apache.kafka.common.serialization.ByteArraySerializer())) {
-            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(Topics.CHAT_REPLIES.name(),
-                    session.toString(), CODEC.encode(reply))).get();
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(
+                            Topics.CHAT_REPLIES.name(), session.toString(), CODEC.encode(reply)))
+                    .get();
         }
     }
 
@@ -292,17 +366,25 @@ class ChatApiTest {
     }
 
     HttpResponse<String> post(String token, UUID session, String json) throws Exception {
-        return http.send(request("/api/chat/sessions/" + session + "/messages", token)
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                request("/api/chat/sessions/" + session + "/messages", token)
+                        .POST(HttpRequest.BodyPublishers.ofString(json))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     HttpResponse<String> get(String token, UUID session, String path) throws Exception {
-        return http.send(request("/api/chat/sessions/" + session + path, token).GET()
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                request("/api/chat/sessions/" + session + path, token)
+                        .GET()
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     static HttpRequest.Builder request(String path, String token) {
-        return HttpRequest.newBuilder(uri(path)).header("Authorization", "Bearer " + token)
+        return HttpRequest.newBuilder(uri(path))
+                .header("Authorization", "Bearer " + token)
                 .header("Content-Type", "application/json");
     }
 

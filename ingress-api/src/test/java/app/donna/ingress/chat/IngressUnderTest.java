@@ -5,8 +5,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 /** What every test of ingress-api alone sets: its port, the dev issuer's tokens, and the schema. */
 final class IngressUnderTest {
 
-    private IngressUnderTest() {
-    }
+    private IngressUnderTest() {}
 
     static void properties(DynamicPropertyRegistry registry, int port) {
         registry.add("server.port", () -> port);

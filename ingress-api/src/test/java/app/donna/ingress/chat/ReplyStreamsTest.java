@@ -2,17 +2,16 @@ package app.donna.ingress.chat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.List;
-import java.util.UUID;
-
 import app.donna.events.chat.ChatReplyDelayReason;
 import app.donna.events.chat.ChatReplyDelayed;
 import app.donna.platform.kafka.KafkaClientProperties;
 import app.donna.schemas.EventCodec;
 import app.donna.schemas.Topics;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
@@ -22,22 +21,41 @@ class ReplyStreamsTest {
 
     final ReplyStreams streams = new ReplyStreams(
             new KafkaClientProperties(new KafkaProperties(), () -> List.of("127.0.0.1:9")),
-            new ChatApiSettings(Duration.ofSeconds(10), 4000, 50, 5, 10, Duration.ofSeconds(15), Duration.ofMinutes(30),
+            new ChatApiSettings(
+                    Duration.ofSeconds(10),
+                    4000,
+                    50,
+                    5,
+                    10,
+                    Duration.ofSeconds(15),
+                    Duration.ofMinutes(30),
                     Duration.ofSeconds(60)));
 
     @Test
     void aDelayedReplyIsAStatusEvent() {
-        ChatReplyDelayed delayed = ChatReplyDelayed.newBuilder().setEventId(UUID.randomUUID())
-                .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS)).setSessionId(UUID.randomUUID())
-                .setReplyId(UUID.randomUUID()).setInReplyToMessageId(UUID.randomUUID()).setUserId("alice")
-                .setReason(ChatReplyDelayReason.MODEL_SLOW).setWaitedMs(3_000).build();
+        ChatReplyDelayed delayed = ChatReplyDelayed.newBuilder()
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                .setSessionId(UUID.randomUUID())
+                .setReplyId(UUID.randomUUID())
+                .setInReplyToMessageId(UUID.randomUUID())
+                .setUserId("alice")
+                .setReason(ChatReplyDelayReason.MODEL_SLOW)
+                .setWaitedMs(3_000)
+                .build();
 
-        ReplyStreams.Event event = streams.toEvent(new ConsumerRecord<>(Topics.CHAT_REPLIES.name(), 2, 41L,
-                delayed.getSessionId().toString().getBytes(), EventCodec.bundled().encode(delayed))).orElseThrow();
+        ReplyStreams.Event event = streams.toEvent(new ConsumerRecord<>(
+                        Topics.CHAT_REPLIES.name(),
+                        2,
+                        41L,
+                        delayed.getSessionId().toString().getBytes(),
+                        EventCodec.bundled().encode(delayed)))
+                .orElseThrow();
 
         assertThat(event.name()).isEqualTo("status");
         assertThat(event.position()).hasToString("2:41");
-        assertThat(event.data()).containsEntry("replyId", delayed.getReplyId())
+        assertThat(event.data())
+                .containsEntry("replyId", delayed.getReplyId())
                 .containsEntry("inReplyTo", delayed.getInReplyToMessageId())
                 .containsEntry("reason", "MODEL_SLOW")
                 .containsEntry("waitedMs", 3_000L);
@@ -45,7 +63,8 @@ class ReplyStreamsTest {
 
     @Test
     void aRecordItCannotDecodeIsSkipped() {
-        assertThat(streams.toEvent(new ConsumerRecord<>(Topics.CHAT_REPLIES.name(), 0, 0L, new byte[0],
-                new byte[] {1, 2, 3}))).isEmpty();
+        assertThat(streams.toEvent(
+                        new ConsumerRecord<>(Topics.CHAT_REPLIES.name(), 0, 0L, new byte[0], new byte[] {1, 2, 3})))
+                .isEmpty();
     }
 }

@@ -1,9 +1,8 @@
 package app.donna.platform.dev;
 
+import jakarta.validation.constraints.Pattern;
 import java.util.LinkedHashMap;
 import java.util.Map;
-
-import jakarta.validation.constraints.Pattern;
 import org.springframework.validation.annotation.Validated;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -21,8 +20,8 @@ class DevTokenController {
     }
 
     @GetMapping("/dev/token")
-    Map<String, Object> token(@RequestParam(defaultValue = "dev-user")
-            @Pattern(regexp = "[A-Za-z0-9_.@:-]{1,128}") String sub) {
+    Map<String, Object> token(
+            @RequestParam(defaultValue = "dev-user") @Pattern(regexp = "[A-Za-z0-9_.@:-]{1,128}") String sub) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("access_token", issuer.mint(sub));
         body.put("token_type", "Bearer");

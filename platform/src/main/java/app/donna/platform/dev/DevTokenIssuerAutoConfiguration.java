@@ -1,12 +1,11 @@
 package app.donna.platform.dev;
 
-import java.time.Clock;
-import java.time.Duration;
-
 import app.donna.platform.security.DonnaSecurityAutoConfiguration;
 import app.donna.platform.security.JwtDecoders;
-import com.nimbusds.jose.JOSEException;
 import app.donna.platform.security.SecuritySettings;
+import com.nimbusds.jose.JOSEException;
+import java.time.Clock;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -32,15 +31,14 @@ public class DevTokenIssuerAutoConfiguration {
     private static final Logger log = LoggerFactory.getLogger(DevTokenIssuerAutoConfiguration.class);
 
     @Bean
-    DevTokenIssuer devTokenIssuer(SecuritySettings security,
-            @Value("${donna.dev.token-issuer.lifetime:8h}") Duration lifetime) {
+    DevTokenIssuer devTokenIssuer(
+            SecuritySettings security, @Value("${donna.dev.token-issuer.lifetime:8h}") Duration lifetime) {
         if (security.jwt().issuerUri().isBlank()) {
             throw new IllegalStateException("the dev token issuer needs donna.security.jwt.issuer-uri "
                     + "(the URL its tokens name as iss, ending in /dev)");
         }
         log.warn("DEV TOKEN ISSUER ENABLED: anyone who can reach /dev/token gets a valid token. Never in production.");
-        return new DevTokenIssuer(security.jwt().issuerUri(), security.jwt().audiences(), lifetime,
-                Clock.systemUTC());
+        return new DevTokenIssuer(security.jwt().issuerUri(), security.jwt().audiences(), lifetime, Clock.systemUTC());
     }
 
     /** User tokens are this issuer's: checked with its public key, with every check any issuer's get. */

@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Future;
 import java.util.function.LongConsumer;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
@@ -46,8 +45,8 @@ final class CommitReportingClients implements KafkaClientSupplier {
 
     @Override
     public Producer<byte[], byte[]> getProducer(Map<String, Object> config) {
-        return new CommitReportingProducer(new KafkaProducer<>(config, new ByteArraySerializer(),
-                new ByteArraySerializer()), committedAt);
+        return new CommitReportingProducer(
+                new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer()), committedAt);
     }
 
     @Override
@@ -90,8 +89,8 @@ final class CommitReportingClients implements KafkaClientSupplier {
         }
 
         @Override
-        public void sendOffsetsToTransaction(Map<TopicPartition, OffsetAndMetadata> offsets,
-                ConsumerGroupMetadata groupMetadata) {
+        public void sendOffsetsToTransaction(
+                Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata groupMetadata) {
             delegate.sendOffsetsToTransaction(offsets, groupMetadata);
         }
 

@@ -1,7 +1,6 @@
 package app.donna.platform.kafka;
 
 import java.nio.charset.StandardCharsets;
-
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -13,8 +12,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  */
 public final class DeadLetterHeaders {
 
-    private DeadLetterHeaders() {
-    }
+    private DeadLetterHeaders() {}
 
     public static Headers of(ConsumerRecord<byte[], byte[]> record, String group, Exception error) {
         Headers headers = new RecordHeaders(record.headers().toArray());
@@ -25,7 +23,9 @@ public final class DeadLetterHeaders {
         put(headers, "kafka_dlt-original-consumer-group", group);
         put(headers, "kafka_dlt-exception-fqcn", error.getClass().getName());
         put(headers, "kafka_dlt-exception-message", String.valueOf(error.getMessage()));
-        put(headers, DonnaKafkaAutoConfiguration.REASON_HEADER,
+        put(
+                headers,
+                DonnaKafkaAutoConfiguration.REASON_HEADER,
                 error.getClass().getSimpleName() + ": " + error.getMessage());
         return headers;
     }

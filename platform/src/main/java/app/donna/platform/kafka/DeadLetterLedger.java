@@ -1,12 +1,11 @@
 package app.donna.platform.kafka;
 
+import app.donna.schemas.Topic;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
-import app.donna.schemas.Topic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -46,8 +45,8 @@ public final class DeadLetterLedger {
         TopicPartition dlt = new TopicPartition(record.topic() + Topic.DEAD_LETTER_SUFFIX, record.partition());
         String offset = String.valueOf(record.offset());
         String partition = String.valueOf(record.partition());
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer.assign(List.of(dlt));
             consumer.seekToBeginning(List.of(dlt));
             long end = consumer.endOffsets(List.of(dlt)).get(dlt);

@@ -1,9 +1,8 @@
 package app.donna.platform.kafka;
 
+import app.donna.schemas.Topic;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
-import app.donna.schemas.Topic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Headers;
@@ -43,25 +42,40 @@ public final class DeadLetteringDeserializationHandler implements Deserializatio
     }
 
     @Override
-    public DeserializationHandlerResponse handle(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record,
-            Exception exception) {
+    public DeserializationHandlerResponse handle(
+            ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
         Headers headers = DeadLetterHeaders.of(record, group, exception);
         try {
             if (producer.ledger().holds(record)) {
-                log.error("Undecodable record {}-{}@{} ({}) is on {}{} already; not dead-lettering it again",
-                        record.topic(), record.partition(), record.offset(), exception.getMessage(), record.topic(),
+                log.error(
+                        "Undecodable record {}-{}@{} ({}) is on {}{} already; not dead-lettering it again",
+                        record.topic(),
+                        record.partition(),
+                        record.offset(),
+                        exception.getMessage(),
+                        record.topic(),
                         Topic.DEAD_LETTER_SUFFIX);
                 return DeserializationHandlerResponse.CONTINUE;
             }
-            producer.get().send(new ProducerRecord<>(record.topic() + Topic.DEAD_LETTER_SUFFIX, record.partition(),
-                    record.key(), record.value(), headers)).get(30, TimeUnit.SECONDS);
-            log.error("Dead-lettered undecodable record {}-{}@{}: {}", record.topic(), record.partition(),
-                    record.offset(), exception.getMessage());
+            producer.get()
+                    .send(new ProducerRecord<>(
+                            record.topic() + Topic.DEAD_LETTER_SUFFIX,
+                            record.partition(),
+                            record.key(),
+                            record.value(),
+                            headers))
+                    .get(30, TimeUnit.SECONDS);
+            log.error(
+                    "Dead-lettered undecodable record {}-{}@{}: {}",
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
+                    exception.getMessage());
             return DeserializationHandlerResponse.CONTINUE;
         } catch (Exception e) {
-            log.error("Could not dead-letter {}-{}@{}; stopping", record.topic(), record.partition(), record.offset(), e);
+            log.error(
+                    "Could not dead-letter {}-{}@{}; stopping", record.topic(), record.partition(), record.offset(), e);
             return DeserializationHandlerResponse.FAIL;
         }
     }
-
 }

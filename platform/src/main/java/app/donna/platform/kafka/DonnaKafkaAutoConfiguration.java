@@ -1,15 +1,14 @@
 package app.donna.platform.kafka;
 
+import app.donna.schemas.EventCodec;
+import app.donna.schemas.Topic;
+import app.donna.schemas.Topics;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import app.donna.schemas.EventCodec;
-import app.donna.schemas.Topic;
-import app.donna.schemas.Topics;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -66,7 +65,9 @@ public class DonnaKafkaAutoConfiguration {
         for (Topic topic : Topics.ALL) {
             Map<String, String> config = new LinkedHashMap<>(topic.config());
             if (topic.equals(Topics.CHAT_INBOUND)) {
-                config.put("retention.ms", String.valueOf(settings.chatInboundRetention().toMillis()));
+                config.put(
+                        "retention.ms",
+                        String.valueOf(settings.chatInboundRetention().toMillis()));
             }
             topics.add(newTopic(topic.name(), topic.partitions(), config, settings));
             Map<String, String> dltConfig = new LinkedHashMap<>();
@@ -78,9 +79,8 @@ public class DonnaKafkaAutoConfiguration {
     }
 
     private static NewTopic newTopic(String name, int partitions, Map<String, String> config, KafkaSettings settings) {
-        Optional<Short> replicas = settings.replicationFactor() > 0
-                ? Optional.of(settings.replicationFactor())
-                : Optional.empty();
+        Optional<Short> replicas =
+                settings.replicationFactor() > 0 ? Optional.of(settings.replicationFactor()) : Optional.empty();
         return new NewTopic(name, Optional.of(partitions), replicas).configs(config);
     }
 
@@ -96,8 +96,10 @@ public class DonnaKafkaAutoConfiguration {
         bytesFactory.setKeySerializer(new LenientKeySerializer());
         bytesFactory.setValueSerializer(new RawOrEventSerializer(EventCodec.bundled()));
         KafkaTemplate<Object, Object> template = new KafkaTemplate<>(bytesFactory);
-        var recoverer = new DeadLetterPublishingRecoverer(template,
-                (record, exception) -> new TopicPartition(record.topic() + Topic.DEAD_LETTER_SUFFIX, record.partition()));
+        var recoverer = new DeadLetterPublishingRecoverer(
+                template,
+                (record, exception) ->
+                        new TopicPartition(record.topic() + Topic.DEAD_LETTER_SUFFIX, record.partition()));
         recoverer.setHeadersFunction((record, exception) -> reasonHeader(exception));
         return recoverer;
     }
@@ -120,13 +122,15 @@ public class DonnaKafkaAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean(CommonErrorHandler.class)
     DefaultErrorHandler kafkaErrorHandler(DeadLetterPublishingRecoverer recoverer, KafkaSettings settings) {
-        ExponentialBackOff backOff = new ExponentialBackOff(settings.retry().initialInterval().toMillis(),
-                settings.retry().multiplier());
+        ExponentialBackOff backOff = new ExponentialBackOff(
+                settings.retry().initialInterval().toMillis(), settings.retry().multiplier());
         backOff.setMaxInterval(settings.retry().maxInterval().toMillis());
         backOff.setMaxAttempts(settings.retry().maxAttempts());
         DefaultErrorHandler handler = new DefaultErrorHandler(recoverer, backOff);
         // The same bytes fail the same way every time: straight to the dead-letter topic.
-        handler.addNotRetryableExceptions(DeserializationException.class, EventCodec.EventDecodingException.class,
+        handler.addNotRetryableExceptions(
+                DeserializationException.class,
+                EventCodec.EventDecodingException.class,
                 IllegalArgumentException.class);
         return handler;
     }
@@ -164,7 +168,8 @@ public class DonnaKafkaAutoConfiguration {
             if (value instanceof SpecificRecordBase event) {
                 return codec.encode(event);
             }
-            throw new IllegalArgumentException("cannot dead-letter a " + value.getClass().getName());
+            throw new IllegalArgumentException(
+                    "cannot dead-letter a " + value.getClass().getName());
         }
     }
 }

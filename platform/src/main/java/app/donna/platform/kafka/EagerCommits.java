@@ -5,7 +5,6 @@ import java.util.Iterator;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 
@@ -51,12 +50,11 @@ public final class EagerCommits {
     /** Call from the processor's {@code init}: schedules the check that commits what had to wait. */
     public void schedule(ProcessorContext<?, ?> context) {
         if (intervalMs > 0) {
-            context.schedule(Duration.ofMillis(Math.max(1, intervalMs / 4)), PunctuationType.WALL_CLOCK_TIME,
-                    now -> {
-                        if (!waiting.isEmpty() && due(context.currentSystemTimeMs())) {
-                            requestCommits(context.currentSystemTimeMs());
-                        }
-                    });
+            context.schedule(Duration.ofMillis(Math.max(1, intervalMs / 4)), PunctuationType.WALL_CLOCK_TIME, now -> {
+                if (!waiting.isEmpty() && due(context.currentSystemTimeMs())) {
+                    requestCommits(context.currentSystemTimeMs());
+                }
+            });
         }
     }
 

@@ -2,7 +2,6 @@ package app.donna.platform.kafka;
 
 import java.util.HashMap;
 import java.util.Map;
-
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.common.config.SslConfigs;
 import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
@@ -55,8 +54,8 @@ public final class KafkaClientProperties {
         return withConnection(properties.buildStreamsProperties(), connection.getStreams());
     }
 
-    private static Map<String, Object> withConnection(Map<String, Object> built,
-            KafkaConnectionDetails.Configuration connection) {
+    private static Map<String, Object> withConnection(
+            Map<String, Object> built, KafkaConnectionDetails.Configuration connection) {
         Map<String, Object> config = new HashMap<>(built);
         config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, String.join(",", connection.getBootstrapServers()));
         if (StringUtils.hasLength(connection.getSecurityProtocol())) {

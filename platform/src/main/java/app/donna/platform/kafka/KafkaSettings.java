@@ -1,9 +1,9 @@
 package app.donna.platform.kafka;
 
-import java.time.Duration;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
+import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -40,6 +40,5 @@ public record KafkaSettings(
             @Min(0) @DefaultValue("3") int maxAttempts,
             @NotNull @DefaultValue("200ms") Duration initialInterval,
             @DefaultValue("2.0") double multiplier,
-            @NotNull @DefaultValue("2s") Duration maxInterval) {
-    }
+            @NotNull @DefaultValue("2s") Duration maxInterval) {}
 }

@@ -3,7 +3,6 @@ package app.donna.platform.kafka;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
-
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -48,8 +47,12 @@ public final class ManagedStreams implements SmartLifecycle, HealthIndicator {
      * included) with those every Donna stream application shares; add or override application-specific
      * ones on the result.
      */
-    public static Properties defaults(KafkaClientProperties clients, String applicationId, Path stateDir,
-            int replicationFactor, Duration commitInterval) {
+    public static Properties defaults(
+            KafkaClientProperties clients,
+            String applicationId,
+            Path stateDir,
+            int replicationFactor,
+            Duration commitInterval) {
         Properties props = new Properties();
         props.putAll(clients.streams());
         // Under exactly-once, downstream readers see results only when the transaction commits. Processors
@@ -59,8 +62,8 @@ public final class ManagedStreams implements SmartLifecycle, HealthIndicator {
         long periodicCommitMs = Math.max(commitInterval.toMillis(), BACKSTOP_COMMIT_MS);
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, periodicCommitMs);
         // Kafka Streams refuses a transaction timeout (10 s by default) shorter than the commit interval.
-        props.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
-                (int) Math.max(10_000L, 2 * periodicCommitMs));
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), (int)
+                Math.max(10_000L, 2 * periodicCommitMs));
         // A stream thread commits and punctuates only between polls: one idling in poll (100 ms by default)
         // would hold results waiting for their commit until the poll returns.
         props.put(StreamsConfig.POLL_MS_CONFIG, Math.clamp(commitInterval.toMillis() / 4, 1L, 100L));
@@ -71,7 +74,8 @@ public final class ManagedStreams implements SmartLifecycle, HealthIndicator {
         // Kafka Streams keeps a closed member in its group until the session times out (45 s) unless told
         // otherwise; leaving lets a restarted or replacement instance take the partitions at once.
         props.put(StreamsConfig.consumerPrefix("internal.leave.group.on.close"), true);
-        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+        props.put(
+                StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
                 DeadLetteringDeserializationHandler.class.getName());
         return props;
     }
@@ -92,7 +96,8 @@ public final class ManagedStreams implements SmartLifecycle, HealthIndicator {
 
     @Override
     public void stop() {
-        streams.close(new KafkaStreams.CloseOptions().timeout(Duration.ofSeconds(30)).leaveGroup(true));
+        streams.close(
+                new KafkaStreams.CloseOptions().timeout(Duration.ofSeconds(30)).leaveGroup(true));
         deadLetters.close();
         running = false;
     }
@@ -106,6 +111,8 @@ public final class ManagedStreams implements SmartLifecycle, HealthIndicator {
     public Health health() {
         KafkaStreams.State state = streams.state();
         boolean up = state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING;
-        return (up ? Health.up() : Health.down()).withDetail("state", state.name()).build();
+        return (up ? Health.up() : Health.down())
+                .withDetail("state", state.name())
+                .build();
     }
 }

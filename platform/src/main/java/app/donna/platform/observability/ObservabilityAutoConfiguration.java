@@ -17,7 +17,8 @@ public class ObservabilityAutoConfiguration {
     private static final Logger log = LoggerFactory.getLogger(ObservabilityAutoConfiguration.class);
 
     @Bean
-    ErrorReporter errorReporter(@Value("${donna.sentry.dsn:}") String dsn,
+    ErrorReporter errorReporter(
+            @Value("${donna.sentry.dsn:}") String dsn,
             @Value("${donna.sentry.environment:production}") String environment,
             @Value("${spring.application.name:donna}") String service) {
         if (dsn.isBlank()) {

@@ -2,7 +2,6 @@ package app.donna.platform.observability;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-
 import org.springframework.boot.EnvironmentPostProcessor;
 import org.springframework.boot.SpringApplication;
 import org.springframework.core.env.ConfigurableEnvironment;
@@ -23,8 +22,10 @@ public class PlatformDefaults implements EnvironmentPostProcessor {
             return;
         }
         try {
-            environment.getPropertySources().addLast(
-                    new ResourcePropertySource(NAME, new ClassPathResource("donna-platform-defaults.properties")));
+            environment
+                    .getPropertySources()
+                    .addLast(new ResourcePropertySource(
+                            NAME, new ClassPathResource("donna-platform-defaults.properties")));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,14 +1,13 @@
 package app.donna.platform.ratelimit;
 
-import java.io.IOException;
-import java.time.Duration;
-import java.util.function.Function;
-
 import app.donna.platform.web.Problems;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.function.Function;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
@@ -40,19 +39,26 @@ public class RateLimitFilter extends OncePerRequestFilter {
             throws ServletException, IOException {
         String caller = key.apply(request);
         if (caller != null) {
-            response.addHeader("RateLimit-Policy", "\"%s\";q=%d;w=%d".formatted(policy, buckets.burst(),
-                    retryAfterSeconds(buckets.refillTime())));
+            response.addHeader(
+                    "RateLimit-Policy",
+                    "\"%s\";q=%d;w=%d".formatted(policy, buckets.burst(), retryAfterSeconds(buckets.refillTime())));
             switch (buckets.tryAcquire(caller)) {
                 case TokenBuckets.Decision.Rejected rejected -> {
-                    response.addHeader("RateLimit", "\"%s\";r=0;t=%d".formatted(policy,
-                            retryAfterSeconds(buckets.refillTime(0))));
+                    response.addHeader(
+                            "RateLimit", "\"%s\";r=0;t=%d".formatted(policy, retryAfterSeconds(buckets.refillTime(0))));
                     tooManyRequests(response, rejected.retryAfter());
                     return;
                 }
-                case TokenBuckets.Decision.Allowed allowed -> response.addHeader("RateLimit",
-                        "\"%s\";r=%d;t=%d".formatted(policy, allowed.remaining(),
-                                allowed.remaining() >= buckets.burst() ? 0
-                                        : retryAfterSeconds(buckets.refillTime(allowed.remaining()))));
+                case TokenBuckets.Decision.Allowed allowed ->
+                    response.addHeader(
+                            "RateLimit",
+                            "\"%s\";r=%d;t=%d"
+                                    .formatted(
+                                            policy,
+                                            allowed.remaining(),
+                                            allowed.remaining() >= buckets.burst()
+                                                    ? 0
+                                                    : retryAfterSeconds(buckets.refillTime(allowed.remaining()))));
             }
         }
         chain.doFilter(request, response);

@@ -16,5 +16,4 @@ public record RateLimitSettings(
         @Min(1) @DefaultValue("120") int perIpBurst,
         @Min(1) @DefaultValue("600") int perIpPerMinute,
         @Min(1) @DefaultValue("30") int perUserBurst,
-        @Min(1) @DefaultValue("120") int perUserPerMinute) {
-}
+        @Min(1) @DefaultValue("120") int perUserPerMinute) {}

@@ -15,11 +15,9 @@ public final class TokenBuckets {
 
     /** Outcome of asking for one call. */
     public sealed interface Decision {
-        record Allowed(int remaining) implements Decision {
-        }
+        record Allowed(int remaining) implements Decision {}
 
-        record Rejected(Duration retryAfter) implements Decision {
-        }
+        record Rejected(Duration retryAfter) implements Decision {}
     }
 
     private final int burst;
@@ -92,7 +90,8 @@ public final class TokenBuckets {
             refill(now);
             return tokens >= 1
                     ? new Decision.Allowed((int) tokens)
-                    : new Decision.Rejected(Duration.ofMillis(Math.max(1, (long) Math.ceil((1 - tokens) / tokensPerMilli))));
+                    : new Decision.Rejected(
+                            Duration.ofMillis(Math.max(1, (long) Math.ceil((1 - tokens) / tokensPerMilli))));
         }
 
         synchronized boolean isFullAt(long now) {

@@ -1,15 +1,5 @@
 package app.donna.platform.security;
 
-import java.nio.charset.StandardCharsets;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.Date;
-import java.util.List;
-import java.util.UUID;
-
-import javax.crypto.spec.SecretKeySpec;
-
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -17,6 +7,14 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.UUID;
+import javax.crypto.spec.SecretKeySpec;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
 import org.springframework.security.oauth2.core.OAuth2Error;
 import org.springframework.security.oauth2.core.OAuth2TokenValidatorResult;
@@ -73,7 +71,10 @@ public final class AnonymousSessionTokens {
                 .jwtID(UUID.randomUUID().toString())
                 .build();
         try {
-            SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).type(JOSEObjectType.JWT).build(),
+            SignedJWT jwt = new SignedJWT(
+                    new JWSHeader.Builder(JWSAlgorithm.HS256)
+                            .type(JOSEObjectType.JWT)
+                            .build(),
                     claims);
             jwt.sign(new MACSigner(secret));
             return jwt.serialize();
@@ -87,11 +88,13 @@ public final class AnonymousSessionTokens {
                 .macAlgorithm(MacAlgorithm.HS256)
                 .build();
         OAuth2Error wrongAudience = new OAuth2Error("invalid_token", "not a widget token", null);
-        decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(List.of(new JwtTimestampValidator(),
+        decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(List.of(
+                new JwtTimestampValidator(),
                 new JwtIssuerValidator(ISSUER),
-                jwt -> jwt.getAudience() != null && jwt.getAudience().contains(AUDIENCE)
-                        && jwt.getClaimAsString(SESSION_CLAIM) != null
-                        && jwt.getSubject().equals(SUBJECT_PREFIX + jwt.getClaimAsString(SESSION_CLAIM))
+                jwt -> jwt.getAudience() != null
+                                && jwt.getAudience().contains(AUDIENCE)
+                                && jwt.getClaimAsString(SESSION_CLAIM) != null
+                                && jwt.getSubject().equals(SUBJECT_PREFIX + jwt.getClaimAsString(SESSION_CLAIM))
                         ? OAuth2TokenValidatorResult.success()
                         : OAuth2TokenValidatorResult.failure(wrongAudience))));
         return decoder;

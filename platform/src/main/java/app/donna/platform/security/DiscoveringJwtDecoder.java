@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.security.oauth2.jwt.BadJwtException;
@@ -73,12 +72,19 @@ final class DiscoveringJwtDecoder implements JwtDecoder {
                 for (int attempt = 1; ; attempt++) {
                     try {
                         ready.set(discover.call());
-                        log.info("Keys of token issuer {} found{}", issuer,
+                        log.info(
+                                "Keys of token issuer {} found{}",
+                                issuer,
                                 attempt == 1 ? "" : " after " + attempt + " attempts");
                         return;
                     } catch (Exception e) {
-                        log.warn("Token issuer {} unreachable (attempt {}): {}; signed-in requests get 503 until it "
-                                + "answers; retrying in {} s", issuer, attempt, e.getMessage(), pause.toSeconds());
+                        log.warn(
+                                "Token issuer {} unreachable (attempt {}): {}; signed-in requests get 503 until it "
+                                        + "answers; retrying in {} s",
+                                issuer,
+                                attempt,
+                                e.getMessage(),
+                                pause.toSeconds());
                     }
                     Thread.sleep(pause);
                     pause = pause.multipliedBy(2).compareTo(longestPause) > 0 ? longestPause : pause.multipliedBy(2);

@@ -1,20 +1,19 @@
 package app.donna.platform.security;
 
-import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
-
 import app.donna.platform.dev.DevTokenIssuerAutoConfiguration;
 import app.donna.platform.ratelimit.RateLimitFilter;
 import app.donna.platform.ratelimit.RateLimitSettings;
 import app.donna.platform.ratelimit.TokenBuckets;
 import app.donna.platform.web.Problems;
 import jakarta.servlet.http.HttpServletRequest;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.security.autoconfigure.actuate.web.servlet.EndpointRequest;
@@ -57,7 +56,8 @@ public class DonnaSecurityAutoConfiguration {
     @ConditionalOnMissingBean
     @ConditionalOnExpression("!'${donna.security.anonymous.secret:}'.isBlank()")
     AnonymousSessionTokens anonymousSessionTokens(SecuritySettings settings, Clock clock) {
-        return new AnonymousSessionTokens(settings.anonymous().secret(), settings.anonymous().lifetime(), clock);
+        return new AnonymousSessionTokens(
+                settings.anonymous().secret(), settings.anonymous().lifetime(), clock);
     }
 
     @Bean
@@ -68,10 +68,15 @@ public class DonnaSecurityAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean(SecurityFilterChain.class)
-    SecurityFilterChain donnaSecurityFilterChain(HttpSecurity http, SecuritySettings settings,
-            RateLimitSettings limits, Clock clock, JwtDecoder userTokens,
+    SecurityFilterChain donnaSecurityFilterChain(
+            HttpSecurity http,
+            SecuritySettings settings,
+            RateLimitSettings limits,
+            Clock clock,
+            JwtDecoder userTokens,
             org.springframework.beans.factory.ObjectProvider<AnonymousSessionTokens> anonymousTokens,
-            @Value("${" + DevTokenIssuerAutoConfiguration.ENABLED + ":false}") boolean devIssuer) throws Exception {
+            @Value("${" + DevTokenIssuerAutoConfiguration.ENABLED + ":false}") boolean devIssuer)
+            throws Exception {
         List<String> publicPaths = new ArrayList<>(settings.publicPaths());
         if (devIssuer) {
             publicPaths.add(DevTokenIssuerAutoConfiguration.PATHS);
@@ -85,7 +90,8 @@ public class DonnaSecurityAutoConfiguration {
                 .authorizeHttpRequests(auth -> {
                     // The request was authorized when it came in; its async completion (server-sent events)
                     // and error dispatches need no second check.
-                    auth.dispatcherTypeMatchers(jakarta.servlet.DispatcherType.ASYNC, jakarta.servlet.DispatcherType.ERROR)
+                    auth.dispatcherTypeMatchers(
+                                    jakarta.servlet.DispatcherType.ASYNC, jakarta.servlet.DispatcherType.ERROR)
                             .permitAll();
                     auth.requestMatchers(EndpointRequest.to("health", "info")).permitAll();
                     auth.requestMatchers("/error").permitAll();
@@ -95,19 +101,27 @@ public class DonnaSecurityAutoConfiguration {
                     auth.requestMatchers(EndpointRequest.toAnyEndpoint()).hasRole(InternalSecretFilter.ROLE);
                     auth.requestMatchers("/internal/**").hasRole(InternalSecretFilter.ROLE);
                     // The public API acts for a person: a user's or visitor's token, never the internal secret.
-                    auth.requestMatchers("/api/**").access((authentication, context) ->
-                            new AuthorizationDecision(authentication.get() instanceof JwtAuthenticationToken));
+                    auth.requestMatchers("/api/**")
+                            .access((authentication, context) ->
+                                    new AuthorizationDecision(authentication.get() instanceof JwtAuthenticationToken));
                     auth.anyRequest().authenticated();
                 })
-                .oauth2ResourceServer(rs -> rs
-                        .authenticationManagerResolver(new IssuerRouting(userTokens,
-                                Optional.ofNullable(anonymousTokens.getIfAvailable()).map(AnonymousSessionTokens::decoder)))
+                .oauth2ResourceServer(rs -> rs.authenticationManagerResolver(new IssuerRouting(
+                                userTokens,
+                                Optional.ofNullable(anonymousTokens.getIfAvailable())
+                                        .map(AnonymousSessionTokens::decoder)))
                         .authenticationEntryPoint(unauthorized())
                         .accessDeniedHandler(forbidden()))
-                .exceptionHandling(e -> e.authenticationEntryPoint(unauthorized()).accessDeniedHandler(forbidden()))
-                .addFilterBefore(new InternalSecretFilter(settings.internalSecret(),
-                        new TokenBuckets(InternalSecretFilter.WRONG_SECRETS_BURST,
-                                InternalSecretFilter.WRONG_SECRETS_PER_MINUTE, clock, 100_000)),
+                .exceptionHandling(
+                        e -> e.authenticationEntryPoint(unauthorized()).accessDeniedHandler(forbidden()))
+                .addFilterBefore(
+                        new InternalSecretFilter(
+                                settings.internalSecret(),
+                                new TokenBuckets(
+                                        InternalSecretFilter.WRONG_SECRETS_BURST,
+                                        InternalSecretFilter.WRONG_SECRETS_PER_MINUTE,
+                                        clock,
+                                        100_000)),
                         BearerTokenAuthenticationFilter.class);
         if (limits.enabled()) {
             var perIp = new TokenBuckets(limits.perIpBurst(), limits.perIpPerMinute(), clock, 100_000);
@@ -137,8 +151,10 @@ public class DonnaSecurityAutoConfiguration {
         int space = e.indexOf(' ');
         return space < 0
                 ? PathPatternRequestMatcher.withDefaults().matcher(e)
-                : PathPatternRequestMatcher.withDefaults().matcher(
-                        org.springframework.http.HttpMethod.valueOf(e.substring(0, space)), e.substring(space + 1).strip());
+                : PathPatternRequestMatcher.withDefaults()
+                        .matcher(
+                                org.springframework.http.HttpMethod.valueOf(e.substring(0, space)),
+                                e.substring(space + 1).strip());
     }
 
     /** The caller's address; behind a proxy, set server.forward-headers-strategy so this is the client's. */
@@ -155,19 +171,29 @@ public class DonnaSecurityAutoConfiguration {
         return (request, response, ex) -> {
             if (ex instanceof IssuerRouting.ProviderUnavailable) {
                 response.setHeader("Retry-After", "5");
-                Problems.write(response, Problems.of(HttpStatus.SERVICE_UNAVAILABLE, "identity-provider-unavailable",
-                        "Service unavailable", "Your token cannot be checked right now because the identity "
-                                + "provider is not answering. Please retry."));
+                Problems.write(
+                        response,
+                        Problems.of(
+                                HttpStatus.SERVICE_UNAVAILABLE,
+                                "identity-provider-unavailable",
+                                "Service unavailable",
+                                "Your token cannot be checked right now because the identity "
+                                        + "provider is not answering. Please retry."));
                 return;
             }
             response.setHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
-            Problems.write(response, Problems.of(HttpStatus.UNAUTHORIZED, "unauthorized", "Unauthorized",
-                    "The credentials are missing, invalid or expired."));
+            Problems.write(
+                    response,
+                    Problems.of(
+                            HttpStatus.UNAUTHORIZED,
+                            "unauthorized",
+                            "Unauthorized",
+                            "The credentials are missing, invalid or expired."));
         };
     }
 
     private static AccessDeniedHandler forbidden() {
-        return (request, response, ex) -> Problems.write(response,
-                Problems.of(HttpStatus.FORBIDDEN, "forbidden", "Forbidden", "You may not do this."));
+        return (request, response, ex) -> Problems.write(
+                response, Problems.of(HttpStatus.FORBIDDEN, "forbidden", "Forbidden", "You may not do this."));
     }
 }

@@ -1,11 +1,5 @@
 package app.donna.platform.security;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.List;
-
 import app.donna.platform.ratelimit.RateLimitFilter;
 import app.donna.platform.ratelimit.TokenBuckets;
 import app.donna.platform.web.Problems;
@@ -13,6 +7,11 @@ import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
@@ -58,12 +57,17 @@ public class InternalSecretFilter extends OncePerRequestFilter {
         }
         if (expectedDigest == null || !MessageDigest.isEqual(expectedDigest, sha256(presented))) {
             wrongGuesses.tryAcquire(client);
-            Problems.write(response, Problems.of(HttpStatus.UNAUTHORIZED, "unauthorized", "Unauthorized",
-                    "The credentials are missing, invalid or expired."));
+            Problems.write(
+                    response,
+                    Problems.of(
+                            HttpStatus.UNAUTHORIZED,
+                            "unauthorized",
+                            "Unauthorized",
+                            "The credentials are missing, invalid or expired."));
             return;
         }
-        var auth = UsernamePasswordAuthenticationToken.authenticated("internal", null,
-                List.of(new SimpleGrantedAuthority("ROLE_" + ROLE)));
+        var auth = UsernamePasswordAuthenticationToken.authenticated(
+                "internal", null, List.of(new SimpleGrantedAuthority("ROLE_" + ROLE)));
         SecurityContextHolder.getContext().setAuthentication(auth);
         chain.doFilter(request, response);
     }

@@ -6,7 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
+import org.springframework.http.client.SimpleClientHttpRequestFactory;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
 import org.springframework.security.oauth2.core.OAuth2Error;
 import org.springframework.security.oauth2.core.OAuth2TokenValidator;
@@ -15,11 +15,10 @@ import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
 import org.springframework.security.oauth2.jwt.BadJwtException;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
-import org.springframework.security.oauth2.jwt.JwtTypeValidator;
 import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
 import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
+import org.springframework.security.oauth2.jwt.JwtTypeValidator;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
-import org.springframework.http.client.SimpleClientHttpRequestFactory;
 import org.springframework.web.client.HttpClientErrorException;
 import org.springframework.web.client.RestOperations;
 import org.springframework.web.client.RestTemplate;
@@ -38,8 +37,7 @@ public final class JwtDecoders {
     /** Verified tokens kept (each a few kilobytes with its claims): the active users' current tokens. */
     private static final int REMEMBERED_TOKENS = 10_000;
 
-    private JwtDecoders() {
-    }
+    private JwtDecoders() {}
 
     static JwtDecoder build(SecuritySettings.Jwt settings) {
         boolean hasJwks = !settings.jwkSetUri().isBlank();
@@ -57,10 +55,12 @@ public final class JwtDecoders {
         RestOperations http = http(settings.httpTimeout());
         // Discovered in the background: the issuer may be unreachable while this service starts, and
         // discovery must neither fail start-up nor hold requests.
-        JwtDecoder discovering = new DiscoveringJwtDecoder(hasIssuer ? settings.issuerUri() : settings.jwkSetUri(),
-                () -> decoder(settings, hasJwks ? settings.jwkSetUri() : discoverJwkSetUri(settings.issuerUri(), http),
-                        http),
-                Duration.ofSeconds(1), Duration.ofSeconds(30));
+        JwtDecoder discovering = new DiscoveringJwtDecoder(
+                hasIssuer ? settings.issuerUri() : settings.jwkSetUri(),
+                () -> decoder(
+                        settings, hasJwks ? settings.jwkSetUri() : discoverJwkSetUri(settings.issuerUri(), http), http),
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(30));
         return new RememberingJwtDecoder(discovering, validator(settings), REMEMBERED_TOKENS);
     }
 
@@ -101,10 +101,12 @@ public final class JwtDecoders {
             metadata = http.getForObject(base + "/.well-known/openid-configuration", Map.class);
         } catch (HttpClientErrorException.NotFound e) {
             URI uri = URI.create(base);
-            metadata = http.getForObject(uri.resolve("/.well-known/oauth-authorization-server" + uri.getRawPath()),
-                    Map.class);
+            metadata = http.getForObject(
+                    uri.resolve("/.well-known/oauth-authorization-server" + uri.getRawPath()), Map.class);
         }
-        if (metadata == null || !issuer.equals(metadata.get("issuer")) || !(metadata.get("jwks_uri") instanceof String jwks)) {
+        if (metadata == null
+                || !issuer.equals(metadata.get("issuer"))
+                || !(metadata.get("jwks_uri") instanceof String jwks)) {
             throw new IllegalStateException("the metadata of " + issuer + " names another issuer or no jwks_uri");
         }
         http.getForObject(jwks, String.class);
@@ -142,7 +144,8 @@ public final class JwtDecoders {
      */
     static OAuth2TokenValidatorResult requireExpiryAndSubject(Jwt jwt) {
         if (jwt.getExpiresAt() == null) {
-            return OAuth2TokenValidatorResult.failure(new OAuth2Error("invalid_token", "The token has no expiry", null));
+            return OAuth2TokenValidatorResult.failure(
+                    new OAuth2Error("invalid_token", "The token has no expiry", null));
         }
         String sub = jwt.getSubject();
         if (sub == null || sub.isBlank() || sub.length() > 255 || sub.chars().anyMatch(Character::isISOControl)) {

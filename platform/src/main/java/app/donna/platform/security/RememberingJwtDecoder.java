@@ -1,6 +1,5 @@
 package app.donna.platform.security;
 
-
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import org.springframework.security.oauth2.core.OAuth2TokenValidator;
@@ -36,7 +35,10 @@ final class RememberingJwtDecoder implements JwtDecoder {
         this.validator = validator;
         // Caffeine: lock-free reads, so concurrent requests do not queue on one lock as a synchronized map made them.
         // Its upkeep runs on the calling thread: a few map operations, no need for the common pool.
-        this.verified = Caffeine.newBuilder().maximumSize(capacity).executor(Runnable::run).build();
+        this.verified = Caffeine.newBuilder()
+                .maximumSize(capacity)
+                .executor(Runnable::run)
+                .build();
     }
 
     @Override
@@ -50,8 +52,10 @@ final class RememberingJwtDecoder implements JwtDecoder {
         OAuth2TokenValidatorResult result = validator.validate(known);
         if (result.hasErrors()) {
             verified.invalidate(token);
-            throw new JwtValidationException("An error occurred while attempting to decode the Jwt: "
-                    + result.getErrors().iterator().next().getDescription(), result.getErrors());
+            throw new JwtValidationException(
+                    "An error occurred while attempting to decode the Jwt: "
+                            + result.getErrors().iterator().next().getDescription(),
+                    result.getErrors());
         }
         return known;
     }

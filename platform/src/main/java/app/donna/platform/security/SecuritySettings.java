@@ -1,9 +1,8 @@
 package app.donna.platform.security;
 
-import java.util.List;
-
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -29,7 +28,9 @@ public record SecuritySettings(
      *                 tokens; blank turns anonymous sessions off
      * @param lifetime how long a visitor token is valid
      */
-    public record Anonymous(@DefaultValue("") String secret, @DefaultValue("2h") java.time.Duration lifetime) {
+    public record Anonymous(
+            @DefaultValue("") String secret,
+            @DefaultValue("2h") java.time.Duration lifetime) {
 
         public boolean enabled() {
             return !secret.isBlank();
@@ -52,8 +53,7 @@ public record SecuritySettings(
             @DefaultValue List<String> audiences,
             @DefaultValue({"RS256", "ES256"}) List<String> algorithms,
             @DefaultValue("true") boolean required,
-            @DefaultValue("3s") java.time.Duration httpTimeout) {
-    }
+            @DefaultValue("3s") java.time.Duration httpTimeout) {}
 
     public boolean internalCallsEnabled() {
         return !internalSecret.isBlank();

@@ -1,7 +1,5 @@
 package app.donna.platform.web;
 
-import java.io.IOException;
-
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
@@ -9,6 +7,7 @@ import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -37,7 +36,10 @@ public class BodySizeLimitFilter extends OncePerRequestFilter {
 
     /** {@code 413 Content Too Large} (RFC 9110). */
     static ProblemDetail tooLarge(long maxBytes) {
-        ProblemDetail problem = Problems.of(HttpStatus.PAYLOAD_TOO_LARGE, "body-too-large", "Request body too large",
+        ProblemDetail problem = Problems.of(
+                HttpStatus.PAYLOAD_TOO_LARGE,
+                "body-too-large",
+                "Request body too large",
                 "The request body is larger than " + maxBytes + " bytes.");
         problem.setProperty("maxBytes", maxBytes);
         return problem;

@@ -1,18 +1,17 @@
 package app.donna.platform.web;
 
+import app.donna.platform.observability.ErrorReporter;
 import java.time.Duration;
 import java.util.List;
-
-import app.donna.platform.observability.ErrorReporter;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.web.servlet.FilterRegistrationBean;
-import org.springframework.boot.webmvc.autoconfigure.error.ErrorMvcAutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.springframework.boot.tomcat.ConfigurableTomcatWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.boot.webmvc.autoconfigure.error.ErrorMvcAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
@@ -49,8 +48,7 @@ public class DonnaWebAutoConfiguration {
      */
     @Bean
     JsonMapperBuilderCustomizer strictJsonCoercion() {
-        return builder -> builder
-                .withCoercionConfig(LogicalType.Textual, c -> {
+        return builder -> builder.withCoercionConfig(LogicalType.Textual, c -> {
                     c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail);
                     c.setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
                     c.setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
@@ -67,7 +65,8 @@ public class DonnaWebAutoConfiguration {
 
     @Bean
     FilterRegistrationBean<BodySizeLimitFilter> bodySizeLimitFilter(WebSettings settings) {
-        var registration = new FilterRegistrationBean<>(new BodySizeLimitFilter(settings.maxBodySize().toBytes()));
+        var registration = new FilterRegistrationBean<>(
+                new BodySizeLimitFilter(settings.maxBodySize().toBytes()));
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
         return registration;
     }
@@ -91,8 +90,8 @@ public class DonnaWebAutoConfiguration {
         CorsConfiguration cors = new CorsConfiguration();
         cors.setAllowedOrigins(settings.allowedOrigins());
         cors.setAllowedMethods(List.of("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"));
-        cors.setAllowedHeaders(List.of("Authorization", "Content-Type", "Last-Event-ID", "traceparent",
-                "Idempotency-Key"));
+        cors.setAllowedHeaders(
+                List.of("Authorization", "Content-Type", "Last-Event-ID", "traceparent", "Idempotency-Key"));
         cors.setExposedHeaders(List.of("Location", "Retry-After", "traceparent"));
         cors.setAllowCredentials(true);
         cors.setMaxAge(Duration.ofMinutes(10));

@@ -38,12 +38,18 @@ public class ProblemErrorController implements ErrorController {
                 : HttpStatus.NOT_FOUND; // /error asked for directly: there is nothing there
         Object error = request.getAttribute(RequestDispatcher.ERROR_EXCEPTION);
         if (status.is5xxServerError() && error instanceof Throwable t) {
-            log.error("Request to {} failed outside the controllers", request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI), t);
+            log.error(
+                    "Request to {} failed outside the controllers",
+                    request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI),
+                    t);
             errorReporter.report(t);
         }
         ProblemDetail problem = status == HttpStatus.INTERNAL_SERVER_ERROR
-                ? Problems.of(status, "internal", "Internal error", "Something went wrong on our side. It has been logged.")
+                ? Problems.of(
+                        status, "internal", "Internal error", "Something went wrong on our side. It has been logged.")
                 : Problems.of(status, "http-" + status.value(), status.getReasonPhrase(), null);
-        return ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
+        return ResponseEntity.status(status)
+                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .body(problem);
     }
 }

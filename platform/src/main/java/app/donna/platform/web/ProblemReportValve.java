@@ -2,7 +2,6 @@ package app.donna.platform.web;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-
 import org.apache.catalina.Container;
 import org.apache.catalina.Context;
 import org.apache.catalina.Lifecycle;

@@ -1,13 +1,12 @@
 package app.donna.platform.web;
 
+import app.donna.platform.observability.ErrorReporter;
+import jakarta.validation.ConstraintViolationException;
 import java.sql.SQLException;
 import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientException;
 import java.util.ArrayList;
 import java.util.List;
-
-import app.donna.platform.observability.ErrorReporter;
-import jakarta.validation.ConstraintViolationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.MessageSourceResolvable;
@@ -49,30 +48,34 @@ public class ProblemResponses extends ResponseEntityExceptionHandler {
     }
 
     @Override
-    protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex,
-            HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+    protected ResponseEntity<Object> handleHttpMessageNotReadable(
+            HttpMessageNotReadableException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
         if (BodySizeLimitFilter.isTooLarge(ex)) {
             return problem(BodySizeLimitFilter.tooLarge(maxBodyBytes));
         }
-        return problem(Problems.of(HttpStatus.BAD_REQUEST, "malformed-body", "Malformed request body",
+        return problem(Problems.of(
+                HttpStatus.BAD_REQUEST,
+                "malformed-body",
+                "Malformed request body",
                 "The request body is not valid JSON of the expected shape."));
     }
 
     @Override
-    protected ResponseEntity<Object> handleMethodArgumentNotValid(MethodArgumentNotValidException ex,
-            HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+    protected ResponseEntity<Object> handleMethodArgumentNotValid(
+            MethodArgumentNotValidException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
         List<Problems.FieldProblem> errors = new ArrayList<>();
         for (FieldError e : ex.getBindingResult().getFieldErrors()) {
             errors.add(new Problems.FieldProblem(e.getField(), message(e)));
         }
-        ex.getBindingResult().getGlobalErrors()
+        ex.getBindingResult()
+                .getGlobalErrors()
                 .forEach(e -> errors.add(new Problems.FieldProblem(e.getObjectName(), message(e))));
         return problem(Problems.invalid(INVALID, errors));
     }
 
     @Override
-    protected ResponseEntity<Object> handleHandlerMethodValidationException(HandlerMethodValidationException ex,
-            HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+    protected ResponseEntity<Object> handleHandlerMethodValidationException(
+            HandlerMethodValidationException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
         List<Problems.FieldProblem> errors = new ArrayList<>();
         ex.getParameterValidationResults().forEach(result -> {
             String name = result.getMethodParameter().getParameterName();
@@ -83,9 +86,13 @@ public class ProblemResponses extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
     ResponseEntity<Object> badParameter(MethodArgumentTypeMismatchException ex) {
-        String expected = ex.getRequiredType() == null ? "value" : ex.getRequiredType().getSimpleName();
-        return problem(Problems.invalid(INVALID, List.of(new Problems.FieldProblem(ex.getName(),
-                "must be a valid " + ("UUID".equals(expected) ? "UUID" : expected.toLowerCase())))));
+        String expected =
+                ex.getRequiredType() == null ? "value" : ex.getRequiredType().getSimpleName();
+        return problem(Problems.invalid(
+                INVALID,
+                List.of(new Problems.FieldProblem(
+                        ex.getName(),
+                        "must be a valid " + ("UUID".equals(expected) ? "UUID" : expected.toLowerCase())))));
     }
 
     @ExceptionHandler(ConstraintViolationException.class)
@@ -97,8 +104,8 @@ public class ProblemResponses extends ResponseEntityExceptionHandler {
     }
 
     @Override
-    protected ResponseEntity<Object> handleExceptionInternal(Exception ex, Object body, HttpHeaders headers,
-            HttpStatusCode statusCode, WebRequest request) {
+    protected ResponseEntity<Object> handleExceptionInternal(
+            Exception ex, Object body, HttpHeaders headers, HttpStatusCode statusCode, WebRequest request) {
         // Spring's own 4xx/5xx (method not allowed, unsupported media type, ...): keep the status, drop details.
         HttpStatus status = HttpStatus.valueOf(statusCode.value());
         if (status.is5xxServerError()) {
@@ -118,12 +125,20 @@ public class ProblemResponses extends ResponseEntityExceptionHandler {
             log.warn("Database unavailable for {}: {}", request.getDescription(false), rootMessage(ex));
             HttpHeaders headers = new HttpHeaders();
             headers.set(HttpHeaders.RETRY_AFTER, "5");
-            return problem(Problems.of(HttpStatus.SERVICE_UNAVAILABLE, "unavailable", "Service unavailable",
-                    "A store this request needs is not answering. Please retry."), headers);
+            return problem(
+                    Problems.of(
+                            HttpStatus.SERVICE_UNAVAILABLE,
+                            "unavailable",
+                            "Service unavailable",
+                            "A store this request needs is not answering. Please retry."),
+                    headers);
         }
         log.error("Unexpected error handling {}", request.getDescription(false), ex);
         errorReporter.report(ex);
-        return problem(Problems.of(HttpStatus.INTERNAL_SERVER_ERROR, "internal", "Internal error",
+        return problem(Problems.of(
+                HttpStatus.INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal error",
                 "Something went wrong on our side. It has been logged."));
     }
 
@@ -137,7 +152,8 @@ public class ProblemResponses extends ResponseEntityExceptionHandler {
             if (t instanceof SQLTransientException || t instanceof SQLRecoverableException) {
                 return true;
             }
-            if (t instanceof SQLException sql && sql.getSQLState() != null
+            if (t instanceof SQLException sql
+                    && sql.getSQLState() != null
                     && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
                 return true;
             }

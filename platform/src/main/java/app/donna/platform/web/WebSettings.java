@@ -1,7 +1,6 @@
 package app.donna.platform.web;
 
 import java.util.List;
-
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -17,5 +16,4 @@ import org.springframework.validation.annotation.Validated;
 @ConfigurationProperties("donna.web")
 public record WebSettings(
         @DefaultValue("64KB") DataSize maxBodySize,
-        @DefaultValue List<String> allowedOrigins) {
-}
+        @DefaultValue List<String> allowedOrigins) {}

@@ -2,9 +2,8 @@ package app.donna.platform.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.Map;
-
 import app.donna.schemas.Topics;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration;
@@ -29,13 +28,16 @@ class CatalogTopicsTest {
 
     @Test
     void theRetentionOfRawChatInputIsConfigurable() {
-        context.withPropertyValues("donna.kafka.chat-inbound-retention=36h").run(app ->
-                assertThat(config(app.getBean(KafkaSettings.class), Topics.CHAT_INBOUND.name()))
+        context.withPropertyValues("donna.kafka.chat-inbound-retention=36h")
+                .run(app -> assertThat(config(app.getBean(KafkaSettings.class), Topics.CHAT_INBOUND.name()))
                         .containsEntry("retention.ms", String.valueOf(36L * 3600 * 1000)));
     }
 
     private static Map<String, String> config(KafkaSettings settings, String name) {
         return DonnaKafkaAutoConfiguration.catalog(settings).stream()
-                .filter(t -> t.name().equals(name)).findFirst().orElseThrow().configs();
+                .filter(t -> t.name().equals(name))
+                .findFirst()
+                .orElseThrow()
+                .configs();
     }
 }

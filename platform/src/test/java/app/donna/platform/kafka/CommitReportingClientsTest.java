@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
-
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
@@ -15,8 +14,8 @@ import org.junit.jupiter.api.Test;
 class CommitReportingClientsTest {
 
     private final List<Long> reported = new ArrayList<>();
-    private final MockProducer<byte[], byte[]> kafka = new MockProducer<>(true, null, new ByteArraySerializer(),
-            new ByteArraySerializer());
+    private final MockProducer<byte[], byte[]> kafka =
+            new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
     private final CommitReportingClients.CommitReportingProducer producer =
             new CommitReportingClients.CommitReportingProducer(kafka, reported::add);
 
@@ -31,8 +30,9 @@ class CommitReportingClientsTest {
 
         assertThat(kafka.transactionCommitted()).isTrue();
         assertThat(kafka.history()).hasSize(1);
-        assertThat(reported).singleElement().satisfies(at -> assertThat(at).isBetween(before,
-                System.currentTimeMillis()));
+        assertThat(reported)
+                .singleElement()
+                .satisfies(at -> assertThat(at).isBetween(before, System.currentTimeMillis()));
     }
 
     @Test

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 
 class DeadLetterProducerTest {
@@ -25,7 +24,9 @@ class DeadLetterProducerTest {
 
         deadLetters.close();
 
-        assertThatThrownBy(deadLetters::get).isInstanceOf(IllegalStateException.class).hasMessageContaining("app");
+        assertThatThrownBy(deadLetters::get)
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("app");
     }
 
     @Test
@@ -39,16 +40,27 @@ class DeadLetterProducerTest {
 
     @Test
     void connectsAsTheApplicationsOwnProducersDoButOutsideTransactions() {
-        Map<String, Object> streams = Map.of("application.id", "app", "bootstrap.servers", "broker:9093",
-                "processing.guarantee", "exactly_once_v2",
-                "security.protocol", "SASL_SSL",
-                "sasl.mechanism", "SCRAM-SHA-512",
-                "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required;",
-                "ssl.truststore.location", "/etc/kafka/truststore.p12",
-                "producer.compression.type", "zstd");
+        Map<String, Object> streams = Map.of(
+                "application.id",
+                "app",
+                "bootstrap.servers",
+                "broker:9093",
+                "processing.guarantee",
+                "exactly_once_v2",
+                "security.protocol",
+                "SASL_SSL",
+                "sasl.mechanism",
+                "SCRAM-SHA-512",
+                "sasl.jaas.config",
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+                "ssl.truststore.location",
+                "/etc/kafka/truststore.p12",
+                "producer.compression.type",
+                "zstd");
 
         try (DeadLetterProducer deadLetters = new DeadLetterProducer(streams)) {
-            assertThat(deadLetters.config()).containsEntry("bootstrap.servers", "broker:9093")
+            assertThat(deadLetters.config())
+                    .containsEntry("bootstrap.servers", "broker:9093")
                     .containsEntry("security.protocol", "SASL_SSL")
                     .containsEntry("sasl.mechanism", "SCRAM-SHA-512")
                     .containsEntry("sasl.jaas.config", streams.get("sasl.jaas.config"))

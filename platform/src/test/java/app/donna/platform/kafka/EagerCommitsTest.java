@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
-
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.junit.jupiter.api.Test;
@@ -119,8 +118,8 @@ class EagerCommitsTest {
         assertThatThrownBy(() -> new EagerCommits(Duration.ofMillis(-1))).isInstanceOf(IllegalArgumentException.class);
     }
 
-    private void forwardAndExpectTheCommitRequestAt(MockProcessorContext<Object, Object> task, long forwardAt,
-            long requestAt) {
+    private void forwardAndExpectTheCommitRequestAt(
+            MockProcessorContext<Object, Object> task, long forwardAt, long requestAt) {
         task.setCurrentSystemTimeMs(forwardAt);
         commits.afterForwarding(task);
         assertThat(task.committed()).as("asked at once").isFalse();

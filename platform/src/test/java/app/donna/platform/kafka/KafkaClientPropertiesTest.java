@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration;
@@ -21,7 +20,8 @@ class KafkaClientPropertiesTest {
 
     final ApplicationContextRunner context = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(KafkaAutoConfiguration.class, DonnaKafkaAutoConfiguration.class))
-            .withPropertyValues("donna.kafka.create-topics=false",
+            .withPropertyValues(
+                    "donna.kafka.create-topics=false",
                     "spring.kafka.bootstrap-servers=kafka-1.example:9093,kafka-2.example:9093",
                     "spring.kafka.security.protocol=SASL_SSL",
                     "spring.kafka.properties.sasl.mechanism=SCRAM-SHA-256",
@@ -34,9 +34,10 @@ class KafkaClientPropertiesTest {
     void producersConsumersAdminsAndStreamAppsAllGetTheClustersSecuritySettings() {
         context.run(app -> {
             KafkaClientProperties clients = app.getBean(KafkaClientProperties.class);
-            for (Map<String, Object> client : List.of(clients.producer(), clients.consumer(), clients.admin(),
-                    clients.streams())) {
-                assertThat(client).containsEntry("bootstrap.servers", "kafka-1.example:9093,kafka-2.example:9093")
+            for (Map<String, Object> client :
+                    List.of(clients.producer(), clients.consumer(), clients.admin(), clients.streams())) {
+                assertThat(client)
+                        .containsEntry("bootstrap.servers", "kafka-1.example:9093,kafka-2.example:9093")
                         .containsEntry("security.protocol", "SASL_SSL")
                         .containsEntry("sasl.mechanism", "SCRAM-SHA-256")
                         .containsEntry("sasl.jaas.config", JAAS)
@@ -49,26 +50,33 @@ class KafkaClientPropertiesTest {
 
     @Test
     void eachKindOfClientAlsoGetsItsOwnSection() {
-        context.withPropertyValues("spring.kafka.producer.acks=all", "spring.kafka.consumer.group-id=g",
-                "spring.kafka.admin.client-id=admin-1", "spring.kafka.streams.properties.num.standby.replicas=1",
-                "spring.kafka.consumer.security.protocol=SSL").run(app -> {
+        context.withPropertyValues(
+                        "spring.kafka.producer.acks=all",
+                        "spring.kafka.consumer.group-id=g",
+                        "spring.kafka.admin.client-id=admin-1",
+                        "spring.kafka.streams.properties.num.standby.replicas=1",
+                        "spring.kafka.consumer.security.protocol=SSL")
+                .run(app -> {
                     KafkaClientProperties clients = app.getBean(KafkaClientProperties.class);
                     assertThat(clients.producer()).containsEntry("acks", "all");
-                    assertThat(clients.consumer()).containsEntry("group.id", "g")
+                    assertThat(clients.consumer())
+                            .containsEntry("group.id", "g")
                             .containsEntry("security.protocol", "SSL");
                     assertThat(clients.admin()).containsEntry("client.id", "admin-1");
-                    assertThat(clients.streams()).containsEntry("num.standby.replicas", "1")
+                    assertThat(clients.streams())
+                            .containsEntry("num.standby.replicas", "1")
                             .containsEntry("security.protocol", "SASL_SSL");
                 });
     }
 
     @Test
     void connectionDetailsOfAServiceConnectionWinAsTheyDoForBootsOwnClients() {
-        context.withBean(KafkaConnectionDetails.class, () -> () -> List.of("elsewhere:9092")).run(app -> {
-            KafkaClientProperties clients = app.getBean(KafkaClientProperties.class);
-            assertThat(clients.producer()).containsEntry("bootstrap.servers", "elsewhere:9092");
-            assertThat(clients.streams()).containsEntry("bootstrap.servers", "elsewhere:9092");
-        });
+        context.withBean(KafkaConnectionDetails.class, () -> () -> List.of("elsewhere:9092"))
+                .run(app -> {
+                    KafkaClientProperties clients = app.getBean(KafkaClientProperties.class);
+                    assertThat(clients.producer()).containsEntry("bootstrap.servers", "elsewhere:9092");
+                    assertThat(clients.streams()).containsEntry("bootstrap.servers", "elsewhere:9092");
+                });
     }
 
     @Test
@@ -81,16 +89,19 @@ class KafkaClientPropertiesTest {
                 "SPRING_KAFKA_SSL_TRUST_STORE_LOCATION", "file:/etc/donna/ca.pem",
                 "SPRING_KAFKA_SSL_TRUST_STORE_TYPE", "PEM");
         new ApplicationContextRunner()
-                .withConfiguration(AutoConfigurations.of(KafkaAutoConfiguration.class, DonnaKafkaAutoConfiguration.class))
+                .withConfiguration(
+                        AutoConfigurations.of(KafkaAutoConfiguration.class, DonnaKafkaAutoConfiguration.class))
                 .withPropertyValues("donna.kafka.create-topics=false")
-                .withInitializer(app -> app.getEnvironment().getPropertySources().addFirst(
-                        new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
-                                environment)))
+                .withInitializer(app -> app.getEnvironment()
+                        .getPropertySources()
+                        .addFirst(new SystemEnvironmentPropertySource(
+                                StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, environment)))
                 .run(app -> {
                     KafkaClientProperties clients = app.getBean(KafkaClientProperties.class);
-                    for (Map<String, Object> client : List.of(clients.producer(), clients.consumer(),
-                            clients.admin(), clients.streams())) {
-                        assertThat(client).containsEntry("bootstrap.servers", "broker.example:9092")
+                    for (Map<String, Object> client :
+                            List.of(clients.producer(), clients.consumer(), clients.admin(), clients.streams())) {
+                        assertThat(client)
+                                .containsEntry("bootstrap.servers", "broker.example:9092")
                                 .containsEntry("security.protocol", "SASL_SSL")
                                 .containsEntry("sasl.mechanism", "PLAIN")
                                 .containsEntry("sasl.jaas.config", JAAS)
@@ -103,7 +114,9 @@ class KafkaClientPropertiesTest {
     @Test
     void theHealthCheckAsksTheClusterWithTheSameSettings() {
         context.run(app -> assertThat(app.getBean(KafkaClusterHealthIndicator.class))
-                .extracting("adminConfig").asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
-                .containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.jaas.config", JAAS));
+                .extracting("adminConfig")
+                .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+                .containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("sasl.jaas.config", JAAS));
     }
 }

@@ -4,6 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import app.donna.events.chat.ChatMessageSubmitted;
+import app.donna.platform.testapp.PlatformTestApplication;
+import app.donna.schemas.Topics;
+import app.donna.testing.ScramKafka;
+import app.donna.testing.TopicReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -18,12 +23,6 @@ import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-
-import app.donna.events.chat.ChatMessageSubmitted;
-import app.donna.platform.testapp.PlatformTestApplication;
-import app.donna.schemas.Topics;
-import app.donna.testing.ScramKafka;
-import app.donna.testing.TopicReader;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
@@ -66,8 +65,11 @@ class SaslClusterTest {
     static void startClusterAndService() {
         kafka = ScramKafka.start();
         List<String> args = new ArrayList<>(kafka.springArguments());
-        args.addAll(List.of("--platform-test.listener=true", "--donna.security.jwt.jwk-set-uri=http://127.0.0.1:9/unused",
-                "--donna.kafka.retry.max-attempts=0", "--spring.main.web-application-type=none"));
+        args.addAll(List.of(
+                "--platform-test.listener=true",
+                "--donna.security.jwt.jwk-set-uri=http://127.0.0.1:9/unused",
+                "--donna.kafka.retry.max-attempts=0",
+                "--spring.main.web-application-type=none"));
         service = new SpringApplicationBuilder(PlatformTestApplication.class).run(args.toArray(String[]::new));
         clients = service.getBean(KafkaClientProperties.class);
     }
@@ -85,8 +87,11 @@ class SaslClusterTest {
     @Test
     void aClientWithoutTheCredentialsGetsNowhere() {
         try (Admin plaintext = Admin.create(Map.<String, Object>of("bootstrap.servers", kafka.bootstrapServers()))) {
-            assertThatThrownBy(() -> plaintext.describeCluster(new DescribeClusterOptions().timeoutMs(3_000)).nodes()
-                    .get()).hasCauseInstanceOf(TimeoutException.class);
+            assertThatThrownBy(() -> plaintext
+                            .describeCluster(new DescribeClusterOptions().timeoutMs(3_000))
+                            .nodes()
+                            .get())
+                    .hasCauseInstanceOf(TimeoutException.class);
         }
     }
 
@@ -105,15 +110,17 @@ class SaslClusterTest {
         byte[] poison = ("not an event " + UUID.randomUUID()).getBytes(StandardCharsets.UTF_8);
         ChatMessageSubmitted good = message("a good message");
 
-        try (var producer = new KafkaProducer<>(clients.producer(), new ByteArraySerializer(),
-                new ByteArraySerializer())) {
+        try (var producer =
+                new KafkaProducer<>(clients.producer(), new ByteArraySerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(Topics.CHAT_INBOUND.name(), "poison".getBytes(), poison))
                     .get(30, TimeUnit.SECONDS);
         }
-        template.send(Topics.CHAT_INBOUND.name(), good.getSessionId().toString(), good).get(30, TimeUnit.SECONDS);
+        template.send(Topics.CHAT_INBOUND.name(), good.getSessionId().toString(), good)
+                .get(30, TimeUnit.SECONDS);
 
         await().atMost(Duration.ofSeconds(60)).until(() -> processed.contains(good));
-        assertThat(read(Topics.CHAT_INBOUND.deadLetterName(), r -> Arrays.equals(r.value(), poison))).isNotEmpty();
+        assertThat(read(Topics.CHAT_INBOUND.deadLetterName(), r -> Arrays.equals(r.value(), poison)))
+                .isNotEmpty();
     }
 
     @Test
@@ -122,14 +129,23 @@ class SaslClusterTest {
         String in = "sasl-numbers-" + UUID.randomUUID();
         String out = in + "-doubled";
         try (Admin admin = Admin.create(clients.admin())) {
-            admin.createTopics(List.of(new NewTopic(in, 1, (short) 1), new NewTopic(in + ".DLT", 1, (short) 1),
-                    new NewTopic(out, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            admin.createTopics(List.of(
+                            new NewTopic(in, 1, (short) 1),
+                            new NewTopic(in + ".DLT", 1, (short) 1),
+                            new NewTopic(out, 1, (short) 1)))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
         }
         StreamsBuilder builder = new StreamsBuilder();
-        builder.stream(in, Consumed.with(Serdes.String(), Serdes.Integer())).mapValues(n -> n * 2)
+        builder.stream(in, Consumed.with(Serdes.String(), Serdes.Integer()))
+                .mapValues(n -> n * 2)
                 .to(out, Produced.with(Serdes.String(), Serdes.Integer()));
-        Properties props = ManagedStreams.defaults(clients, "sasl-doubler-" + UUID.randomUUID(),
-                Files.createTempDirectory("sasl-streams"), 1, Duration.ofMillis(20));
+        Properties props = ManagedStreams.defaults(
+                clients,
+                "sasl-doubler-" + UUID.randomUUID(),
+                Files.createTempDirectory("sasl-streams"),
+                1,
+                Duration.ofMillis(20));
         ManagedStreams streams = new ManagedStreams(builder.build(), props, new EagerCommits(Duration.ofMillis(20)));
         streams.start();
         try {
@@ -137,18 +153,25 @@ class SaslClusterTest {
 
             // when a number and something that is not one arrive
             byte[] notANumber = "seven".getBytes(StandardCharsets.UTF_8);
-            try (var producer = new KafkaProducer<>(clients.producer(), new ByteArraySerializer(),
-                    new ByteArraySerializer())) {
-                producer.send(new ProducerRecord<>(in, "k".getBytes(), notANumber)).get(30, TimeUnit.SECONDS);
-                producer.send(new ProducerRecord<>(in, "k".getBytes(), Serdes.Integer().serializer().serialize(in, 21)))
+            try (var producer =
+                    new KafkaProducer<>(clients.producer(), new ByteArraySerializer(), new ByteArraySerializer())) {
+                producer.send(new ProducerRecord<>(in, "k".getBytes(), notANumber))
+                        .get(30, TimeUnit.SECONDS);
+                producer.send(new ProducerRecord<>(
+                                in,
+                                "k".getBytes(),
+                                Serdes.Integer().serializer().serialize(in, 21)))
                         .get(30, TimeUnit.SECONDS);
             }
 
             // then the number comes out doubled, committed, and the other went to the dead-letter topic
-            assertThat(read(out, r -> true)).extracting(r -> Serdes.Integer().deserializer().deserialize(out, r.value()))
+            assertThat(read(out, r -> true))
+                    .extracting(r -> Serdes.Integer().deserializer().deserialize(out, r.value()))
                     .containsExactly(42);
-            assertThat(read(in + ".DLT", r -> Arrays.equals(r.value(), notANumber))).singleElement()
-                    .satisfies(r -> assertThat(TopicReader.header(r, "kafka_dlt-original-topic")).isEqualTo(in));
+            assertThat(read(in + ".DLT", r -> Arrays.equals(r.value(), notANumber)))
+                    .singleElement()
+                    .satisfies(r -> assertThat(TopicReader.header(r, "kafka_dlt-original-topic"))
+                            .isEqualTo(in));
             assertThat(streams.health().getStatus()).isEqualTo(Status.UP);
         } finally {
             streams.stop();
@@ -156,8 +179,8 @@ class SaslClusterTest {
     }
 
     /** The committed records of {@code topic} that match, read with a consumer of the platform's settings. */
-    private static List<ConsumerRecord<byte[], byte[]>> read(String topic,
-            Predicate<ConsumerRecord<byte[], byte[]>> wanted) {
+    private static List<ConsumerRecord<byte[], byte[]>> read(
+            String topic, Predicate<ConsumerRecord<byte[], byte[]>> wanted) {
         Map<String, Object> config = clients.consumer();
         config.put(ConsumerConfig.GROUP_ID_CONFIG, "sasl-reader-" + UUID.randomUUID());
         List<ConsumerRecord<byte[], byte[]>> found = new ArrayList<>();
@@ -176,8 +199,13 @@ class SaslClusterTest {
     }
 
     private static ChatMessageSubmitted message(String text) {
-        return ChatMessageSubmitted.newBuilder().setEventId(UUID.randomUUID())
-                .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS)).setSessionId(UUID.randomUUID())
-                .setMessageId(UUID.randomUUID()).setUserId("user_sasl").setText(text).build();
+        return ChatMessageSubmitted.newBuilder()
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                .setSessionId(UUID.randomUUID())
+                .setMessageId(UUID.randomUUID())
+                .setUserId("user_sasl")
+                .setText(text)
+                .build();
     }
 }

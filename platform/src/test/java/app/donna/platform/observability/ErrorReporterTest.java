@@ -2,6 +2,8 @@ package app.donna.platform.observability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
+import io.sentry.Sentry;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,9 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.zip.GZIPInputStream;
-
-import com.sun.net.httpserver.HttpServer;
-import io.sentry.Sentry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -44,7 +43,8 @@ class ErrorReporterTest {
         List<String> envelopes = new CopyOnWriteArrayList<>();
         sentry = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         sentry.createContext("/api/42/envelope/", exchange -> {
-            envelopes.add(read(exchange.getRequestBody(), exchange.getRequestHeaders().getFirst("Content-Encoding")));
+            envelopes.add(
+                    read(exchange.getRequestBody(), exchange.getRequestHeaders().getFirst("Content-Encoding")));
             exchange.sendResponseHeaders(200, -1);
             exchange.close();
         });
@@ -56,10 +56,11 @@ class ErrorReporterTest {
         Sentry.flush(10_000);
 
         assertThat(reporter.enabled()).isTrue();
-        assertThat(envelopes).anySatisfy(body -> assertThat(body)
-                .contains("IllegalStateException")
-                .contains("the database is on fire")
-                .contains("platform-test"));
+        assertThat(envelopes)
+                .anySatisfy(body -> assertThat(body)
+                        .contains("IllegalStateException")
+                        .contains("the database is on fire")
+                        .contains("platform-test"));
     }
 
     private static String read(InputStream in, String encoding) throws IOException {

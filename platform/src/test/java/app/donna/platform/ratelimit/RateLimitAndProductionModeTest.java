@@ -2,6 +2,10 @@ package app.donna.platform.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import app.donna.platform.dev.DevTokenIssuer;
+import app.donna.platform.testapp.PlatformTestApplication;
+import app.donna.testing.InfraExtension;
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -12,11 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-
-import app.donna.platform.dev.DevTokenIssuer;
-import app.donna.platform.testapp.PlatformTestApplication;
-import app.donna.testing.InfraExtension;
-import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -36,8 +35,8 @@ class RateLimitAndProductionModeTest {
 
     static final HttpServer IDP = startIdp();
     static final String ISSUER = "http://127.0.0.1:" + IDP.getAddress().getPort() + "/idp";
-    static final DevTokenIssuer TOKENS = new DevTokenIssuer(ISSUER, List.of("donna-api"), Duration.ofMinutes(5),
-            Clock.systemUTC());
+    static final DevTokenIssuer TOKENS =
+            new DevTokenIssuer(ISSUER, List.of("donna-api"), Duration.ofMinutes(5), Clock.systemUTC());
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
@@ -74,17 +73,20 @@ class RateLimitAndProductionModeTest {
             // the IETF draft's headers: 3 at once, all back after 3 minutes at 1 a minute; i used so far
             assertThat(allowed.headers().allValues("RateLimit-Policy")).anyMatch(v -> v.contains("\"user\";q=3;w=180"));
             int remaining = 2 - i;
-            assertThat(allowed.headers().allValues("RateLimit")).anyMatch(v -> v.contains("\"user\";r=" + remaining + ";"));
+            assertThat(allowed.headers().allValues("RateLimit"))
+                    .anyMatch(v -> v.contains("\"user\";r=" + remaining + ";"));
         }
 
         HttpResponse<String> limited = greet(token);
         assertThat(limited.headers().allValues("RateLimit")).anyMatch(v -> v.startsWith("\"user\";r=0;t="));
 
         assertThat(limited.statusCode()).isEqualTo(429);
-        assertThat(limited.headers().firstValue("Retry-After")).hasValueSatisfying(
-                v -> assertThat(Integer.parseInt(v)).isBetween(1, 60));
+        assertThat(limited.headers().firstValue("Retry-After"))
+                .hasValueSatisfying(v -> assertThat(Integer.parseInt(v)).isBetween(1, 60));
         assertThat(limited.body()).contains("\"status\":429");
-        assertThat(greet(TOKENS.mint("calm-user")).statusCode()).as("other users are not affected").isEqualTo(202);
+        assertThat(greet(TOKENS.mint("calm-user")).statusCode())
+                .as("other users are not affected")
+                .isEqualTo(202);
     }
 
     @Test
@@ -98,15 +100,19 @@ class RateLimitAndProductionModeTest {
     }
 
     private HttpResponse<String> greet(String token) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/greetings"))
-                .header("Authorization", "Bearer " + token)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"text\":\"hi\",\"times\":1}", StandardCharsets.UTF_8))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/greetings"))
+                        .header("Authorization", "Bearer " + token)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                "{\"text\":\"hi\",\"times\":1}", StandardCharsets.UTF_8))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> get(String path, String token) throws IOException, InterruptedException {
-        var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET();
+        var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .GET();
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
         }

@@ -2,14 +2,12 @@ package app.donna.platform.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import app.donna.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
-
-import app.donna.testing.MutableClock;
 import org.junit.jupiter.api.Test;
 
 class TokenBucketsTest {
-
 
     @Test
     void allowsTheBurstThenRejectsWithTheTimeUntilTheNextToken() {
@@ -23,7 +21,9 @@ class TokenBucketsTest {
 
         assertThat(rejected).isInstanceOf(TokenBuckets.Decision.Rejected.class);
         assertThat(((TokenBuckets.Decision.Rejected) rejected).retryAfter()).isEqualTo(Duration.ofSeconds(1));
-        assertThat(buckets.tryAcquire("b")).as("keys are independent").isInstanceOf(TokenBuckets.Decision.Allowed.class);
+        assertThat(buckets.tryAcquire("b"))
+                .as("keys are independent")
+                .isInstanceOf(TokenBuckets.Decision.Allowed.class);
     }
 
     @Test

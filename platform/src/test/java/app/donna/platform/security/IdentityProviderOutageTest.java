@@ -3,20 +3,6 @@ package app.donna.platform.security;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.Date;
-import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
-
 import app.donna.localinfra.LocalPorts;
 import app.donna.platform.testapp.PlatformTestApplication;
 import app.donna.testing.InfraExtension;
@@ -31,11 +17,24 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -106,7 +105,10 @@ class IdentityProviderOutageTest {
         await().atMost(Duration.ofSeconds(60)).until(() -> post(token("warm")).statusCode() == 202);
         SLOW.set(true);
         try {
-            RSAKey rotated = new RSAKeyGenerator(2048).keyID("rotated").algorithm(JWSAlgorithm.RS256).generate();
+            RSAKey rotated = new RSAKeyGenerator(2048)
+                    .keyID("rotated")
+                    .algorithm(JWSAlgorithm.RS256)
+                    .generate();
             // the client gives up after 30 s: an answer at all means the 1 s HTTP timeout held, not the provider
             HttpResponse<String> response = post(sign(rotated, claims("carol")));
 
@@ -122,8 +124,9 @@ class IdentityProviderOutageTest {
     static HttpServer startIdp() throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", IDP_PORT), 0);
         server.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
-        server.createContext("/realms/donna/.well-known/openid-configuration", exchange -> respond(exchange,
-                "{\"issuer\":\"" + ISSUER + "\",\"jwks_uri\":\"" + ISSUER + "/certs\"}"));
+        server.createContext(
+                "/realms/donna/.well-known/openid-configuration",
+                exchange -> respond(exchange, "{\"issuer\":\"" + ISSUER + "\",\"jwks_uri\":\"" + ISSUER + "/certs\"}"));
         server.createContext("/realms/donna/certs", exchange -> {
             if (SLOW.get()) {
                 try {
@@ -148,7 +151,10 @@ class IdentityProviderOutageTest {
 
     static RSAKey newKey() {
         try {
-            return new RSAKeyGenerator(2048).keyID("idp-1").algorithm(JWSAlgorithm.RS256).generate();
+            return new RSAKeyGenerator(2048)
+                    .keyID("idp-1")
+                    .algorithm(JWSAlgorithm.RS256)
+                    .generate();
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -156,8 +162,13 @@ class IdentityProviderOutageTest {
 
     static JWTClaimsSet claims(String subject) {
         Instant now = Instant.now();
-        return new JWTClaimsSet.Builder().issuer(ISSUER).subject(subject).audience(List.of("donna-api"))
-                .issueTime(Date.from(now)).expirationTime(Date.from(now.plusSeconds(300))).build();
+        return new JWTClaimsSet.Builder()
+                .issuer(ISSUER)
+                .subject(subject)
+                .audience(List.of("donna-api"))
+                .issueTime(Date.from(now))
+                .expirationTime(Date.from(now.plusSeconds(300)))
+                .build();
     }
 
     static String token(String subject) throws Exception {
@@ -165,17 +176,24 @@ class IdentityProviderOutageTest {
     }
 
     static String sign(RSAKey key, JWTClaimsSet claims) throws Exception {
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID())
-                .type(JOSEObjectType.JWT).build(), claims);
+        SignedJWT jwt = new SignedJWT(
+                new JWSHeader.Builder(JWSAlgorithm.RS256)
+                        .keyID(key.getKeyID())
+                        .type(JOSEObjectType.JWT)
+                        .build(),
+                claims);
         jwt.sign(new RSASSASigner(key));
         return jwt.serialize();
     }
 
     HttpResponse<String> post(String token) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT + "/api/greetings"))
-                .header("Content-Type", "application/json").header("Authorization", "Bearer " + token)
-                .timeout(Duration.ofSeconds(30))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"text\":\"hi\",\"times\":1}")).build(),
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT + "/api/greetings"))
+                        .header("Content-Type", "application/json")
+                        .header("Authorization", "Bearer " + token)
+                        .timeout(Duration.ofSeconds(30))
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"text\":\"hi\",\"times\":1}"))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 }

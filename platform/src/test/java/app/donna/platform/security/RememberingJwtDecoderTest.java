@@ -3,14 +3,6 @@ package app.donna.platform.security;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.Date;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
-
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
@@ -19,6 +11,13 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Date;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.security.oauth2.jwt.BadJwtException;
@@ -59,11 +58,14 @@ class RememberingJwtDecoderTest {
 
         clock.now = NOW.plusSeconds(300 + 61); // past the expiry and the minute of allowed clock skew
 
-        assertThatThrownBy(() -> decoder.decode(token)).isInstanceOf(JwtValidationException.class)
+        assertThatThrownBy(() -> decoder.decode(token))
+                .isInstanceOf(JwtValidationException.class)
                 .hasMessageContaining("expired");
         assertThat(verifications).as("refused without verifying again").hasValue(1);
         assertThatThrownBy(() -> decoder.decode(token)).isInstanceOf(JwtValidationException.class);
-        assertThat(verifications).as("forgotten, so verified (and refused) afresh").hasValue(2);
+        assertThat(verifications)
+                .as("forgotten, so verified (and refused) afresh")
+                .hasValue(2);
     }
 
     @Test
@@ -108,9 +110,13 @@ class RememberingJwtDecoderTest {
     }
 
     private static String token(String subject, Instant expiresAt, RSAKey key) throws JOSEException {
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID()).build(),
-                new JWTClaimsSet.Builder().subject(subject).issueTime(Date.from(NOW))
-                        .expirationTime(Date.from(expiresAt)).build());
+        SignedJWT jwt = new SignedJWT(
+                new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID()).build(),
+                new JWTClaimsSet.Builder()
+                        .subject(subject)
+                        .issueTime(Date.from(NOW))
+                        .expirationTime(Date.from(expiresAt))
+                        .build());
         jwt.sign(new RSASSASigner(key));
         return jwt.serialize();
     }

@@ -1,14 +1,13 @@
 package app.donna.platform.testapp;
 
-import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -20,16 +19,16 @@ import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
-import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
 /** A minimal service on the platform, to test what every service inherits. */
 @SpringBootApplication
 public class PlatformTestApplication {
 
-    public record Greeting(@NotBlank String text, @NotNull @Min(1) @Max(10) Integer times) {
-    }
+    public record Greeting(
+            @NotBlank String text, @NotNull @Min(1) @Max(10) Integer times) {}
 
     @RestController
     static class Api {
@@ -74,7 +73,9 @@ public class PlatformTestApplication {
             this.processed = processed;
         }
 
-        @KafkaListener(topics = "donna.chat.inbound", groupId = "platform-test-listener",
+        @KafkaListener(
+                topics = "donna.chat.inbound",
+                groupId = "platform-test-listener",
                 autoStartup = "${platform-test.listener:false}")
         void onMessage(ConsumerRecord<String, SpecificRecordBase> record) {
             if (record.value().toString().contains("fail-processing")) {

@@ -1,5 +1,7 @@
 package app.donna.projections.engine;
 
+import app.donna.schemas.EventCodec;
+import app.donna.schemas.Topic;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -13,9 +15,6 @@ import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-
-import app.donna.schemas.EventCodec;
-import app.donna.schemas.Topic;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -66,8 +65,13 @@ public final class BatchProjector implements AutoCloseable {
     private volatile Throwable failure;
     private Thread thread;
 
-    public BatchProjector(Projection projection, DSLContext db, DeadLetters deadLetters, ProjectorSettings settings,
-            Map<String, Object> consumerConfig, Clock clock) {
+    public BatchProjector(
+            Projection projection,
+            DSLContext db,
+            DeadLetters deadLetters,
+            ProjectorSettings settings,
+            Map<String, Object> consumerConfig,
+            Clock clock) {
         this.projection = projection;
         this.db = db;
         this.deadLetters = deadLetters;
@@ -125,17 +129,20 @@ public final class BatchProjector implements AutoCloseable {
         // per event otherwise.
         if (!settings.batchWait().isZero()) {
             config.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, BATCH_BYTES);
-            config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, (int) settings.batchWait().toMillis());
+            config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, (int)
+                    settings.batchWait().toMillis());
         }
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         config.remove(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG);
         config.remove(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG);
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(config, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> c =
+                new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer = c;
             c.subscribe(projection.topics().stream().map(Topic::name).toList(), new SeekToStoredOffsets(c));
-            log.info("Projector {} consuming {}", projection.name(),
+            log.info(
+                    "Projector {} consuming {}",
+                    projection.name(),
                     projection.topics().stream().map(Topic::name).toList());
             Duration backoff = Duration.ofMillis(200);
             while (running) {
@@ -150,8 +157,12 @@ public final class BatchProjector implements AutoCloseable {
                     if (!isDatabaseFailure(e)) {
                         throw e;
                     }
-                    log.error("Projector {} could not write a batch of {} records; retrying in {} ms",
-                            projection.name(), records.count(), backoff.toMillis(), e);
+                    log.error(
+                            "Projector {} could not write a batch of {} records; retrying in {} ms",
+                            projection.name(),
+                            records.count(),
+                            backoff.toMillis(),
+                            e);
                     rewind(c, records.partitions());
                     sleep(backoff);
                     backoff = min(backoff.multipliedBy(2), settings.maxBackoff());
@@ -169,8 +180,12 @@ public final class BatchProjector implements AutoCloseable {
             running = false;
             consumer = null;
             stopped.countDown();
-            log.info("Projector {} stopped after projecting {} events ({} ms decoding, {} ms writing to PostgreSQL)",
-                    projection.name(), projected.get(), decodeNanos.get() / 1_000_000, writeNanos.get() / 1_000_000);
+            log.info(
+                    "Projector {} stopped after projecting {} events ({} ms decoding, {} ms writing to PostgreSQL)",
+                    projection.name(),
+                    projected.get(),
+                    decodeNanos.get() / 1_000_000,
+                    writeNanos.get() / 1_000_000);
         }
     }
 
@@ -186,8 +201,13 @@ public final class BatchProjector implements AutoCloseable {
                 sources.add(record);
             } catch (EventCodec.EventDecodingException | IllegalArgumentException e) {
                 boolean written = deadLetters.publish(record, group, e);
-                log.error("{} undecodable record {}-{}@{}: {}", written ? "Dead-lettered" : "Skipped (already on the DLT)",
-                        record.topic(), record.partition(), record.offset(), e.getMessage());
+                log.error(
+                        "{} undecodable record {}-{}@{}: {}",
+                        written ? "Dead-lettered" : "Skipped (already on the DLT)",
+                        record.topic(),
+                        record.partition(),
+                        record.offset(),
+                        e.getMessage());
             }
         }
         long writeStart = System.nanoTime();
@@ -199,8 +219,10 @@ public final class BatchProjector implements AutoCloseable {
             if (!isBadData(e)) {
                 throw e;
             }
-            log.warn("Projector {}: the database refused a batch as bad data ({}); isolating the record",
-                    projection.name(), sqlState(e).orElse("?"));
+            log.warn(
+                    "Projector {}: the database refused a batch as bad data ({}); isolating the record",
+                    projection.name(),
+                    sqlState(e).orElse("?"));
             projectOneByOne(events, sources, next);
         }
         projected.addAndGet(events.size());
@@ -208,7 +230,9 @@ public final class BatchProjector implements AutoCloseable {
     }
 
     /** After a batch failed on bad data: each record in its own transaction; the one that fails is dead. */
-    private void projectOneByOne(List<ProjectedEvent> events, List<ConsumerRecord<byte[], byte[]>> sources,
+    private void projectOneByOne(
+            List<ProjectedEvent> events,
+            List<ConsumerRecord<byte[], byte[]>> sources,
             Map<TopicPartition, Long> batchNext) {
         for (int i = 0; i < events.size(); i++) {
             ProjectedEvent event = events.get(i);
@@ -221,9 +245,13 @@ public final class BatchProjector implements AutoCloseable {
                     throw e;
                 }
                 boolean written = deadLetters.publish(sources.get(i), group, e);
-                log.error("{} record {}-{}@{} the database refused: {}",
-                        written ? "Dead-lettered" : "Skipped (already on the DLT)", event.topic(), event.partition(),
-                        event.offset(), e.getMessage());
+                log.error(
+                        "{} record {}-{}@{} the database refused: {}",
+                        written ? "Dead-lettered" : "Skipped (already on the DLT)",
+                        event.topic(),
+                        event.partition(),
+                        event.offset(),
+                        e.getMessage());
                 writeAtomically(List.of(), next);
             }
         }
@@ -248,7 +276,9 @@ public final class BatchProjector implements AutoCloseable {
 
     private ProjectedEvent decode(ConsumerRecord<byte[], byte[]> record) {
         SpecificRecordBase event = codec.decode(record.value());
-        Topic topic = projection.topics().stream().filter(t -> t.name().equals(record.topic())).findFirst()
+        Topic topic = projection.topics().stream()
+                .filter(t -> t.name().equals(record.topic()))
+                .findFirst()
                 .orElseThrow();
         if (!topic.carries(event.getClass())) {
             throw new IllegalArgumentException(event.getSchema().getFullName() + " does not belong on " + topic.name());
@@ -263,13 +293,16 @@ public final class BatchProjector implements AutoCloseable {
      * jOOQ and Spring each wrap the driver's exception in their own.
      */
     static boolean isBadData(Throwable e) {
-        return sqlState(e).map(state -> state.startsWith("22") || state.startsWith("23")).orElse(false);
+        return sqlState(e)
+                .map(state -> state.startsWith("22") || state.startsWith("23"))
+                .orElse(false);
     }
 
     /** A failure of the database (any SQL error that is not bad data): retried with backoff. */
     static boolean isDatabaseFailure(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.sql.SQLException || t instanceof DataAccessException
+            if (t instanceof java.sql.SQLException
+                    || t instanceof DataAccessException
                     || t instanceof org.springframework.dao.DataAccessException) {
                 return true;
             }
@@ -325,8 +358,10 @@ public final class BatchProjector implements AutoCloseable {
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             if (!partitions.isEmpty()) {
                 seekToStored(c, partitions);
-                log.info("Projector {} assigned {}; resuming from offsets stored in PostgreSQL",
-                        projection.name(), partitions);
+                log.info(
+                        "Projector {} assigned {}; resuming from offsets stored in PostgreSQL",
+                        projection.name(),
+                        partitions);
             }
         }
 

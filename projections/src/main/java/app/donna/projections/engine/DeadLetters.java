@@ -1,14 +1,13 @@
 package app.donna.projections.engine;
 
+import app.donna.platform.kafka.DeadLetterHeaders;
+import app.donna.platform.kafka.DeadLetterLedger;
+import app.donna.schemas.Topic;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-
-import app.donna.platform.kafka.DeadLetterHeaders;
-import app.donna.platform.kafka.DeadLetterLedger;
-import app.donna.schemas.Topic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -50,8 +49,12 @@ public final class DeadLetters implements AutoCloseable {
         if (ledger.holds(record)) {
             return false;
         }
-        ProducerRecord<byte[], byte[]> dead = new ProducerRecord<>(record.topic() + Topic.DEAD_LETTER_SUFFIX,
-                record.partition(), record.key(), record.value(), DeadLetterHeaders.of(record, group, error));
+        ProducerRecord<byte[], byte[]> dead = new ProducerRecord<>(
+                record.topic() + Topic.DEAD_LETTER_SUFFIX,
+                record.partition(),
+                record.key(),
+                record.value(),
+                DeadLetterHeaders.of(record, group, error));
         try {
             producer.send(dead).get(30, TimeUnit.SECONDS);
             return true;
@@ -62,7 +65,6 @@ public final class DeadLetters implements AutoCloseable {
             throw new IllegalStateException("cannot publish dead letter to " + dead.topic(), e);
         }
     }
-
 
     @Override
     public void close() {

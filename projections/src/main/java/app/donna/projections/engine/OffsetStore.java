@@ -6,7 +6,6 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
-
 import org.apache.kafka.common.TopicPartition;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
@@ -14,17 +13,19 @@ import org.jooq.impl.DSL;
 /** The next offset to read per partition, kept in PostgreSQL beside the rows it produced. */
 final class OffsetStore {
 
-    private OffsetStore() {
-    }
+    private OffsetStore() {}
 
     static Map<TopicPartition, Long> load(DSLContext db, String projector, Collection<TopicPartition> partitions) {
         Map<TopicPartition, Long> stored = new HashMap<>();
-        db.selectFrom(PROJECTOR_OFFSETS).where(PROJECTOR_OFFSETS.PROJECTOR.eq(projector)).fetch().forEach(r -> {
-            TopicPartition tp = new TopicPartition(r.getTopic(), r.getKafkaPartition());
-            if (partitions.contains(tp)) {
-                stored.put(tp, r.getNextOffset());
-            }
-        });
+        db.selectFrom(PROJECTOR_OFFSETS)
+                .where(PROJECTOR_OFFSETS.PROJECTOR.eq(projector))
+                .fetch()
+                .forEach(r -> {
+                    TopicPartition tp = new TopicPartition(r.getTopic(), r.getKafkaPartition());
+                    if (partitions.contains(tp)) {
+                        stored.put(tp, r.getNextOffset());
+                    }
+                });
         return stored;
     }
 
@@ -33,8 +34,13 @@ final class OffsetStore {
         if (next.isEmpty()) {
             return;
         }
-        var insert = tx.insertInto(PROJECTOR_OFFSETS, PROJECTOR_OFFSETS.PROJECTOR, PROJECTOR_OFFSETS.TOPIC,
-                PROJECTOR_OFFSETS.KAFKA_PARTITION, PROJECTOR_OFFSETS.NEXT_OFFSET, PROJECTOR_OFFSETS.UPDATED_AT);
+        var insert = tx.insertInto(
+                PROJECTOR_OFFSETS,
+                PROJECTOR_OFFSETS.PROJECTOR,
+                PROJECTOR_OFFSETS.TOPIC,
+                PROJECTOR_OFFSETS.KAFKA_PARTITION,
+                PROJECTOR_OFFSETS.NEXT_OFFSET,
+                PROJECTOR_OFFSETS.UPDATED_AT);
         for (var e : next.entrySet()) {
             insert = insert.values(projector, e.getKey().topic(), e.getKey().partition(), e.getValue(), now);
         }

@@ -1,8 +1,7 @@
 package app.donna.projections.engine;
 
-import java.util.List;
-
 import app.donna.schemas.Topic;
+import java.util.List;
 import org.jooq.DSLContext;
 
 /**

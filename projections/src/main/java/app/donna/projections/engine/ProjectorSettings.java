@@ -1,8 +1,7 @@
 package app.donna.projections.engine;
 
-import java.time.Duration;
-
 import jakarta.validation.constraints.Min;
+import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -30,5 +29,4 @@ public record ProjectorSettings(
         @DefaultValue("50ms") Duration batchWait,
         @Min(1) @DefaultValue("3") int maxAttempts,
         @DefaultValue("30s") Duration maxBackoff,
-        @DefaultValue("false") boolean synchronousCommit) {
-}
+        @DefaultValue("false") boolean synchronousCommit) {}

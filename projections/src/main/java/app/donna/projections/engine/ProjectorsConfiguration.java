@@ -1,11 +1,10 @@
 package app.donna.projections.engine;
 
-import java.time.Clock;
-import java.util.List;
-
 import app.donna.platform.kafka.KafkaClientProperties;
 import app.donna.projections.abuse.AbuseFlagProjection;
 import app.donna.projections.chat.ChatProjection;
+import java.time.Clock;
+import java.util.List;
 import org.jooq.DSLContext;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.health.contributor.Health;
@@ -35,8 +34,13 @@ class ProjectorsConfiguration {
     }
 
     @Bean
-    Projectors projectors(List<Projection> projections, DSLContext db, DeadLetters deadLetters,
-            ProjectorSettings settings, KafkaClientProperties kafka, Clock clock) {
+    Projectors projectors(
+            List<Projection> projections,
+            DSLContext db,
+            DeadLetters deadLetters,
+            ProjectorSettings settings,
+            KafkaClientProperties kafka,
+            Clock clock) {
         return new Projectors(projections.stream()
                 .map(p -> new BatchProjector(p, db, deadLetters, settings, kafka.consumer(), clock))
                 .toList());
@@ -47,7 +51,11 @@ class ProjectorsConfiguration {
         return () -> {
             boolean up = projectors.all().stream().allMatch(BatchProjector::isRunning);
             Health.Builder health = up ? Health.up() : Health.down();
-            return health.withDetail("running", projectors.all().stream().filter(BatchProjector::isRunning).count())
+            return health.withDetail(
+                            "running",
+                            projectors.all().stream()
+                                    .filter(BatchProjector::isRunning)
+                                    .count())
                     .withDetail("projectors", projectors.all().size())
                     .build();
         };

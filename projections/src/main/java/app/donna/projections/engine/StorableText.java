@@ -8,8 +8,7 @@ package app.donna.projections.engine;
  */
 public final class StorableText {
 
-    private StorableText() {
-    }
+    private StorableText() {}
 
     public static String of(String text) {
         return text == null || text.indexOf('\u0000') < 0 ? text : text.replace('\u0000', '\uFFFD');

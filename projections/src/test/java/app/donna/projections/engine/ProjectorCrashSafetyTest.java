@@ -5,6 +5,14 @@ import static app.donna.projections.db.Tables.PROJECTOR_OFFSETS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import app.donna.events.chat.ChatMessageScreened;
+import app.donna.projections.chat.ChatProjection;
+import app.donna.schemas.CatalogSerializer;
+import app.donna.schemas.Topic;
+import app.donna.schemas.Topics;
+import app.donna.testing.InfraExtension;
+import app.donna.testing.SharedInfra;
+import com.zaxxer.hikari.HikariDataSource;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,15 +24,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import app.donna.events.chat.ChatMessageScreened;
-import app.donna.projections.chat.ChatProjection;
-import app.donna.schemas.CatalogSerializer;
-import app.donna.schemas.Topic;
-import app.donna.schemas.Topics;
-import app.donna.testing.InfraExtension;
-import app.donna.testing.SharedInfra;
-import com.zaxxer.hikari.HikariDataSource;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -108,12 +107,16 @@ class ProjectorCrashSafetyTest {
         dataSource.setJdbcUrl(db.jdbcUrl());
         dataSource.setUsername(db.username());
         dataSource.setPassword(db.password());
-        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+        Flyway.configure()
+                .dataSource(dataSource)
+                .locations("classpath:db/migration")
+                .load()
+                .migrate();
         DSLContext dsl = DSL.using(dataSource, SQLDialect.POSTGRES);
         String user = "crash-" + UUID.randomUUID();
         String projector = "chat-crash-" + UUID.randomUUID().toString().substring(0, 8);
-        ProjectorSettings settings = new ProjectorSettings(true, 300, Duration.ofMillis(100), Duration.ofMillis(50), 3,
-                Duration.ofSeconds(1), false);
+        ProjectorSettings settings = new ProjectorSettings(
+                true, 300, Duration.ofMillis(100), Duration.ofMillis(50), 3, Duration.ofSeconds(1), false);
         Map<String, Object> consumerConfig = Map.of("bootstrap.servers", kafka.servers());
         DeadLetters deadLetters = new DeadLetters(Map.of("bootstrap.servers", kafka.servers()));
 
@@ -122,28 +125,44 @@ class ProjectorCrashSafetyTest {
         // when 10,000 messages are published while projector instances crash mid-batch, three times
         CompletableFuture<Void> publishing = CompletableFuture.runAsync(() -> publish(kafka.servers(), user));
         for (int crash = 1; crash <= 3; crash++) {
-            BatchProjector instance = new BatchProjector(new CrashingProjection(projector, 2 + crash), dsl,
-                    deadLetters, settings, consumerConfig, Clock.systemUTC());
+            BatchProjector instance = new BatchProjector(
+                    new CrashingProjection(projector, 2 + crash),
+                    dsl,
+                    deadLetters,
+                    settings,
+                    consumerConfig,
+                    Clock.systemUTC());
             projectors.add(instance);
             instance.start();
             await().atMost(Duration.ofSeconds(60)).until(() -> instance.failure() instanceof SimulatedCrash);
             instance.close();
         }
         long rowsBeforeLastStart = count(dsl, user);
-        BatchProjector survivor = new BatchProjector(new CrashingProjection(projector, Integer.MAX_VALUE), dsl,
-                deadLetters, settings, consumerConfig, Clock.systemUTC());
+        BatchProjector survivor = new BatchProjector(
+                new CrashingProjection(projector, Integer.MAX_VALUE),
+                dsl,
+                deadLetters,
+                settings,
+                consumerConfig,
+                Clock.systemUTC());
         projectors.add(survivor);
         survivor.start();
         publishing.get(120, TimeUnit.SECONDS);
 
         // then, once the survivor has read to the end of the topic, every message is there exactly once
         Map<Integer, Long> end = endOffsets(kafka.servers());
-        await().atMost(Duration.ofSeconds(120)).until(() -> storedOffsets(dsl, projector).equals(end));
+        await().atMost(Duration.ofSeconds(120))
+                .until(() -> storedOffsets(dsl, projector).equals(end));
         assertThat(rowsBeforeLastStart).as("the crashes happened mid-stream").isLessThan(MESSAGES);
         assertThat(count(dsl, user)).isEqualTo(MESSAGES);
-        assertThat(dsl.select(DSL.countDistinct(CHAT_MESSAGES.MESSAGE_ID)).from(CHAT_MESSAGES)
-                .where(CHAT_MESSAGES.USER_ID.eq(user)).fetchOne(0, Long.class)).isEqualTo(MESSAGES);
-        assertThat(survivor.isRunning()).as("no duplicate ever made the survivor fail").isTrue();
+        assertThat(dsl.select(DSL.countDistinct(CHAT_MESSAGES.MESSAGE_ID))
+                        .from(CHAT_MESSAGES)
+                        .where(CHAT_MESSAGES.USER_ID.eq(user))
+                        .fetchOne(0, Long.class))
+                .isEqualTo(MESSAGES);
+        assertThat(survivor.isRunning())
+                .as("no duplicate ever made the survivor fail")
+                .isTrue();
         deadLetters.close();
     }
 
@@ -171,25 +190,28 @@ class ProjectorCrashSafetyTest {
 
     private static Map<Integer, Long> endOffsets(String servers) throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", servers))) {
-            var partitions = admin.describeTopics(List.of(Topics.CHAT_SCREENED.name())).allTopicNames()
-                    .get(10, TimeUnit.SECONDS).get(Topics.CHAT_SCREENED.name()).partitions();
+            var partitions = admin.describeTopics(List.of(Topics.CHAT_SCREENED.name()))
+                    .allTopicNames()
+                    .get(10, TimeUnit.SECONDS)
+                    .get(Topics.CHAT_SCREENED.name())
+                    .partitions();
             Map<TopicPartition, OffsetSpec> request = new java.util.HashMap<>();
-            partitions.forEach(p -> request.put(new TopicPartition(Topics.CHAT_SCREENED.name(), p.partition()),
-                    OffsetSpec.latest()));
+            partitions.forEach(p ->
+                    request.put(new TopicPartition(Topics.CHAT_SCREENED.name(), p.partition()), OffsetSpec.latest()));
             Map<Integer, Long> end = new java.util.TreeMap<>();
-            admin.listOffsets(request).all().get(10, TimeUnit.SECONDS)
-                    .forEach((tp, info) -> {
-                        if (info.offset() > 0) { // an empty partition leaves no stored offset
-                            end.put(tp.partition(), info.offset());
-                        }
-                    });
+            admin.listOffsets(request).all().get(10, TimeUnit.SECONDS).forEach((tp, info) -> {
+                if (info.offset() > 0) { // an empty partition leaves no stored offset
+                    end.put(tp.partition(), info.offset());
+                }
+            });
             return end;
         }
     }
 
     private static Map<Integer, Long> storedOffsets(DSLContext dsl, String projector) {
         Map<Integer, Long> stored = new java.util.TreeMap<>();
-        dsl.selectFrom(PROJECTOR_OFFSETS).where(PROJECTOR_OFFSETS.PROJECTOR.eq(projector))
+        dsl.selectFrom(PROJECTOR_OFFSETS)
+                .where(PROJECTOR_OFFSETS.PROJECTOR.eq(projector))
                 .forEach(r -> stored.put(r.getKafkaPartition(), r.getNextOffset()));
         return stored;
     }
@@ -199,14 +221,14 @@ class ProjectorCrashSafetyTest {
     }
 
     private static void publish(String servers, String user) {
-        Map<String, Object> config = Map.of("bootstrap.servers", servers, "acks", "all", "enable.idempotence", true,
-                "linger.ms", 5);
+        Map<String, Object> config =
+                Map.of("bootstrap.servers", servers, "acks", "all", "enable.idempotence", true, "linger.ms", 5);
         List<UUID> sessions = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
             sessions.add(UUID.randomUUID());
         }
-        try (var producer = new KafkaProducer<String, SpecificRecordBase>(config, new StringSerializer(),
-                new CatalogSerializer())) {
+        try (var producer = new KafkaProducer<String, SpecificRecordBase>(
+                config, new StringSerializer(), new CatalogSerializer())) {
             for (int i = 0; i < MESSAGES; i++) {
                 UUID session = sessions.get(i % sessions.size());
                 ChatMessageScreened event = ChatMessageScreened.newBuilder()
@@ -216,7 +238,9 @@ class ProjectorCrashSafetyTest {
                         .setMessageId(UUID.randomUUID())
                         .setUserId(user)
                         .setText("message " + i)
-                        .setVerdict(app.donna.events.common.Verdict.newBuilder().setDecision(app.donna.events.common.Decision.ALLOW).build())
+                        .setVerdict(app.donna.events.common.Verdict.newBuilder()
+                                .setDecision(app.donna.events.common.Decision.ALLOW)
+                                .build())
                         .setSubmittedEventId(UUID.randomUUID())
                         .build();
                 producer.send(new ProducerRecord<>(Topics.CHAT_SCREENED.name(), session.toString(), event));
