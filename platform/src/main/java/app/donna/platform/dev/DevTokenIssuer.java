@@ -8,6 +8,7 @@ import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import java.security.KeyPair;
@@ -18,10 +19,15 @@ import java.security.interfaces.RSAPublicKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
+import org.springframework.security.oauth2.jwt.JwsHeader;
+import org.springframework.security.oauth2.jwt.JwtClaimsSet;
+import org.springframework.security.oauth2.jwt.JwtEncoder;
+import org.springframework.security.oauth2.jwt.JwtEncoderParameters;
+import org.springframework.security.oauth2.jwt.NimbusJwtEncoder;
 
 /**
  * A local token issuer for {@code donna dev} only: an RSA key made at start-up, its public half published
@@ -36,6 +42,8 @@ public final class DevTokenIssuer {
     private final List<String> audiences;
     private final Duration lifetime;
     private final Clock clock;
+    /** Spring Security's encoder: the same minting path as visitor tokens. */
+    private final JwtEncoder encoder;
 
     public DevTokenIssuer(String issuer, List<String> audiences, Duration lifetime, Clock clock) {
         this.key = newKey();
@@ -43,6 +51,7 @@ public final class DevTokenIssuer {
         this.audiences = List.copyOf(audiences);
         this.lifetime = lifetime;
         this.clock = clock;
+        this.encoder = new NimbusJwtEncoder(new ImmutableJWKSet<>(new JWKSet(key)));
     }
 
     public String issuer() {
@@ -56,21 +65,30 @@ public final class DevTokenIssuer {
     /** A signed access token for {@code subject}. */
     public String mint(String subject) {
         Instant now = clock.instant();
-        JWTClaimsSet claims = new JWTClaimsSet.Builder()
+        JwtClaimsSet claims = JwtClaimsSet.builder()
                 .issuer(issuer)
                 .subject(subject)
                 .audience(audiences)
-                .issueTime(Date.from(now))
-                .notBeforeTime(Date.from(now))
-                .expirationTime(Date.from(now.plus(lifetime)))
-                .jwtID(UUID.randomUUID().toString())
+                .issuedAt(now)
+                .notBefore(now)
+                .expiresAt(now.plus(lifetime))
+                .id(UUID.randomUUID().toString())
                 .claim("client_id", "donna-dev")
                 .claim("scope", "donna")
                 .build();
-        return sign(claims, "at+jwt");
+        return encoder.encode(JwtEncoderParameters.from(
+                        JwsHeader.with(SignatureAlgorithm.RS256)
+                                .keyId(key.getKeyID())
+                                .type("at+jwt")
+                                .build(),
+                        claims))
+                .getTokenValue();
     }
 
-    /** Signs any claims with this issuer's key; tests use it to make tokens that must be refused. */
+    /**
+     * Signs any claims, however malformed, with this issuer's key, by hand rather than through the encoder
+     * (which would not let through what tests must see refused).
+     */
     public String sign(JWTClaimsSet claims, String type) {
         JWSHeader header = new JWSHeader.Builder(JWSAlgorithm.RS256)
                 .keyID(key.getKeyID())

@@ -1,17 +1,9 @@
 package app.donna.platform.security;
 
-import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.JOSEObjectType;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.MACSigner;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Date;
 import java.util.List;
 import java.util.UUID;
 import javax.crypto.spec.SecretKeySpec;
@@ -19,10 +11,15 @@ import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
 import org.springframework.security.oauth2.core.OAuth2Error;
 import org.springframework.security.oauth2.core.OAuth2TokenValidatorResult;
 import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
+import org.springframework.security.oauth2.jwt.JwsHeader;
+import org.springframework.security.oauth2.jwt.JwtClaimsSet;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.oauth2.jwt.JwtEncoder;
+import org.springframework.security.oauth2.jwt.JwtEncoderParameters;
 import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
 import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
+import org.springframework.security.oauth2.jwt.NimbusJwtEncoder;
 
 /**
  * Short-lived tokens for anonymous website visitors, each bound to one chat session: HS256 with a secret
@@ -40,6 +37,8 @@ public final class AnonymousSessionTokens {
     private final byte[] secret;
     private final Duration lifetime;
     private final Clock clock;
+    /** Spring Security's encoder: the same minting path as the dev issuer's tokens. */
+    private final JwtEncoder encoder;
 
     public AnonymousSessionTokens(String secret, Duration lifetime, Clock clock) {
         this.secret = secret.getBytes(StandardCharsets.UTF_8);
@@ -48,6 +47,9 @@ public final class AnonymousSessionTokens {
         }
         this.lifetime = lifetime;
         this.clock = clock;
+        this.encoder = NimbusJwtEncoder.withSecretKey(new SecretKeySpec(this.secret, "HmacSHA256"))
+                .algorithm(MacAlgorithm.HS256)
+                .build();
     }
 
     public Duration lifetime() {
@@ -60,27 +62,19 @@ public final class AnonymousSessionTokens {
 
     public String mint(UUID session) {
         Instant now = clock.instant();
-        JWTClaimsSet claims = new JWTClaimsSet.Builder()
+        JwtClaimsSet claims = JwtClaimsSet.builder()
                 .issuer(ISSUER)
                 .subject(subjectFor(session))
-                .audience(AUDIENCE)
+                .audience(List.of(AUDIENCE))
                 .claim(SESSION_CLAIM, session.toString())
-                .issueTime(Date.from(now))
-                .notBeforeTime(Date.from(now))
-                .expirationTime(Date.from(now.plus(lifetime)))
-                .jwtID(UUID.randomUUID().toString())
+                .issuedAt(now)
+                .notBefore(now)
+                .expiresAt(now.plus(lifetime))
+                .id(UUID.randomUUID().toString())
                 .build();
-        try {
-            SignedJWT jwt = new SignedJWT(
-                    new JWSHeader.Builder(JWSAlgorithm.HS256)
-                            .type(JOSEObjectType.JWT)
-                            .build(),
-                    claims);
-            jwt.sign(new MACSigner(secret));
-            return jwt.serialize();
-        } catch (JOSEException e) {
-            throw new IllegalStateException("cannot sign anonymous session token", e);
-        }
+        return encoder.encode(JwtEncoderParameters.from(
+                        JwsHeader.with(MacAlgorithm.HS256).type("JWT").build(), claims))
+                .getTokenValue();
     }
 
     JwtDecoder decoder() {
