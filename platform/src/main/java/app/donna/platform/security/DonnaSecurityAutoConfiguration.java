@@ -106,7 +106,7 @@ public class DonnaSecurityAutoConfiguration {
                                     new AuthorizationDecision(authentication.get() instanceof JwtAuthenticationToken));
                     auth.anyRequest().authenticated();
                 })
-                .oauth2ResourceServer(rs -> rs.authenticationManagerResolver(new IssuerRouting(
+                .oauth2ResourceServer(rs -> rs.authenticationManagerResolver(IssuerRouting.of(
                                 userTokens,
                                 Optional.ofNullable(anonymousTokens.getIfAvailable())
                                         .map(AnonymousSessionTokens::decoder)))

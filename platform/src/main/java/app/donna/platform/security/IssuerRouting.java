@@ -1,8 +1,6 @@
 package app.donna.platform.security;
 
-import com.nimbusds.jwt.JWTParser;
 import jakarta.servlet.http.HttpServletRequest;
-import java.text.ParseException;
 import java.util.Optional;
 import org.springframework.security.authentication.AuthenticationManager;
 import org.springframework.security.authentication.AuthenticationManagerResolver;
@@ -11,22 +9,26 @@ import org.springframework.security.authentication.ProviderManager;
 import org.springframework.security.core.AuthenticationException;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationProvider;
-import org.springframework.security.oauth2.server.resource.web.DefaultBearerTokenResolver;
+import org.springframework.security.oauth2.server.resource.authentication.JwtIssuerAuthenticationManagerResolver;
 
 /**
- * Sends each bearer token to the verifier of the issuer it names: Donna's own visitor tokens to the
- * anonymous-session decoder, everything else to the identity provider's. The unverified {@code iss} only
- * picks the verifier; each verifier then checks signature, issuer and audience itself.
+ * Sends each bearer token to the verifier of the issuer it names, through Spring Security's
+ * {@link JwtIssuerAuthenticationManagerResolver}: Donna's own visitor tokens to the anonymous-session
+ * decoder, every other issuer to the identity provider's. The unverified {@code iss} only picks the
+ * verifier; each verifier then checks signature, issuer and audience itself. A token without {@code iss}
+ * is refused.
  */
-final class IssuerRouting implements AuthenticationManagerResolver<HttpServletRequest> {
+final class IssuerRouting {
 
-    private final DefaultBearerTokenResolver tokens = new DefaultBearerTokenResolver();
-    private final AuthenticationManager users;
-    private final Optional<AuthenticationManager> visitors;
+    private IssuerRouting() {}
 
-    IssuerRouting(JwtDecoder userTokens, Optional<JwtDecoder> visitorTokens) {
-        this.users = telling503(new ProviderManager(new JwtAuthenticationProvider(userTokens)));
-        this.visitors = visitorTokens.map(d -> telling503(new ProviderManager(new JwtAuthenticationProvider(d))));
+    static AuthenticationManagerResolver<HttpServletRequest> of(
+            JwtDecoder userTokens, Optional<JwtDecoder> visitorTokens) {
+        AuthenticationManager users = telling503(new ProviderManager(new JwtAuthenticationProvider(userTokens)));
+        Optional<AuthenticationManager> visitors =
+                visitorTokens.map(d -> telling503(new ProviderManager(new JwtAuthenticationProvider(d))));
+        return new JwtIssuerAuthenticationManagerResolver(
+                issuer -> AnonymousSessionTokens.ISSUER.equals(issuer) ? visitors.orElse(null) : users);
     }
 
     /**
@@ -51,24 +53,5 @@ final class IssuerRouting implements AuthenticationManagerResolver<HttpServletRe
                 throw e;
             }
         };
-    }
-
-    @Override
-    public AuthenticationManager resolve(HttpServletRequest request) {
-        if (visitors.isPresent() && AnonymousSessionTokens.ISSUER.equals(issuerOf(tokens.resolve(request)))) {
-            return visitors.get();
-        }
-        return users;
-    }
-
-    private static String issuerOf(String token) {
-        if (token == null) {
-            return null;
-        }
-        try {
-            return JWTParser.parse(token).getJWTClaimsSet().getIssuer();
-        } catch (ParseException e) {
-            return null;
-        }
     }
 }

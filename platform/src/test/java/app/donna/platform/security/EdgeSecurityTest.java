@@ -108,6 +108,12 @@ class EdgeSecurityTest {
     }
 
     @Test
+    void aTokenWithoutAnIssuerIs401() throws Exception {
+        String token = issuer.sign(claims("u").issuer(null).build(), "at+jwt");
+        assertUnauthorized(post(token, "{\"text\":\"hi\",\"times\":1}"));
+    }
+
+    @Test
     void aTokenForAnotherAudienceIs401() throws Exception {
         String token = issuer.sign(claims("u").audience("some-other-api").build(), "at+jwt");
         assertUnauthorized(post(token, "{\"text\":\"hi\",\"times\":1}"));
