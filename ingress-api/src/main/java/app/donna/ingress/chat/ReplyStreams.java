@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -75,7 +77,7 @@ class ReplyStreams implements SmartLifecycle {
 
     private final Map<String, Object> consumerConfig;
     private final Map<String, Object> replayConfig;
-    private final java.util.concurrent.Semaphore replays = new java.util.concurrent.Semaphore(CONCURRENT_REPLAYS);
+    private final Semaphore replays = new Semaphore(CONCURRENT_REPLAYS);
     /** Partitions of the replies topic, as the tail found them (0 until it has). */
     private volatile int partitions;
 
@@ -89,17 +91,11 @@ class ReplyStreams implements SmartLifecycle {
     private Thread thread;
 
     ReplyStreams(KafkaClientProperties kafka, ChatApiSettings settings) {
-        Map<String, Object> config = kafka.consumer();
-        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        Map<String, Object> config = KafkaClientProperties.assigningReader(kafka.consumer());
         config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
-        config.remove(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG);
-        config.remove(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG);
         this.consumerConfig = config;
         // A replay is a short read of a few records: it must give up in seconds, not the client's minute.
-        Map<String, Object> replay = kafka.consumer();
-        replay.putAll(config);
+        Map<String, Object> replay = new HashMap<>(config);
         replay.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
         replay.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
         this.replayConfig = replay;
@@ -139,9 +135,20 @@ class ReplyStreams implements SmartLifecycle {
     private void replay(Subscriber subscriber, Position after) {
         TopicPartition tp = new TopicPartition(Topics.CHAT_REPLIES.name(), after.partition());
         String key = subscriber.session.toString();
-        boolean permitted = false;
-        try (KafkaConsumer<byte[], byte[]> consumer = acquireReplayConsumer()) {
-            permitted = true;
+        try {
+            // Each replay holds a consumer (a connection, buffers): only so many at once.
+            if (!replays.tryAcquire(10, TimeUnit.SECONDS)) {
+                log.warn("Not replaying replies of session {} after {}: too many replays at once", key, after);
+                subscriber.finishReplay();
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            subscriber.finishReplay();
+            return;
+        }
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(replayConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer.assign(List.of(tp));
             long end = consumer.endOffsets(List.of(tp)).get(tp);
             // An id past the end (forged, or from before a topic was re-created) replays nothing; a seek
@@ -159,27 +166,10 @@ class ReplyStreams implements SmartLifecycle {
             }
         } catch (RuntimeException e) {
             log.warn("Could not replay replies of session {} after {}: {}", subscriber.session, after, e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         } finally {
-            if (permitted) {
-                replays.release();
-            }
+            replays.release();
         }
         subscriber.finishReplay();
-    }
-
-    /** A consumer for one replay, once fewer than {@value #CONCURRENT_REPLAYS} are running. */
-    private KafkaConsumer<byte[], byte[]> acquireReplayConsumer() throws InterruptedException {
-        if (!replays.tryAcquire(10, TimeUnit.SECONDS)) {
-            throw new IllegalStateException("too many replays at once");
-        }
-        try {
-            return new KafkaConsumer<>(replayConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        } catch (RuntimeException e) {
-            replays.release();
-            throw e;
-        }
     }
 
     private void unsubscribe(Subscriber subscriber) {

@@ -3,6 +3,7 @@ package app.donna.platform.kafka;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.config.SslConfigs;
 import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
@@ -39,6 +40,21 @@ public final class KafkaClientProperties {
     /** Settings of a consumer: {@code spring.kafka.consumer.*} on the common ones. */
     public Map<String, Object> consumer() {
         return withConnection(properties.buildConsumerProperties(), connection.getConsumer());
+    }
+
+    /**
+     * {@code consumerConfig} for a consumer that reads partitions it assigns itself: no group, no commits,
+     * committed records only, key and value as bytes (the caller hands in byte deserializers).
+     */
+    public static Map<String, Object> assigningReader(Map<String, Object> consumerConfig) {
+        Map<String, Object> config = new HashMap<>(consumerConfig);
+        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        config.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+        config.remove(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG);
+        config.remove(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        return config;
     }
 
     /** Settings of an admin client: {@code spring.kafka.admin.*} on the common ones. */
