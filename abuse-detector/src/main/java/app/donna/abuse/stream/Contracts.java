@@ -10,9 +10,8 @@ import app.donna.events.common.EventSource;
 import app.donna.events.common.RiskCategory;
 import app.donna.events.common.VerdictReason;
 import app.donna.events.voice.VoiceTranscript;
-import java.nio.charset.StandardCharsets;
+import app.donna.schemas.DerivedIds;
 import java.util.List;
-import java.util.UUID;
 
 /**
  * Maps screening results to the event contracts. Event ids are derived from the event screened, so
@@ -25,7 +24,7 @@ final class Contracts {
     /** @param text the message with what must not travel further redacted */
     static ChatMessageScreened screened(ChatMessageSubmitted m, String text, Verdict verdict, String rulesVersion) {
         return ChatMessageScreened.newBuilder()
-                .setEventId(derivedId("screened", m.getEventId()))
+                .setEventId(DerivedIds.of("screened", m.getEventId()))
                 .setOccurredAt(m.getOccurredAt())
                 .setSessionId(m.getSessionId())
                 .setMessageId(m.getMessageId())
@@ -39,7 +38,7 @@ final class Contracts {
 
     static AbuseFlagged flag(ChatMessageScreened s) {
         return AbuseFlagged.newBuilder()
-                .setEventId(derivedId("flagged", s.getEventId()))
+                .setEventId(DerivedIds.of("flagged", s.getEventId()))
                 .setOccurredAt(s.getOccurredAt())
                 .setUserId(s.getUserId())
                 .setAnonymous(s.getAnonymous())
@@ -54,7 +53,7 @@ final class Contracts {
 
     static AbuseFlagged flag(VoiceTranscript t, Verdict verdict) {
         return AbuseFlagged.newBuilder()
-                .setEventId(derivedId("flagged", t.getEventId()))
+                .setEventId(DerivedIds.of("flagged", t.getEventId()))
                 .setOccurredAt(t.getOccurredAt())
                 .setUserId(t.getUserId())
                 .setAnonymous(false)
@@ -89,9 +88,5 @@ final class Contracts {
                         .setEvidence(f.evidence())
                         .build())
                 .toList();
-    }
-
-    static UUID derivedId(String kind, UUID source) {
-        return UUID.nameUUIDFromBytes((kind + ":" + source).getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -13,6 +13,7 @@ import app.donna.events.common.Decision;
 import app.donna.events.common.TokenUsage;
 import app.donna.platform.kafka.EagerCommits;
 import app.donna.schemas.CloudEventHeaders;
+import app.donna.schemas.DerivedIds;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -418,7 +419,7 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         ChatMessageScreened m = answer.message();
         UUID replyId = replyId(m);
         deltas.publish(ChatReplyDelayed.newBuilder()
-                .setEventId(UUID.nameUUIDFromBytes(("delayed:" + replyId).getBytes(StandardCharsets.UTF_8)))
+                .setEventId(DerivedIds.of("delayed", replyId))
                 .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
                 .setSessionId(m.getSessionId())
                 .setReplyId(replyId)
@@ -525,7 +526,7 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
     private ChatReplyProduced produced(ChatMessageScreened m, ReplyComposer.Reply reply, int deltaCount) {
         UUID replyId = replyId(m);
         return ChatReplyProduced.newBuilder()
-                .setEventId(UUID.nameUUIDFromBytes(("produced:" + replyId).getBytes(StandardCharsets.UTF_8)))
+                .setEventId(DerivedIds.of("produced", replyId))
                 .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
                 .setSessionId(m.getSessionId())
                 .setReplyId(replyId)
@@ -550,7 +551,7 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
 
     /** Derived from the message, so every attempt at answering it (and its deltas) shares one reply id. */
     private static UUID replyId(ChatMessageScreened m) {
-        return UUID.nameUUIDFromBytes(("reply:" + m.getMessageId()).getBytes(StandardCharsets.UTF_8));
+        return DerivedIds.of("reply", m.getMessageId());
     }
 
     @Override

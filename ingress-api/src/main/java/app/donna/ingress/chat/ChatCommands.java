@@ -3,6 +3,7 @@ package app.donna.ingress.chat;
 import app.donna.events.chat.ChatMessageSubmitted;
 import app.donna.events.chat.ChatSessionStarted;
 import app.donna.schemas.CloudEventHeaders;
+import app.donna.schemas.DerivedIds;
 import app.donna.schemas.Topics;
 import app.donna.schemas.Traceparent;
 import java.nio.charset.StandardCharsets;
@@ -55,9 +56,9 @@ class ChatCommands {
             UUID sessionId, Caller caller, String text, String locale, String clientMessageId, String traceparent) {
         UUID messageId = clientMessageId == null || clientMessageId.isEmpty()
                 ? UUID.randomUUID()
-                : derived("message", sessionId + "/" + clientMessageId);
+                : DerivedIds.of("message", sessionId + "/" + clientMessageId);
         ChatMessageSubmitted event = ChatMessageSubmitted.newBuilder()
-                .setEventId(derived("submitted", messageId.toString()))
+                .setEventId(DerivedIds.of("submitted", messageId))
                 .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
                 .setSessionId(sessionId)
                 .setMessageId(messageId)
@@ -70,10 +71,6 @@ class ChatCommands {
         return publish(sessionId, caller, event, traceparent)
                 ? new Result.Accepted(messageId)
                 : new Result.OutcomeUnknown(messageId);
-    }
-
-    private static UUID derived(String kind, String name) {
-        return UUID.nameUUIDFromBytes((kind + ":" + name).getBytes(StandardCharsets.UTF_8));
     }
 
     /** Opens a session; true once the broker has the event (false: unknown, the session is claimed anyway). */
