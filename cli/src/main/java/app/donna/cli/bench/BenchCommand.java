@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
         name = "bench",
         subcommands = {BenchCommand.Projector.class, BenchCommand.Chat.class},
         description = {
-            "Benchmarks of docs/performance.md, each on a broker and database of its own in a " + "temporary folder."
+            "Benchmarks of docs/performance.md, each on a broker and database of its own in a temporary folder."
         })
 public final class BenchCommand {
 

@@ -32,16 +32,11 @@ record Caller(String userId, Optional<UUID> boundSession) {
         return boundSession.isPresent();
     }
 
-    /** This caller as a session's owner. */
-    SessionOwners.Owner asOwner() {
-        return new SessionOwners.Owner(userId, anonymous());
-    }
-
     /** Whether {@code session}, owned by {@code owner}, is this caller's. */
     boolean owns(UUID session, SessionOwners.Owner owner) {
         if (boundSession.isPresent() && !boundSession.get().equals(session)) {
             return false;
         }
-        return asOwner().equals(owner);
+        return new SessionOwners.Owner(userId, anonymous()).equals(owner);
     }
 }

@@ -72,11 +72,8 @@ class ChatSessionsApi {
             }
         } else {
             if (visitorTokens.isEmpty()) {
-                return ChatSessionsController.problem(Problems.of(
-                        HttpStatus.UNAUTHORIZED,
-                        "unauthorized",
-                        "Unauthorized",
-                        "Sign in to chat; anonymous chat is not enabled."));
+                return ChatSessionsController.problem(
+                        Problems.unauthorized("Sign in to chat; anonymous chat is not enabled."));
             }
             if (visitorSessionsPerIp.tryAcquire(request.getRemoteAddr()) instanceof TokenBuckets.Decision.Rejected r) {
                 long seconds = RateLimitFilter.retryAfterSeconds(r.retryAfter());
@@ -113,11 +110,7 @@ class ChatSessionsApi {
             @RequestParam(required = false) @Min(1) @Max(100) Integer limit,
             @RequestParam(required = false) @Size(max = 200) String cursor) {
         if (user == null) {
-            return ChatSessionsController.problem(Problems.of(
-                    HttpStatus.UNAUTHORIZED,
-                    "unauthorized",
-                    "Unauthorized",
-                    "The credentials are missing, invalid or expired."));
+            return ChatSessionsController.problem(Problems.unauthorized(Problems.BAD_CREDENTIALS));
         }
         ChatSessionDirectory.Page page;
         try {

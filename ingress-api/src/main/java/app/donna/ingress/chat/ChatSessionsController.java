@@ -93,18 +93,11 @@ class ChatSessionsController {
             @RequestParam(required = false) @Size(max = 64) String ticket) {
         if (ticket != null) {
             if (!tickets.redeem(ticket, sessionId)) {
-                return problem(Problems.of(
-                        HttpStatus.UNAUTHORIZED,
-                        "unauthorized",
-                        "Unauthorized",
-                        "The stream ticket is unknown, spent or expired; ask for a new one."));
+                return problem(
+                        Problems.unauthorized("The stream ticket is unknown, spent or expired; ask for a new one."));
             }
         } else if (user == null) {
-            return problem(Problems.of(
-                    HttpStatus.UNAUTHORIZED,
-                    "unauthorized",
-                    "Unauthorized",
-                    "The credentials are missing, invalid or expired."));
+            return problem(Problems.unauthorized(Problems.BAD_CREDENTIALS));
         } else if (!owners.isOwnedBy(sessionId, Caller.of(user))) {
             return notFound();
         }
@@ -122,7 +115,7 @@ class ChatSessionsController {
         if (!owners.isOwnedBy(sessionId, caller)) {
             return notFound();
         }
-        StreamTickets.Issued issued = tickets.issue(sessionId, caller.asOwner());
+        StreamTickets.Issued issued = tickets.issue(sessionId);
         return ResponseEntity.status(HttpStatus.CREATED)
                 .header("Cache-Control", "no-store")
                 .body(new StreamTicket(
@@ -138,16 +131,11 @@ class ChatSessionsController {
             @AuthenticationPrincipal Jwt user,
             HttpServletRequest request) {
         if (body.text().length() > settings.maxMessageChars()) {
-            return problem(Problems.invalid(
-                    "Some fields are missing or invalid.",
-                    List.of(new Problems.FieldProblem(
-                            "text", "must be at most " + settings.maxMessageChars() + " characters"))));
+            return problem(Problems.invalid("text", "must be at most " + settings.maxMessageChars() + " characters"));
         }
         Optional<String> unstorable = MessageText.problem(body.text());
         if (unstorable.isPresent()) {
-            return problem(Problems.invalid(
-                    "Some fields are missing or invalid.",
-                    List.of(new Problems.FieldProblem("text", unstorable.get()))));
+            return problem(Problems.invalid("text", unstorable.get()));
         }
         Caller caller = Caller.of(user);
         // Claimed before anything is published: of two first messages racing for a new id, one wins for good.

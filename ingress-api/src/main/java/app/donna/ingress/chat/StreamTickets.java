@@ -39,7 +39,8 @@ class StreamTickets {
         this.lifetime = settings.streamTicketLifetime();
     }
 
-    Issued issue(UUID session, SessionOwners.Owner owner) {
+    /** A ticket for {@code session}, which the caller has checked is the asker's. */
+    Issued issue(UUID session) {
         byte[] bytes = new byte[32];
         random.nextBytes(bytes);
         String ticket = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
@@ -51,8 +52,6 @@ class StreamTickets {
         db.insertInto(CHAT_STREAM_TICKETS)
                 .set(CHAT_STREAM_TICKETS.TICKET_SHA256, sha256(ticket))
                 .set(CHAT_STREAM_TICKETS.SESSION_ID, session)
-                .set(CHAT_STREAM_TICKETS.OWNER_USER_ID, owner.userId())
-                .set(CHAT_STREAM_TICKETS.ANONYMOUS, owner.anonymous())
                 .set(CHAT_STREAM_TICKETS.EXPIRES_AT, now.plus(lifetime))
                 .execute();
         return new Issued(ticket, lifetime);

@@ -39,26 +39,16 @@ public class RateLimitFilter extends OncePerRequestFilter {
             throws ServletException, IOException {
         String caller = key.apply(request);
         if (caller != null) {
+            TokenBuckets.Decision decision = buckets.tryAcquire(caller);
+            int remaining = decision instanceof TokenBuckets.Decision.Allowed allowed ? allowed.remaining() : 0;
+            long allBack = remaining >= buckets.burst() ? 0 : retryAfterSeconds(buckets.refillTime(remaining));
             response.addHeader(
                     "RateLimit-Policy",
-                    "\"%s\";q=%d;w=%d".formatted(policy, buckets.burst(), retryAfterSeconds(buckets.refillTime())));
-            switch (buckets.tryAcquire(caller)) {
-                case TokenBuckets.Decision.Rejected rejected -> {
-                    response.addHeader(
-                            "RateLimit", "\"%s\";r=0;t=%d".formatted(policy, retryAfterSeconds(buckets.refillTime(0))));
-                    tooManyRequests(response, rejected.retryAfter());
-                    return;
-                }
-                case TokenBuckets.Decision.Allowed allowed ->
-                    response.addHeader(
-                            "RateLimit",
-                            "\"%s\";r=%d;t=%d"
-                                    .formatted(
-                                            policy,
-                                            allowed.remaining(),
-                                            allowed.remaining() >= buckets.burst()
-                                                    ? 0
-                                                    : retryAfterSeconds(buckets.refillTime(allowed.remaining()))));
+                    "\"%s\";q=%d;w=%d".formatted(policy, buckets.burst(), retryAfterSeconds(buckets.refillTime(0))));
+            response.addHeader("RateLimit", "\"%s\";r=%d;t=%d".formatted(policy, remaining, allBack));
+            if (decision instanceof TokenBuckets.Decision.Rejected rejected) {
+                tooManyRequests(response, rejected.retryAfter());
+                return;
             }
         }
         chain.doFilter(request, response);

@@ -51,11 +51,6 @@ public final class TokenBuckets {
         return burst;
     }
 
-    /** How long an emptied bucket takes to fill again. */
-    public Duration refillTime() {
-        return Duration.ofMillis((long) Math.ceil(burst / tokensPerMilli));
-    }
-
     /** How long a bucket with {@code remaining} calls left takes to fill again. */
     public Duration refillTime(int remaining) {
         return Duration.ofMillis((long) Math.ceil(Math.max(0, burst - remaining) / tokensPerMilli));

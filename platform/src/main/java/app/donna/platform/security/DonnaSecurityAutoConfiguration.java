@@ -182,13 +182,7 @@ public class DonnaSecurityAutoConfiguration {
                 return;
             }
             response.setHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
-            Problems.write(
-                    response,
-                    Problems.of(
-                            HttpStatus.UNAUTHORIZED,
-                            "unauthorized",
-                            "Unauthorized",
-                            "The credentials are missing, invalid or expired."));
+            Problems.write(response, Problems.unauthorized(Problems.BAD_CREDENTIALS));
         };
     }
 

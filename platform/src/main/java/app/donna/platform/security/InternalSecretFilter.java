@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.List;
-import org.springframework.http.HttpStatus;
 import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.springframework.security.core.context.SecurityContextHolder;
@@ -57,13 +56,7 @@ public class InternalSecretFilter extends OncePerRequestFilter {
         }
         if (expectedDigest == null || !MessageDigest.isEqual(expectedDigest, sha256(presented))) {
             wrongGuesses.tryAcquire(client);
-            Problems.write(
-                    response,
-                    Problems.of(
-                            HttpStatus.UNAUTHORIZED,
-                            "unauthorized",
-                            "Unauthorized",
-                            "The credentials are missing, invalid or expired."));
+            Problems.write(response, Problems.unauthorized(Problems.BAD_CREDENTIALS));
             return;
         }
         var auth = UsernamePasswordAuthenticationToken.authenticated(

@@ -53,15 +53,19 @@ public final class JwtDecoders {
                     + "or DONNA_JWT_JWK_SET_URI (signing keys), e.g. your Clerk, Auth0 or Keycloak issuer");
         }
         RestOperations http = http(settings.httpTimeout());
+        OAuth2TokenValidator<Jwt> validator = validator(settings);
         // Discovered in the background: the issuer may be unreachable while this service starts, and
         // discovery must neither fail start-up nor hold requests.
         JwtDecoder discovering = new DiscoveringJwtDecoder(
                 hasIssuer ? settings.issuerUri() : settings.jwkSetUri(),
                 () -> decoder(
-                        settings, hasJwks ? settings.jwkSetUri() : discoverJwkSetUri(settings.issuerUri(), http), http),
+                        settings,
+                        validator,
+                        hasJwks ? settings.jwkSetUri() : discoverJwkSetUri(settings.issuerUri(), http),
+                        http),
                 Duration.ofSeconds(1),
                 Duration.ofSeconds(30));
-        return new RememberingJwtDecoder(discovering, validator(settings), REMEMBERED_TOKENS);
+        return new RememberingJwtDecoder(discovering, validator, REMEMBERED_TOKENS);
     }
 
     /**
@@ -73,11 +77,13 @@ public final class JwtDecoders {
                 .signatureAlgorithm(SignatureAlgorithm.RS256)
                 .validateType(false)
                 .build();
-        decoder.setJwtValidator(validator(settings));
-        return new RememberingJwtDecoder(decoder, validator(settings), REMEMBERED_TOKENS);
+        OAuth2TokenValidator<Jwt> validator = validator(settings);
+        decoder.setJwtValidator(validator);
+        return new RememberingJwtDecoder(decoder, validator, REMEMBERED_TOKENS);
     }
 
-    private static NimbusJwtDecoder decoder(SecuritySettings.Jwt settings, String jwkSetUri, RestOperations http) {
+    private static NimbusJwtDecoder decoder(
+            SecuritySettings.Jwt settings, OAuth2TokenValidator<Jwt> validator, String jwkSetUri, RestOperations http) {
         NimbusJwtDecoder decoder = NimbusJwtDecoder.withJwkSetUri(jwkSetUri)
                 .restOperations(http)
                 .jwsAlgorithms(algs -> {
@@ -86,7 +92,7 @@ public final class JwtDecoders {
                 })
                 .validateType(false)
                 .build();
-        decoder.setJwtValidator(validator(settings));
+        decoder.setJwtValidator(validator);
         return decoder;
     }
 

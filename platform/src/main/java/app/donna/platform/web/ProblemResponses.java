@@ -37,7 +37,6 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
 public class ProblemResponses extends ResponseEntityExceptionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ProblemResponses.class);
-    private static final String INVALID = "Some fields are missing or invalid.";
 
     private final ErrorReporter errorReporter;
     private final long maxBodyBytes;
@@ -70,7 +69,7 @@ public class ProblemResponses extends ResponseEntityExceptionHandler {
         ex.getBindingResult()
                 .getGlobalErrors()
                 .forEach(e -> errors.add(new Problems.FieldProblem(e.getObjectName(), message(e))));
-        return problem(Problems.invalid(INVALID, errors));
+        return problem(Problems.invalid(Problems.INVALID_FIELDS, errors));
     }
 
     @Override
@@ -81,7 +80,7 @@ public class ProblemResponses extends ResponseEntityExceptionHandler {
             String name = result.getMethodParameter().getParameterName();
             result.getResolvableErrors().forEach(e -> errors.add(new Problems.FieldProblem(name, message(e))));
         });
-        return problem(Problems.invalid(INVALID, errors));
+        return problem(Problems.invalid(Problems.INVALID_FIELDS, errors));
     }
 
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
@@ -89,10 +88,7 @@ public class ProblemResponses extends ResponseEntityExceptionHandler {
         String expected =
                 ex.getRequiredType() == null ? "value" : ex.getRequiredType().getSimpleName();
         return problem(Problems.invalid(
-                INVALID,
-                List.of(new Problems.FieldProblem(
-                        ex.getName(),
-                        "must be a valid " + ("UUID".equals(expected) ? "UUID" : expected.toLowerCase())))));
+                ex.getName(), "must be a valid " + ("UUID".equals(expected) ? "UUID" : expected.toLowerCase())));
     }
 
     @ExceptionHandler(ConstraintViolationException.class)
@@ -100,7 +96,7 @@ public class ProblemResponses extends ResponseEntityExceptionHandler {
         List<Problems.FieldProblem> errors = ex.getConstraintViolations().stream()
                 .map(v -> new Problems.FieldProblem(lastNode(v.getPropertyPath().toString()), v.getMessage()))
                 .toList();
-        return problem(Problems.invalid(INVALID, errors));
+        return problem(Problems.invalid(Problems.INVALID_FIELDS, errors));
     }
 
     @Override

@@ -31,6 +31,22 @@ public final class Problems {
         return problem;
     }
 
+    /** The detail of a 401 that says nothing of which check failed. */
+    public static final String BAD_CREDENTIALS = "The credentials are missing, invalid or expired.";
+
+    /** The detail of a 400 that lists its fields. */
+    public static final String INVALID_FIELDS = "Some fields are missing or invalid.";
+
+    /** A 401 with {@code detail}. */
+    public static ProblemDetail unauthorized(String detail) {
+        return of(HttpStatus.UNAUTHORIZED, "unauthorized", "Unauthorized", detail);
+    }
+
+    /** A 400 naming one offending field or parameter. */
+    public static ProblemDetail invalid(String field, String message) {
+        return invalid(INVALID_FIELDS, java.util.List.of(new FieldProblem(field, message)));
+    }
+
     /** One field or parameter a request got wrong, and what is wrong with it (never its value). */
     public record FieldProblem(String field, String message) {}
 
