@@ -8,7 +8,6 @@ import app.donna.localinfra.LocalPorts;
 import app.donna.platform.dev.DevTokenIssuer;
 import app.donna.testing.InfraExtension;
 import app.donna.testing.SharedInfra;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -38,6 +37,8 @@ class ChatApiOutageTest {
     /** Longer than any answer may take: a request still open then counts as hanging. */
     static final Duration HANG = Duration.ofSeconds(20);
 
+    static final IngressUnderTest API = new IngressUnderTest(PORT, HANG);
+
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
         IngressUnderTest.properties(registry, PORT);
@@ -55,12 +56,14 @@ class ChatApiOutageTest {
     void withTheBrokerStoppedPostsAre503WithinThePublishTimeoutThenWorkAgain() throws Exception {
         String user = issuer.mint("outage-kafka");
         UUID session = UUID.randomUUID();
-        assertThat(post(user, session, "{\"text\":\"before\"}").statusCode()).isEqualTo(202);
+        assertThat(API.postMessage(user, session, "{\"text\":\"before\"}").statusCode())
+                .isEqualTo(202);
 
         try (SharedInfra.Outage outage = SharedInfra.stopKafka()) {
-            HttpResponse<String> message = post(user, session, "{\"text\":\"during\",\"clientMessageId\":\"k-1\"}");
+            HttpResponse<String> message =
+                    API.postMessage(user, session, "{\"text\":\"during\",\"clientMessageId\":\"k-1\"}");
             HttpResponse<String> open = http.send(
-                    request("/api/chat/sessions", user)
+                    API.request("/api/chat/sessions", user)
                             .POST(HttpRequest.BodyPublishers.noBody())
                             .build(),
                     HttpResponse.BodyHandlers.ofString());
@@ -79,7 +82,7 @@ class ChatApiOutageTest {
         HttpResponse<String> retried = await().atMost(Duration.ofSeconds(90))
                 .pollInterval(Duration.ofSeconds(1))
                 .until(
-                        () -> post(user, session, "{\"text\":\"during\",\"clientMessageId\":\"k-1\"}"),
+                        () -> API.postMessage(user, session, "{\"text\":\"during\",\"clientMessageId\":\"k-1\"}"),
                         r -> r.statusCode() == 202);
         assertThat(retried.body()).contains("\"status\":\"accepted\"");
         await().atMost(Duration.ofSeconds(60)).until(() -> health().contains("\"status\":\"UP\""));
@@ -89,13 +92,14 @@ class ChatApiOutageTest {
     void withTheDatabaseFrozenReadsAndNewSessionsAre503WithinTheTimeoutAndHealthSaysSo() throws Exception {
         String user = issuer.mint("outage-db");
         UUID session = UUID.randomUUID();
-        assertThat(post(user, session, "{\"text\":\"before\"}").statusCode()).isEqualTo(202);
+        assertThat(API.postMessage(user, session, "{\"text\":\"before\"}").statusCode())
+                .isEqualTo(202);
 
         try (SharedInfra.Outage outage = SharedInfra.pauseDatabase()) {
-            HttpResponse<String> history = get(user, "/api/chat/sessions/" + session + "/messages");
-            HttpResponse<String> fresh = post(user, UUID.randomUUID(), "{\"text\":\"new session\"}");
+            HttpResponse<String> history = API.get(user, "/api/chat/sessions/" + session + "/messages");
+            HttpResponse<String> fresh = API.postMessage(user, UUID.randomUUID(), "{\"text\":\"new session\"}");
             HttpResponse<String> health = http.send(
-                    HttpRequest.newBuilder(uri("/actuator/health"))
+                    HttpRequest.newBuilder(API.uri("/actuator/health"))
                             .timeout(HANG)
                             .GET()
                             .build(),
@@ -110,9 +114,11 @@ class ChatApiOutageTest {
         }
 
         await().atMost(Duration.ofSeconds(60))
-                .until(() ->
-                        get(user, "/api/chat/sessions/" + session + "/messages").statusCode() == 200);
-        assertThat(post(user, UUID.randomUUID(), "{\"text\":\"after\"}").statusCode())
+                .until(() -> API.get(user, "/api/chat/sessions/" + session + "/messages")
+                                .statusCode()
+                        == 200);
+        assertThat(API.postMessage(user, UUID.randomUUID(), "{\"text\":\"after\"}")
+                        .statusCode())
                 .isEqualTo(202);
     }
 
@@ -120,35 +126,11 @@ class ChatApiOutageTest {
 
     String health() throws Exception {
         return http.send(
-                        HttpRequest.newBuilder(uri("/actuator/health"))
+                        HttpRequest.newBuilder(API.uri("/actuator/health"))
                                 .timeout(HANG)
                                 .GET()
                                 .build(),
                         HttpResponse.BodyHandlers.ofString())
                 .body();
-    }
-
-    HttpResponse<String> post(String token, UUID session, String json) throws Exception {
-        return http.send(
-                request("/api/chat/sessions/" + session + "/messages", token)
-                        .POST(HttpRequest.BodyPublishers.ofString(json))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    HttpResponse<String> get(String token, String path) throws Exception {
-        return http.send(request(path, token).GET().build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    /** Requests time out after {@link #HANG}: a hang fails the test instead of holding it. */
-    static HttpRequest.Builder request(String path, String token) {
-        return HttpRequest.newBuilder(uri(path))
-                .timeout(HANG)
-                .header("Authorization", "Bearer " + token)
-                .header("Content-Type", "application/json");
-    }
-
-    static URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + PORT + path);
     }
 }

@@ -13,7 +13,6 @@ import app.donna.testing.InfraExtension;
 import app.donna.testing.SharedInfra;
 import app.donna.testing.SseReader;
 import app.donna.testing.TopicReader;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -47,6 +46,7 @@ import tools.jackson.databind.json.JsonMapper;
 class ChatApiTest {
 
     static final int PORT = LocalPorts.free();
+    static final IngressUnderTest API = new IngressUnderTest(PORT, Duration.ofSeconds(10));
     static final JsonMapper JSON = JsonMapper.builder().build();
     static final EventCodec CODEC = EventCodec.bundled();
 
@@ -84,7 +84,8 @@ class ChatApiTest {
                 assertThat(get(winner, session, "/messages").statusCode()).isEqualTo(200);
                 assertThat(get(loser, session, "/messages").statusCode()).isEqualTo(404);
                 assertThat(get(loser, session, "/stream").statusCode()).isEqualTo(404);
-                assertThat(post(loser, session, "{\"text\":\"let me in\"}").statusCode())
+                assertThat(API.postMessage(loser, session, "{\"text\":\"let me in\"}")
+                                .statusCode())
                         .isEqualTo(404);
             }
         } finally {
@@ -96,7 +97,7 @@ class ChatApiTest {
     void aSessionIsItsOwnersTheMomentItIsOpenedBeforeAnyProjector() throws Exception {
         String carol = issuer.mint("carol");
         HttpResponse<String> opened = http.send(
-                request("/api/chat/sessions", carol)
+                API.request("/api/chat/sessions", carol)
                         .POST(HttpRequest.BodyPublishers.noBody())
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -106,14 +107,15 @@ class ChatApiTest {
         // no projector runs in this test: ownership does not wait for the read model
         assertThat(get(carol, session, "/messages").statusCode()).isEqualTo(200);
         assertThat(get(issuer.mint("dave"), session, "/messages").statusCode()).isEqualTo(404);
-        assertThat(post(issuer.mint("dave"), session, "{\"text\":\"hi\"}").statusCode())
+        assertThat(API.postMessage(issuer.mint("dave"), session, "{\"text\":\"hi\"}")
+                        .statusCode())
                 .isEqualTo(404);
     }
 
     @Test
     void aUserWhoseSubjectLooksLikeAVisitorIsNotThatVisitor() throws Exception {
         HttpResponse<String> opened = http.send(
-                HttpRequest.newBuilder(uri("/api/chat/sessions"))
+                HttpRequest.newBuilder(API.uri("/api/chat/sessions"))
                         .POST(HttpRequest.BodyPublishers.noBody())
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -122,8 +124,9 @@ class ChatApiTest {
         String visitor = body.get("token").asString();
         String impostor = issuer.mint("anon:" + session);
 
-        assertThat(post(visitor, session, "{\"text\":\"hello\"}").statusCode()).isEqualTo(202);
-        assertThat(post(impostor, session, "{\"text\":\"me too\"}").statusCode())
+        assertThat(API.postMessage(visitor, session, "{\"text\":\"hello\"}").statusCode())
+                .isEqualTo(202);
+        assertThat(API.postMessage(impostor, session, "{\"text\":\"me too\"}").statusCode())
                 .isEqualTo(404);
         assertThat(get(impostor, session, "/messages").statusCode()).isEqualTo(404);
         assertThat(get(impostor, session, "/stream").statusCode()).isEqualTo(404);
@@ -139,7 +142,7 @@ class ChatApiTest {
                 "{\"text\":\"lone \\ud800 surrogate\"}",
                 "{\"text\":\"bell \\u0007\"}");
         for (String json : bodies) {
-            HttpResponse<String> response = post(erin, session, json);
+            HttpResponse<String> response = API.postMessage(erin, session, json);
             assertThat(response.statusCode()).as(json).isEqualTo(400);
             assertThat(response.body())
                     .contains("\"field\":\"text\"")
@@ -150,7 +153,7 @@ class ChatApiTest {
                 .as("not even claimed")
                 .isEqualTo(404);
         HttpResponse<String> fine =
-                post(erin, session, "{\"text\":\"tabs\\tand\\nlines are fine, and emoji \\ud83d\\ude00\"}");
+                API.postMessage(erin, session, "{\"text\":\"tabs\\tand\\nlines are fine, and emoji \\ud83d\\ude00\"}");
         assertThat(fine.statusCode()).isEqualTo(202);
     }
 
@@ -161,12 +164,13 @@ class ChatApiTest {
         String json = "{\"text\":\"book me in\",\"clientMessageId\":\"c-123\"}";
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            HttpResponse<String> response = post(frank, session, json);
+            HttpResponse<String> response = API.postMessage(frank, session, json);
             assertThat(response.statusCode()).isEqualTo(202);
             ids.add(JSON.readTree(response.body()).get("messageId").asString());
         }
-        String other = JSON.readTree(post(frank, session, "{\"text\":\"another\",\"clientMessageId\":\"c-124\"}")
-                        .body())
+        String other = JSON.readTree(
+                        API.postMessage(frank, session, "{\"text\":\"another\",\"clientMessageId\":\"c-124\"}")
+                                .body())
                 .get("messageId")
                 .asString();
 
@@ -193,13 +197,16 @@ class ChatApiTest {
     void cursorsNobodyIssuedAreA400NotA500() throws Exception {
         String gina = issuer.mint("gina");
         UUID session = UUID.randomUUID();
-        assertThat(post(gina, session, "{\"text\":\"hi\"}").statusCode()).isEqualTo(202);
+        assertThat(API.postMessage(gina, session, "{\"text\":\"hi\"}").statusCode())
+                .isEqualTo(202);
         String notATime = java.util.Base64.getUrlEncoder().encodeToString("yesterday|x".getBytes());
         String notAUuid = java.util.Base64.getUrlEncoder().encodeToString("2026-01-01T00:00:00Z|x".getBytes());
         for (String cursor : List.of(notATime, notAUuid, "%25%25%25", "AAAA")) {
             HttpResponse<String> history = get(gina, session, "/messages?cursor=" + cursor);
             HttpResponse<String> list = http.send(
-                    request("/api/chat/sessions?cursor=" + cursor, gina).GET().build(),
+                    API.request("/api/chat/sessions?cursor=" + cursor, gina)
+                            .GET()
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(history.statusCode()).as(cursor).isEqualTo(400);
             assertThat(list.statusCode()).as(cursor).isEqualTo(400);
@@ -214,18 +221,20 @@ class ChatApiTest {
     void lastEventIdsNamingNoPartitionOfTheSessionHoldNothingAndLeakNothing() throws Exception {
         String hana = issuer.mint("hana");
         UUID session = UUID.randomUUID();
-        assertThat(post(hana, session, "{\"text\":\"hi\"}").statusCode()).isEqualTo(202);
+        assertThat(API.postMessage(hana, session, "{\"text\":\"hi\"}").statusCode())
+                .isEqualTo(202);
         long handlesBefore = openFileHandles();
 
         for (int i = 0; i < 20; i++) {
             String forged = List.of("999:5", "65535:0", "1:9223372036854775807", "0:99999999999999999999")
                     .get(i % 4);
             try (SseReader stream =
-                    SseReader.open(http, uri("/api/chat/sessions/" + session + "/stream"), hana, forged)) {
+                    SseReader.open(http, API.uri("/api/chat/sessions/" + session + "/stream"), hana, forged)) {
                 assertThat(stream).isNotNull();
             }
         }
-        try (SseReader stream = SseReader.open(http, uri("/api/chat/sessions/" + session + "/stream"), hana, "999:0")) {
+        try (SseReader stream =
+                SseReader.open(http, API.uri("/api/chat/sessions/" + session + "/stream"), hana, "999:0")) {
             publishReply(session, "live, not withheld");
             // a forged id once held the stream for the consumer's 60 s timeout before anything live came
             List<SseReader.Event> events = stream.until(e -> e.name().equals("reply"), Duration.ofSeconds(20));
@@ -242,7 +251,7 @@ class ChatApiTest {
     void aBrowserOpensItsStreamWithASingleUseTicketNotAToken() throws Exception {
         // as the widget does: an anonymous session, its visitor token for POSTs, a ticket for EventSource
         HttpResponse<String> opened = http.send(
-                HttpRequest.newBuilder(uri("/api/chat/sessions"))
+                HttpRequest.newBuilder(API.uri("/api/chat/sessions"))
                         .POST(HttpRequest.BodyPublishers.noBody())
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -250,7 +259,7 @@ class ChatApiTest {
         UUID session = UUID.fromString(body.get("sessionId").asString());
         String visitor = body.get("token").asString();
         HttpResponse<String> issued = http.send(
-                request("/api/chat/sessions/" + session + "/stream-tickets", visitor)
+                API.request("/api/chat/sessions/" + session + "/stream-tickets", visitor)
                         .POST(HttpRequest.BodyPublishers.noBody())
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -260,7 +269,7 @@ class ChatApiTest {
         String streamUrl = ticket.get("streamUrl").asString();
         assertThat(ticket.get("expiresIn").asInt()).isBetween(1, 300);
 
-        try (SseReader stream = SseReader.open(http, uri(streamUrl), null, null)) {
+        try (SseReader stream = SseReader.open(http, API.uri(streamUrl), null, null)) {
             publishReply(session, "hello from the ticketed stream");
             assertThat(stream.until(e -> e.name().equals("reply"), Duration.ofSeconds(20))
                             .getLast()
@@ -269,14 +278,14 @@ class ChatApiTest {
         }
 
         HttpResponse<String> reused = http.send(
-                HttpRequest.newBuilder(uri(streamUrl))
+                HttpRequest.newBuilder(API.uri(streamUrl))
                         .timeout(Duration.ofSeconds(10))
                         .GET()
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(reused.statusCode()).as("a ticket opens one stream").isEqualTo(401);
         HttpResponse<String> neither = http.send(
-                HttpRequest.newBuilder(uri("/api/chat/sessions/" + session + "/stream"))
+                HttpRequest.newBuilder(API.uri("/api/chat/sessions/" + session + "/stream"))
                         .timeout(Duration.ofSeconds(10))
                         .GET()
                         .build(),
@@ -290,18 +299,20 @@ class ChatApiTest {
         String judy = issuer.mint("judy");
         UUID ivans = UUID.randomUUID();
         UUID judys = UUID.randomUUID();
-        assertThat(post(ivan, ivans, "{\"text\":\"hi\"}").statusCode()).isEqualTo(202);
-        assertThat(post(judy, judys, "{\"text\":\"hi\"}").statusCode()).isEqualTo(202);
+        assertThat(API.postMessage(ivan, ivans, "{\"text\":\"hi\"}").statusCode())
+                .isEqualTo(202);
+        assertThat(API.postMessage(judy, judys, "{\"text\":\"hi\"}").statusCode())
+                .isEqualTo(202);
 
         HttpResponse<String> forOthers = http.send(
-                request("/api/chat/sessions/" + judys + "/stream-tickets", ivan)
+                API.request("/api/chat/sessions/" + judys + "/stream-tickets", ivan)
                         .POST(HttpRequest.BodyPublishers.noBody())
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(forOthers.statusCode()).isEqualTo(404);
 
         String ivansTicket = JSON.readTree(http.send(
-                                request("/api/chat/sessions/" + ivans + "/stream-tickets", ivan)
+                                API.request("/api/chat/sessions/" + ivans + "/stream-tickets", ivan)
                                         .POST(HttpRequest.BodyPublishers.noBody())
                                         .build(),
                                 HttpResponse.BodyHandlers.ofString())
@@ -309,7 +320,7 @@ class ChatApiTest {
                 .get("ticket")
                 .asString();
         HttpResponse<String> elsewhere = http.send(
-                HttpRequest.newBuilder(uri("/api/chat/sessions/" + judys + "/stream?ticket=" + ivansTicket))
+                HttpRequest.newBuilder(API.uri("/api/chat/sessions/" + judys + "/stream?ticket=" + ivansTicket))
                         .timeout(Duration.ofSeconds(10))
                         .GET()
                         .build(),
@@ -319,7 +330,7 @@ class ChatApiTest {
                 .isEqualTo(401);
         HttpResponse<String> forged = http.send(
                 HttpRequest.newBuilder(
-                                uri("/api/chat/sessions/" + ivans + "/stream?ticket=forged-" + UUID.randomUUID()))
+                                API.uri("/api/chat/sessions/" + ivans + "/stream?ticket=forged-" + UUID.randomUUID()))
                         .timeout(Duration.ofSeconds(10))
                         .GET()
                         .build(),
@@ -359,36 +370,13 @@ class ChatApiTest {
     HttpResponse<String> postAfter(CyclicBarrier barrier, String token, UUID session, String json) {
         try {
             barrier.await();
-            return post(token, session, json);
+            return API.postMessage(token, session, json);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
     }
 
-    HttpResponse<String> post(String token, UUID session, String json) throws Exception {
-        return http.send(
-                request("/api/chat/sessions/" + session + "/messages", token)
-                        .POST(HttpRequest.BodyPublishers.ofString(json))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
     HttpResponse<String> get(String token, UUID session, String path) throws Exception {
-        return http.send(
-                request("/api/chat/sessions/" + session + path, token)
-                        .GET()
-                        .timeout(Duration.ofSeconds(10))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    static HttpRequest.Builder request(String path, String token) {
-        return HttpRequest.newBuilder(uri(path))
-                .header("Authorization", "Bearer " + token)
-                .header("Content-Type", "application/json");
-    }
-
-    static URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + PORT + path);
+        return API.get(token, "/api/chat/sessions/" + session + path);
     }
 }

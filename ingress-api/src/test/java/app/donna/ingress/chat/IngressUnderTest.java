@@ -1,11 +1,28 @@
 package app.donna.ingress.chat;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.UUID;
 import org.springframework.test.context.DynamicPropertyRegistry;
 
-/** What every test of ingress-api alone sets: its port, the dev issuer's tokens, and the schema. */
+/**
+ * ingress-api alone under test: the settings every such test sets (its port, the dev issuer's tokens, the
+ * schema), and requests to it that time out rather than hang.
+ */
 final class IngressUnderTest {
 
-    private IngressUnderTest() {}
+    private final int port;
+    private final Duration timeout;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    /** @param timeout how long any one request may take: a hang fails the test instead of holding it */
+    IngressUnderTest(int port, Duration timeout) {
+        this.port = port;
+        this.timeout = timeout;
+    }
 
     static void properties(DynamicPropertyRegistry registry, int port) {
         registry.add("server.port", () -> port);
@@ -15,5 +32,32 @@ final class IngressUnderTest {
         // the schema is projections'; these tests have no projector, so ingress-api migrates the database
         registry.add("spring.flyway.enabled", () -> "true");
         registry.add("spring.datasource.hikari.read-only", () -> "false");
+    }
+
+    URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    /** A JSON request with {@code token}, timing out after the test's timeout. */
+    HttpRequest.Builder request(String path, String token) {
+        return HttpRequest.newBuilder(uri(path))
+                .timeout(timeout)
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json");
+    }
+
+    HttpResponse<String> send(HttpRequest request) throws Exception {
+        return http.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** {@code POST /api/chat/sessions/{session}/messages}. */
+    HttpResponse<String> postMessage(String token, UUID session, String json) throws Exception {
+        return send(request("/api/chat/sessions/" + session + "/messages", token)
+                .POST(HttpRequest.BodyPublishers.ofString(json))
+                .build());
+    }
+
+    HttpResponse<String> get(String token, String path) throws Exception {
+        return send(request(path, token).GET().build());
     }
 }
