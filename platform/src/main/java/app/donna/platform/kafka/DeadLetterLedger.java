@@ -42,7 +42,7 @@ public final class DeadLetterLedger {
                 new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer.assign(List.of(dlt));
             consumer.seekToBeginning(List.of(dlt));
-            long end = consumer.endOffsets(List.of(dlt)).get(dlt);
+            long end = consumer.endOffsets(List.of(dlt), GIVE_UP).get(dlt);
             long deadline = System.nanoTime() + GIVE_UP.toNanos();
             while (consumer.position(dlt) < end && System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> dead : consumer.poll(Duration.ofMillis(200))) {

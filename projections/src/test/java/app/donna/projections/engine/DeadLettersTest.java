@@ -22,7 +22,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class DeadLettersTest {
 
     @Test
-    void aRecordOnTheDeadLetterTopicIsNotDeadLetteredAgain(InfraExtension.KafkaBootstrap kafka) {
+    void aRecordOnTheDeadLetterTopicIsNotDeadLetteredAgain(InfraExtension.KafkaBootstrap kafka) throws Exception {
+        CatalogTopics.create(kafka.servers());
         String marker = "poison-" + UUID.randomUUID();
         // an offset no real record of this test run has, so other tests' dead letters cannot match
         ConsumerRecord<byte[], byte[]> poison = new ConsumerRecord<>(

@@ -26,7 +26,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -120,7 +119,7 @@ class ProjectorCrashSafetyTest {
         Map<String, Object> consumerConfig = Map.of("bootstrap.servers", kafka.servers());
         DeadLetters deadLetters = new DeadLetters(Map.of("bootstrap.servers", kafka.servers()));
 
-        createCatalogTopics(kafka.servers());
+        CatalogTopics.create(kafka.servers());
 
         // when 10,000 messages are published while projector instances crash mid-batch, three times
         CompletableFuture<Void> publishing = CompletableFuture.runAsync(() -> publish(kafka.servers(), user));
@@ -164,28 +163,6 @@ class ProjectorCrashSafetyTest {
                 .as("no duplicate ever made the survivor fail")
                 .isTrue();
         deadLetters.close();
-    }
-
-    /** The services create these at start-up; this test runs no service. */
-    static void createCatalogTopics(String servers) throws Exception {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", servers))) {
-            var existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-            List<NewTopic> missing = new ArrayList<>();
-            for (Topic topic : Topics.ALL) {
-                for (String name : List.of(topic.name(), topic.deadLetterName())) {
-                    if (!existing.contains(name)) {
-                        missing.add(new NewTopic(name, topic.partitions(), (short) 1));
-                    }
-                }
-            }
-            admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
-            // Producing to a partition whose new leader is not serving yet can trip the idempotent producer's
-            // sequence checks (it resends from sequence 0); wait until every partition answers offset requests.
-            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
-                endOffsets(servers);
-                return true;
-            });
-        }
     }
 
     private static Map<Integer, Long> endOffsets(String servers) throws Exception {
