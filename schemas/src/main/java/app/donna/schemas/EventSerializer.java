@@ -4,14 +4,16 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * Writes an event as Avro single-object encoding and stamps the record with CloudEvents binary-mode
- * headers and a W3C {@code traceparent}: a child of the record's incoming trace when it has one (as in a
- * stream processor passing headers on), otherwise a new trace.
+ * headers. A W3C {@code traceparent} the record carries is left as it is: the service's tracer wrote it
+ * (an observed template, or a stream processor's span). A record without one (a tool's, a test's) gets a
+ * new, unsampled trace, so its readers' log lines still share one trace id.
  *
  * <p>Refuses events that the topic does not carry, so a wiring mistake fails at the producer instead of
  * poisoning the topic. The CloudEvents source is {@code urn:donna:<service>}; the service is the topic's
@@ -57,9 +59,7 @@ public final class EventSerializer implements Serializer<SpecificRecordBase> {
         if (eventId == null || occurredAt == null) {
             throw new IllegalArgumentException(event.getSchema().getFullName() + " lacks eventId or occurredAt");
         }
-        Traceparent trace = Traceparent.parse(last(headers, CloudEventHeaders.TRACEPARENT))
-                .map(Traceparent::child)
-                .orElseGet(Traceparent::newRoot);
+        Optional<Traceparent> trace = Traceparent.parse(last(headers, CloudEventHeaders.TRACEPARENT));
         put(headers, CloudEventHeaders.ID, eventId.toString());
         put(headers, CloudEventHeaders.TYPE, event.getSchema().getFullName());
         put(headers, CloudEventHeaders.SOURCE, source);
@@ -73,7 +73,9 @@ public final class EventSerializer implements Serializer<SpecificRecordBase> {
                 CloudEventHeaders.DATA_SCHEMA,
                 "urn:avro:fingerprint:" + EventCodec.hex(EventCodec.fingerprintOf(body)));
         put(headers, CloudEventHeaders.CONTENT_TYPE, CloudEventHeaders.AVRO_CONTENT_TYPE);
-        put(headers, CloudEventHeaders.TRACEPARENT, trace.toString());
+        if (trace.isEmpty()) {
+            put(headers, CloudEventHeaders.TRACEPARENT, Traceparent.newRoot().toString());
+        }
         return body;
     }
 

@@ -28,14 +28,12 @@ public record Traceparent(String traceId, String spanId, String flags) {
         return Optional.of(new Traceparent(m.group(1), m.group(2), m.group(3)));
     }
 
-    /** A new trace, sampled. */
+    /**
+     * A new trace, not sampled: its id ties the hops' log lines together, and whether spans are recorded
+     * stays the decision of whoever starts a trace with a tracer.
+     */
     public static Traceparent newRoot() {
-        return new Traceparent(randomHex(16), randomHex(8), "01");
-    }
-
-    /** The next hop of this trace: same trace id and flags, a new span id. */
-    public Traceparent child() {
-        return new Traceparent(traceId, randomHex(8), flags);
+        return new Traceparent(randomHex(16), randomHex(8), "00");
     }
 
     @Override

@@ -33,17 +33,26 @@ class EventSerializerTest {
     }
 
     @Test
-    void continuesAnIncomingTraceWithANewSpan() {
+    void leavesTheTraceTheTracerWroteAsItIs() {
         Traceparent incoming = Traceparent.newRoot();
         RecordHeaders headers = new RecordHeaders();
         headers.add("traceparent", incoming.toString().getBytes(StandardCharsets.UTF_8));
 
         Topics.CHAT_INBOUND.valueSerde().serializer().serialize("t", headers, EventCodecTest.message());
 
-        Traceparent written = Traceparent.parse(header(headers, "traceparent")).orElseThrow();
-        assertThat(written.traceId()).isEqualTo(incoming.traceId());
-        assertThat(written.spanId()).isNotEqualTo(incoming.spanId());
         assertThat(headers.headers("traceparent")).hasSize(1);
+        assertThat(header(headers, "traceparent")).isEqualTo(incoming.toString());
+    }
+
+    @Test
+    void replacesATraceparentThatIsNotOne() {
+        RecordHeaders headers = new RecordHeaders();
+        headers.add("traceparent", "01-abc".getBytes(StandardCharsets.UTF_8));
+
+        Topics.CHAT_INBOUND.valueSerde().serializer().serialize("t", headers, EventCodecTest.message());
+
+        assertThat(headers.headers("traceparent")).hasSize(1);
+        assertThat(Traceparent.parse(header(headers, "traceparent"))).isPresent();
     }
 
     @Test

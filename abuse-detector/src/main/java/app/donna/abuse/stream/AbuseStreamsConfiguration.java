@@ -4,6 +4,7 @@ import app.donna.platform.kafka.EagerCommits;
 import app.donna.platform.kafka.KafkaClientProperties;
 import app.donna.platform.kafka.KafkaSettings;
 import app.donna.platform.kafka.ManagedStreams;
+import app.donna.platform.observability.RecordTracing;
 import java.util.Properties;
 import org.apache.kafka.streams.StreamsConfig;
 import org.springframework.beans.factory.annotation.Value;
@@ -20,6 +21,7 @@ class AbuseStreamsConfiguration {
             AbuseSettings settings,
             KafkaClientProperties kafka,
             KafkaSettings platform,
+            RecordTracing tracing,
             @Value("${donna.abuse.application-id:donna-abuse-detector}") String applicationId) {
         Properties props = ManagedStreams.defaults(
                 kafka,
@@ -30,6 +32,6 @@ class AbuseStreamsConfiguration {
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.threads());
         EagerCommits commits = new EagerCommits(platform.streamsCommitInterval());
         return new ManagedStreams(
-                AbuseTopology.build(settings.screening(), settings.rulesVersion(), commits), props, commits);
+                AbuseTopology.build(settings.screening(), settings.rulesVersion(), commits, tracing), props, commits);
     }
 }

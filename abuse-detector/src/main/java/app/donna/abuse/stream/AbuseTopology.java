@@ -8,6 +8,7 @@ import app.donna.events.chat.ChatSessionStarted;
 import app.donna.events.voice.SpeakerRole;
 import app.donna.events.voice.VoiceTranscript;
 import app.donna.platform.kafka.EagerCommits;
+import app.donna.platform.observability.RecordTracing;
 import app.donna.schemas.Topic;
 import app.donna.schemas.Topics;
 import java.time.Duration;
@@ -44,8 +45,12 @@ public final class AbuseTopology {
 
     private AbuseTopology() {}
 
-    /** @param commits asks for a commit after each verdict, at most once per commit interval */
-    public static Topology build(Screening screening, String rulesVersion, EagerCommits commits) {
+    /**
+     * @param commits asks for a commit after each verdict, at most once per commit interval
+     * @param tracing continues each message's trace through its screening
+     */
+    public static Topology build(
+            Screening screening, String rulesVersion, EagerCommits commits, RecordTracing tracing) {
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(USER_ACTIVITY_STORE), Serdes.String(), new UserActivitySerde()));
@@ -68,7 +73,7 @@ public final class AbuseTopology {
         KStream<String, SpecificRecordBase> screened = inbound.filter(
                         (user, event) -> event instanceof ChatMessageSubmitted, Named.as("only-submitted"))
                 .process(
-                        () -> new ScreeningProcessor(screening, rulesVersion, commits),
+                        () -> new ScreeningProcessor(screening, rulesVersion, commits, tracing),
                         Named.as("screen-chat"),
                         USER_ACTIVITY_STORE,
                         RECENT_MESSAGES_STORE);

@@ -4,8 +4,12 @@ import app.donna.abuse.screening.Screening;
 import app.donna.abuse.screening.UserActivity;
 import app.donna.events.chat.ChatMessageSubmitted;
 import app.donna.platform.kafka.EagerCommits;
+import app.donna.platform.observability.RecordTracing;
+import io.micrometer.tracing.Span;
 import java.time.Instant;
 import org.apache.avro.specific.SpecificRecordBase;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -31,14 +35,16 @@ final class ScreeningProcessor implements Processor<String, SpecificRecordBase, 
     private final Screening screening;
     private final String rulesVersion;
     private final EagerCommits commits;
+    private final RecordTracing tracing;
     private ProcessorContext<String, SpecificRecordBase> context;
     private KeyValueStore<String, UserActivity> activities;
     private WindowStore<String, Long> recentMessages;
 
-    ScreeningProcessor(Screening screening, String rulesVersion, EagerCommits commits) {
+    ScreeningProcessor(Screening screening, String rulesVersion, EagerCommits commits, RecordTracing tracing) {
         this.screening = screening;
         this.rulesVersion = rulesVersion;
         this.commits = commits;
+        this.tracing = tracing;
     }
 
     @Override
@@ -51,6 +57,15 @@ final class ScreeningProcessor implements Processor<String, SpecificRecordBase, 
 
     @Override
     public void process(Record<String, SpecificRecordBase> record) {
+        Span span = tracing.startChild("chat.screen", record.headers());
+        try (var scope = tracing.inScope(span)) {
+            screen(record, span);
+        } finally {
+            span.end();
+        }
+    }
+
+    private void screen(Record<String, SpecificRecordBase> record, Span span) {
         ChatMessageSubmitted message = (ChatMessageSubmitted) record.value();
         String messageId = message.getMessageId().toString();
         long at = record.timestamp();
@@ -74,8 +89,13 @@ final class ScreeningProcessor implements Processor<String, SpecificRecordBase, 
         if (!outcome.activity().equals(before)) {
             activities.put(user, outcome.activity());
         }
+        span.tag("verdict", outcome.verdict().decision().name());
+        Headers headers = new RecordHeaders(record.headers().toArray());
+        tracing.inject(span, headers);
         context.forward(record.withKey(message.getSessionId().toString())
-                .withValue(Contracts.screened(message, outcome.storableText(), outcome.verdict(), rulesVersion)));
+                .withValue((SpecificRecordBase)
+                        Contracts.screened(message, outcome.storableText(), outcome.verdict(), rulesVersion))
+                .withHeaders(headers));
         commits.afterForwarding(context);
     }
 }

@@ -14,7 +14,9 @@ import app.donna.events.common.VerdictReason;
 import app.donna.events.voice.SpeakerRole;
 import app.donna.events.voice.VoiceTranscript;
 import app.donna.platform.kafka.EagerCommits;
+import app.donna.platform.observability.RecordTracing;
 import app.donna.schemas.Topics;
+import app.donna.testing.TestTracing;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -54,6 +56,7 @@ class AbuseTopologyTest {
     TestInputTopic<String, SpecificRecordBase> voice;
     TestOutputTopic<String, SpecificRecordBase> screened;
     TestOutputTopic<String, SpecificRecordBase> flags;
+    final TestTracing tracing = new TestTracing();
 
     @BeforeEach
     void setUp() throws Exception {
@@ -64,7 +67,10 @@ class AbuseTopologyTest {
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         driver = new TopologyTestDriver(
                 AbuseTopology.build(
-                        settings.screening(), settings.rulesVersion(), new EagerCommits(Duration.ofMillis(20))),
+                        settings.screening(),
+                        settings.rulesVersion(),
+                        new EagerCommits(Duration.ofMillis(20)),
+                        new RecordTracing(tracing.tracer(), tracing.propagator())),
                 props);
         inbound = driver.createInputTopic(
                 Topics.CHAT_INBOUND.name(),
@@ -87,6 +93,28 @@ class AbuseTopologyTest {
     @AfterEach
     void tearDown() {
         driver.close();
+    }
+
+    @Test
+    void theScreenedMessageContinuesTheTraceOfTheSubmittedOne() {
+        String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        String publishSpan = "00f067aa0ba902b7";
+        var headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+        headers.add(
+                "traceparent",
+                ("00-" + traceId + "-" + publishSpan + "-01").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+        inbound.pipeInput(new org.apache.kafka.streams.test.TestRecord<>(
+                "u-trace", (SpecificRecordBase) message("u-trace", "hello there", T0), headers, T0));
+
+        var out = screened.readRecord();
+        var screening = tracing.only("chat.screen");
+        assertThat(screening.getTraceId()).isEqualTo(traceId);
+        assertThat(screening.getParentSpanId()).isEqualTo(publishSpan);
+        assertThat(screening.getAttributes().asMap().values()).contains("ALLOW");
+        assertThat(out.headers().headers("traceparent")).hasSize(1);
+        assertThat(new String(out.headers().lastHeader("traceparent").value(), java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo("00-" + traceId + "-" + screening.getSpanId() + "-01");
     }
 
     /** The settings bound from the real configuration file, as the service binds them. */

@@ -8,6 +8,7 @@ import app.donna.platform.kafka.EagerCommits;
 import app.donna.platform.kafka.KafkaClientProperties;
 import app.donna.platform.kafka.KafkaSettings;
 import app.donna.platform.kafka.ManagedStreams;
+import app.donna.platform.observability.RecordTracing;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -32,8 +33,8 @@ class ChatStreamsConfiguration {
     private static final Logger log = LoggerFactory.getLogger(ChatStreamsConfiguration.class);
 
     @Bean(destroyMethod = "close")
-    KafkaDeltaSink deltaSink(KafkaClientProperties kafka) {
-        return new KafkaDeltaSink(kafka.producer());
+    KafkaDeltaSink deltaSink(KafkaClientProperties kafka, RecordTracing tracing) {
+        return new KafkaDeltaSink(kafka.producer(), tracing);
     }
 
     /**
@@ -117,7 +118,8 @@ class ChatStreamsConfiguration {
             KafkaClientProperties kafka,
             KafkaSettings platform,
             Clock clock,
-            UnansweredMessages unanswered) {
+            UnansweredMessages unanswered,
+            RecordTracing tracing) {
         Properties props = ManagedStreams.defaults(
                 kafka,
                 settings.applicationId(),
@@ -146,7 +148,8 @@ class ChatStreamsConfiguration {
                                         settings.llm().firstTokenTimeout(),
                                         settings.llm().answerTimeout())),
                         clock,
-                        unanswered),
+                        unanswered,
+                        tracing),
                 props,
                 commits);
     }

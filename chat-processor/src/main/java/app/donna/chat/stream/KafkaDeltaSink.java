@@ -2,6 +2,7 @@ package app.donna.chat.stream;
 
 import app.donna.events.chat.ChatReplyDelayed;
 import app.donna.events.chat.ChatReplyDelta;
+import app.donna.platform.observability.RecordTracing;
 import app.donna.schemas.CatalogSerializer;
 import app.donna.schemas.EventSerializer;
 import app.donna.schemas.Topics;
@@ -22,16 +23,19 @@ import org.slf4j.LoggerFactory;
  * Publishes reply deltas to {@code donna.chat.replies} outside the stream's transaction, so browsers see
  * them while the model is still writing. A delta is ephemeral: lost or repeated ones (after a retry, with
  * the same reply id and sequence) are harmless, because the final ChatReplyProduced, written
- * exactly once, carries the whole text. So is a ChatReplyDelayed notice: the reply follows it.
+ * exactly once, carries the whole text. So is a ChatReplyDelayed notice: the reply follows it. Each
+ * record carries the trace of the span current where it is published (the model call, or the answer).
  */
 public final class KafkaDeltaSink implements DeltaSink, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(KafkaDeltaSink.class);
 
     private final KafkaProducer<String, SpecificRecordBase> producer;
+    private final RecordTracing tracing;
 
     /** @param producerConfig the service's producer settings, connection and security included */
-    public KafkaDeltaSink(Map<String, Object> producerConfig) {
+    public KafkaDeltaSink(Map<String, Object> producerConfig, RecordTracing tracing) {
+        this.tracing = tracing;
         Map<String, Object> config = new HashMap<>(producerConfig);
         config.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -67,12 +71,13 @@ public final class KafkaDeltaSink implements DeltaSink, AutoCloseable {
 
     private Future<?> send(String session, SpecificRecordBase event, Supplier<String> what) {
         try {
-            return producer.send(
-                    new ProducerRecord<>(Topics.CHAT_REPLIES.name(), session, event), (metadata, error) -> {
-                        if (error != null) {
-                            lost(what, error);
-                        }
-                    });
+            var record = new ProducerRecord<String, SpecificRecordBase>(Topics.CHAT_REPLIES.name(), session, event);
+            tracing.injectCurrent(record.headers());
+            return producer.send(record, (metadata, error) -> {
+                if (error != null) {
+                    lost(what, error);
+                }
+            });
         } catch (RuntimeException e) {
             lost(what, e); // closed while shutting down, or the buffer full for longer than max.block.ms
             return CompletableFuture.completedFuture(null);

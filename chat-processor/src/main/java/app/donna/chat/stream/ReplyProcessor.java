@@ -12,8 +12,9 @@ import app.donna.events.chat.ChatReplyProduced;
 import app.donna.events.common.Decision;
 import app.donna.events.common.TokenUsage;
 import app.donna.platform.kafka.EagerCommits;
-import app.donna.schemas.CloudEventHeaders;
+import app.donna.platform.observability.RecordTracing;
 import app.donna.schemas.DerivedIds;
+import io.micrometer.tracing.Span;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -91,6 +92,7 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
     private final ChatSettingsView settings;
     private final Clock clock;
     private final UnansweredMessages unanswered;
+    private final RecordTracing tracing;
     /** The task's current life, from {@code init} to {@code close}; set and read on the stream thread. */
     private Incarnation current;
 
@@ -164,13 +166,16 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         private final AtomicInteger sequence = new AtomicInteger();
         /** The writing of its last fragment (null: none yet). */
         private final AtomicReference<Future<?>> lastDelta = new AtomicReference<>();
+        /** The answer's part of its message's trace, from when it begins until it is forwarded or dropped. */
+        private final Span span;
         /** Whether the client was told this answer is delayed; stream thread only. */
         private boolean delayNoticed;
 
-        Answer(Incarnation incarnation, AwaitingReply.Waiting waiting, Instant since) {
+        Answer(Incarnation incarnation, AwaitingReply.Waiting waiting, Instant since, Span span) {
             this.incarnation = incarnation;
             this.waiting = waiting;
             this.since = since;
+            this.span = span;
         }
 
         Instant since() {
@@ -216,7 +221,8 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
             EagerCommits commits,
             ChatSettingsView settings,
             Clock clock,
-            UnansweredMessages unanswered) {
+            UnansweredMessages unanswered,
+            RecordTracing tracing) {
         this.composer = composer;
         this.deltas = deltas;
         this.modelCalls = modelCalls;
@@ -224,6 +230,7 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         this.settings = settings;
         this.clock = clock;
         this.unanswered = unanswered;
+        this.tracing = tracing;
     }
 
     @Override
@@ -266,7 +273,7 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
             log.info("Message {} of session {} was already taken in; not answering again", m.getMessageId(), session);
             return;
         }
-        var header = record.headers().lastHeader(CloudEventHeaders.TRACEPARENT);
+        var header = record.headers().lastHeader(RecordTracing.TRACEPARENT);
         AwaitingReply.Waiting waiting = new AwaitingReply.Waiting(
                 m, header == null ? null : new String(header.value(), StandardCharsets.UTF_8));
         AwaitingReply next = queue.plus(waiting);
@@ -287,11 +294,14 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
     private void startAnswering(AwaitingReply.Waiting waiting, Conversation conversation) {
         ChatMessageScreened m = waiting.message();
         List<Turn> context = conversation == null ? List.of() : conversation.turns();
-        Answer answer = new Answer(current, waiting, clock.instant());
+        Answer answer =
+                new Answer(current, waiting, clock.instant(), tracing.startChild("chat.reply", waiting.traceparent()));
         current.underWay.put(answer.session(), answer);
         if (m.getVerdict().getDecision() == Decision.BLOCK) {
             answer.settle();
-            settled(answer, composer.compose(m.getText(), true, context, fragment -> publish(answer, fragment)));
+            try (var scope = tracing.inScope(answer.span)) {
+                settled(answer, composer.compose(m.getText(), true, context, fragment -> publish(answer, fragment)));
+            }
             return;
         }
         if (composer.answersOfflineNow()) {
@@ -318,14 +328,21 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
             }
         };
         ReplyComposer.Reply reply;
-        try {
+        // the call's span is current on this thread, so the fragments it writes carry it
+        Span call = tracing.startChild("chat.model", answer.span);
+        try (var scope = tracing.inScope(call)) {
             reply = composer.compose(m.getText(), false, context, onDelta, answer.cancellation);
         } catch (RuntimeException e) {
+            call.error(e);
             if (answer.incarnation.closed || answer.stage.get() != Stage.CALLING) {
                 return; // cut short by a shutdown or a deadline, which answer for it
             }
             log.error("Composing the answer to message {} failed; answering offline", m.getMessageId(), e);
-            reply = composer.offlineAnswer(m.getText(), onDelta);
+            try (var scope = tracing.inScope(answer.span)) {
+                reply = composer.offlineAnswer(m.getText(), onDelta);
+            }
+        } finally {
+            call.end();
         }
         if (answer.stage.compareAndSet(Stage.CALLING, Stage.SETTLED)) {
             settled(answer, reply);
@@ -335,7 +352,11 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
     /** The offline answer, now, on this thread: it is quick, and nothing else will answer this message. */
     private void answerOffline(Answer answer) {
         if (answer.settle().isPresent()) {
-            settled(answer, composer.offlineAnswer(answer.message().getText(), fragment -> publish(answer, fragment)));
+            try (var scope = tracing.inScope(answer.span)) {
+                settled(
+                        answer,
+                        composer.offlineAnswer(answer.message().getText(), fragment -> publish(answer, fragment)));
+            }
         }
     }
 
@@ -418,16 +439,19 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         answer.delayNoticed = true;
         ChatMessageScreened m = answer.message();
         UUID replyId = replyId(m);
-        deltas.publish(ChatReplyDelayed.newBuilder()
-                .setEventId(DerivedIds.of("delayed", replyId))
-                .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
-                .setSessionId(m.getSessionId())
-                .setReplyId(replyId)
-                .setInReplyToMessageId(m.getMessageId())
-                .setUserId(m.getUserId())
-                .setReason(ChatReplyDelayReason.MODEL_SLOW)
-                .setWaitedMs(waitedMs)
-                .build());
+        answer.span.event("delay noticed");
+        try (var scope = tracing.inScope(answer.span)) {
+            deltas.publish(ChatReplyDelayed.newBuilder()
+                    .setEventId(DerivedIds.of("delayed", replyId))
+                    .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
+                    .setSessionId(m.getSessionId())
+                    .setReplyId(replyId)
+                    .setInReplyToMessageId(m.getMessageId())
+                    .setUserId(m.getUserId())
+                    .setReason(ChatReplyDelayReason.MODEL_SLOW)
+                    .setWaitedMs(waitedMs)
+                    .build());
+        }
     }
 
     /**
@@ -442,13 +466,16 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
             return Optional.empty();
         }
         ChatMessageScreened m = answer.message();
-        settled(
-                answer,
-                composer.timedOut(
-                        m.getText(),
-                        was.get() == Stage.CALLING,
-                        "message " + m.getMessageId() + ": " + why,
-                        fragment -> publish(answer, fragment)));
+        answer.span.event("given up: " + why);
+        try (var scope = tracing.inScope(answer.span)) {
+            settled(
+                    answer,
+                    composer.timedOut(
+                            m.getText(),
+                            was.get() == Stage.CALLING,
+                            "message " + m.getMessageId() + ": " + why,
+                            fragment -> publish(answer, fragment)));
+        }
         return Optional.of(answer);
     }
 
@@ -489,6 +516,7 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
                     "Dropping an answer to message {} of session {} that no longer awaits one",
                     m.getMessageId(),
                     session);
+            c.answer().span.event("dropped").end();
             return false;
         }
         boolean blocked = m.getVerdict().getDecision() == Decision.BLOCK;
@@ -508,11 +536,12 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
                         settings.rememberedMessageIds());
         conversations.put(session, updated);
         RecordHeaders headers = new RecordHeaders();
-        if (waiting.traceparent() != null) {
-            headers.add(CloudEventHeaders.TRACEPARENT, waiting.traceparent().getBytes(StandardCharsets.UTF_8));
-        }
+        Span span = c.answer().span;
+        tracing.inject(span, headers);
+        span.tag("degraded", String.valueOf(reply.degraded()));
         context.forward(new Record<>(
                 session, (SpecificRecordBase) produced(m, reply, c.deltaCount()), clock.millis(), headers));
+        span.end();
         AwaitingReply rest = queue.withoutFirst();
         if (rest.isEmpty()) {
             awaiting.delete(session);
@@ -560,7 +589,10 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         // the task's next owner (or this processor, initialised again) answers them. Their model calls are
         // cancelled, which frees the model-call threads at once.
         current.closed = true;
-        current.underWay.values().forEach(answer -> answer.cancellation.cancel());
+        current.underWay.values().forEach(answer -> {
+            answer.cancellation.cancel();
+            answer.span.event("task closed").end();
+        });
         current.composed.clear();
         unanswered.unregister(current);
     }

@@ -2,6 +2,7 @@ package app.donna.chat.stream;
 
 import app.donna.chat.reply.ReplyComposer;
 import app.donna.platform.kafka.EagerCommits;
+import app.donna.platform.observability.RecordTracing;
 import app.donna.schemas.Topics;
 import java.time.Clock;
 import java.util.concurrent.Executor;
@@ -43,7 +44,8 @@ public final class ReplyTopology {
             EagerCommits commits,
             ReplyProcessor.ChatSettingsView settings,
             Clock clock,
-            UnansweredMessages unanswered) {
+            UnansweredMessages unanswered,
+            RecordTracing tracing) {
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(CONVERSATIONS_STORE), Serdes.String(), new ConversationSerde()));
@@ -54,7 +56,7 @@ public final class ReplyTopology {
                         Consumed.with(Topics.CHAT_SCREENED.keySerde(), Topics.CHAT_SCREENED.valueSerde())
                                 .withName("chat-screened"))
                 .process(
-                        replyProcessors(composer, deltas, modelCalls, commits, settings, clock, unanswered),
+                        replyProcessors(composer, deltas, modelCalls, commits, settings, clock, unanswered, tracing),
                         Named.as("reply"),
                         CONVERSATIONS_STORE,
                         AWAITING_REPLY_STORE)
@@ -78,7 +80,8 @@ public final class ReplyTopology {
             EagerCommits commits,
             ReplyProcessor.ChatSettingsView settings,
             Clock clock,
-            UnansweredMessages unanswered) {
-        return () -> new ReplyProcessor(composer, deltas, modelCalls, commits, settings, clock, unanswered);
+            UnansweredMessages unanswered,
+            RecordTracing tracing) {
+        return () -> new ReplyProcessor(composer, deltas, modelCalls, commits, settings, clock, unanswered, tracing);
     }
 }

@@ -18,6 +18,7 @@ import app.donna.events.common.Decision;
 import app.donna.events.common.Verdict;
 import app.donna.localinfra.StandInOpenAi;
 import app.donna.platform.kafka.EagerCommits;
+import app.donna.platform.observability.RecordTracing;
 import app.donna.schemas.Topics;
 import app.donna.testing.MutableClock;
 import java.nio.file.Path;
@@ -85,7 +86,8 @@ class ReplyDeadlinesTest {
                         new EagerCommits(Duration.ofMillis(20)),
                         new ReplyProcessor.ChatSettingsView(20, 200, CHECK, DEADLINES),
                         clock,
-                        new UnansweredMessages()),
+                        new UnansweredMessages(),
+                        RecordTracing.noop()),
                 props);
         screened = driver.createInputTopic(
                 Topics.CHAT_SCREENED.name(),

@@ -17,6 +17,7 @@ import app.donna.events.common.Decision;
 import app.donna.events.common.Verdict;
 import app.donna.localinfra.StandInOpenAi;
 import app.donna.platform.kafka.EagerCommits;
+import app.donna.platform.observability.RecordTracing;
 import app.donna.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
@@ -86,7 +87,8 @@ class ReplyProcessorLifecycleTest {
                 new EagerCommits(Duration.ofMillis(20)),
                 new ReplyProcessor.ChatSettingsView(20, 200, CHECK, DEADLINES),
                 clock,
-                unanswered);
+                unanswered,
+                RecordTracing.noop());
         conversations = Stores.keyValueStoreBuilder(
                         Stores.inMemoryKeyValueStore(ReplyTopology.CONVERSATIONS_STORE),
                         Serdes.String(),

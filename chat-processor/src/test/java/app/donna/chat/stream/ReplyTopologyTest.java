@@ -15,7 +15,9 @@ import app.donna.events.common.Decision;
 import app.donna.events.common.Verdict;
 import app.donna.localinfra.StandInOpenAi;
 import app.donna.platform.kafka.EagerCommits;
+import app.donna.platform.observability.RecordTracing;
 import app.donna.schemas.Topics;
+import app.donna.testing.TestTracing;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -54,6 +56,7 @@ class ReplyTopologyTest {
 
     final StandInOpenAi openAi = new StandInOpenAi();
     final RecordingSink sink = new RecordingSink();
+    final TestTracing tracing = new TestTracing();
     final List<ChatReplyDelta> deltas = sink.deltas;
     /** Model calls the test runs when it chooses; see {@link #modelCallsWait()}. */
     final Deque<Runnable> heldCalls = new ArrayDeque<>();
@@ -90,7 +93,8 @@ class ReplyTopologyTest {
                         new EagerCommits(Duration.ofMillis(20)),
                         new ReplyProcessor.ChatSettingsView(20, 200, CHECK, DEADLINES),
                         clock,
-                        new UnansweredMessages()),
+                        new UnansweredMessages(),
+                        new RecordTracing(tracing.tracer(), tracing.propagator())),
                 props);
         screened = driver.createInputTopic(
                 Topics.CHAT_SCREENED.name(),
@@ -315,19 +319,29 @@ class ReplyTopologyTest {
     }
 
     @Test
-    void theReplyContinuesTheTraceOfTheScreenedMessage() {
+    void theReplyContinuesTheTraceOfTheScreenedMessageThroughItsAnswerAndModelCall() {
         ChatMessageScreened m = message(UUID.randomUUID(), "hello", Decision.ALLOW);
-        String trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        String screeningSpan = "00f067aa0ba902b7";
         var headers = new org.apache.kafka.common.header.internals.RecordHeaders();
-        headers.add("traceparent", trace.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        headers.add(
+                "traceparent",
+                ("00-" + traceId + "-" + screeningSpan + "-01").getBytes(java.nio.charset.StandardCharsets.UTF_8));
 
         screened.pipeInput(new org.apache.kafka.streams.test.TestRecord<>(
                 m.getSessionId().toString(), (SpecificRecordBase) m, headers, Instant.now()));
 
         var reply = replies.readRecord();
+        var answer = tracing.only("chat.reply");
+        var call = tracing.only("chat.model");
+        assertThat(answer.getTraceId()).isEqualTo(traceId);
+        assertThat(answer.getParentSpanId()).isEqualTo(screeningSpan);
+        assertThat(call.getParentSpanId()).isEqualTo(answer.getSpanId());
+        assertThat(call.getTraceId()).isEqualTo(traceId);
         assertThat(new String(
                         reply.headers().lastHeader("traceparent").value(), java.nio.charset.StandardCharsets.UTF_8))
-                .startsWith("00-4bf92f3577b34da6a3ce929d0e0e4736-");
+                .as("the reply's readers continue from the answer")
+                .startsWith("00-" + traceId + "-" + answer.getSpanId() + "-");
     }
 
     /** From here on, model calls wait in {@link #heldCalls} until the test runs them. */

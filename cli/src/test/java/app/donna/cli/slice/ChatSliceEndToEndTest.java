@@ -14,8 +14,10 @@ import app.donna.projections.ProjectionsApplication;
 import app.donna.schemas.EventCodec;
 import app.donna.schemas.Topics;
 import app.donna.testing.InfraExtension;
+import app.donna.testing.OtlpReceiver;
 import app.donna.testing.SharedInfra;
 import app.donna.testing.SseReader;
+import app.donna.testing.TopicReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,8 +25,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -60,12 +64,19 @@ class ChatSliceEndToEndTest {
     static ConfigurableApplicationContext projections;
     static ConfigurableApplicationContext abuseDetector;
     static ConfigurableApplicationContext chatProcessor;
+    static final String OTLP_ENDPOINT = "management.opentelemetry.tracing.export.otlp.endpoint";
+    static final String OTLP_DELAY = "management.opentelemetry.tracing.export.schedule-delay";
     static final StandInOpenAi OPEN_AI =
             new StandInOpenAi().byDefault(StandInOpenAi.answer("We're open ", "Saturday ", "10 to 4."));
+
+    /** Every service exports its spans here, as to an OpenTelemetry collector. */
+    static final OtlpReceiver OTLP = new OtlpReceiver();
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
         registry.add("server.port", () -> PORT);
+        registry.add(OTLP_ENDPOINT, OTLP::tracesEndpoint);
+        registry.add(OTLP_DELAY, () -> "200ms");
         registry.add("donna.dev.token-issuer.enabled", () -> "true");
         registry.add("donna.security.jwt.issuer-uri", () -> "http://127.0.0.1:" + PORT + "/dev");
         registry.add("donna.security.jwt.audiences", () -> "donna-api");
@@ -81,15 +92,21 @@ class ChatSliceEndToEndTest {
     @BeforeAll
     static void startPipeline() throws Exception {
         // InfraExtension has set spring.kafka.bootstrap-servers and spring.datasource.* as system properties
-        projections =
-                ProjectionsApplication.application().run("--server.port=0", "--donna.projections.poll-timeout=100ms");
+        String exportSpans = "--" + OTLP_ENDPOINT + "=" + OTLP.tracesEndpoint();
+        String soon = "--" + OTLP_DELAY + "=200ms";
+        projections = ProjectionsApplication.application()
+                .run("--server.port=0", "--donna.projections.poll-timeout=100ms", exportSpans, soon);
         abuseDetector = AbuseDetectorApplication.application()
                 .run(
                         "--server.port=0",
+                        exportSpans,
+                        soon,
                         "--donna.abuse.state-dir=" + java.nio.file.Files.createTempDirectory("abuse-state"));
         chatProcessor = ChatProcessorApplication.application()
                 .run(
                         "--server.port=0",
+                        exportSpans,
+                        soon,
                         "--donna.chat.llm.base-url=" + OPEN_AI.baseUrl(),
                         "--donna.chat.llm.api-key=sk-stand-in",
                         "--donna.chat.llm.model=gpt-test",
@@ -110,6 +127,7 @@ class ChatSliceEndToEndTest {
         if (projections != null) {
             projections.close();
         }
+        OTLP.close();
     }
 
     final HttpClient http = HttpClient.newHttpClient();
@@ -275,18 +293,9 @@ class ChatSliceEndToEndTest {
     }
 
     @Test
-    void thePublishedRecordCarriesCloudEventsHeadersAndContinuesTheCallersTrace(InfraExtension.KafkaBootstrap kafka)
-            throws Exception {
+    void thePublishedRecordCarriesCloudEventsHeaders(InfraExtension.KafkaBootstrap kafka) throws Exception {
         UUID session = UUID.randomUUID();
-        String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
-        HttpResponse<String> posted = http.send(
-                HttpRequest.newBuilder(uri("/api/chat/sessions/" + session + "/messages"))
-                        .header("Authorization", "Bearer " + token("erin"))
-                        .header("Content-Type", "application/json")
-                        .header("traceparent", "00-" + traceId + "-00f067aa0ba902b7-01")
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"text\":\"trace me\"}"))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> posted = post(token("erin"), session, "{\"text\":\"stamp me\"}");
         assertThat(posted.statusCode()).isEqualTo(202);
         String messageId = JSON.readTree(posted.body()).get("messageId").asString();
 
@@ -299,14 +308,75 @@ class ChatSliceEndToEndTest {
         assertThat(header(record, "ce_subject")).isEqualTo("erin"); // the key: inbound is keyed by user
         assertThat(header(record, "ce_id")).isNotBlank();
         assertThat(header(record, "content-type")).isEqualTo("application/avro");
-        assertThat(header(record, "traceparent"))
-                .startsWith("00-" + traceId + "-")
-                .doesNotContain("00f067aa0ba902b7");
         var event = (app.donna.events.chat.ChatMessageSubmitted)
                 app.donna.schemas.EventCodec.bundled().decode(record.value());
         assertThat(event.getMessageId().toString()).isEqualTo(messageId);
         assertThat(event.getEventId().toString()).isEqualTo(header(record, "ce_id"));
         assertThat(event.getUserId()).isEqualTo("erin");
+    }
+
+    /**
+     * The caller's trace goes on through every hop, as spans exported over OTLP by each service: the
+     * request and its publish, the screening, the answer, the model call, the projection and the reply
+     * reaching the stream; every reply fragment on the topic carries it too. No span of it is orphaned.
+     */
+    @Test
+    void oneMessageIsOneTraceThroughEveryHop(InfraExtension.KafkaBootstrap kafka) throws Exception {
+        String erin = token("erin");
+        UUID session = openSession(erin);
+        SseReader stream = SseReader.open(http, uri("/api/chat/sessions/" + session + "/stream"), erin, null);
+        String traceId = UUID.randomUUID().toString().replace("-", "");
+        String callersSpan = "00f067aa0ba902b7";
+
+        HttpResponse<String> posted = http.send(
+                HttpRequest.newBuilder(uri("/api/chat/sessions/" + session + "/messages"))
+                        .header("Authorization", "Bearer " + erin)
+                        .header("Content-Type", "application/json")
+                        .header("traceparent", "00-" + traceId + "-" + callersSpan + "-01")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"text\":\"trace me\"}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(posted.statusCode()).isEqualTo(202);
+        stream.until(e -> e.name().equals("reply"));
+        stream.close();
+
+        List<OtlpReceiver.ReceivedSpan> trace = await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> OTLP.trace(traceId), spans -> hops(spans).containsAll(EVERY_HOP));
+        assertThat(hops(trace)).containsAll(EVERY_HOP);
+        Set<String> spanIds = new HashSet<>();
+        trace.forEach(span -> spanIds.add(span.spanId()));
+        spanIds.add(callersSpan);
+        assertThat(trace)
+                .as("every span's parent is in the trace")
+                .allSatisfy(span -> assertThat(spanIds).contains(span.parentSpanId()));
+
+        List<ConsumerRecord<byte[], byte[]>> replies = TopicReader.readUntilFound(
+                kafka.servers(),
+                Topics.CHAT_REPLIES.name(),
+                r -> r.key() != null && new String(r.key(), StandardCharsets.UTF_8).equals(session.toString()),
+                4,
+                Duration.ofSeconds(30));
+        assertThat(replies)
+                .as("three fragments and the reply")
+                .hasSize(4)
+                .allSatisfy(r -> assertThat(header(r, "traceparent")).startsWith("00-" + traceId + "-"));
+    }
+
+    /** Each hop as service and span name (HTTP and Kafka spans by their service only). */
+    static final Set<String> EVERY_HOP = Set.of(
+            "ingress-api http post",
+            "ingress-api donna.chat.inbound send",
+            "abuse-detector chat.screen",
+            "chat-processor chat.reply",
+            "chat-processor chat.model",
+            "ingress-api chat.stream.send");
+
+    private static Set<String> hops(List<OtlpReceiver.ReceivedSpan> spans) {
+        Set<String> hops = new HashSet<>();
+        spans.forEach(span -> hops.add(span.service() + " " + span.name()));
+        spans.forEach(span -> hops.add(span.service() + " " + span.name().split(" /")[0]));
+        return hops;
     }
 
     private static String header(ConsumerRecord<byte[], byte[]> record, String name) {

@@ -2,11 +2,8 @@ package app.donna.ingress.chat;
 
 import app.donna.events.chat.ChatMessageSubmitted;
 import app.donna.events.chat.ChatSessionStarted;
-import app.donna.schemas.CloudEventHeaders;
 import app.donna.schemas.DerivedIds;
 import app.donna.schemas.Topics;
-import app.donna.schemas.Traceparent;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.UUID;
@@ -52,8 +49,7 @@ class ChatCommands {
      * event ids are derived from it and the session, so a retry after a timeout or an unknown outcome is
      * the same message: downstream it yields one turn and one reply, however many copies reach the topic.
      */
-    Result submit(
-            UUID sessionId, Caller caller, String text, String locale, String clientMessageId, String traceparent) {
+    Result submit(UUID sessionId, Caller caller, String text, String locale, String clientMessageId) {
         UUID messageId = clientMessageId == null || clientMessageId.isEmpty()
                 ? UUID.randomUUID()
                 : DerivedIds.of("message", sessionId + "/" + clientMessageId);
@@ -68,13 +64,13 @@ class ChatCommands {
                 .setLocale(locale)
                 .setClientMessageId(clientMessageId)
                 .build();
-        return publish(sessionId, caller, event, traceparent)
+        return publish(sessionId, caller, event)
                 ? new Result.Accepted(messageId)
                 : new Result.OutcomeUnknown(messageId);
     }
 
     /** Opens a session; true once the broker has the event (false: unknown, the session is claimed anyway). */
-    boolean start(UUID sessionId, Caller caller, String origin, String traceparent) {
+    boolean start(UUID sessionId, Caller caller, String origin) {
         ChatSessionStarted event = ChatSessionStarted.newBuilder()
                 .setEventId(UUID.randomUUID())
                 .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
@@ -83,17 +79,15 @@ class ChatCommands {
                 .setAnonymous(caller.anonymous())
                 .setOrigin(origin)
                 .build();
-        return publish(sessionId, caller, event, traceparent);
+        return publish(sessionId, caller, event);
     }
 
-    private boolean publish(UUID sessionId, Caller caller, SpecificRecordBase event, String traceparent) {
+    private boolean publish(UUID sessionId, Caller caller, SpecificRecordBase event) {
         // Keyed by user: abuse-detector judges a user's behaviour across all their sessions in one place.
         ProducerRecord<String, SpecificRecordBase> record =
                 new ProducerRecord<>(Topics.CHAT_INBOUND.name(), caller.userId(), event);
-        // Continue the caller's trace: the serializer writes a child span of it.
-        Traceparent.parse(traceparent)
-                .ifPresent(t -> record.headers()
-                        .add(CloudEventHeaders.TRACEPARENT, t.toString().getBytes(StandardCharsets.UTF_8)));
+        // The request's trace (continuing the caller's traceparent, if sent) goes on in the record's headers:
+        // the template is observed (spring.kafka.template.observation-enabled).
         // One deadline for the whole publish: send() itself may block that long for the topic's metadata
         // while the broker is away (the producer's max.block.ms is set to the publish timeout).
         long deadline = System.nanoTime() + settings.publishTimeout().toNanos();

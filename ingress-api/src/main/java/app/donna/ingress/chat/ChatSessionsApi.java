@@ -90,7 +90,7 @@ class ChatSessionsApi {
         if (!owners.claim(session, caller)) {
             throw new IllegalStateException("a fresh random session id " + session + " was taken");
         }
-        if (!commands.start(session, caller, request.getHeader("Origin"), request.getHeader("traceparent"))) {
+        if (!commands.start(session, caller, request.getHeader("Origin"))) {
             // The session is the caller's whatever happened; only its opening event may be missing.
             return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
                     .header("Retry-After", "5")

@@ -1,7 +1,6 @@
 package app.donna.ingress.chat;
 
 import app.donna.platform.web.Problems;
-import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
@@ -126,10 +125,7 @@ class ChatSessionsController {
 
     @PostMapping("/messages")
     ResponseEntity<?> submit(
-            @PathVariable UUID sessionId,
-            @Valid @RequestBody SubmitMessage body,
-            @AuthenticationPrincipal Jwt user,
-            HttpServletRequest request) {
+            @PathVariable UUID sessionId, @Valid @RequestBody SubmitMessage body, @AuthenticationPrincipal Jwt user) {
         if (body.text().length() > settings.maxMessageChars()) {
             return problem(Problems.invalid("text", "must be at most " + settings.maxMessageChars() + " characters"));
         }
@@ -142,13 +138,7 @@ class ChatSessionsController {
         if (!owners.claim(sessionId, caller)) {
             return notFound();
         }
-        return switch (commands.submit(
-                sessionId,
-                caller,
-                body.text(),
-                body.locale(),
-                body.clientMessageId(),
-                request.getHeader("traceparent"))) {
+        return switch (commands.submit(sessionId, caller, body.text(), body.locale(), body.clientMessageId())) {
             case ChatCommands.Result.Accepted accepted ->
                 ResponseEntity.accepted()
                         .location(URI.create("/api/chat/sessions/" + sessionId + "/messages"))

@@ -4,8 +4,10 @@ import app.donna.events.chat.ChatReplyDelayed;
 import app.donna.events.chat.ChatReplyDelta;
 import app.donna.events.chat.ChatReplyProduced;
 import app.donna.platform.kafka.KafkaClientProperties;
+import app.donna.platform.observability.RecordTracing;
 import app.donna.schemas.EventCodec;
 import app.donna.schemas.Topics;
+import io.micrometer.tracing.Span;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -82,6 +84,7 @@ class ReplyStreams implements SmartLifecycle {
     private volatile int partitions;
 
     private final ChatApiSettings settings;
+    private final RecordTracing tracing;
     private final EventCodec codec = EventCodec.bundled();
     private final Map<UUID, Set<Subscriber>> subscribers = new ConcurrentHashMap<>();
     private final ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(
@@ -90,7 +93,8 @@ class ReplyStreams implements SmartLifecycle {
     private volatile KafkaConsumer<byte[], byte[]> tail;
     private Thread thread;
 
-    ReplyStreams(KafkaClientProperties kafka, ChatApiSettings settings) {
+    ReplyStreams(KafkaClientProperties kafka, ChatApiSettings settings, RecordTracing tracing) {
+        this.tracing = tracing;
         Map<String, Object> config = KafkaClientProperties.assigningReader(kafka.consumer());
         config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
         this.consumerConfig = config;
@@ -241,7 +245,13 @@ class ReplyStreams implements SmartLifecycle {
                     }
                     Set<Subscriber> listening = subscribers.get(session);
                     if (listening != null && !listening.isEmpty()) {
-                        toEvent(record).ifPresent(event -> listening.forEach(s -> s.live(event)));
+                        // the last hop of the message's trace: its reply reaching the browsers
+                        Span span = tracing.startChild("chat.stream.send", record.headers());
+                        try (var scope = tracing.inScope(span)) {
+                            toEvent(record).ifPresent(event -> listening.forEach(s -> s.live(event)));
+                        } finally {
+                            span.end();
+                        }
                     }
                 }
             }

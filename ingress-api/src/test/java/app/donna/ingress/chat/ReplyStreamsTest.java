@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import app.donna.events.chat.ChatReplyDelayReason;
 import app.donna.events.chat.ChatReplyDelayed;
 import app.donna.platform.kafka.KafkaClientProperties;
+import app.donna.platform.observability.RecordTracing;
 import app.donna.schemas.EventCodec;
 import app.donna.schemas.Topics;
 import java.time.Duration;
@@ -29,7 +30,8 @@ class ReplyStreamsTest {
                     10,
                     Duration.ofSeconds(15),
                     Duration.ofMinutes(30),
-                    Duration.ofSeconds(60)));
+                    Duration.ofSeconds(60)),
+            RecordTracing.noop());
 
     @Test
     void aDelayedReplyIsAStatusEvent() {

@@ -1,8 +1,11 @@
 package app.donna.platform.observability;
 
+import io.micrometer.tracing.Tracer;
+import io.micrometer.tracing.propagation.Propagator;
 import io.sentry.Sentry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.context.annotation.Bean;
@@ -15,6 +18,13 @@ import org.springframework.context.annotation.Bean;
 public class ObservabilityAutoConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(ObservabilityAutoConfiguration.class);
+
+    /** Continues traces through Kafka records; spans are no-ops when no tracer is configured. */
+    @Bean
+    RecordTracing recordTracing(ObjectProvider<Tracer> tracer, ObjectProvider<Propagator> propagator) {
+        return new RecordTracing(
+                tracer.getIfAvailable(() -> Tracer.NOOP), propagator.getIfAvailable(() -> Propagator.NOOP));
+    }
 
     @Bean
     ErrorReporter errorReporter(
