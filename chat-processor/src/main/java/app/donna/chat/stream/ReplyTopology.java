@@ -45,6 +45,20 @@ public final class ReplyTopology {
             Clock clock,
             UnansweredMessages unanswered) {
         StreamsBuilder builder = new StreamsBuilder();
+        define(builder, composer, deltas, modelCalls, commits, settings, clock, unanswered);
+        return builder.build();
+    }
+
+    /** Puts the topology on {@code builder}: the service's own, which Spring for Apache Kafka builds and runs. */
+    static void define(
+            StreamsBuilder builder,
+            ReplyComposer composer,
+            DeltaSink deltas,
+            Executor modelCalls,
+            EagerCommits commits,
+            ReplyProcessor.ChatSettingsView settings,
+            Clock clock,
+            UnansweredMessages unanswered) {
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(CONVERSATIONS_STORE), Serdes.String(), new ConversationSerde()));
         builder.addStateStore(Stores.keyValueStoreBuilder(
@@ -62,7 +76,6 @@ public final class ReplyTopology {
                         Topics.CHAT_REPLIES.name(),
                         Produced.with(Topics.CHAT_REPLIES.keySerde(), Topics.CHAT_REPLIES.valueSerde())
                                 .withName("to-chat-replies"));
-        return builder.build();
     }
 
     /**
