@@ -22,6 +22,7 @@ import org.springframework.kafka.config.KafkaStreamsInfrastructureCustomizer;
 @EnableKafkaStreams
 class AbuseStreamsConfiguration {
 
+    /** The settings of the service's one Kafka Streams application: the platform's, with its own on top. */
     @Bean(KafkaStreamsDefaultConfiguration.DEFAULT_STREAMS_CONFIG_BEAN_NAME)
     KafkaStreamsConfiguration abuseStreamsConfig(
             KafkaStreamsDefaults defaults,
@@ -32,6 +33,7 @@ class AbuseStreamsConfiguration {
         return new KafkaStreamsConfiguration(props);
     }
 
+    /** The screening topology, put on the application's {@link StreamsBuilder} before Spring Kafka builds it. */
     @Bean
     KafkaStreamsInfrastructureCustomizer abuseTopology(AbuseSettings settings, EagerCommits commits) {
         return new KafkaStreamsInfrastructureCustomizer() {

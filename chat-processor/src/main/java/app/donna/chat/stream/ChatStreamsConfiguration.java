@@ -116,6 +116,7 @@ class ChatStreamsConfiguration {
         return new UnansweredHealthIndicator(unanswered, settings.stalledAfter(), clock);
     }
 
+    /** The settings of the service's one Kafka Streams application: the platform's, with its own on top. */
     @Bean(KafkaStreamsDefaultConfiguration.DEFAULT_STREAMS_CONFIG_BEAN_NAME)
     KafkaStreamsConfiguration chatStreamsConfig(KafkaStreamsDefaults defaults, ChatSettings settings) {
         Map<String, Object> props = defaults.forApplication(settings.applicationId(), settings.stateDirectory());
@@ -128,6 +129,7 @@ class ChatStreamsConfiguration {
         return new KafkaStreamsConfiguration(props);
     }
 
+    /** The reply topology, put on the application's {@link StreamsBuilder} before Spring Kafka builds it. */
     @Bean
     KafkaStreamsInfrastructureCustomizer replyTopology(
             ChatSettings settings,
