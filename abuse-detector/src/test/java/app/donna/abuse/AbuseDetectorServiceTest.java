@@ -9,6 +9,7 @@ import app.donna.schemas.EventCodec;
 import app.donna.schemas.Topics;
 import app.donna.testing.InfraExtension;
 import app.donna.testing.TopicReader;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -22,11 +23,14 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -68,12 +72,13 @@ class AbuseDetectorServiceTest {
                 .setUserId("svc-user")
                 .setText("do you deliver?")
                 .build();
+        RecordMetadata poisonSent;
         try (var producer = new KafkaProducer<>(
                 Map.<String, Object>of("bootstrap.servers", kafka.servers()),
                 new ByteArraySerializer(),
                 new ByteArraySerializer())) {
             byte[] key = good.getUserId().getBytes(StandardCharsets.UTF_8);
-            producer.send(new ProducerRecord<>(Topics.CHAT_INBOUND.name(), key, poison))
+            poisonSent = producer.send(new ProducerRecord<>(Topics.CHAT_INBOUND.name(), key, poison))
                     .get(10, TimeUnit.SECONDS);
             producer.send(new ProducerRecord<>(
                             Topics.CHAT_INBOUND.name(),
@@ -101,8 +106,31 @@ class AbuseDetectorServiceTest {
                 Topics.CHAT_INBOUND.deadLetterName(),
                 r -> Arrays.equals(r.value(), poison),
                 Duration.ofSeconds(60));
+        ConsumerRecord<byte[], byte[]> deadLetter = dead.getFirst();
         assertThat(new String(
-                        dead.getFirst().headers().lastHeader("donna_dlt-reason").value(), StandardCharsets.UTF_8))
+                        deadLetter.headers().lastHeader("donna_dlt-reason").value(), StandardCharsets.UTF_8))
                 .contains("C3 01");
+        // where the poison was, in the headers Spring's recoverer writes for listeners, on the same partition
+        assertThat(deadLetter.partition()).isEqualTo(poisonSent.partition());
+        assertThat(TopicReader.header(deadLetter, "kafka_dlt-original-topic")).isEqualTo(Topics.CHAT_INBOUND.name());
+        assertThat(ByteBuffer.wrap(deadLetter
+                                .headers()
+                                .lastHeader("kafka_dlt-original-partition")
+                                .value())
+                        .getInt())
+                .isEqualTo(poisonSent.partition());
+        assertThat(ByteBuffer.wrap(deadLetter
+                                .headers()
+                                .lastHeader("kafka_dlt-original-offset")
+                                .value())
+                        .getLong())
+                .isEqualTo(poisonSent.offset());
+        assertThat(TopicReader.header(deadLetter, "kafka_dlt-original-consumer-group"))
+                .isEqualTo("donna-abuse-detector");
+        assertThat(TopicReader.header(deadLetter, "kafka_dlt-exception-message"))
+                .contains("C3 01");
+        // and the stream app carried on, healthy
+        assertThat(app.getBean("kafkaStreams", HealthIndicator.class).health().getStatus())
+                .isEqualTo(Status.UP);
     }
 }

@@ -45,13 +45,26 @@ public final class AbuseTopology {
 
     private AbuseTopology() {}
 
-    /**
-     * @param commits asks for a commit after each verdict, at most once per commit interval
-     * @param tracing continues each message's trace through its screening
-     */
+    /** The topology on its own, as {@link #define} puts it on a new builder (for tests). */
     public static Topology build(
             Screening screening, String rulesVersion, EagerCommits commits, RecordTracing tracing) {
         StreamsBuilder builder = new StreamsBuilder();
+        define(builder, screening, rulesVersion, commits, tracing);
+        return builder.build();
+    }
+
+    /**
+     * Puts the topology on {@code builder}: the service's own, which Spring for Apache Kafka builds and runs.
+     *
+     * @param commits asks for a commit after each verdict, at most once per commit interval
+     * @param tracing continues each message's trace through its screening
+     */
+    public static void define(
+            StreamsBuilder builder,
+            Screening screening,
+            String rulesVersion,
+            EagerCommits commits,
+            RecordTracing tracing) {
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(USER_ACTIVITY_STORE), Serdes.String(), new UserActivitySerde()));
         builder.addStateStore(Stores.windowStoreBuilder(
@@ -95,8 +108,6 @@ public final class AbuseTopology {
         builder.stream(Topics.VOICE_EVENTS.name(), consumed(Topics.VOICE_EVENTS, "voice-events"))
                 .flatMap((voiceSession, event) -> voiceFlag(screening, event), Named.as("screen-voice"))
                 .to(Topics.ABUSE_FLAGS.name(), produced(Topics.ABUSE_FLAGS, "voice-flags-to-abuse-flags"));
-
-        return builder.build();
     }
 
     private static List<KeyValue<String, SpecificRecordBase>> voiceFlag(Screening screening, SpecificRecordBase event) {

@@ -6,28 +6,37 @@ import app.donna.chat.reply.LlmClient;
 import app.donna.chat.reply.ReplyComposer;
 import app.donna.platform.kafka.EagerCommits;
 import app.donna.platform.kafka.KafkaClientProperties;
-import app.donna.platform.kafka.KafkaSettings;
-import app.donna.platform.kafka.ManagedStreams;
+import app.donna.platform.kafka.KafkaStreamsDefaults;
 import app.donna.platform.observability.RecordTracing;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.annotation.EnableKafkaStreams;
+import org.springframework.kafka.annotation.KafkaStreamsDefaultConfiguration;
+import org.springframework.kafka.config.KafkaStreamsConfiguration;
+import org.springframework.kafka.config.KafkaStreamsInfrastructureCustomizer;
 
-/** Wires the reply topology: the model client (if configured), the composer, the delta sink, the streams. */
+/**
+ * Wires the reply topology: the model client (if configured), the composer, the delta sink, and the service's
+ * one Kafka Streams application, run by Spring for Apache Kafka with what the platform adds to every stream
+ * processor (dead letters, commit pacing, health, metrics).
+ */
 @Configuration(proxyBeanMethods = false)
+@EnableKafkaStreams
 class ChatStreamsConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(ChatStreamsConfiguration.class);
@@ -108,49 +117,43 @@ class ChatStreamsConfiguration {
         return new UnansweredHealthIndicator(unanswered, settings.stalledAfter(), clock);
     }
 
-    /** Named so the health component reads "chatStreams". */
-    @Bean
-    ManagedStreams chatStreams(
-            ChatSettings settings,
-            ReplyComposer composer,
-            KafkaDeltaSink deltas,
-            ExecutorService modelCalls,
-            KafkaClientProperties kafka,
-            KafkaSettings platform,
-            Clock clock,
-            UnansweredMessages unanswered,
-            RecordTracing tracing) {
-        Properties props = ManagedStreams.defaults(
-                kafka,
-                settings.applicationId(),
-                settings.stateDirectory(),
-                platform.replicationFactor(),
-                platform.streamsCommitInterval());
+    /** The settings of the service's one Kafka Streams application: the platform's, with its own on top. */
+    @Bean(KafkaStreamsDefaultConfiguration.DEFAULT_STREAMS_CONFIG_BEAN_NAME)
+    KafkaStreamsConfiguration chatStreamsConfig(KafkaStreamsDefaults defaults, ChatSettings settings) {
+        Map<String, Object> props = defaults.forApplication(settings.applicationId(), settings.stateDirectory());
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.threads());
         // Finished answers are picked up between polls: an idle thread must not sleep in poll for longer
         // than an answer should wait.
         props.put(
                 StreamsConfig.POLL_MS_CONFIG,
                 Math.min(settings.completionCheck().toMillis(), (long) props.get(StreamsConfig.POLL_MS_CONFIG)));
-        EagerCommits commits = new EagerCommits(platform.streamsCommitInterval());
-        return new ManagedStreams(
-                ReplyTopology.build(
-                        composer,
-                        deltas,
-                        modelCalls,
-                        commits,
-                        new ReplyProcessor.ChatSettingsView(
-                                settings.maxContextTurns(),
-                                settings.rememberedMessageIds(),
-                                settings.completionCheck(),
-                                new ReplyProcessor.Deadlines(
-                                        settings.llm().slowNotice(),
-                                        settings.llm().firstTokenTimeout(),
-                                        settings.llm().answerTimeout())),
-                        clock,
-                        unanswered,
-                        tracing),
-                props,
-                commits);
+        return new KafkaStreamsConfiguration(props);
+    }
+
+    /** The reply topology, put on the application's {@link StreamsBuilder} before Spring Kafka builds it. */
+    @Bean
+    KafkaStreamsInfrastructureCustomizer replyTopology(
+            ChatSettings settings,
+            ReplyComposer composer,
+            KafkaDeltaSink deltas,
+            ExecutorService modelCalls,
+            EagerCommits commits,
+            Clock clock,
+            UnansweredMessages unanswered,
+            RecordTracing tracing) {
+        ReplyProcessor.ChatSettingsView view = new ReplyProcessor.ChatSettingsView(
+                settings.maxContextTurns(),
+                settings.rememberedMessageIds(),
+                settings.completionCheck(),
+                new ReplyProcessor.Deadlines(
+                        settings.llm().slowNotice(),
+                        settings.llm().firstTokenTimeout(),
+                        settings.llm().answerTimeout()));
+        return new KafkaStreamsInfrastructureCustomizer() {
+            @Override
+            public void configureBuilder(StreamsBuilder builder) {
+                ReplyTopology.define(builder, composer, deltas, modelCalls, commits, view, clock, unanswered, tracing);
+            }
+        };
     }
 }

@@ -47,6 +47,21 @@ public final class ReplyTopology {
             UnansweredMessages unanswered,
             RecordTracing tracing) {
         StreamsBuilder builder = new StreamsBuilder();
+        define(builder, composer, deltas, modelCalls, commits, settings, clock, unanswered, tracing);
+        return builder.build();
+    }
+
+    /** Puts the topology on {@code builder}: the service's own, which Spring for Apache Kafka builds and runs. */
+    static void define(
+            StreamsBuilder builder,
+            ReplyComposer composer,
+            DeltaSink deltas,
+            Executor modelCalls,
+            EagerCommits commits,
+            ReplyProcessor.ChatSettingsView settings,
+            Clock clock,
+            UnansweredMessages unanswered,
+            RecordTracing tracing) {
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(CONVERSATIONS_STORE), Serdes.String(), new ConversationSerde()));
         builder.addStateStore(Stores.keyValueStoreBuilder(
@@ -64,7 +79,6 @@ public final class ReplyTopology {
                         Topics.CHAT_REPLIES.name(),
                         Produced.with(Topics.CHAT_REPLIES.keySerde(), Topics.CHAT_REPLIES.valueSerde())
                                 .withName("to-chat-replies"));
-        return builder.build();
     }
 
     /**

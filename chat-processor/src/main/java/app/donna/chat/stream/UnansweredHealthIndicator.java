@@ -9,7 +9,7 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 /**
  * DOWN while a message has waited for its answer longer than {@code stalledAfter}: every answer is sent,
  * or replaced by an offline one, within the model's deadlines, so such a message means a task that has
- * stopped answering while the stream itself still runs (the {@code chatStreams} component stays UP then).
+ * stopped answering while the stream itself still runs (the {@code kafkaStreams} component stays UP then).
  * A restart hands the task's unanswered messages, kept in its changelog, to a fresh processor.
  */
 final class UnansweredHealthIndicator implements HealthIndicator {

@@ -6,8 +6,7 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
- * The headers of a dead letter written outside Spring's recoverer (by Kafka Streams' handler and the
- * projectors): the original headers plus the same {@code kafka_dlt-*} headers Spring writes and
+ * The headers of a dead letter written outside Spring's recoverer (by the projectors): the original headers plus the same {@code kafka_dlt-*} headers Spring writes and
  * {@code donna_dlt-reason}, so every dead letter reads the same whoever wrote it.
  */
 public final class DeadLetterHeaders {

@@ -19,8 +19,9 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
  * four times per interval). The interval counts from the end of the last commit, as Kafka Streams counts
  * its own, so a busy application commits no more often than with periodic commits alone: a commit under
  * load takes a produce round trip or more, and starting the next one as soon as it ends would spend the
- * stream thread on transactions (ADR 4). {@link ManagedStreams} reports the commits and keeps Kafka
- * Streams' periodic commit as a backstop for output that no processor reports here.
+ * stream thread on transactions (ADR 4). {@link DonnaKafkaStreamsAutoConfiguration} has the commits
+ * reported ({@link CommitReportingClients}), and {@link KafkaStreamsDefaults} keeps Kafka Streams' periodic
+ * commit as a backstop for output that no processor reports here.
  *
  * <p>One instance per stream application instance, shared by its processors: Kafka Streams commits all of
  * a stream thread's tasks when any of them asks, so pacing per task would multiply the transactions by

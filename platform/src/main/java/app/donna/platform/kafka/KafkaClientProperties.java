@@ -12,8 +12,8 @@ import org.springframework.boot.ssl.SslBundle;
 import org.springframework.util.StringUtils;
 
 /**
- * The settings every Kafka client a service builds itself starts from (stream apps and their dead-letter
- * producers, tailing consumers, projectors, the dead-letter recoverer, the health check): Spring Boot's
+ * The settings every Kafka client a service builds itself starts from (stream apps, tailing consumers,
+ * projectors, the dead-letter recoverer, the health check): Spring Boot's
  * {@code spring.kafka.*} for that kind of client, that is the common {@code security.*}, {@code ssl.*} and
  * {@code properties.*} (SASL mechanism and JAAS login, for one) and then the kind's own section, with the
  * connection details (bootstrap servers, security protocol, SSL bundle) applied on top as Boot applies

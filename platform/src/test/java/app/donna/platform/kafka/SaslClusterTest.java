@@ -9,8 +9,11 @@ import app.donna.platform.testapp.PlatformTestApplication;
 import app.donna.schemas.Topics;
 import app.donna.testing.ScramKafka;
 import app.donna.testing.TopicReader;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -18,7 +21,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -32,27 +34,40 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.annotation.EnableKafkaStreams;
+import org.springframework.kafka.annotation.KafkaStreamsDefaultConfiguration;
+import org.springframework.kafka.config.KafkaStreamsConfiguration;
+import org.springframework.kafka.config.KafkaStreamsInfrastructureCustomizer;
 import org.springframework.kafka.core.KafkaTemplate;
 
 /**
  * A service on a cluster that, like any managed Kafka, takes only authenticated clients: its own broker
  * whose one client listener requires SASL/SCRAM-SHA-256, and the credentials given only as Spring Boot
  * properties. Every kind of client the platform builds must get through (Boot's template and listener,
- * the dead-letter recoverer, the health check, a stream app with its dead-letter producer, producers and
+ * the dead-letter recoverer, the health check, a stream app run by Spring Kafka, producers and
  * consumers from {@link KafkaClientProperties}), while a client that knows only the address gets nowhere.
  */
 class SaslClusterTest {
@@ -124,8 +139,9 @@ class SaslClusterTest {
     }
 
     @Test
-    void aStreamAppProcessesAndDeadLettersThroughTheCluster() throws Exception {
-        // given a stream app wired as every Donna stream app is: doubles numbers, dead-letters the rest
+    void aStreamAppProcessesAndDeadLettersThroughTheClusterAndKeepsItsStateWhenStopped() throws Exception {
+        // given a service running a stream app wired as every Donna stream app is: doubles numbers, counts
+        // them in a store, dead-letters the rest
         String in = "sasl-numbers-" + UUID.randomUUID();
         String out = in + "-doubled";
         try (Admin admin = Admin.create(clients.admin())) {
@@ -136,26 +152,30 @@ class SaslClusterTest {
                     .all()
                     .get(30, TimeUnit.SECONDS);
         }
-        StreamsBuilder builder = new StreamsBuilder();
-        builder.stream(in, Consumed.with(Serdes.String(), Serdes.Integer()))
-                .mapValues(n -> n * 2)
-                .to(out, Produced.with(Serdes.String(), Serdes.Integer()));
-        Properties props = ManagedStreams.defaults(
-                clients,
-                "sasl-doubler-" + UUID.randomUUID(),
-                Files.createTempDirectory("sasl-streams"),
-                1,
-                Duration.ofMillis(20));
-        ManagedStreams streams = new ManagedStreams(builder.build(), props, new EagerCommits(Duration.ofMillis(20)));
-        streams.start();
+        Path stateDir = Files.createTempDirectory("sasl-streams");
+        String applicationId = "sasl-doubler-" + UUID.randomUUID();
+        List<String> args = new ArrayList<>(kafka.springArguments());
+        args.addAll(List.of(
+                "--doubler.in=" + in,
+                "--doubler.out=" + out,
+                "--doubler.application-id=" + applicationId,
+                "--doubler.state-dir=" + stateDir,
+                "--donna.security.jwt.jwk-set-uri=http://127.0.0.1:9/unused",
+                "--spring.main.web-application-type=none"));
+        ConfigurableApplicationContext doubler = new SpringApplicationBuilder(
+                        PlatformTestApplication.class, Doubler.class)
+                .run(args.toArray(String[]::new));
         try {
-            await().atMost(Duration.ofSeconds(60)).until(() -> streams.state() == KafkaStreams.State.RUNNING);
+            HealthIndicator health = doubler.getBean("kafkaStreams", HealthIndicator.class);
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> health.health().getStatus().equals(Status.UP));
 
-            // when a number and something that is not one arrive
+            // when something that is not a number and then a number arrive
             byte[] notANumber = "seven".getBytes(StandardCharsets.UTF_8);
+            RecordMetadata poison;
             try (var producer =
                     new KafkaProducer<>(clients.producer(), new ByteArraySerializer(), new ByteArraySerializer())) {
-                producer.send(new ProducerRecord<>(in, "k".getBytes(), notANumber))
+                poison = producer.send(new ProducerRecord<>(in, "k".getBytes(), notANumber))
                         .get(30, TimeUnit.SECONDS);
                 producer.send(new ProducerRecord<>(
                                 in,
@@ -164,17 +184,78 @@ class SaslClusterTest {
                         .get(30, TimeUnit.SECONDS);
             }
 
-            // then the number comes out doubled, committed, and the other went to the dead-letter topic
+            // then the number comes out doubled, committed, and the other went to the dead-letter topic with
+            // the headers Spring's recoverer writes for listeners, and no transaction of its own
             assertThat(read(out, r -> true))
                     .extracting(r -> Serdes.Integer().deserializer().deserialize(out, r.value()))
                     .containsExactly(42);
             assertThat(read(in + ".DLT", r -> Arrays.equals(r.value(), notANumber)))
                     .singleElement()
-                    .satisfies(r -> assertThat(TopicReader.header(r, "kafka_dlt-original-topic"))
-                            .isEqualTo(in));
-            assertThat(streams.health().getStatus()).isEqualTo(Status.UP);
+                    .satisfies(r -> {
+                        assertThat(r.partition()).isEqualTo(poison.partition());
+                        assertThat(TopicReader.header(r, "kafka_dlt-original-topic"))
+                                .isEqualTo(in);
+                        assertThat(ByteBuffer.wrap(r.headers()
+                                                .lastHeader("kafka_dlt-original-partition")
+                                                .value())
+                                        .getInt())
+                                .isEqualTo(poison.partition());
+                        assertThat(ByteBuffer.wrap(r.headers()
+                                                .lastHeader("kafka_dlt-original-offset")
+                                                .value())
+                                        .getLong())
+                                .isEqualTo(poison.offset());
+                        assertThat(TopicReader.header(r, "kafka_dlt-original-consumer-group"))
+                                .isEqualTo(applicationId);
+                        assertThat(TopicReader.header(r, "kafka_dlt-exception-cause-fqcn"))
+                                .isEqualTo(SerializationException.class.getName());
+                        assertThat(TopicReader.header(r, DonnaKafkaAutoConfiguration.REASON_HEADER))
+                                .startsWith("SerializationException: ");
+                    });
+            assertThat(doubler.getBean(MeterRegistry.class).getMeters())
+                    .extracting(meter -> meter.getId().getName())
+                    .anyMatch(name -> name.startsWith("kafka.stream."));
         } finally {
-            streams.stop();
+            doubler.close();
+        }
+
+        // and stopping left the local state where a restart finds it
+        assertThat(stateDir.resolve(applicationId)
+                        .resolve("0_0")
+                        .resolve("rocksdb")
+                        .resolve(Doubler.STORE))
+                .isDirectory();
+    }
+
+    /** A stream app as a Donna service declares one: its settings and topology; the platform adds the rest. */
+    @Configuration(proxyBeanMethods = false)
+    @EnableKafkaStreams
+    static class Doubler {
+        static final String STORE = "doubled-count";
+
+        @Bean(KafkaStreamsDefaultConfiguration.DEFAULT_STREAMS_CONFIG_BEAN_NAME)
+        KafkaStreamsConfiguration doublerConfig(
+                KafkaStreamsDefaults defaults,
+                @Value("${doubler.application-id}") String applicationId,
+                @Value("${doubler.state-dir}") Path stateDir) {
+            return new KafkaStreamsConfiguration(defaults.forApplication(applicationId, stateDir));
+        }
+
+        @Bean
+        KafkaStreamsInfrastructureCustomizer doubling(
+                @Value("${doubler.in}") String in, @Value("${doubler.out}") String out) {
+            return new KafkaStreamsInfrastructureCustomizer() {
+                @Override
+                public void configureBuilder(StreamsBuilder builder) {
+                    KStream<String, Integer> doubled = builder.stream(
+                                    in, Consumed.with(Serdes.String(), Serdes.Integer()))
+                            .mapValues(n -> n * 2);
+                    doubled.to(out, Produced.with(Serdes.String(), Serdes.Integer()));
+                    doubled.groupByKey()
+                            .count(Materialized.<String, Long, KeyValueStore<Bytes, byte[]>>as(STORE)
+                                    .withKeySerde(Serdes.String()));
+                }
+            };
         }
     }
 
