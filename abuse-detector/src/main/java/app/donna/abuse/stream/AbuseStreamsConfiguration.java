@@ -3,9 +3,12 @@ package app.donna.abuse.stream;
 import app.donna.platform.kafka.EagerCommits;
 import app.donna.platform.kafka.KafkaStreamsDefaults;
 import app.donna.platform.observability.RecordTracing;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.util.Map;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -37,11 +40,13 @@ class AbuseStreamsConfiguration {
     /** The screening topology, put on the application's {@link StreamsBuilder} before Spring Kafka builds it. */
     @Bean
     KafkaStreamsInfrastructureCustomizer abuseTopology(
-            AbuseSettings settings, EagerCommits commits, RecordTracing tracing) {
+            AbuseSettings settings, EagerCommits commits, RecordTracing tracing, ObjectProvider<MeterRegistry> meters) {
+        VerdictMetrics verdicts = new VerdictMetrics(meters.getIfAvailable(CompositeMeterRegistry::new));
         return new KafkaStreamsInfrastructureCustomizer() {
             @Override
             public void configureBuilder(StreamsBuilder builder) {
-                AbuseTopology.define(builder, settings.screening(), settings.rulesVersion(), commits, tracing);
+                AbuseTopology.define(
+                        builder, settings.screening(), settings.rulesVersion(), commits, tracing, verdicts);
             }
         };
     }

@@ -47,9 +47,13 @@ public final class AbuseTopology {
 
     /** The topology on its own, as {@link #define} puts it on a new builder (for tests). */
     public static Topology build(
-            Screening screening, String rulesVersion, EagerCommits commits, RecordTracing tracing) {
+            Screening screening,
+            String rulesVersion,
+            EagerCommits commits,
+            RecordTracing tracing,
+            VerdictMetrics verdicts) {
         StreamsBuilder builder = new StreamsBuilder();
-        define(builder, screening, rulesVersion, commits, tracing);
+        define(builder, screening, rulesVersion, commits, tracing, verdicts);
         return builder.build();
     }
 
@@ -58,13 +62,15 @@ public final class AbuseTopology {
      *
      * @param commits asks for a commit after each verdict, at most once per commit interval
      * @param tracing continues each message's trace through its screening
+     * @param verdicts counts each verdict, chat and voice
      */
     public static void define(
             StreamsBuilder builder,
             Screening screening,
             String rulesVersion,
             EagerCommits commits,
-            RecordTracing tracing) {
+            RecordTracing tracing,
+            VerdictMetrics verdicts) {
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(USER_ACTIVITY_STORE), Serdes.String(), new UserActivitySerde()));
         builder.addStateStore(Stores.windowStoreBuilder(
@@ -86,7 +92,7 @@ public final class AbuseTopology {
         KStream<String, SpecificRecordBase> screened = inbound.filter(
                         (user, event) -> event instanceof ChatMessageSubmitted, Named.as("only-submitted"))
                 .process(
-                        () -> new ScreeningProcessor(screening, rulesVersion, commits, tracing),
+                        () -> new ScreeningProcessor(screening, rulesVersion, commits, tracing, verdicts),
                         Named.as("screen-chat"),
                         USER_ACTIVITY_STORE,
                         RECENT_MESSAGES_STORE);
@@ -106,15 +112,17 @@ public final class AbuseTopology {
                 .to(Topics.ABUSE_FLAGS.name(), produced(Topics.ABUSE_FLAGS, "chat-flags-to-abuse-flags"));
 
         builder.stream(Topics.VOICE_EVENTS.name(), consumed(Topics.VOICE_EVENTS, "voice-events"))
-                .flatMap((voiceSession, event) -> voiceFlag(screening, event), Named.as("screen-voice"))
+                .flatMap((voiceSession, event) -> voiceFlag(screening, verdicts, event), Named.as("screen-voice"))
                 .to(Topics.ABUSE_FLAGS.name(), produced(Topics.ABUSE_FLAGS, "voice-flags-to-abuse-flags"));
     }
 
-    private static List<KeyValue<String, SpecificRecordBase>> voiceFlag(Screening screening, SpecificRecordBase event) {
+    private static List<KeyValue<String, SpecificRecordBase>> voiceFlag(
+            Screening screening, VerdictMetrics verdicts, SpecificRecordBase event) {
         if (!(event instanceof VoiceTranscript t) || t.getRole() != SpeakerRole.USER || !t.getIsFinal()) {
             return List.of();
         }
         Verdict verdict = screening.screenContent(t.getText());
+        verdicts.count("voice", verdict);
         if (verdict.decision() == app.donna.abuse.screening.Decision.ALLOW) {
             return List.of();
         }

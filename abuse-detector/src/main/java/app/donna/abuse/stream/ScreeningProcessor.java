@@ -36,11 +36,18 @@ final class ScreeningProcessor implements Processor<String, SpecificRecordBase, 
     private final String rulesVersion;
     private final EagerCommits commits;
     private final RecordTracing tracing;
+    private final VerdictMetrics verdicts;
     private ProcessorContext<String, SpecificRecordBase> context;
     private KeyValueStore<String, UserActivity> activities;
     private WindowStore<String, Long> recentMessages;
 
-    ScreeningProcessor(Screening screening, String rulesVersion, EagerCommits commits, RecordTracing tracing) {
+    ScreeningProcessor(
+            Screening screening,
+            String rulesVersion,
+            EagerCommits commits,
+            RecordTracing tracing,
+            VerdictMetrics verdicts) {
+        this.verdicts = verdicts;
         this.screening = screening;
         this.rulesVersion = rulesVersion;
         this.commits = commits;
@@ -90,6 +97,7 @@ final class ScreeningProcessor implements Processor<String, SpecificRecordBase, 
             activities.put(user, outcome.activity());
         }
         span.tag("verdict", outcome.verdict().decision().name());
+        verdicts.count("chat", outcome.verdict());
         Headers headers = new RecordHeaders(record.headers().toArray());
         tracing.inject(span, headers);
         context.forward(record.withKey(message.getSessionId().toString())

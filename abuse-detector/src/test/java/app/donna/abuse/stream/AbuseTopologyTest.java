@@ -17,6 +17,7 @@ import app.donna.platform.kafka.EagerCommits;
 import app.donna.platform.observability.RecordTracing;
 import app.donna.schemas.Topics;
 import app.donna.testing.TestTracing;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -57,6 +58,7 @@ class AbuseTopologyTest {
     TestOutputTopic<String, SpecificRecordBase> screened;
     TestOutputTopic<String, SpecificRecordBase> flags;
     final TestTracing tracing = new TestTracing();
+    final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
     @BeforeEach
     void setUp() throws Exception {
@@ -70,7 +72,8 @@ class AbuseTopologyTest {
                         settings.screening(),
                         settings.rulesVersion(),
                         new EagerCommits(Duration.ofMillis(20)),
-                        new RecordTracing(tracing.tracer(), tracing.propagator())),
+                        new RecordTracing(tracing.tracer(), tracing.propagator()),
+                        new VerdictMetrics(meters)),
                 props);
         inbound = driver.createInputTopic(
                 Topics.CHAT_INBOUND.name(),
@@ -370,6 +373,31 @@ class AbuseTopologyTest {
         assertThat(flag.getDecision()).isEqualTo(Decision.BLOCK);
         assertThat(flag.getSessionId()).isEqualTo(call.toString());
         assertThat(screened.isEmpty()).isTrue();
+    }
+
+    @Test
+    void verdictsAreCountedByChannelDecisionAndCategory() {
+        send("paul", "Hi! What are your opening hours on Saturday?", T0);
+        send("quinn", "my card is 4111 1111 1111 1111 exp 12/29", T0);
+        UUID call = UUID.randomUUID();
+        voice.pipeInput(call.toString(), transcript(call, SpeakerRole.USER, true, "I'm going to kill you"), T0);
+        voice.pipeInput(call.toString(), transcript(call, SpeakerRole.USER, true, "do you have parking?"), T0);
+
+        assertThat(verdicts("chat", "allow", "none")).isEqualTo(1);
+        assertThat(verdicts("chat", "block", "payment_card")).isEqualTo(1);
+        assertThat(verdicts("voice", "allow", "none")).isEqualTo(1);
+        assertThat(meters.get("donna.abuse.verdicts")
+                        .tags("channel", "voice", "decision", "block")
+                        .counters())
+                .hasSize(1)
+                .allSatisfy(c -> assertThat(c.count()).isEqualTo(1));
+    }
+
+    private double verdicts(String channel, String decision, String category) {
+        return meters.get("donna.abuse.verdicts")
+                .tags("channel", channel, "decision", decision, "category", category)
+                .counter()
+                .count();
     }
 
     @Test

@@ -1,6 +1,7 @@
 package app.donna.chat.reply;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -37,13 +38,20 @@ public final class ReplyComposer {
     private final OfflineResponder offline;
     private final CircuitBreaker breaker;
     private final Clock clock;
+    private final ReplyMetrics metrics;
 
     public ReplyComposer(Persona persona, Optional<LlmClient> llm, CircuitBreaker breaker, Clock clock) {
+        this(persona, llm, breaker, clock, ReplyMetrics.none());
+    }
+
+    public ReplyComposer(
+            Persona persona, Optional<LlmClient> llm, CircuitBreaker breaker, Clock clock, ReplyMetrics metrics) {
         this.persona = persona;
         this.llm = llm;
         this.offline = new OfflineResponder(persona);
         this.breaker = breaker;
         this.clock = clock;
+        this.metrics = metrics;
     }
 
     public Reply compose(String question, boolean blocked, List<Turn> context, Consumer<String> onDelta) {
@@ -58,18 +66,31 @@ public final class ReplyComposer {
     public Reply compose(
             String question, boolean blocked, List<Turn> context, Consumer<String> onDelta, Cancellation cancellation) {
         if (blocked) {
+            metrics.reply(ReplyMetrics.Source.REFUSAL);
             return new Reply(REFUSAL, false, true, Optional.empty(), 0, 0, Optional.empty());
         }
         if (llm.isPresent() && breaker.allowsCall()) {
             List<Turn> turns = new ArrayList<>(context);
             turns.add(new Turn(Turn.Role.USER, question));
             long start = clock.millis();
+            long startNanos = System.nanoTime();
+            boolean[] fragmentSeen = {false};
+            Consumer<String> timedOnDelta = fragment -> {
+                if (!fragmentSeen[0]) {
+                    fragmentSeen[0] = true;
+                    metrics.firstFragment(Duration.ofNanos(System.nanoTime() - startNanos));
+                }
+                onDelta.accept(fragment);
+            };
             try {
-                LlmClient.Completion c = llm.get().complete(persona.systemPrompt(), turns, onDelta, cancellation);
+                LlmClient.Completion c = llm.get().complete(persona.systemPrompt(), turns, timedOnDelta, cancellation);
                 if (c.text() == null || c.text().isBlank()) {
                     throw new LlmClient.LlmUnavailableException("the model returned an empty answer", null);
                 }
                 breaker.recordSuccess();
+                metrics.call(ReplyMetrics.Outcome.ANSWERED, Duration.ofNanos(System.nanoTime() - startNanos));
+                metrics.tokens(c.inputTokens(), c.outputTokens());
+                metrics.reply(ReplyMetrics.Source.MODEL);
                 return new Reply(
                         c.text(),
                         false,
@@ -79,7 +100,11 @@ public final class ReplyComposer {
                         c.outputTokens(),
                         Optional.of(clock.millis() - start));
             } catch (LlmClient.LlmUnavailableException e) {
-                if (cancellation.isCancelled()) {
+                boolean cancelled = cancellation.isCancelled();
+                metrics.call(
+                        cancelled ? ReplyMetrics.Outcome.CANCELLED : ReplyMetrics.Outcome.FAILED,
+                        Duration.ofNanos(System.nanoTime() - startNanos));
+                if (cancelled) {
                     breaker.recordAbandoned();
                 } else {
                     breaker.recordFailure();
@@ -116,6 +141,7 @@ public final class ReplyComposer {
     /** The offline responder's answer, marked degraded: also the answer when composing failed unexpectedly. */
     public Reply offlineAnswer(String question, Consumer<String> onDelta) {
         String text = offline.answer(question);
+        metrics.reply(ReplyMetrics.Source.OFFLINE);
         onDelta.accept(text);
         return new Reply(text, true, false, Optional.empty(), 0, 0, Optional.empty());
     }

@@ -4,6 +4,7 @@ import app.donna.chat.openai.OpenAiLlmClient;
 import app.donna.chat.reply.CircuitBreaker;
 import app.donna.chat.reply.LlmClient;
 import app.donna.chat.reply.ReplyComposer;
+import app.donna.chat.reply.ReplyMetrics;
 import app.donna.platform.kafka.EagerCommits;
 import app.donna.platform.kafka.KafkaClientProperties;
 import app.donna.platform.kafka.KafkaStreamsDefaults;
@@ -11,6 +12,7 @@ import app.donna.platform.observability.RecordTracing;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
@@ -63,7 +65,11 @@ class ChatStreamsConfiguration {
     }
 
     @Bean
-    ReplyComposer replyComposer(ChatSettings settings, Clock clock, CircuitBreakerRegistry modelCircuitBreakers) {
+    ReplyComposer replyComposer(
+            ChatSettings settings,
+            Clock clock,
+            CircuitBreakerRegistry modelCircuitBreakers,
+            ObjectProvider<MeterRegistry> meters) {
         ChatSettings.Llm llm = settings.llm();
         Optional<LlmClient> client = Optional.empty();
         if (llm.configured()) {
@@ -83,7 +89,8 @@ class ChatStreamsConfiguration {
                 settings.persona().persona(),
                 client,
                 new CircuitBreaker(modelCircuitBreakers, llm.breakerOpenFor(), clock),
-                clock);
+                clock,
+                new ReplyMetrics(meters.getIfAvailable(CompositeMeterRegistry::new)));
     }
 
     /**

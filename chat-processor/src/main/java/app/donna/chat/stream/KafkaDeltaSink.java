@@ -6,6 +6,9 @@ import app.donna.platform.observability.RecordTracing;
 import app.donna.schemas.CatalogSerializer;
 import app.donna.schemas.EventSerializer;
 import app.donna.schemas.Topics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -26,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * exactly once, carries the whole text. So is a ChatReplyDelayed notice: the reply follows it. Each
  * record carries the trace of the span current where it is published (the model call, or the answer).
  */
-public final class KafkaDeltaSink implements DeltaSink, AutoCloseable {
+public final class KafkaDeltaSink implements DeltaSink, MeterBinder, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(KafkaDeltaSink.class);
 
@@ -86,6 +89,12 @@ public final class KafkaDeltaSink implements DeltaSink, AutoCloseable {
 
     private static void lost(Supplier<String> what, Exception error) {
         log.warn("Could not publish {}: {}", what.get(), error.getMessage());
+    }
+
+    /** The producer's own metrics ({@code kafka.producer.*}), bound by Spring Boot as for its own clients. */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        new KafkaClientMetrics(producer).bindTo(registry);
     }
 
     @Override

@@ -7,6 +7,8 @@ import app.donna.platform.kafka.KafkaClientProperties;
 import app.donna.platform.observability.RecordTracing;
 import app.donna.schemas.EventCodec;
 import app.donna.schemas.Topics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.tracing.Span;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -85,6 +87,7 @@ class ReplyStreams implements SmartLifecycle {
 
     private final ChatApiSettings settings;
     private final RecordTracing tracing;
+    private final MeterRegistry meters;
     private final EventCodec codec = EventCodec.bundled();
     private final Map<UUID, Set<Subscriber>> subscribers = new ConcurrentHashMap<>();
     private final ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(
@@ -93,8 +96,9 @@ class ReplyStreams implements SmartLifecycle {
     private volatile KafkaConsumer<byte[], byte[]> tail;
     private Thread thread;
 
-    ReplyStreams(KafkaClientProperties kafka, ChatApiSettings settings, RecordTracing tracing) {
+    ReplyStreams(KafkaClientProperties kafka, ChatApiSettings settings, RecordTracing tracing, MeterRegistry meters) {
         this.tracing = tracing;
+        this.meters = meters;
         Map<String, Object> config = KafkaClientProperties.assigningReader(kafka.consumer());
         config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
         this.consumerConfig = config;
@@ -222,7 +226,10 @@ class ReplyStreams implements SmartLifecycle {
 
     private void tail() {
         try (KafkaConsumer<byte[], byte[]> consumer =
-                new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                        new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+                // its lag (kafka.consumer.fetch.manager.records.lag.max) is how far the streams are behind the replies
+                KafkaClientMetrics metrics = new KafkaClientMetrics(consumer)) {
+            metrics.bindTo(meters);
             tail = consumer;
             List<TopicPartition> partitions = consumer.partitionsFor(Topics.CHAT_REPLIES.name()).stream()
                     .map(p -> new TopicPartition(p.topic(), p.partition()))

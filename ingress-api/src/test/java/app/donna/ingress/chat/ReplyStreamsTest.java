@@ -8,6 +8,7 @@ import app.donna.platform.kafka.KafkaClientProperties;
 import app.donna.platform.observability.RecordTracing;
 import app.donna.schemas.EventCodec;
 import app.donna.schemas.Topics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -31,7 +32,8 @@ class ReplyStreamsTest {
                     Duration.ofSeconds(15),
                     Duration.ofMinutes(30),
                     Duration.ofSeconds(60)),
-            RecordTracing.noop());
+            RecordTracing.noop(),
+            new SimpleMeterRegistry());
 
     @Test
     void aDelayedReplyIsAStatusEvent() {

@@ -3,6 +3,7 @@ package app.donna.platform.kafka;
 import app.donna.schemas.EventCodec;
 import app.donna.schemas.Topic;
 import app.donna.schemas.Topics;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,6 +17,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -87,7 +89,8 @@ public class DonnaKafkaAutoConfiguration {
     /** Writes dead letters: raw bytes as they came, or an event re-encoded when it failed after decoding. */
     @Bean
     @ConditionalOnMissingBean(name = "deadLetterPublishingRecoverer")
-    DeadLetterPublishingRecoverer deadLetterPublishingRecoverer(KafkaClientProperties clients) {
+    DeadLetterPublishingRecoverer deadLetterPublishingRecoverer(
+            KafkaClientProperties clients, ObjectProvider<MeterRegistry> meters) {
         Map<String, Object> config = clients.producer();
         config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
@@ -96,6 +99,7 @@ public class DonnaKafkaAutoConfiguration {
         bytesFactory.setKeySerializer(new LenientKeySerializer());
         bytesFactory.setValueSerializer(new RawOrEventSerializer(EventCodec.bundled()));
         KafkaTemplate<Object, Object> template = new KafkaTemplate<>(bytesFactory);
+        meters.ifAvailable(registry -> template.setProducerListener(new DeadLetterCounter(registry)));
         var recoverer = new DeadLetterPublishingRecoverer(
                 template,
                 (record, exception) ->

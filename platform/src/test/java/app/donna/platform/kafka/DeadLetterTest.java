@@ -7,6 +7,7 @@ import app.donna.events.chat.ChatMessageSubmitted;
 import app.donna.platform.testapp.PlatformTestApplication;
 import app.donna.schemas.Topics;
 import app.donna.testing.InfraExtension;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -50,6 +51,9 @@ class DeadLetterTest {
 
     @Autowired
     BlockingQueue<SpecificRecordBase> processed;
+
+    @Autowired
+    MeterRegistry meters;
 
     @Test
     void poisonGoesToTheDeadLetterTopicWithItsBytesIntactAndTheConsumerMovesOn(InfraExtension.KafkaBootstrap kafka)
@@ -107,6 +111,12 @@ class DeadLetterTest {
                 .orElseThrow();
         assertThat(header(failedDlt, "kafka_dlt-exception-message")).contains("processing failed on purpose");
         assertThat(processed).doesNotContain(failing);
+        assertThat(meters.get("donna.dead.letters")
+                        .tag("topic", Topics.CHAT_INBOUND.name())
+                        .counter()
+                        .count())
+                .as("both dead letters counted under the topic they came from")
+                .isGreaterThanOrEqualTo(2);
     }
 
     private static ChatMessageSubmitted message(String text) {
