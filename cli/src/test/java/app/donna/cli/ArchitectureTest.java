@@ -24,8 +24,8 @@ import org.junit.jupiter.api.Test;
  * <li>services share no code; they meet on topics, and ingress-api reads the read model that
  * projections generates;</li>
  * <li>dependencies point one way: services → platform → schemas;</li>
- * <li>outside systems (OpenAI, PostgreSQL, Kafka Streams) are used only by the adapter packages made for
- * them.</li>
+ * <li>outside systems (OpenAI, PostgreSQL, Kafka Streams, Bucket4j) are used only by the adapter packages
+ * made for them.</li>
  * </ul>
  */
 class ArchitectureTest {
@@ -54,7 +54,9 @@ class ArchitectureTest {
      * Decision code: the rules, policies and prompt building of each feature, which its unit tests drive
      * with nothing running. A new feature's decision package belongs here.
      */
-    static final String[] DECISION = {"app.donna.abuse.screening..", "app.donna.chat.reply.."};
+    static final String[] DECISION = {
+        "app.donna.abuse.screening..", "app.donna.chat.reply..", "app.donna.platform.ratelimit.policy.."
+    };
 
     /** Frameworks, SDKs and wire formats that belong in adapters and wiring, never in decision code. */
     static final String[] FRAMEWORKS = {
@@ -66,7 +68,8 @@ class ArchitectureTest {
         "app.donna.events..",
         "org.jooq..",
         "okhttp3..",
-        "com.openai.."
+        "com.openai..",
+        "io.github.bucket4j.."
     };
 
     static final ArchRule DECISION_CODE_IS_PLAIN_JAVA = noClasses()
@@ -166,6 +169,15 @@ class ArchitectureTest {
             .because("a service's topology and its processors live in its stream package; "
                     + "platform.kafka runs them");
 
+    static final ArchRule BUCKET4J_ONLY_WHERE_RATE_LIMITS_ARE_COUNTED = noClasses()
+            .that()
+            .resideOutsideOfPackage("app.donna.platform.ratelimit")
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage("io.github.bucket4j..")
+            .because("services and filters ask a RateLimiter; where its buckets live (PostgreSQL or memory) "
+                    + "is platform.ratelimit's business");
+
     @Test
     void decisionCodeIsFreeOfFrameworksSdksAndWireFormats() {
         DECISION_CODE_IS_PLAIN_JAVA.check(DONNA);
@@ -199,6 +211,11 @@ class ArchitectureTest {
     @Test
     void onlyProjectionsAndIngressUseJooq() {
         JOOQ_ONLY_IN_PROJECTIONS_AND_INGRESS.check(DONNA);
+    }
+
+    @Test
+    void onlyPlatformRateLimitUsesBucket4j() {
+        BUCKET4J_ONLY_WHERE_RATE_LIMITS_ARE_COUNTED.check(DONNA);
     }
 
     @Test
