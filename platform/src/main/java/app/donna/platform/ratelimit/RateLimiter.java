@@ -50,6 +50,9 @@ public final class RateLimiter {
         if (fallback == null) {
             return question.apply(buckets.apply(key));
         }
+        if (!fallback.health().shouldTry()) {
+            return elsewhere.apply(fallback.local(), key);
+        }
         RateLimitDecision answer;
         try {
             answer = question.apply(buckets.apply(key));

@@ -23,17 +23,20 @@ import javax.sql.DataSource;
  * this instance's memory, for services without a database.
  *
  * <p>When PostgreSQL does not answer, a shared limiter counts in this instance's own buckets instead (the
- * limits then hold per instance, as {@link #local} ones do) and goes back to the shared ones as soon as they
- * answer. How long a request waits to find that out is bounded by the connection pool's connection timeout
- * and, once connected, by {@link #QUERY_TIMEOUT} and the driver's socket timeout.
+ * limits then hold per instance, as {@link #local} ones do) and asks the shared ones again once every
+ * {@link #RETRY_SHARED_EVERY}, going back to them as soon as they answer. The one request that finds the
+ * database gone waits at most the connection pool's connection timeout or, once connected, the driver's
+ * socket timeout; the requests after it do not wait for the database at all. (No statement timeout:
+ * PostgreSQL's driver cancels a statement over a new connection and waits for that, which against a
+ * server that does not answer is longer than the socket timeout.)
  */
 public sealed interface RateLimiters extends AutoCloseable {
 
     /** The table of the shared buckets: id (service, policy, key), Bucket4j's state, when it may go. */
     String TABLE = "rate_limit_buckets";
 
-    /** How long one statement on the shared buckets may take; a bucket's row is locked for milliseconds. */
-    Duration QUERY_TIMEOUT = Duration.ofSeconds(1);
+    /** While the shared buckets do not answer, how often one call asks them again. */
+    Duration RETRY_SHARED_EVERY = Duration.ofSeconds(5);
 
     /** Callers whose bucket is full again are forgotten; bounds memory whatever the number of callers. */
     int LOCAL_KEYS = 100_000;
@@ -89,7 +92,7 @@ public sealed interface RateLimiters extends AutoCloseable {
         private final PostgreSQLSelectForUpdateBasedProxyManager<String> buckets;
         private final String service;
         private final Local fallback;
-        private final SharedStoreHealth health = new SharedStoreHealth();
+        private final SharedStoreHealth health;
         private final ExpiredBucketsSweeper sweeper;
 
         Shared(DataSource dataSource, String service, Clock clock) {
@@ -97,13 +100,13 @@ public sealed interface RateLimiters extends AutoCloseable {
                     .primaryKeyMapper(PrimaryKeyMapper.STRING)
                     .table(TABLE)
                     .clientClock(wallClock(clock))
-                    .requestTimeout(QUERY_TIMEOUT)
                     // a row may go a minute after its bucket is full again: by then it is as good as new
                     .expirationAfterWrite(
                             ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofMinutes(1)))
                     .build();
             this.service = service;
             this.fallback = new Local(clock);
+            this.health = new SharedStoreHealth(clock, RETRY_SHARED_EVERY);
             this.sweeper = new ExpiredBucketsSweeper(buckets);
         }
 

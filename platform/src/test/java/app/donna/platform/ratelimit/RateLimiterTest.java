@@ -9,6 +9,7 @@ import java.lang.reflect.Proxy;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
@@ -74,7 +75,7 @@ class RateLimiterTest {
 
     @Test
     void withTheDatabaseUnreachableLimitsStillHoldInThisInstance() {
-        try (RateLimiters limiters = RateLimiters.shared(unreachableDatabase(), "test-service", clock)) {
+        try (RateLimiters limiters = RateLimiters.shared(unreachableDatabase(new AtomicInteger()), "svc", clock)) {
             RateLimiter limiter = limiters.limiter(new RateLimitPolicy("user", 2, 1));
 
             RateLimitDecision firstCall = limiter.tryAcquire("a");
@@ -91,11 +92,36 @@ class RateLimiterTest {
         }
     }
 
+    @Test
+    void anUnreachableDatabaseIsAskedAgainOncePerRetryPeriodNotOnEveryCall() {
+        AtomicInteger attempts = new AtomicInteger();
+        try (RateLimiters limiters = RateLimiters.shared(unreachableDatabase(attempts), "svc", clock)) {
+            RateLimiter ip = limiters.limiter(new RateLimitPolicy("ip", 100, 100));
+            RateLimiter user = limiters.limiter(new RateLimitPolicy("user", 100, 100));
+
+            ip.tryAcquire("a");
+            user.tryAcquire("a");
+            ip.tryAcquire("b");
+            assertThat(attempts)
+                    .as("only the first call waited for the database")
+                    .hasValue(1);
+
+            clock.advance(RateLimiters.RETRY_SHARED_EVERY);
+            ip.tryAcquire("a");
+            user.tryAcquire("a");
+
+            assertThat(attempts)
+                    .as("one call asked again after the retry period")
+                    .hasValue(2);
+        }
+    }
+
     /** A pool that has no connection to give, as Hikari says once its connection timeout has passed. */
-    private static DataSource unreachableDatabase() {
+    private static DataSource unreachableDatabase(AtomicInteger attempts) {
         return (DataSource) Proxy.newProxyInstance(
                 DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
                     if (method.getName().equals("getConnection")) {
+                        attempts.incrementAndGet();
                         throw new SQLTransientConnectionException("HikariPool-1 - Connection is not available");
                     }
                     throw new UnsupportedOperationException(method.getName());
