@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
  * <li>decision code (rules, policies, prompt building) is plain Java;</li>
  * <li>services share no code; they meet on topics, and ingress-api reads the read model that
  * projections generates;</li>
- * <li>dependencies point one way: services → platform → schemas;</li>
+ * <li>dependencies point one way: services → platform → schemas; the dev token issuer is the cli's
+ * alone;</li>
  * <li>outside systems (OpenAI, PostgreSQL, Kafka Streams, Bucket4j) are used only by the adapter packages
  * made for them.</li>
  * </ul>
@@ -41,10 +42,12 @@ class ArchitectureTest {
     static final String[] SCHEMAS = {"app.donna.schemas..", "app.donna.events.."};
     static final String LOCAL_INFRA = "app.donna.localinfra..";
     static final String TEST_SUPPORT = "app.donna.testing..";
+    /** donna dev's token issuer: in the cli's jar and in tests, never in a service's. */
+    static final String DEV_ISSUER = "app.donna.devissuer..";
 
     /** Every other top-level package under {@code app.donna} is a service, including ones not yet written. */
     static final DescribedPredicate<JavaClass> IN_A_SERVICE = resideInAPackage("app.donna..")
-            .and(not(resideInAnyPackage(CLI, PLATFORM, SCHEMAS[0], SCHEMAS[1], LOCAL_INFRA, TEST_SUPPORT)))
+            .and(not(resideInAnyPackage(CLI, PLATFORM, SCHEMAS[0], SCHEMAS[1], LOCAL_INFRA, TEST_SUPPORT, DEV_ISSUER)))
             .as("a service");
 
     /** The jOOQ classes projections generates from its migrations: the read model ingress-api may read. */
@@ -111,6 +114,8 @@ class ArchitectureTest {
             .definedBy(LOCAL_INFRA)
             .optionalLayer("test-support")
             .definedBy(TEST_SUPPORT)
+            .layer("dev-issuer")
+            .definedBy(DEV_ISSUER)
             .whereLayer("services")
             .mayOnlyAccessLayers("platform", "schemas")
             .whereLayer("platform")
@@ -119,7 +124,12 @@ class ArchitectureTest {
             .mayNotAccessAnyLayer()
             .whereLayer("test-support")
             .mayNotBeAccessedByAnyLayer()
-            .because("ARCHITECTURE.md: services → platform → schemas; the cli alone sees everything");
+            .whereLayer("dev-issuer")
+            .mayOnlyBeAccessedByLayers("cli")
+            .whereLayer("dev-issuer")
+            .mayNotAccessAnyLayer()
+            .because("ARCHITECTURE.md: services → platform → schemas; the cli alone sees everything, and "
+                    + "alone runs the dev token issuer, which knows nothing of Donna's code");
 
     static final ArchRule CONTRACTS_CARRY_NO_FRAMEWORK = noClasses()
             .that()

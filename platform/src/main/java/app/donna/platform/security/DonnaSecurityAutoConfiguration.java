@@ -1,16 +1,15 @@
 package app.donna.platform.security;
 
-import app.donna.platform.dev.DevTokenIssuerAutoConfiguration;
 import app.donna.platform.ratelimit.RateLimitFilter;
 import app.donna.platform.ratelimit.RateLimitSettings;
 import app.donna.platform.ratelimit.RateLimiter;
 import app.donna.platform.ratelimit.RateLimiters;
 import app.donna.platform.ratelimit.policy.RateLimitPolicy;
 import app.donna.platform.web.Problems;
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.proc.SecurityContext;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
@@ -49,10 +48,16 @@ import org.springframework.security.web.servlet.util.matcher.PathPatternRequestM
 @EnableConfigurationProperties({SecuritySettings.class, RateLimitSettings.class})
 public class DonnaSecurityAutoConfiguration {
 
+    /**
+     * User tokens: the configured issuer's, its keys discovered over HTTP; or, when an issuer runs in this
+     * process and publishes its keys as a {@link JWKSource} bean (as Spring Authorization Server does, and
+     * {@code donna dev}'s issuer), checked against those keys with no round trip. The checks are the same.
+     */
     @Bean
     @ConditionalOnMissingBean
-    JwtDecoder jwtDecoder(SecuritySettings settings) {
-        return JwtDecoders.build(settings.jwt());
+    JwtDecoder jwtDecoder(SecuritySettings settings, ObjectProvider<JWKSource<SecurityContext>> inProcessIssuerKeys) {
+        JWKSource<SecurityContext> keys = inProcessIssuerKeys.getIfUnique();
+        return keys == null ? JwtDecoders.build(settings.jwt()) : JwtDecoders.forKeys(keys, settings.jwt());
     }
 
     /** Mints visitor tokens; present when {@code donna.security.anonymous.secret} is set. */
@@ -94,13 +99,8 @@ public class DonnaSecurityAutoConfiguration {
             RateLimitSettings limits,
             RateLimiters rateLimiters,
             JwtDecoder userTokens,
-            ObjectProvider<AnonymousSessionTokens> anonymousTokens,
-            @Value("${" + DevTokenIssuerAutoConfiguration.ENABLED + ":false}") boolean devIssuer)
+            ObjectProvider<AnonymousSessionTokens> anonymousTokens)
             throws Exception {
-        List<String> publicPaths = new ArrayList<>(settings.publicPaths());
-        if (devIssuer) {
-            publicPaths.add(DevTokenIssuerAutoConfiguration.PATHS);
-        }
         http.csrf(AbstractHttpConfigurer::disable) // bearer tokens, no cookies: nothing to forge
                 .cors(Customizer.withDefaults())
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
@@ -113,9 +113,11 @@ public class DonnaSecurityAutoConfiguration {
                     auth.dispatcherTypeMatchers(
                                     jakarta.servlet.DispatcherType.ASYNC, jakarta.servlet.DispatcherType.ERROR)
                             .permitAll();
+                    // Rules of Customizer<HttpSecurity> beans come before these: Spring Security applies them
+                    // to HttpSecurity first (the dev issuer, where the cli runs one, opens /dev/** that way).
                     auth.requestMatchers(EndpointRequest.to("health", "info")).permitAll();
                     auth.requestMatchers("/error").permitAll();
-                    for (String path : publicPaths) {
+                    for (String path : settings.publicPaths()) {
                         auth.requestMatchers(publicPath(path)).permitAll();
                     }
                     auth.requestMatchers(EndpointRequest.toAnyEndpoint()).hasRole(InternalSecretFilter.ROLE);
