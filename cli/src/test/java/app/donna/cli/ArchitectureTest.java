@@ -23,9 +23,10 @@ import org.junit.jupiter.api.Test;
  * <li>decision code (rules, policies, prompt building) is plain Java;</li>
  * <li>services share no code; they meet on topics, and ingress-api reads the read model that
  * projections generates;</li>
- * <li>dependencies point one way: services → platform → schemas;</li>
- * <li>outside systems (OpenAI, PostgreSQL, Kafka Streams) are used only by the adapter packages made for
- * them.</li>
+ * <li>dependencies point one way: services → platform → schemas; the dev token issuer is the cli's
+ * alone;</li>
+ * <li>outside systems (OpenAI, PostgreSQL, Kafka Streams, Bucket4j) are used only by the adapter packages
+ * made for them.</li>
  * </ul>
  */
 class ArchitectureTest {
@@ -41,10 +42,12 @@ class ArchitectureTest {
     static final String[] SCHEMAS = {"app.donna.schemas..", "app.donna.events.."};
     static final String LOCAL_INFRA = "app.donna.localinfra..";
     static final String TEST_SUPPORT = "app.donna.testing..";
+    /** donna dev's token issuer: in the cli's jar and in tests, never in a service's. */
+    static final String DEV_ISSUER = "app.donna.devissuer..";
 
     /** Every other top-level package under {@code app.donna} is a service, including ones not yet written. */
     static final DescribedPredicate<JavaClass> IN_A_SERVICE = resideInAPackage("app.donna..")
-            .and(not(resideInAnyPackage(CLI, PLATFORM, SCHEMAS[0], SCHEMAS[1], LOCAL_INFRA, TEST_SUPPORT)))
+            .and(not(resideInAnyPackage(CLI, PLATFORM, SCHEMAS[0], SCHEMAS[1], LOCAL_INFRA, TEST_SUPPORT, DEV_ISSUER)))
             .as("a service");
 
     /** The jOOQ classes projections generates from its migrations: the read model ingress-api may read. */
@@ -54,7 +57,9 @@ class ArchitectureTest {
      * Decision code: the rules, policies and prompt building of each feature, which its unit tests drive
      * with nothing running. A new feature's decision package belongs here.
      */
-    static final String[] DECISION = {"app.donna.abuse.screening..", "app.donna.chat.reply.."};
+    static final String[] DECISION = {
+        "app.donna.abuse.screening..", "app.donna.chat.reply..", "app.donna.platform.ratelimit.policy.."
+    };
 
     /** Frameworks, SDKs and wire formats that belong in adapters and wiring, never in decision code. */
     static final String[] FRAMEWORKS = {
@@ -66,7 +71,8 @@ class ArchitectureTest {
         "app.donna.events..",
         "org.jooq..",
         "okhttp3..",
-        "com.openai.."
+        "com.openai..",
+        "io.github.bucket4j.."
     };
 
     static final ArchRule DECISION_CODE_IS_PLAIN_JAVA = noClasses()
@@ -108,6 +114,8 @@ class ArchitectureTest {
             .definedBy(LOCAL_INFRA)
             .optionalLayer("test-support")
             .definedBy(TEST_SUPPORT)
+            .layer("dev-issuer")
+            .definedBy(DEV_ISSUER)
             .whereLayer("services")
             .mayOnlyAccessLayers("platform", "schemas")
             .whereLayer("platform")
@@ -116,7 +124,12 @@ class ArchitectureTest {
             .mayNotAccessAnyLayer()
             .whereLayer("test-support")
             .mayNotBeAccessedByAnyLayer()
-            .because("ARCHITECTURE.md: services → platform → schemas; the cli alone sees everything");
+            .whereLayer("dev-issuer")
+            .mayOnlyBeAccessedByLayers("cli")
+            .whereLayer("dev-issuer")
+            .mayNotAccessAnyLayer()
+            .because("ARCHITECTURE.md: services → platform → schemas; the cli alone sees everything, and "
+                    + "alone runs the dev token issuer, which knows nothing of Donna's code");
 
     static final ArchRule CONTRACTS_CARRY_NO_FRAMEWORK = noClasses()
             .that()
@@ -166,6 +179,15 @@ class ArchitectureTest {
             .because("a service's topology and its processors live in its stream package; "
                     + "platform.kafka runs them");
 
+    static final ArchRule BUCKET4J_ONLY_WHERE_RATE_LIMITS_ARE_COUNTED = noClasses()
+            .that()
+            .resideOutsideOfPackage("app.donna.platform.ratelimit")
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage("io.github.bucket4j..")
+            .because("services and filters ask a RateLimiter; where its buckets live (PostgreSQL or memory) "
+                    + "is platform.ratelimit's business");
+
     @Test
     void decisionCodeIsFreeOfFrameworksSdksAndWireFormats() {
         DECISION_CODE_IS_PLAIN_JAVA.check(DONNA);
@@ -199,6 +221,11 @@ class ArchitectureTest {
     @Test
     void onlyProjectionsAndIngressUseJooq() {
         JOOQ_ONLY_IN_PROJECTIONS_AND_INGRESS.check(DONNA);
+    }
+
+    @Test
+    void onlyPlatformRateLimitUsesBucket4j() {
+        BUCKET4J_ONLY_WHERE_RATE_LIMITS_ARE_COUNTED.check(DONNA);
     }
 
     @Test

@@ -1,6 +1,6 @@
 package app.donna.cli.infra;
 
-import app.donna.platform.dev.DevTokenIssuer;
+import app.donna.devissuer.DevTokenIssuer;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;

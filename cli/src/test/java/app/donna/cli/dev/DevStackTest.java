@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import app.donna.devissuer.DevTokenIssuer;
 import app.donna.localinfra.LocalPorts;
 import app.donna.localinfra.LocalPostgres;
-import app.donna.platform.dev.DevTokenIssuer;
 import app.donna.testing.InfraExtension;
 import app.donna.testing.SharedInfra;
 import ch.qos.logback.classic.Level;

@@ -1,7 +1,10 @@
 package app.donna.ingress.chat;
 
 import app.donna.platform.ratelimit.RateLimitFilter;
-import app.donna.platform.ratelimit.TokenBuckets;
+import app.donna.platform.ratelimit.RateLimiter;
+import app.donna.platform.ratelimit.RateLimiters;
+import app.donna.platform.ratelimit.policy.RateLimitDecision;
+import app.donna.platform.ratelimit.policy.RateLimitPolicy;
 import app.donna.platform.security.AnonymousSessionTokens;
 import app.donna.platform.web.Problems;
 import jakarta.servlet.http.HttpServletRequest;
@@ -9,7 +12,6 @@ import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.Size;
 import java.net.URI;
-import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -38,7 +40,7 @@ class ChatSessionsApi {
     private final ChatSessionDirectory directory;
     private final SessionOwners owners;
     private final Optional<AnonymousSessionTokens> visitorTokens;
-    private final TokenBuckets visitorSessionsPerIp;
+    private final RateLimiter visitorSessionsPerIp;
 
     ChatSessionsApi(
             ChatCommands commands,
@@ -46,13 +48,13 @@ class ChatSessionsApi {
             SessionOwners owners,
             ObjectProvider<AnonymousSessionTokens> visitorTokens,
             ChatApiSettings settings,
-            Clock clock) {
+            RateLimiters rateLimiters) {
         this.commands = commands;
         this.directory = directory;
         this.owners = owners;
         this.visitorTokens = Optional.ofNullable(visitorTokens.getIfAvailable());
-        this.visitorSessionsPerIp =
-                new TokenBuckets(settings.visitorSessionsBurst(), settings.visitorSessionsPerMinute(), clock, 100_000);
+        this.visitorSessionsPerIp = rateLimiters.limiter(new RateLimitPolicy(
+                "visitor-sessions", settings.visitorSessionsBurst(), settings.visitorSessionsPerMinute()));
     }
 
     @PostMapping
@@ -75,8 +77,9 @@ class ChatSessionsApi {
                 return ChatSessionsController.problem(
                         Problems.unauthorized("Sign in to chat; anonymous chat is not enabled."));
             }
-            if (visitorSessionsPerIp.tryAcquire(request.getRemoteAddr()) instanceof TokenBuckets.Decision.Rejected r) {
-                long seconds = RateLimitFilter.retryAfterSeconds(r.retryAfter());
+            RateLimitDecision newSession = visitorSessionsPerIp.tryAcquire(request.getRemoteAddr());
+            if (!newSession.allowed()) {
+                long seconds = RateLimitPolicy.wholeSeconds(newSession.retryAfter());
                 return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS)
                         .header("Retry-After", String.valueOf(seconds))
                         .body(RateLimitFilter.tooManyRequests(

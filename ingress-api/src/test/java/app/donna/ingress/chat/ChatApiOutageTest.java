@@ -3,9 +3,9 @@ package app.donna.ingress.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import app.donna.devissuer.DevTokenIssuer;
 import app.donna.ingress.IngressApplication;
 import app.donna.localinfra.LocalPorts;
-import app.donna.platform.dev.DevTokenIssuer;
 import app.donna.testing.InfraExtension;
 import app.donna.testing.SharedInfra;
 import java.net.http.HttpClient;

@@ -3,10 +3,10 @@ package app.donna.ingress.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import app.donna.devissuer.DevTokenIssuer;
 import app.donna.events.chat.ChatMessageSubmitted;
 import app.donna.ingress.IngressApplication;
 import app.donna.localinfra.LocalPorts;
-import app.donna.platform.dev.DevTokenIssuer;
 import app.donna.schemas.EventCodec;
 import app.donna.schemas.Topics;
 import app.donna.testing.InfraExtension;

@@ -5,6 +5,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.UUID;
 import org.springframework.test.context.DynamicPropertyRegistry;
 
@@ -25,13 +27,20 @@ final class IngressUnderTest {
     }
 
     static void properties(DynamicPropertyRegistry registry, int port) {
-        registry.add("server.port", () -> port);
-        registry.add("donna.dev.token-issuer.enabled", () -> "true");
-        registry.add("donna.security.jwt.issuer-uri", () -> "http://127.0.0.1:" + port + "/dev");
-        registry.add("donna.security.jwt.audiences", () -> "donna-api");
+        properties(port).forEach((name, value) -> registry.add(name, () -> value));
+    }
+
+    /** The settings of an instance on {@code port} that hosts the dev issuer. */
+    static Map<String, Object> properties(int port) {
+        Map<String, Object> properties = new LinkedHashMap<>();
+        properties.put("server.port", port);
+        properties.put("donna.dev.token-issuer.enabled", "true");
+        properties.put("donna.security.jwt.issuer-uri", "http://127.0.0.1:" + port + "/dev");
+        properties.put("donna.security.jwt.audiences", "donna-api");
         // the schema is projections'; these tests have no projector, so ingress-api migrates the database
-        registry.add("spring.flyway.enabled", () -> "true");
-        registry.add("spring.datasource.hikari.read-only", () -> "false");
+        properties.put("spring.flyway.enabled", "true");
+        properties.put("spring.datasource.hikari.read-only", "false");
+        return properties;
     }
 
     URI uri(String path) {

@@ -1,5 +1,7 @@
 package app.donna.platform.ratelimit;
 
+import app.donna.platform.ratelimit.policy.RateLimitDecision;
+import app.donna.platform.ratelimit.policy.RateLimitPolicy;
 import app.donna.platform.web.Problems;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -19,18 +21,16 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * Every limited response also says where the caller stands, in the IETF draft's {@code RateLimit-Policy}
  * ({@code q}: calls at once, {@code w}: seconds to regain them all) and {@code RateLimit} ({@code r}: calls
  * left, {@code t}: seconds until all are back) headers, one list item per policy (e.g. {@code "ip"} and
- * {@code "user"}), so a well-behaved client can slow down before it is refused.
+ * {@code "user"}), so a well-behaved client can slow down before it is refused. The counting is the
+ * {@link RateLimiter}'s: across instances where the service has a database, per instance where not.
  */
 public class RateLimitFilter extends OncePerRequestFilter {
 
-    private final String policy;
-    private final TokenBuckets buckets;
+    private final RateLimiter limiter;
     private final Function<HttpServletRequest, String> key;
 
-    /** @param policy the policy's name in the {@code RateLimit} headers */
-    public RateLimitFilter(String policy, TokenBuckets buckets, Function<HttpServletRequest, String> key) {
-        this.policy = policy;
-        this.buckets = buckets;
+    public RateLimitFilter(RateLimiter limiter, Function<HttpServletRequest, String> key) {
+        this.limiter = limiter;
         this.key = key;
     }
 
@@ -39,15 +39,12 @@ public class RateLimitFilter extends OncePerRequestFilter {
             throws ServletException, IOException {
         String caller = key.apply(request);
         if (caller != null) {
-            TokenBuckets.Decision decision = buckets.tryAcquire(caller);
-            int remaining = decision instanceof TokenBuckets.Decision.Allowed allowed ? allowed.remaining() : 0;
-            long allBack = remaining >= buckets.burst() ? 0 : retryAfterSeconds(buckets.refillTime(remaining));
-            response.addHeader(
-                    "RateLimit-Policy",
-                    "\"%s\";q=%d;w=%d".formatted(policy, buckets.burst(), retryAfterSeconds(buckets.refillTime(0))));
-            response.addHeader("RateLimit", "\"%s\";r=%d;t=%d".formatted(policy, remaining, allBack));
-            if (decision instanceof TokenBuckets.Decision.Rejected rejected) {
-                tooManyRequests(response, rejected.retryAfter());
+            RateLimitPolicy policy = limiter.policy();
+            RateLimitDecision decision = limiter.tryAcquire(caller);
+            response.addHeader("RateLimit-Policy", policy.policyHeader());
+            response.addHeader("RateLimit", policy.standingHeader(decision));
+            if (!decision.allowed()) {
+                tooManyRequests(response, decision.retryAfter());
                 return;
             }
         }
@@ -56,7 +53,7 @@ public class RateLimitFilter extends OncePerRequestFilter {
 
     /** {@code 429} with {@code Retry-After} in whole seconds, at least one. */
     public static void tooManyRequests(HttpServletResponse response, Duration retryAfter) throws IOException {
-        long seconds = retryAfterSeconds(retryAfter);
+        long seconds = RateLimitPolicy.wholeSeconds(retryAfter);
         response.setHeader(HttpHeaders.RETRY_AFTER, String.valueOf(seconds));
         Problems.write(response, tooManyRequests(seconds, "Slow down and retry after " + seconds + " s."));
     }
@@ -64,9 +61,5 @@ public class RateLimitFilter extends OncePerRequestFilter {
     /** The problem of a {@code 429}. */
     public static ProblemDetail tooManyRequests(long retryAfterSeconds, String detail) {
         return Problems.of(HttpStatus.TOO_MANY_REQUESTS, "rate-limited", "Too many requests", detail);
-    }
-
-    public static long retryAfterSeconds(Duration retryAfter) {
-        return Math.max(1, (retryAfter.toMillis() + 999) / 1000);
     }
 }

@@ -1,15 +1,18 @@
 package app.donna.platform.security;
 
-import app.donna.platform.dev.DevTokenIssuerAutoConfiguration;
 import app.donna.platform.ratelimit.RateLimitFilter;
 import app.donna.platform.ratelimit.RateLimitSettings;
-import app.donna.platform.ratelimit.TokenBuckets;
+import app.donna.platform.ratelimit.RateLimiter;
+import app.donna.platform.ratelimit.RateLimiters;
+import app.donna.platform.ratelimit.policy.RateLimitPolicy;
 import app.donna.platform.web.Problems;
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.proc.SecurityContext;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
+import javax.sql.DataSource;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
@@ -45,10 +48,16 @@ import org.springframework.security.web.servlet.util.matcher.PathPatternRequestM
 @EnableConfigurationProperties({SecuritySettings.class, RateLimitSettings.class})
 public class DonnaSecurityAutoConfiguration {
 
+    /**
+     * User tokens: the configured issuer's, its keys discovered over HTTP; or, when an issuer runs in this
+     * process and publishes its keys as a {@link JWKSource} bean (as Spring Authorization Server does, and
+     * {@code donna dev}'s issuer), checked against those keys with no round trip. The checks are the same.
+     */
     @Bean
     @ConditionalOnMissingBean
-    JwtDecoder jwtDecoder(SecuritySettings settings) {
-        return JwtDecoders.build(settings.jwt());
+    JwtDecoder jwtDecoder(SecuritySettings settings, ObjectProvider<JWKSource<SecurityContext>> inProcessIssuerKeys) {
+        JWKSource<SecurityContext> keys = inProcessIssuerKeys.getIfUnique();
+        return keys == null ? JwtDecoders.build(settings.jwt()) : JwtDecoders.forKeys(keys, settings.jwt());
     }
 
     /** Mints visitor tokens; present when {@code donna.security.anonymous.secret} is set. */
@@ -66,21 +75,32 @@ public class DonnaSecurityAutoConfiguration {
         return Clock.systemUTC();
     }
 
+    /**
+     * Where the rate limits count: in the service's database when it has one, so that every instance of the
+     * service counts a caller's calls together; in this instance's memory otherwise (or when
+     * {@code donna.rate-limit.shared} is false).
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    RateLimiters rateLimiters(
+            RateLimitSettings limits,
+            ObjectProvider<DataSource> dataSource,
+            Clock clock,
+            @Value("${spring.application.name:donna}") String service) {
+        DataSource database = limits.shared() ? dataSource.getIfUnique() : null;
+        return database == null ? RateLimiters.local(clock) : RateLimiters.shared(database, service, clock);
+    }
+
     @Bean
     @ConditionalOnMissingBean(SecurityFilterChain.class)
     SecurityFilterChain donnaSecurityFilterChain(
             HttpSecurity http,
             SecuritySettings settings,
             RateLimitSettings limits,
-            Clock clock,
+            RateLimiters rateLimiters,
             JwtDecoder userTokens,
-            org.springframework.beans.factory.ObjectProvider<AnonymousSessionTokens> anonymousTokens,
-            @Value("${" + DevTokenIssuerAutoConfiguration.ENABLED + ":false}") boolean devIssuer)
+            ObjectProvider<AnonymousSessionTokens> anonymousTokens)
             throws Exception {
-        List<String> publicPaths = new ArrayList<>(settings.publicPaths());
-        if (devIssuer) {
-            publicPaths.add(DevTokenIssuerAutoConfiguration.PATHS);
-        }
         http.csrf(AbstractHttpConfigurer::disable) // bearer tokens, no cookies: nothing to forge
                 .cors(Customizer.withDefaults())
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
@@ -93,9 +113,11 @@ public class DonnaSecurityAutoConfiguration {
                     auth.dispatcherTypeMatchers(
                                     jakarta.servlet.DispatcherType.ASYNC, jakarta.servlet.DispatcherType.ERROR)
                             .permitAll();
+                    // Rules of Customizer<HttpSecurity> beans come before these: Spring Security applies them
+                    // to HttpSecurity first (the dev issuer, where the cli runs one, opens /dev/** that way).
                     auth.requestMatchers(EndpointRequest.to("health", "info")).permitAll();
                     auth.requestMatchers("/error").permitAll();
-                    for (String path : publicPaths) {
+                    for (String path : settings.publicPaths()) {
                         auth.requestMatchers(publicPath(path)).permitAll();
                     }
                     auth.requestMatchers(EndpointRequest.toAnyEndpoint()).hasRole(InternalSecretFilter.ROLE);
@@ -116,16 +138,12 @@ public class DonnaSecurityAutoConfiguration {
                         e -> e.authenticationEntryPoint(unauthorized()).accessDeniedHandler(forbidden()))
                 .addFilterBefore(
                         new InternalSecretFilter(
-                                settings.internalSecret(),
-                                new TokenBuckets(
-                                        InternalSecretFilter.WRONG_SECRETS_BURST,
-                                        InternalSecretFilter.WRONG_SECRETS_PER_MINUTE,
-                                        clock,
-                                        100_000)),
+                                settings.internalSecret(), rateLimiters.limiter(InternalSecretFilter.WRONG_SECRETS)),
                         BearerTokenAuthenticationFilter.class);
         if (limits.enabled()) {
-            var perIp = new TokenBuckets(limits.perIpBurst(), limits.perIpPerMinute(), clock, 100_000);
-            var perUser = new TokenBuckets(limits.perUserBurst(), limits.perUserPerMinute(), clock, 100_000);
+            var perIp = rateLimiters.limiter(new RateLimitPolicy("ip", limits.perIpBurst(), limits.perIpPerMinute()));
+            var perUser =
+                    rateLimiters.limiter(new RateLimitPolicy("user", limits.perUserBurst(), limits.perUserPerMinute()));
             http.addFilterBefore(new PerIpRateLimit(perIp), BearerTokenAuthenticationFilter.class);
             http.addFilterAfter(new PerUserRateLimit(perUser), BearerTokenAuthenticationFilter.class);
         }
@@ -134,14 +152,14 @@ public class DonnaSecurityAutoConfiguration {
 
     // Spring Security orders filters by class, so each position needs a class of its own.
     static final class PerIpRateLimit extends RateLimitFilter {
-        PerIpRateLimit(TokenBuckets buckets) {
-            super("ip", buckets, DonnaSecurityAutoConfiguration::clientIp);
+        PerIpRateLimit(RateLimiter limiter) {
+            super(limiter, DonnaSecurityAutoConfiguration::clientIp);
         }
     }
 
     static final class PerUserRateLimit extends RateLimitFilter {
-        PerUserRateLimit(TokenBuckets buckets) {
-            super("user", buckets, request -> signedInUser());
+        PerUserRateLimit(RateLimiter limiter) {
+            super(limiter, request -> signedInUser());
         }
     }
 
@@ -159,12 +177,12 @@ public class DonnaSecurityAutoConfiguration {
 
     /** The caller's address; behind a proxy, set server.forward-headers-strategy so this is the client's. */
     private static String clientIp(HttpServletRequest request) {
-        return "ip:" + request.getRemoteAddr();
+        return request.getRemoteAddr();
     }
 
     private static String signedInUser() {
         Authentication auth = SecurityContextHolder.getContext().getAuthentication();
-        return auth instanceof JwtAuthenticationToken jwt ? "user:" + jwt.getName() : null;
+        return auth instanceof JwtAuthenticationToken jwt ? jwt.getName() : null;
     }
 
     private static AuthenticationEntryPoint unauthorized() {

@@ -1,7 +1,9 @@
 package app.donna.platform.security;
 
 import app.donna.platform.ratelimit.RateLimitFilter;
-import app.donna.platform.ratelimit.TokenBuckets;
+import app.donna.platform.ratelimit.RateLimiter;
+import app.donna.platform.ratelimit.policy.RateLimitDecision;
+import app.donna.platform.ratelimit.policy.RateLimitPolicy;
 import app.donna.platform.web.Problems;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -31,12 +33,14 @@ public class InternalSecretFilter extends OncePerRequestFilter {
 
     public static final int WRONG_SECRETS_BURST = 10;
     public static final int WRONG_SECRETS_PER_MINUTE = 10;
+    public static final RateLimitPolicy WRONG_SECRETS =
+            new RateLimitPolicy("internal-secret-guesses", WRONG_SECRETS_BURST, WRONG_SECRETS_PER_MINUTE);
 
     private final byte[] expectedDigest;
-    private final TokenBuckets wrongGuesses;
+    private final RateLimiter wrongGuesses;
 
-    /** @param wrongGuesses the wrong secrets each client address may still present */
-    public InternalSecretFilter(String secret, TokenBuckets wrongGuesses) {
+    /** @param wrongGuesses the wrong secrets each client address may still present ({@link #WRONG_SECRETS}) */
+    public InternalSecretFilter(String secret, RateLimiter wrongGuesses) {
         this.expectedDigest = secret.isBlank() ? null : sha256(secret);
         this.wrongGuesses = wrongGuesses;
     }
@@ -50,8 +54,9 @@ public class InternalSecretFilter extends OncePerRequestFilter {
             return;
         }
         String client = request.getRemoteAddr();
-        if (wrongGuesses.peekExhausted(client) instanceof TokenBuckets.Decision.Rejected r) {
-            RateLimitFilter.tooManyRequests(response, r.retryAfter());
+        RateLimitDecision guesses = wrongGuesses.peek(client);
+        if (!guesses.allowed()) {
+            RateLimitFilter.tooManyRequests(response, guesses.retryAfter());
             return;
         }
         if (expectedDigest == null || !MessageDigest.isEqual(expectedDigest, sha256(presented))) {

@@ -1,7 +1,8 @@
 package app.donna.platform.security;
 
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.proc.SecurityContext;
 import java.net.URI;
-import java.security.interfaces.RSAPublicKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,13 +70,17 @@ public final class JwtDecoders {
     }
 
     /**
-     * A decoder for tokens signed by a key this process holds (the dev issuer's): no discovery, no network,
-     * and the same checks as for any issuer.
+     * A decoder for tokens signed by keys this process holds (an issuer running in it, e.g. donna dev's):
+     * no discovery, no network, and the same checks as for any issuer.
      */
-    public static JwtDecoder forKey(RSAPublicKey key, SecuritySettings.Jwt settings) {
-        NimbusJwtDecoder decoder = NimbusJwtDecoder.withPublicKey(key)
-                .signatureAlgorithm(SignatureAlgorithm.RS256)
-                .validateType(false)
+    static JwtDecoder forKeys(JWKSource<SecurityContext> keys, SecuritySettings.Jwt settings) {
+        NimbusJwtDecoder decoder = NimbusJwtDecoder.withJwkSource(keys)
+                .jwsAlgorithms(algs -> {
+                    algs.clear();
+                    settings.algorithms().forEach(a -> algs.add(asymmetric(a)));
+                })
+                // typ is the validator's to check (JWT, at+jwt or none), as with validateType(false) elsewhere
+                .jwtProcessorCustomizer(processor -> processor.setJWSTypeVerifier((type, context) -> {}))
                 .build();
         OAuth2TokenValidator<Jwt> validator = validator(settings);
         decoder.setJwtValidator(validator);

@@ -2,7 +2,7 @@ package app.donna.platform.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import app.donna.platform.dev.DevTokenIssuer;
+import app.donna.devissuer.DevTokenIssuer;
 import app.donna.platform.testapp.PlatformTestApplication;
 import app.donna.testing.InfraExtension;
 import com.sun.net.httpserver.HttpServer;

@@ -2,8 +2,8 @@ package app.donna.platform.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import app.donna.devissuer.DevTokenIssuer;
 import app.donna.localinfra.LocalPorts;
-import app.donna.platform.dev.DevTokenIssuer;
 import app.donna.platform.testapp.PlatformTestApplication;
 import app.donna.testing.InfraExtension;
 import com.nimbusds.jose.JWSAlgorithm;

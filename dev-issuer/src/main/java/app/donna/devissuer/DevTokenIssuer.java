@@ -1,4 +1,4 @@
-package app.donna.platform.dev;
+package app.donna.devissuer;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;

@@ -1,4 +1,4 @@
-package app.donna.platform.dev;
+package app.donna.devissuer;
 
 import jakarta.validation.constraints.Pattern;
 import java.util.LinkedHashMap;
