@@ -108,7 +108,7 @@ public final class ReplyComposer {
                     breaker.recordAbandoned();
                 } else {
                     breaker.recordFailure();
-                    log.warn("LLM unavailable ({}); answering offline. Circuit: {}", e.getMessage(), breaker.state());
+                    log.error("LLM unavailable; answering offline. Circuit: {}", breaker.state(), e);
                 }
             }
         }
@@ -134,7 +134,7 @@ public final class ReplyComposer {
         if (modelWasCalled) {
             breaker.recordFailure();
         }
-        log.warn("The model did not answer in time ({}); answering offline. Circuit: {}", why, breaker.state());
+        log.error("The model did not answer in time ({}); answering offline. Circuit: {}", why, breaker.state());
         return offlineAnswer(question, onDelta);
     }
 

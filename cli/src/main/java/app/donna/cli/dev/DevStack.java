@@ -111,7 +111,7 @@ public final class DevStack implements AutoCloseable {
                 "--donna.security.jwt.jwk-set-uri=" + tokens.jwkSetUri().orElse(""),
                 "--donna.security.jwt.audiences=" + tokens.audiences(),
                 "--donna.security.internal-secret=" + internalSecret,
-                "--donna.sentry.environment=dev",
+                "--sentry.environment=dev",
                 "--logging.config=classpath:logback.xml",
                 // the JVM's shutdown hooks run at once: logging must outlast the services' shutdown
                 "--logging.register-shutdown-hook=false",

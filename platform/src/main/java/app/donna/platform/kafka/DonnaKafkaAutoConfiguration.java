@@ -4,6 +4,7 @@ import app.donna.schemas.EventCodec;
 import app.donna.schemas.Topic;
 import app.donna.schemas.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -99,7 +100,7 @@ public class DonnaKafkaAutoConfiguration {
         bytesFactory.setKeySerializer(new LenientKeySerializer());
         bytesFactory.setValueSerializer(new RawOrEventSerializer(EventCodec.bundled()));
         KafkaTemplate<Object, Object> template = new KafkaTemplate<>(bytesFactory);
-        meters.ifAvailable(registry -> template.setProducerListener(new DeadLetterCounter(registry)));
+        template.setProducerListener(new DeadLetterReporter(meters.getIfAvailable(CompositeMeterRegistry::new)));
         var recoverer = new DeadLetterPublishingRecoverer(
                 template,
                 (record, exception) ->

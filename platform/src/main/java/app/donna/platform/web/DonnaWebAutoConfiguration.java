@@ -1,6 +1,5 @@
 package app.donna.platform.web;
 
-import app.donna.platform.observability.ErrorReporter;
 import java.time.Duration;
 import java.util.List;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -32,14 +31,14 @@ import tools.jackson.databind.type.LogicalType;
 public class DonnaWebAutoConfiguration {
 
     @Bean
-    ProblemResponses problemResponses(ErrorReporter errorReporter, WebSettings settings) {
-        return new ProblemResponses(errorReporter, settings.maxBodySize().toBytes());
+    ProblemResponses problemResponses(WebSettings settings) {
+        return new ProblemResponses(settings.maxBodySize().toBytes());
     }
 
     /** Replaces Boot's {@code BasicErrorController}, whose JSON is not a problem document. */
     @Bean
-    ProblemErrorController problemErrorController(ErrorReporter errorReporter) {
-        return new ProblemErrorController(errorReporter);
+    ProblemErrorController problemErrorController() {
+        return new ProblemErrorController();
     }
 
     /**

@@ -1,6 +1,5 @@
 package app.donna.platform.web;
 
-import app.donna.platform.observability.ErrorReporter;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
@@ -24,11 +23,8 @@ public class ProblemErrorController implements ErrorController {
 
     private static final Logger log = LoggerFactory.getLogger(ProblemErrorController.class);
 
-    private final ErrorReporter errorReporter;
-
-    public ProblemErrorController(ErrorReporter errorReporter) {
-        this.errorReporter = errorReporter;
-    }
+    /** Errors are reported by being logged at ERROR with their exception (Sentry's log appender sends them). */
+    public ProblemErrorController() {}
 
     @RequestMapping(path = "${server.error.path:/error}", produces = MediaType.ALL_VALUE)
     ResponseEntity<ProblemDetail> error(HttpServletRequest request) {
@@ -42,7 +38,6 @@ public class ProblemErrorController implements ErrorController {
                     "Request to {} failed outside the controllers",
                     request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI),
                     t);
-            errorReporter.report(t);
         }
         ProblemDetail problem = status == HttpStatus.INTERNAL_SERVER_ERROR
                 ? Problems.of(

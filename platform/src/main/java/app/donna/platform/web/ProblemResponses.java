@@ -1,6 +1,5 @@
 package app.donna.platform.web;
 
-import app.donna.platform.observability.ErrorReporter;
 import jakarta.validation.ConstraintViolationException;
 import java.sql.SQLException;
 import java.sql.SQLRecoverableException;
@@ -38,11 +37,10 @@ public class ProblemResponses extends ResponseEntityExceptionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ProblemResponses.class);
 
-    private final ErrorReporter errorReporter;
     private final long maxBodyBytes;
 
-    public ProblemResponses(ErrorReporter errorReporter, long maxBodyBytes) {
-        this.errorReporter = errorReporter;
+    /** Unexpected errors are reported by being logged at ERROR with their exception (Sentry's log appender). */
+    public ProblemResponses(long maxBodyBytes) {
         this.maxBodyBytes = maxBodyBytes;
     }
 
@@ -106,7 +104,6 @@ public class ProblemResponses extends ResponseEntityExceptionHandler {
         HttpStatus status = HttpStatus.valueOf(statusCode.value());
         if (status.is5xxServerError()) {
             log.error("Request failed: {}", request.getDescription(false), ex);
-            errorReporter.report(ex);
         }
         HttpHeaders kept = new HttpHeaders();
         if (headers.getAllow() != null && !headers.getAllow().isEmpty()) {
@@ -130,7 +127,6 @@ public class ProblemResponses extends ResponseEntityExceptionHandler {
                     headers);
         }
         log.error("Unexpected error handling {}", request.getDescription(false), ex);
-        errorReporter.report(ex);
         return problem(Problems.of(
                 HttpStatus.INTERNAL_SERVER_ERROR,
                 "internal",
