@@ -22,11 +22,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -38,6 +40,7 @@ import org.jooq.impl.DSL;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.kafka.listener.ConsumerRecordRecoverer;
 
 /**
  * Rows and offsets are committed together: a projector that dies in the middle of writing a batch, again
@@ -117,7 +120,8 @@ class ProjectorCrashSafetyTest {
         ProjectorSettings settings = new ProjectorSettings(
                 true, 300, Duration.ofMillis(100), Duration.ofMillis(50), 3, Duration.ofSeconds(1), false);
         Map<String, Object> consumerConfig = Map.of("bootstrap.servers", kafka.servers());
-        DeadLetters deadLetters = new DeadLetters(Map.of("bootstrap.servers", kafka.servers()));
+        List<ConsumerRecord<?, ?>> deadLetters = new CopyOnWriteArrayList<>();
+        ConsumerRecordRecoverer recordDeadLetters = (record, error) -> deadLetters.add(record);
 
         CatalogTopics.create(kafka.servers());
 
@@ -127,7 +131,7 @@ class ProjectorCrashSafetyTest {
             BatchProjector instance = new BatchProjector(
                     new CrashingProjection(projector, 2 + crash),
                     dsl,
-                    deadLetters,
+                    recordDeadLetters,
                     settings,
                     consumerConfig,
                     Clock.systemUTC());
@@ -140,7 +144,7 @@ class ProjectorCrashSafetyTest {
         BatchProjector survivor = new BatchProjector(
                 new CrashingProjection(projector, Integer.MAX_VALUE),
                 dsl,
-                deadLetters,
+                recordDeadLetters,
                 settings,
                 consumerConfig,
                 Clock.systemUTC());
@@ -162,7 +166,7 @@ class ProjectorCrashSafetyTest {
         assertThat(survivor.isRunning())
                 .as("no duplicate ever made the survivor fail")
                 .isTrue();
-        deadLetters.close();
+        assertThat(deadLetters).as("no record was given up on").isEmpty();
     }
 
     private static Map<Integer, Long> endOffsets(String servers) throws Exception {
