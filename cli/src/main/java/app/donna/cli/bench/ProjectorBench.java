@@ -52,7 +52,10 @@ public final class ProjectorBench {
 
     private ProjectorBench() {}
 
-    /** Publishes {@code events} events, times the projector on them, then pgbench for {@code pgbenchSeconds}. */
+    /**
+     * Publishes {@code events} events, times the projector on them, then pgbench and the COPY baseline for
+     * {@code pgbenchSeconds} each.
+     */
     public static int run(int events, int pgbenchSeconds) throws Exception {
         Path home = Files.createTempDirectory("donna-bench-");
         System.out.printf("donna bench projector: %,d events; data in %s%n", events, home);

@@ -18,6 +18,7 @@ import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.jooq.DSLContext;
 
@@ -45,7 +46,8 @@ public final class ChatProjection implements Projection {
 
     @Override
     public void apply(DSLContext tx, List<ProjectedEvent> batch) {
-        Map<UUID, Session> sessions = new LinkedHashMap<>();
+        // sorted: concurrent consumers' transactions then lock the sessions they share in the same order
+        Map<UUID, Session> sessions = new TreeMap<>();
         Turns turns = new Turns(batch.size());
         for (ProjectedEvent projected : batch) {
             switch (projected.event()) {
