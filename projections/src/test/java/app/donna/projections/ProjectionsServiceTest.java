@@ -99,6 +99,8 @@ class ProjectionsServiceTest {
                 .fetchOne();
         assertThat(user.getRole()).isEqualTo("user");
         assertThat(user.getVerdict()).isEqualTo("ALLOW");
+        assertThat(user.getOccurredAt()).isEqualTo(question.getOccurredAt());
+        assertThat(user.getEventId()).isEqualTo(question.getEventId());
         var assistant = db.selectFrom(CHAT_MESSAGES)
                 .where(CHAT_MESSAGES.MESSAGE_ID.eq(answer.getReplyId()))
                 .fetchOne();
@@ -108,6 +110,8 @@ class ProjectionsServiceTest {
         assertThat(assistant.getModel()).isEqualTo("gpt-test");
         assertThat(assistant.getLlmLatencyMs()).isEqualTo(850L);
         assertThat(assistant.getInputTokens()).isEqualTo(120);
+        assertThat(assistant.getOutputTokens()).isEqualTo(12);
+        assertThat(assistant.getSessionId()).isEqualTo(session);
         assertThat(assistant.getDegraded()).isFalse();
     }
 
