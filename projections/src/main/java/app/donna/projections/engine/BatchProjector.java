@@ -297,6 +297,11 @@ public final class BatchProjector implements BatchMessageListener<byte[], byte[]
             writeAtomically(events);
         } catch (RuntimeException e) {
             if (isDatabaseFailure(e) && !isBadData(e)) {
+                log.error(
+                        "Projector {} could not write a batch of {} records ({}); the error handler retries it with backoff",
+                        projection.name(),
+                        events.size(),
+                        e.getMessage());
                 throw new BatchListenerFailedException("database unavailable", e, 0);
             }
             log.warn(
