@@ -99,6 +99,8 @@ class ProjectionsServiceTest {
                 .fetchOne();
         assertThat(user.getRole()).isEqualTo("user");
         assertThat(user.getVerdict()).isEqualTo("ALLOW");
+        assertThat(user.getOccurredAt()).isEqualTo(question.getOccurredAt());
+        assertThat(user.getEventId()).isEqualTo(question.getEventId());
         var assistant = db.selectFrom(CHAT_MESSAGES)
                 .where(CHAT_MESSAGES.MESSAGE_ID.eq(answer.getReplyId()))
                 .fetchOne();
@@ -108,6 +110,8 @@ class ProjectionsServiceTest {
         assertThat(assistant.getModel()).isEqualTo("gpt-test");
         assertThat(assistant.getLlmLatencyMs()).isEqualTo(850L);
         assertThat(assistant.getInputTokens()).isEqualTo(120);
+        assertThat(assistant.getOutputTokens()).isEqualTo(12);
+        assertThat(assistant.getSessionId()).isEqualTo(session);
         assertThat(assistant.getDegraded()).isFalse();
     }
 
@@ -218,6 +222,45 @@ class ProjectionsServiceTest {
                         .where(CHAT_MESSAGES.MESSAGE_ID.eq(withNul.getMessageId()))
                         .fetchOne(CHAT_MESSAGES.BODY))
                 .isEqualTo("written before \ufffd was refused");
+    }
+
+    @Test
+    void aMessageRetriedAfterItWasProjectedIsStillOneTurnAndIsNotDeadLettered(InfraExtension.KafkaBootstrap kafka)
+            throws Exception {
+        // given a message already in the read model
+        UUID session = UUID.randomUUID();
+        ChatMessageScreened retried = message(session, "user_q", "a table for two");
+        events.send(Topics.CHAT_SCREENED.name(), session.toString(), retried).get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> db.fetchExists(CHAT_MESSAGES, CHAT_MESSAGES.MESSAGE_ID.eq(retried.getMessageId())));
+
+        // when it reaches the topic again, followed by a new message and then a marker the projector refuses
+        ChatMessageScreened next = message(session, "user_q", "at seven");
+        events.send(Topics.CHAT_SCREENED.name(), session.toString(), retried).get(10, TimeUnit.SECONDS);
+        events.send(Topics.CHAT_SCREENED.name(), session.toString(), next).get(10, TimeUnit.SECONDS);
+        byte[] marker = ("\u00c3marker " + UUID.randomUUID()).getBytes(StandardCharsets.UTF_8);
+        try (var producer = new KafkaProducer<>(
+                Map.<String, Object>of("bootstrap.servers", kafka.servers()),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(
+                            Topics.CHAT_SCREENED.name(), session.toString().getBytes(), marker))
+                    .get(10, TimeUnit.SECONDS);
+        }
+
+        // then the new message is kept, the retried one is one row, and the first dead letter of the
+        // session's partition after it is the marker: the retried message was skipped, not dead-lettered
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> db.fetchExists(CHAT_MESSAGES, CHAT_MESSAGES.MESSAGE_ID.eq(next.getMessageId())));
+        assertThat(db.fetchCount(CHAT_MESSAGES, CHAT_MESSAGES.SESSION_ID.eq(session)))
+                .isEqualTo(2);
+        var firstDeadLetter = TopicReader.readUntilFound(
+                        kafka.servers(),
+                        Topics.CHAT_SCREENED.deadLetterName(),
+                        r -> r.key() != null && new String(r.key(), StandardCharsets.UTF_8).equals(session.toString()),
+                        Duration.ofSeconds(30))
+                .getFirst();
+        assertThat(firstDeadLetter.value()).isEqualTo(marker);
     }
 
     @Test

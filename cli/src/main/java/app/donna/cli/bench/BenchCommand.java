@@ -21,8 +21,8 @@ public final class BenchCommand {
     @Command(
             name = "projector",
             description = {
-                "Projector throughput (topic to committed rows) beside pgbench's 1,000-row INSERT rate on the same "
-                        + "PostgreSQL. Needs pgbench on the PATH for the baseline."
+                "Projector throughput (topic to committed rows) beside pgbench's 1,000-row INSERT rate and a binary "
+                        + "COPY rate on the same PostgreSQL. Needs pgbench on the PATH for its baseline."
             })
     static final class Projector implements Callable<Integer> {
 

@@ -12,81 +12,110 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.jooq.DSLContext;
 import org.jooq.exception.DataAccessException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
+import org.springframework.kafka.listener.BatchListenerFailedException;
+import org.springframework.kafka.listener.BatchMessageListener;
+import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
+import org.springframework.kafka.listener.ConsumerRecordRecoverer;
+import org.springframework.kafka.listener.ConsumerSeekAware;
+import org.springframework.kafka.listener.ContainerProperties;
+import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.util.backoff.BackOff;
+import org.springframework.util.backoff.ExponentialBackOff;
+import org.springframework.util.backoff.FixedBackOff;
 
 /**
- * Runs one {@link Projection}: polls its topics in batches, decodes each record, and writes the batch's
- * rows together with the batch's next offsets in one PostgreSQL transaction. On (re)assignment it seeks
- * every partition to the offset stored in PostgreSQL, so a crash or rebalance at any point neither loses
- * nor doubles a row. Kafka's committed offsets are written too, after the database commit, only so that
- * consumer lag shows in the usual tools.
+ * Runs one {@link Projection} in a Spring for Apache Kafka batch listener container: each poll's records
+ * are decoded and their rows written together with the batch's next offsets in one PostgreSQL
+ * transaction. On (re)assignment it seeks every partition to the offset stored in PostgreSQL (ADR 2), so
+ * a crash or rebalance at any point neither loses nor doubles a row. The container also commits the
+ * offsets to Kafka after each batch, only so that consumer lag shows in the usual tools.
  *
- * <p>Consumes: the projection's topics. Produces: their {@code .DLT} topics, for records that cannot be
- * decoded, and for records whose rows the database refuses as bad data (found by retrying the failed
- * batch one record at a time). While the database is unreachable it retries with backoff and never
- * skips.
+ * <p>Failures go to the container's {@link DefaultErrorHandler} as a {@link BatchListenerFailedException}
+ * naming the first record not written; the records before it are in the database already. What happens
+ * to that record depends on why it failed:
+ * <ul>
+ *   <li>the database is unreachable: retried from that record with exponential backoff up to
+ *       {@code max-backoff}, for as long as it takes; nothing is skipped;
+ *   <li>it cannot be decoded, or the database refuses its row as bad data (found by writing the failed
+ *       batch one record at a time): dead-lettered at once;
+ *   <li>anything else: retried {@code max-attempts} times in all, then dead-lettered.
+ * </ul>
+ * A dead-lettered record's next offset is stored, so it is not read again. An {@link Error} stops the
+ * container (health DOWN); the batch in flight was rolled back and is read again on restart.
+ *
+ * <p>Consumes: the projection's topics. Produces: their {@code .DLT} topics, through the recoverer given.
  */
-public final class BatchProjector implements AutoCloseable {
+public final class BatchProjector implements BatchMessageListener<byte[], byte[]>, ConsumerSeekAware, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(BatchProjector.class);
     /** What the broker waits for before answering a fetch early: well over a busy second of events. */
     private static final int BATCH_BYTES = 1024 * 1024;
+    /** First wait after the database failed; doubled on each failure up to the settings' max-backoff. */
+    private static final Duration FIRST_BACKOFF = Duration.ofMillis(200);
 
     private final Projection projection;
     private final DSLContext db;
-    private final DeadLetters deadLetters;
     private final ProjectorSettings settings;
-    private final Map<String, Object> consumerConfig;
-    private final EventCodec codec = EventCodec.bundled();
     private final Clock clock;
-    private final String group;
+    private final EventCodec codec = EventCodec.bundled();
+    private final Map<String, Topic> topics;
+    private final ConcurrentMessageListenerContainer<byte[], byte[]> container;
     private final AtomicLong projected = new AtomicLong();
     private final AtomicLong writeNanos = new AtomicLong();
     private final AtomicLong decodeNanos = new AtomicLong();
-    private final CountDownLatch stopped = new CountDownLatch(1);
-    private volatile boolean running;
-    private volatile KafkaConsumer<byte[], byte[]> consumer;
     private volatile Throwable failure;
-    private Thread thread;
 
+    /**
+     * @param deadLetters    writes a record that cannot be projected to its dead-letter topic
+     * @param consumerConfig the service's consumer settings (cluster and security); the rest is set here
+     */
     public BatchProjector(
             Projection projection,
             DSLContext db,
-            DeadLetters deadLetters,
+            ConsumerRecordRecoverer deadLetters,
             ProjectorSettings settings,
             Map<String, Object> consumerConfig,
             Clock clock) {
         this.projection = projection;
         this.db = db;
-        this.deadLetters = deadLetters;
         this.settings = settings;
-        this.consumerConfig = consumerConfig;
         this.clock = clock;
-        this.group = "donna-projections-" + projection.name();
+        this.topics = projection.topics().stream().collect(Collectors.toMap(Topic::name, Function.identity()));
+        this.container = container(consumerConfig, errorHandler(deadLetters));
     }
 
-    public synchronized void start() {
-        if (running) {
-            return;
-        }
-        running = true;
-        thread = Thread.ofPlatform().name("projector-" + projection.name()).start(this::run);
+    /** The consumer group: one per projection, whatever the number of instances. */
+    public String group() {
+        return "donna-projections-" + projection.name();
+    }
+
+    public void start() {
+        container.start();
+    }
+
+    /** Stops consuming, after the batch in hand is written. */
+    @Override
+    public void close() {
+        container.stop();
+        log.info(
+                "Projector {} stopped after projecting {} events ({} ms decoding, {} ms writing to PostgreSQL)",
+                projection.name(),
+                projected.get(),
+                decodeNanos.get() / 1_000_000,
+                writeNanos.get() / 1_000_000);
     }
 
     /** Events written to the read model since start. */
@@ -94,34 +123,20 @@ public final class BatchProjector implements AutoCloseable {
         return projected.get();
     }
 
+    /** Whether the container is consuming: false once it stopped, on an error or otherwise. */
     public boolean isRunning() {
-        return running && failure == null && thread != null && thread.isAlive();
+        return failure == null && container.isRunning() && container.isInExpectedState();
     }
 
-    /** Why the projector thread died, if it did. */
+    /** Why the projector stopped, if an error stopped it. */
     public Throwable failure() {
         return failure;
     }
 
-    @Override
-    public void close() {
-        running = false;
-        KafkaConsumer<byte[], byte[]> c = consumer;
-        if (c != null) {
-            c.wakeup();
-        }
-        try {
-            if (!stopped.await(30, TimeUnit.SECONDS)) {
-                log.warn("Projector {} did not stop within 30 s", projection.name());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private void run() {
+    private ConcurrentMessageListenerContainer<byte[], byte[]> container(
+            Map<String, Object> consumerConfig, DefaultErrorHandler errorHandler) {
         Map<String, Object> config = new HashMap<>(consumerConfig);
-        config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, group());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.batchSize());
         // A fetch returns once a batch's worth of bytes is waiting or the batch wait has passed, instead of
@@ -136,130 +151,181 @@ public final class BatchProjector implements AutoCloseable {
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         config.remove(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG);
         config.remove(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG);
-        try (KafkaConsumer<byte[], byte[]> c =
-                new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer = c;
-            c.subscribe(projection.topics().stream().map(Topic::name).toList(), new SeekToStoredOffsets(c));
-            log.info(
-                    "Projector {} consuming {}",
-                    projection.name(),
-                    projection.topics().stream().map(Topic::name).toList());
-            Duration backoff = Duration.ofMillis(200);
-            while (running) {
-                ConsumerRecords<byte[], byte[]> records = c.poll(settings.pollTimeout());
-                if (records.isEmpty()) {
-                    continue;
-                }
-                try {
-                    project(c, records);
-                    backoff = Duration.ofMillis(200);
-                } catch (RuntimeException e) {
-                    if (!isDatabaseFailure(e)) {
-                        throw e;
-                    }
-                    log.error(
-                            "Projector {} could not write a batch of {} records; retrying in {} ms",
-                            projection.name(),
-                            records.count(),
-                            backoff.toMillis(),
-                            e);
-                    rewind(c, records.partitions());
-                    sleep(backoff);
-                    backoff = min(backoff.multipliedBy(2), settings.maxBackoff());
-                }
-            }
-        } catch (WakeupException e) {
-            if (running) {
-                failure = e;
-            }
-        } catch (Throwable t) {
-            failure = t;
-            // Health turns DOWN; the batch in flight was rolled back and is read again on restart.
-            log.error("Projector {} stopped on an unexpected error", projection.name(), t);
-        } finally {
-            running = false;
-            consumer = null;
-            stopped.countDown();
-            log.info(
-                    "Projector {} stopped after projecting {} events ({} ms decoding, {} ms writing to PostgreSQL)",
-                    projection.name(),
-                    projected.get(),
-                    decodeNanos.get() / 1_000_000,
-                    writeNanos.get() / 1_000_000);
-        }
+        // Bytes in, so that a record that cannot be decoded is dead-lettered exactly as it came.
+        var consumers =
+                new DefaultKafkaConsumerFactory<>(config, ByteArrayDeserializer::new, ByteArrayDeserializer::new);
+
+        ContainerProperties properties = new ContainerProperties(
+                projection.topics().stream().map(Topic::name).toArray(String[]::new));
+        properties.setMessageListener(this);
+        properties.setPollTimeout(settings.pollTimeout().toMillis());
+        // Kafka's offsets are for lag monitoring only (the database's decide where to read): committed after
+        // each batch without waiting, and never on assignment.
+        properties.setAckMode(ContainerProperties.AckMode.BATCH);
+        properties.setSyncCommits(false);
+        properties.setAssignmentCommitOption(ContainerProperties.AssignmentCommitOption.NEVER);
+
+        var container = new ConcurrentMessageListenerContainer<>(consumers, properties);
+        container.setConcurrency(1);
+        container.setBeanName("projector-" + projection.name());
+        container.setCommonErrorHandler(errorHandler);
+        return container;
     }
 
-    private void project(KafkaConsumer<byte[], byte[]> c, ConsumerRecords<byte[], byte[]> records) {
-        List<ProjectedEvent> events = new ArrayList<>(records.count());
-        List<ConsumerRecord<byte[], byte[]>> sources = new ArrayList<>(records.count());
-        Map<TopicPartition, Long> next = new LinkedHashMap<>();
-        long decodeStart = System.nanoTime();
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-            next.put(new TopicPartition(record.topic(), record.partition()), record.offset() + 1);
-            try {
-                events.add(decode(record));
-                sources.add(record);
-            } catch (EventCodec.EventDecodingException | IllegalArgumentException e) {
-                boolean written = deadLetters.publish(record, group, e);
-                log.error(
-                        "{} undecodable record {}-{}@{}: {}",
-                        written ? "Dead-lettered" : "Skipped (already on the DLT)",
-                        record.topic(),
-                        record.partition(),
-                        record.offset(),
-                        e.getMessage());
+    private DefaultErrorHandler errorHandler(ConsumerRecordRecoverer deadLetters) {
+        ExponentialBackOff otherFailures = backOff();
+        otherFailures.setMaxAttempts(settings.maxAttempts() - 1L);
+        BackOff outage = backOff();
+        BackOff never = new FixedBackOff(0, 0);
+        DefaultErrorHandler handler = new DefaultErrorHandler(
+                (record, error) -> {
+                    deadLetters.accept(record, error);
+                    skip(record);
+                },
+                otherFailures);
+        handler.setBackOffFunction((record, error) -> {
+            if (isUndecodable(error) || isBadData(error)) {
+                return never;
             }
-        }
-        long writeStart = System.nanoTime();
-        decodeNanos.addAndGet(writeStart - decodeStart);
-        try {
-            writeAtomically(events, next);
-            writeNanos.addAndGet(System.nanoTime() - writeStart);
-        } catch (RuntimeException e) {
-            if (!isBadData(e)) {
-                throw e;
-            }
-            log.warn(
-                    "Projector {}: the database refused a batch as bad data ({}); isolating the record",
-                    projection.name(),
-                    sqlState(e).orElse("?"));
-            projectOneByOne(events, sources, next);
-        }
-        projected.addAndGet(events.size());
-        c.commitAsync(toCommit(next), null);
+            return isDatabaseFailure(error) ? outage : null;
+        });
+        return handler;
     }
 
-    /** After a batch failed on bad data: each record in its own transaction; the one that fails is dead. */
-    private void projectOneByOne(
-            List<ProjectedEvent> events,
-            List<ConsumerRecord<byte[], byte[]>> sources,
-            Map<TopicPartition, Long> batchNext) {
-        for (int i = 0; i < events.size(); i++) {
-            ProjectedEvent event = events.get(i);
-            TopicPartition tp = new TopicPartition(event.topic(), event.partition());
-            Map<TopicPartition, Long> next = Map.of(tp, event.offset() + 1);
+    private ExponentialBackOff backOff() {
+        ExponentialBackOff backOff = new ExponentialBackOff(FIRST_BACKOFF.toMillis(), 2.0);
+        backOff.setMaxInterval(settings.maxBackoff().toMillis());
+        return backOff;
+    }
+
+    @Override
+    public void onPartitionsAssigned(Map<TopicPartition, Long> assignments, ConsumerSeekCallback callback) {
+        if (assignments.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, Long> stored = storedOffsets(assignments.keySet());
+        List<TopicPartition> unread = new ArrayList<>();
+        for (TopicPartition tp : assignments.keySet()) {
+            Long offset = stored.get(tp);
+            if (offset == null) {
+                unread.add(tp);
+            } else {
+                callback.seek(tp.topic(), tp.partition(), offset);
+            }
+        }
+        callback.seekToBeginning(unread);
+        log.info(
+                "Projector {} assigned {}; resuming from offsets stored in PostgreSQL",
+                projection.name(),
+                assignments.keySet());
+    }
+
+    /**
+     * The stored offsets, waiting for the database if it is down: reading from anywhere else could skip
+     * records (Kafka's committed offsets run ahead of a rebuilt read model) or double them.
+     */
+    private Map<TopicPartition, Long> storedOffsets(Collection<TopicPartition> partitions) {
+        Duration wait = FIRST_BACKOFF;
+        while (true) {
             try {
-                writeAtomically(List.of(event), next);
+                return OffsetStore.load(db, projection.name(), partitions);
             } catch (RuntimeException e) {
-                if (!isBadData(e)) {
+                if (!isDatabaseFailure(e) || !container.isRunning()) {
                     throw e;
                 }
-                boolean written = deadLetters.publish(sources.get(i), group, e);
-                log.error(
-                        "{} record {}-{}@{} the database refused: {}",
-                        written ? "Dead-lettered" : "Skipped (already on the DLT)",
-                        event.topic(),
-                        event.partition(),
-                        event.offset(),
-                        e.getMessage());
-                writeAtomically(List.of(), next);
+                log.warn(
+                        "Projector {} cannot read its offsets yet ({}); retrying in {} ms",
+                        projection.name(),
+                        e.getMessage(),
+                        wait.toMillis());
+                try {
+                    Thread.sleep(wait);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                wait = wait.multipliedBy(2).compareTo(settings.maxBackoff()) <= 0
+                        ? wait.multipliedBy(2)
+                        : settings.maxBackoff();
             }
         }
-        // offsets of dead-lettered undecodable records at the batch's end
-        writeAtomically(List.of(), batchNext);
     }
 
-    private void writeAtomically(List<ProjectedEvent> events, Map<TopicPartition, Long> next) {
+    @Override
+    public void onMessage(List<ConsumerRecord<byte[], byte[]>> records) {
+        try {
+            project(records);
+        } catch (Error e) {
+            failure = e;
+            log.error("Projector {} stopped on an unexpected error", projection.name(), e);
+            throw e;
+        }
+    }
+
+    /**
+     * Writes the records up to the first that cannot be decoded, then hands that one to the error handler.
+     * The records after it come again in the next poll.
+     */
+    private void project(List<ConsumerRecord<byte[], byte[]>> records) {
+        long decodeStart = System.nanoTime();
+        List<ProjectedEvent> events = new ArrayList<>(records.size());
+        RuntimeException undecodable = null;
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            try {
+                events.add(decode(record));
+            } catch (EventCodec.EventDecodingException | IllegalArgumentException e) {
+                undecodable = e;
+                break;
+            }
+        }
+        decodeNanos.addAndGet(System.nanoTime() - decodeStart);
+        write(events);
+        if (undecodable != null) {
+            throw new BatchListenerFailedException("undecodable record", undecodable, events.size());
+        }
+    }
+
+    /**
+     * Writes {@code events} in one transaction; if the database refuses the batch for anything but being
+     * unreachable, writes them one by one to find the record it refuses.
+     */
+    private void write(List<ProjectedEvent> events) {
+        if (events.isEmpty()) {
+            return;
+        }
+        try {
+            writeAtomically(events);
+        } catch (RuntimeException e) {
+            if (isDatabaseFailure(e) && !isBadData(e)) {
+                log.error(
+                        "Projector {} could not write a batch of {} records ({}); the error handler retries it with backoff",
+                        projection.name(),
+                        events.size(),
+                        e.getMessage());
+                throw new BatchListenerFailedException("database unavailable", e, 0);
+            }
+            log.warn(
+                    "Projector {}: a batch of {} failed ({}, SQLSTATE {}); isolating the record",
+                    projection.name(),
+                    events.size(),
+                    e.getClass().getSimpleName(),
+                    sqlState(e).orElse("-"));
+            for (int i = 0; i < events.size(); i++) {
+                try {
+                    writeAtomically(events.subList(i, i + 1));
+                } catch (RuntimeException single) {
+                    throw new BatchListenerFailedException("record refused", single, i);
+                }
+            }
+        }
+    }
+
+    private void writeAtomically(List<ProjectedEvent> events) {
+        long start = System.nanoTime();
+        Map<TopicPartition, Long> next = new LinkedHashMap<>();
+        for (ProjectedEvent e : events) {
+            next.put(new TopicPartition(e.topic(), e.partition()), e.offset() + 1);
+        }
         db.transaction(cfg -> {
             DSLContext tx = cfg.dsl();
             if (!settings.synchronousCommit()) {
@@ -267,24 +333,37 @@ public final class BatchProjector implements AutoCloseable {
                 // offsets together, and the projector then reads those records again from Kafka.
                 tx.execute("SET LOCAL synchronous_commit = off");
             }
-            if (!events.isEmpty()) {
-                projection.apply(tx, events);
-            }
+            projection.apply(tx, events);
             OffsetStore.save(tx, projection.name(), next, clock.instant());
         });
+        projected.addAndGet(events.size());
+        writeNanos.addAndGet(System.nanoTime() - start);
+    }
+
+    /** After a record was dead-lettered: its partition goes on from the next one, across restarts too. */
+    private void skip(ConsumerRecord<?, ?> record) {
+        TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+        db.transaction(cfg ->
+                OffsetStore.save(cfg.dsl(), projection.name(), Map.of(tp, record.offset() + 1), clock.instant()));
     }
 
     private ProjectedEvent decode(ConsumerRecord<byte[], byte[]> record) {
         SpecificRecordBase event = codec.decode(record.value());
-        Topic topic = projection.topics().stream()
-                .filter(t -> t.name().equals(record.topic()))
-                .findFirst()
-                .orElseThrow();
+        Topic topic = topics.get(record.topic());
         if (!topic.carries(event.getClass())) {
             throw new IllegalArgumentException(event.getSchema().getFullName() + " does not belong on " + topic.name());
         }
         String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
         return new ProjectedEvent(record.topic(), record.partition(), record.offset(), key, event);
+    }
+
+    private static boolean isUndecodable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof EventCodec.EventDecodingException || t instanceof IllegalArgumentException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -317,76 +396,5 @@ public final class BatchProjector implements AutoCloseable {
             }
         }
         return Optional.empty();
-    }
-
-    private void rewind(KafkaConsumer<byte[], byte[]> c, Collection<TopicPartition> partitions) {
-        try {
-            seekToStored(c, partitions);
-        } catch (RuntimeException e) {
-            // the database is still down: seek back to the batch start so nothing is skipped
-            log.warn("Projector {} cannot read its offsets yet: {}", projection.name(), e.getMessage());
-            c.committed(new java.util.HashSet<>(partitions)).forEach((tp, om) -> {
-                if (om != null) {
-                    c.seek(tp, om.offset());
-                } else {
-                    c.seekToBeginning(List.of(tp));
-                }
-            });
-        }
-    }
-
-    private void seekToStored(KafkaConsumer<byte[], byte[]> c, Collection<TopicPartition> partitions) {
-        Map<TopicPartition, Long> stored = OffsetStore.load(db, projection.name(), partitions);
-        for (TopicPartition tp : partitions) {
-            Long offset = stored.get(tp);
-            if (offset == null) {
-                c.seekToBeginning(List.of(tp));
-            } else {
-                c.seek(tp, offset);
-            }
-        }
-    }
-
-    private final class SeekToStoredOffsets implements ConsumerRebalanceListener {
-        private final KafkaConsumer<byte[], byte[]> c;
-
-        SeekToStoredOffsets(KafkaConsumer<byte[], byte[]> c) {
-            this.c = c;
-        }
-
-        @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            if (!partitions.isEmpty()) {
-                seekToStored(c, partitions);
-                log.info(
-                        "Projector {} assigned {}; resuming from offsets stored in PostgreSQL",
-                        projection.name(),
-                        partitions);
-            }
-        }
-
-        @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            // Nothing in flight: batches are written inside the poll loop before the next poll.
-        }
-    }
-
-    private static Map<TopicPartition, OffsetAndMetadata> toCommit(Map<TopicPartition, Long> next) {
-        Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
-        next.forEach((tp, offset) -> commit.put(tp, new OffsetAndMetadata(offset)));
-        return commit;
-    }
-
-    private static Duration min(Duration a, Duration b) {
-        return a.compareTo(b) <= 0 ? a : b;
-    }
-
-    private void sleep(Duration d) {
-        try {
-            Thread.sleep(d);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            running = false;
-        }
     }
 }

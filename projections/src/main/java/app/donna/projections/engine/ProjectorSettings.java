@@ -11,12 +11,15 @@ import org.springframework.validation.annotation.Validated;
  *
  * @param enabled       run the projectors in this process
  * @param batchSize     most records per poll, and so per transaction
- * @param pollTimeout   longest wait for records
+ * @param pollTimeout   longest wait for records in one poll of the listener container
  * @param batchWait     how long the broker may hold a fetch while too little is waiting to fill a batch:
  *                      fewer and larger transactions, and fewer fetches for the broker to answer, for read
  *                      models that lag up to this much more; zero fetches whatever is there at once
- * @param maxAttempts   attempts at a batch that fails on bad data before its records are tried one by one
- * @param maxBackoff    longest wait between attempts while the database is unreachable
+ * @param maxAttempts   attempts in all at a record that fails for another reason than being undecodable, bad
+ *                      data or an unreachable database (a failed batch is written one record at a time to
+ *                      find it), before it is dead-lettered; undecodable and bad-data records are
+ *                      dead-lettered at once, and an unreachable database is waited for without limit
+ * @param maxBackoff    longest wait between attempts (from 200 ms, doubling)
  * @param synchronousCommit wait for each batch's commit to reach disk; off is safe here because rows and
  *                      offsets are lost together in a database crash and then read again from Kafka
  */

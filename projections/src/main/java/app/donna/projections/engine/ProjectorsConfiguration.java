@@ -1,5 +1,6 @@
 package app.donna.projections.engine;
 
+import app.donna.platform.kafka.DeadLetterLedger;
 import app.donna.platform.kafka.KafkaClientProperties;
 import app.donna.projections.abuse.AbuseFlagProjection;
 import app.donna.projections.chat.ChatProjection;
@@ -12,8 +13,12 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 
-/** Runs every projection in this process, each in its own consumer thread, after Flyway has migrated. */
+/**
+ * Runs every projection in this process, each in its own batch listener container, after Flyway has
+ * migrated; their dead letters go through the platform's {@code DeadLetterPublishingRecoverer}.
+ */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnBooleanProperty(name = "donna.projections.enabled", matchIfMissing = true)
 class ProjectorsConfiguration {
@@ -28,16 +33,17 @@ class ProjectorsConfiguration {
         return new AbuseFlagProjection();
     }
 
-    @Bean(destroyMethod = "close")
-    DeadLetters projectorDeadLetters(KafkaClientProperties kafka) {
-        return new DeadLetters(kafka.producer(), kafka.consumer());
+    /** The platform's dead-letter recoverer, writing a record only if it is not on the DLT already. */
+    @Bean
+    DeduplicatedDeadLetters projectorDeadLetters(DeadLetterPublishingRecoverer recoverer, KafkaClientProperties kafka) {
+        return new DeduplicatedDeadLetters(recoverer, new DeadLetterLedger(kafka.consumer()));
     }
 
     @Bean
     Projectors projectors(
             List<Projection> projections,
             DSLContext db,
-            DeadLetters deadLetters,
+            DeduplicatedDeadLetters deadLetters,
             ProjectorSettings settings,
             KafkaClientProperties kafka,
             Clock clock) {

@@ -2,21 +2,30 @@ package app.donna.projections.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import app.donna.platform.kafka.DeadLetterLedger;
+import app.donna.schemas.Topic;
 import app.donna.schemas.Topics;
 import app.donna.testing.InfraExtension;
 import app.donna.testing.TopicReader;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 
 /**
  * One bad record, one dead letter: a second consumer group failing on it, or the same projector reading it
- * again after its read model is rebuilt, finds it on the dead-letter topic and writes no copy.
+ * again after its read model is rebuilt, finds it on the dead-letter topic and writes no copy. The letters
+ * are written by Spring's {@code DeadLetterPublishingRecoverer}, as the platform configures it.
  */
 @ExtendWith(InfraExtension.class)
 class DeadLettersTest {
@@ -39,18 +48,28 @@ class DeadLettersTest {
                 marker.getBytes(StandardCharsets.UTF_8),
                 marker.getBytes(StandardCharsets.UTF_8));
 
-        try (DeadLetters first = new DeadLetters(Map.of("bootstrap.servers", kafka.servers()));
-                DeadLetters second = new DeadLetters(Map.of("bootstrap.servers", kafka.servers()))) {
-            assertThat(first.publish(poison, "donna-projections-abuse", new IllegalStateException("bad")))
-                    .isTrue();
-            assertThat(second.publish(poison, "another-group", new IllegalStateException("bad")))
+        Map<String, Object> config = Map.of("bootstrap.servers", kafka.servers());
+        var producers = new DefaultKafkaProducerFactory<byte[], byte[]>(
+                config, new ByteArraySerializer(), new ByteArraySerializer());
+        try {
+            var recoverer = new DeadLetterPublishingRecoverer(
+                    new KafkaTemplate<>(producers),
+                    (record, e) -> new TopicPartition(record.topic() + Topic.DEAD_LETTER_SUFFIX, record.partition()));
+            var first = new DeduplicatedDeadLetters(recoverer, new DeadLetterLedger(config));
+            var second = new DeduplicatedDeadLetters(recoverer, new DeadLetterLedger(config));
+
+            assertThat(first.publish(poison, new IllegalStateException("bad"))).isTrue();
+            assertThat(second.publish(poison, new IllegalStateException("bad")))
+                    .as("another group")
                     .isFalse();
-            assertThat(first.publish(poison, "donna-projections-abuse", new IllegalStateException("again")))
+            assertThat(first.publish(poison, new IllegalStateException("again")))
                     .as("after a rebuild")
                     .isFalse();
-            assertThat(first.publish(neighbour, "donna-projections-abuse", new IllegalStateException("bad")))
+            assertThat(first.publish(neighbour, new IllegalStateException("bad")))
                     .as("another record of the same partition")
                     .isTrue();
+        } finally {
+            producers.destroy();
         }
 
         List<ConsumerRecord<byte[], byte[]>> copies = TopicReader.readUntilFound(
@@ -60,7 +79,10 @@ class DeadLettersTest {
                 2,
                 Duration.ofSeconds(30));
         assertThat(copies)
-                .extracting(r -> TopicReader.header(r, "kafka_dlt-original-offset"))
-                .containsExactlyInAnyOrder(String.valueOf(poison.offset()), String.valueOf(neighbour.offset()));
+                .extracting(r -> ByteBuffer.wrap(r.headers()
+                                .lastHeader("kafka_dlt-original-offset")
+                                .value())
+                        .getLong())
+                .containsExactlyInAnyOrder(poison.offset(), neighbour.offset());
     }
 }
