@@ -3,6 +3,7 @@ package app.donna.cli.bench;
 import app.donna.events.chat.ChatMessageScreened;
 import app.donna.localinfra.LocalKafka;
 import app.donna.localinfra.LocalPostgres;
+import app.donna.platform.observability.RecordTracing;
 import app.donna.projections.chat.ChatProjection;
 import app.donna.projections.engine.BatchProjector;
 import app.donna.projections.engine.BinaryCopy;
@@ -11,6 +12,7 @@ import app.donna.schemas.CatalogSerializer;
 import app.donna.schemas.Topic;
 import app.donna.schemas.Topics;
 import com.zaxxer.hikari.HikariDataSource;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -121,7 +123,9 @@ public final class ProjectorBench {
                 (record, error) -> refused.compareAndSet(null, error),
                 settings,
                 Map.of("bootstrap.servers", servers),
-                Clock.systemUTC());
+                Clock.systemUTC(),
+                RecordTracing.noop(),
+                new SimpleMeterRegistry());
         long start = System.nanoTime();
         long firstCommitAt = 0;
         long firstCommitCount = 0;

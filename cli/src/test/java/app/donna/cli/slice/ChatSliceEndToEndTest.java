@@ -422,6 +422,7 @@ class ChatSliceEndToEndTest {
             "abuse-detector chat.screen",
             "chat-processor chat.reply",
             "chat-processor chat.model",
+            "projections project",
             "ingress-api chat.stream.send");
 
     private static Set<String> hops(List<OtlpReceiver.ReceivedSpan> spans) {

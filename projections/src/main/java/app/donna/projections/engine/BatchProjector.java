@@ -1,7 +1,10 @@
 package app.donna.projections.engine;
 
+import app.donna.platform.observability.RecordTracing;
 import app.donna.schemas.EventCodec;
 import app.donna.schemas.Topic;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.tracing.Span;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,6 +28,7 @@ import org.jooq.exception.DataAccessException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
+import org.springframework.kafka.core.MicrometerConsumerListener;
 import org.springframework.kafka.listener.BatchListenerFailedException;
 import org.springframework.kafka.listener.BatchMessageListener;
 import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
@@ -70,6 +74,7 @@ public final class BatchProjector implements BatchMessageListener<byte[], byte[]
     private final DSLContext db;
     private final ProjectorSettings settings;
     private final Clock clock;
+    private final RecordTracing tracing;
     private final EventCodec codec = EventCodec.bundled();
     private final Map<String, Topic> topics;
     private final ConcurrentMessageListenerContainer<byte[], byte[]> container;
@@ -81,6 +86,8 @@ public final class BatchProjector implements BatchMessageListener<byte[], byte[]
     /**
      * @param deadLetters    writes a record that cannot be projected to its dead-letter topic
      * @param consumerConfig the service's consumer settings (cluster and security); the rest is set here
+     * @param tracing        continues each record's trace with a {@code project} span
+     * @param meters         where the consumer's metrics go (lag included)
      */
     public BatchProjector(
             Projection projection,
@@ -88,13 +95,16 @@ public final class BatchProjector implements BatchMessageListener<byte[], byte[]
             ConsumerRecordRecoverer deadLetters,
             ProjectorSettings settings,
             Map<String, Object> consumerConfig,
-            Clock clock) {
+            Clock clock,
+            RecordTracing tracing,
+            MeterRegistry meters) {
         this.projection = projection;
+        this.tracing = tracing;
         this.db = db;
         this.settings = settings;
         this.clock = clock;
         this.topics = projection.topics().stream().collect(Collectors.toMap(Topic::name, Function.identity()));
-        this.container = container(consumerConfig, errorHandler(deadLetters));
+        this.container = container(consumerConfig, errorHandler(deadLetters), meters);
     }
 
     /** The consumer group: one per projection, whatever the number of instances. */
@@ -134,7 +144,7 @@ public final class BatchProjector implements BatchMessageListener<byte[], byte[]
     }
 
     private ConcurrentMessageListenerContainer<byte[], byte[]> container(
-            Map<String, Object> consumerConfig, DefaultErrorHandler errorHandler) {
+            Map<String, Object> consumerConfig, DefaultErrorHandler errorHandler, MeterRegistry meters) {
         Map<String, Object> config = new HashMap<>(consumerConfig);
         config.put(ConsumerConfig.GROUP_ID_CONFIG, group());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -154,6 +164,8 @@ public final class BatchProjector implements BatchMessageListener<byte[], byte[]
         // Bytes in, so that a record that cannot be decoded is dead-lettered exactly as it came.
         var consumers =
                 new DefaultKafkaConsumerFactory<>(config, ByteArrayDeserializer::new, ByteArrayDeserializer::new);
+        // the consumer's own metrics, lag included (kafka.consumer.fetch.manager.records.lag.max)
+        consumers.addListener(new MicrometerConsumerListener<>(meters));
 
         ContainerProperties properties = new ContainerProperties(
                 projection.topics().stream().map(Topic::name).toArray(String[]::new));
@@ -253,12 +265,22 @@ public final class BatchProjector implements BatchMessageListener<byte[], byte[]
 
     @Override
     public void onMessage(List<ConsumerRecord<byte[], byte[]>> records) {
+        // each record's trace goes on through its projection: a span per record, as long as its batch takes
+        List<Span> spans = new ArrayList<>(records.size());
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            spans.add(tracing.startChild("project", record.headers()).tag("projector", projection.name()));
+        }
         try {
             project(records);
+        } catch (RuntimeException e) {
+            spans.forEach(span -> span.error(e));
+            throw e;
         } catch (Error e) {
             failure = e;
             log.error("Projector {} stopped on an unexpected error", projection.name(), e);
             throw e;
+        } finally {
+            spans.forEach(Span::end);
         }
     }
 

@@ -2,11 +2,15 @@ package app.donna.projections.engine;
 
 import app.donna.platform.kafka.DeadLetterLedger;
 import app.donna.platform.kafka.KafkaClientProperties;
+import app.donna.platform.observability.RecordTracing;
 import app.donna.projections.abuse.AbuseFlagProjection;
 import app.donna.projections.chat.ChatProjection;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Clock;
 import java.util.List;
 import org.jooq.DSLContext;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -46,9 +50,12 @@ class ProjectorsConfiguration {
             DeduplicatedDeadLetters deadLetters,
             ProjectorSettings settings,
             KafkaClientProperties kafka,
-            Clock clock) {
+            Clock clock,
+            RecordTracing tracing,
+            ObjectProvider<MeterRegistry> meters) {
+        MeterRegistry registry = meters.getIfAvailable(CompositeMeterRegistry::new);
         return new Projectors(projections.stream()
-                .map(p -> new BatchProjector(p, db, deadLetters, settings, kafka.consumer(), clock))
+                .map(p -> new BatchProjector(p, db, deadLetters, settings, kafka.consumer(), clock, tracing, registry))
                 .toList());
     }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import app.donna.events.chat.ChatMessageScreened;
+import app.donna.platform.observability.RecordTracing;
 import app.donna.projections.chat.ChatProjection;
 import app.donna.schemas.CatalogSerializer;
 import app.donna.schemas.Topic;
@@ -13,6 +14,7 @@ import app.donna.schemas.Topics;
 import app.donna.testing.InfraExtension;
 import app.donna.testing.SharedInfra;
 import com.zaxxer.hikari.HikariDataSource;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -132,7 +134,9 @@ class ProjectorCrashSafetyTest {
                     recordDeadLetters,
                     settings,
                     consumerConfig,
-                    Clock.systemUTC());
+                    Clock.systemUTC(),
+                    RecordTracing.noop(),
+                    new SimpleMeterRegistry());
             projectors.add(instance);
             instance.start();
             await().atMost(Duration.ofSeconds(60)).until(() -> instance.failure() instanceof SimulatedCrash);
@@ -145,7 +149,9 @@ class ProjectorCrashSafetyTest {
                 recordDeadLetters,
                 settings,
                 consumerConfig,
-                Clock.systemUTC());
+                Clock.systemUTC(),
+                RecordTracing.noop(),
+                new SimpleMeterRegistry());
         projectors.add(survivor);
         survivor.start();
         publishing.get(120, TimeUnit.SECONDS);

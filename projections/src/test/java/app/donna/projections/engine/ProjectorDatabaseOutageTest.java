@@ -7,9 +7,11 @@ import static app.donna.projections.engine.ProjectorCrashSafetyTest.storedOffset
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import app.donna.platform.observability.RecordTracing;
 import app.donna.testing.InfraExtension;
 import app.donna.testing.SharedInfra;
 import com.zaxxer.hikari.HikariDataSource;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
@@ -95,7 +97,9 @@ class ProjectorDatabaseOutageTest {
                 new ProjectorSettings(
                         true, 300, Duration.ofMillis(100), Duration.ofMillis(50), 3, Duration.ofMillis(500), false),
                 Map.of("bootstrap.servers", kafka.servers()),
-                Clock.systemUTC());
+                Clock.systemUTC(),
+                RecordTracing.noop(),
+                new SimpleMeterRegistry());
         projector.start();
         publish(kafka.servers(), user, 500);
 
