@@ -5,17 +5,23 @@ import app.donna.chat.reply.LlmClient;
 import app.donna.chat.reply.Turn;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
-import com.openai.core.Sleeper;
 import com.openai.core.http.StreamResponse;
+import com.openai.errors.OpenAIIoException;
+import com.openai.errors.OpenAIRetryableException;
+import com.openai.errors.OpenAIServiceException;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import io.github.resilience4j.core.IntervalBiFunction;
+import io.github.resilience4j.core.functions.Either;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import okhttp3.Call;
 import okhttp3.Interceptor;
@@ -23,47 +29,75 @@ import okhttp3.Response;
 
 /**
  * {@link LlmClient} on OpenAI's Chat Completions API through the official {@code openai-java} client,
- * streaming. The base URL makes any OpenAI-compatible server work. Retries are the client's own: up to
- * {@code maxRetries} on connection errors, 408, 409, 429 and 5xx, with exponential backoff that honours
- * {@code Retry-After}; {@code timeout} bounds each attempt.
+ * streaming. The base URL makes any OpenAI-compatible server work; {@code timeout} bounds each attempt.
+ *
+ * <p>Retries are Resilience4j's ({@link #retryConfig}: connection errors, timeouts, 408, 409, 429 and 5xx,
+ * with exponential backoff that honours {@code Retry-After}; metrics {@code resilience4j_retry_calls}),
+ * not the client's own, so that one rule can hold: <b>an attempt that has handed a fragment on is never
+ * retried</b>. A retry would stream the answer again from its start, and the browser would show the
+ * first fragments twice; the caller answers offline instead.
  *
  * <p>A call is cancelled the way the client's own call timeout does it: OkHttp's {@code Call.cancel()},
  * which closes the socket, so a thread blocked on a server that stopped writing (before the headers or
  * between two chunks) returns at once. The client exposes no handle on its HTTP call, so an interceptor
  * registers each attempt's call with the {@link Cancellation} of the {@link #complete} running on that
- * thread (the synchronous API makes every attempt, and reads the stream, on the calling thread); a
- * cancelled call makes no further attempt, and the backoff between attempts ends at the cancellation.
+ * thread (the synchronous API makes the attempt, and reads the stream, on the calling thread); a cancelled
+ * call makes no further attempt, and the wait before an attempt ends at the cancellation.
  */
 public final class OpenAiLlmClient implements LlmClient, AutoCloseable {
+
+    /** The retry's name in metrics ({@code resilience4j_retry_calls{name="llm"}}). */
+    public static final String RETRY = "llm";
 
     /** The cancellation of the call this thread is making, if any. */
     private static final ThreadLocal<Cancellation> CURRENT = new ThreadLocal<>();
 
+    private static final Duration FIRST_BACKOFF = Duration.ofMillis(500);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(8);
+    /** A server asking for a longer pause than this is not waited for: the answer's deadlines are shorter. */
+    private static final Duration MAX_RETRY_AFTER = Duration.ofSeconds(60);
+
     private final OpenAIClient client;
     private final String model;
     private final long maxOutputTokens;
+    private final Retry retry;
 
-    /** @param concurrentCalls calls made at once: as many connections are kept open for reuse */
+    /**
+     * @param retry           the model's retry, made with {@link #retryConfig}
+     * @param concurrentCalls calls made at once: as many connections are kept open for reuse
+     */
     public OpenAiLlmClient(
             String baseUrl,
             String apiKey,
             String model,
             Duration timeout,
-            int maxRetries,
+            Retry retry,
             long maxOutputTokens,
             int concurrentCalls) {
         this.client = OpenAIOkHttpClient.builder()
                 .baseUrl(baseUrl)
                 .apiKey(apiKey)
                 .timeout(timeout)
-                .maxRetries(maxRetries)
+                .maxRetries(0) // the retry is ours: see the class comment
                 .maxIdleConnections(concurrentCalls)
                 .keepAliveDuration(Duration.ofMinutes(5)) // OkHttp's default; the two go together
                 .addInterceptor(OpenAiLlmClient::registerCall)
-                .sleeper(new CancellableSleeper())
                 .build();
         this.model = model;
         this.maxOutputTokens = maxOutputTokens;
+        this.retry = retry;
+    }
+
+    /**
+     * Up to {@code maxRetries} attempts after the first, for failures worth another try, waiting as the
+     * server's {@code Retry-After} asks (up to a minute) or else 0.5 s doubling up to 8 s, with jitter.
+     */
+    public static RetryConfig retryConfig(int maxRetries) {
+        return RetryConfig.<Object>custom()
+                .maxAttempts(maxRetries + 1)
+                .retryOnException(OpenAiLlmClient::worthAnotherTry)
+                .intervalBiFunction((IntervalBiFunction<Object>) OpenAiLlmClient::pauseBefore)
+                .build();
     }
 
     @Override
@@ -82,12 +116,36 @@ public final class OpenAiLlmClient implements LlmClient, AutoCloseable {
                 params.addAssistantMessage(turn.text());
             }
         }
+        ChatCompletionCreateParams request = params.build();
+        Retry.AsyncContext<Object> attempts = retry.asyncContext();
+        while (true) {
+            Attempt attempt = new Attempt(onDelta);
+            try {
+                Completion completion = attempt(request, attempt, cancellation);
+                attempts.onComplete();
+                return completion;
+            } catch (RuntimeException e) {
+                boolean mayRetry = !cancellation.isCancelled() && !attempt.handedOn;
+                long pauseMs = attempts.onError(mayRetry ? e : new NotRetried(e));
+                if (pauseMs < 0) {
+                    throw unavailable(e, cancellation, attempt.handedOn);
+                }
+                pause(Duration.ofMillis(pauseMs), cancellation, e);
+            }
+        }
+    }
+
+    /** One request and its stream; whether it handed a fragment on is kept in {@code attempt}. */
+    private Completion attempt(ChatCompletionCreateParams request, Attempt attempt, Cancellation cancellation) {
+        if (cancellation.isCancelled()) {
+            throw new CancellationException("the call was cancelled");
+        }
         StringBuilder text = new StringBuilder();
         String[] answeredBy = {model};
         long[] usage = {0, 0};
         CURRENT.set(cancellation);
         try (StreamResponse<ChatCompletionChunk> stream =
-                client.chat().completions().createStreaming(params.build())) {
+                client.chat().completions().createStreaming(request)) {
             stream.stream().forEach(chunk -> {
                 if (cancellation.isCancelled()) {
                     throw new CancellationException("the call was cancelled");
@@ -102,24 +160,104 @@ public final class OpenAiLlmClient implements LlmClient, AutoCloseable {
                 for (ChatCompletionChunk.Choice choice : chunk.choices()) {
                     choice.delta().content().filter(s -> !s.isEmpty()).ifPresent(fragment -> {
                         text.append(fragment);
-                        onDelta.accept(fragment);
+                        attempt.handOn(fragment);
                     });
                 }
             });
-        } catch (RuntimeException e) {
-            // OpenAIException for HTTP errors after the retries; I/O failures, timeouts and cancellations as
-            // other unchecked exceptions of the client
-            throw new LlmUnavailableException(
-                    (cancellation.isCancelled() ? "cancelled: " : "")
-                            + e.getClass().getSimpleName() + ": " + e.getMessage(),
-                    e);
         } finally {
             CURRENT.remove();
         }
         if (cancellation.isCancelled()) {
-            throw new LlmUnavailableException("cancelled after the last chunk", null);
+            throw new CancellationException("cancelled after the last chunk");
         }
         return new Completion(text.toString(), answeredBy[0], usage[0], usage[1]);
+    }
+
+    /** Waits before the next attempt; a cancellation ends the wait, and the call. */
+    private static void pause(Duration pause, Cancellation cancellation, RuntimeException failed) {
+        try {
+            if (cancellation.await(pause)) {
+                throw unavailable(failed, cancellation, false);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LlmUnavailableException("interrupted while waiting to retry", e);
+        }
+    }
+
+    private static LlmUnavailableException unavailable(
+            RuntimeException e, Cancellation cancellation, boolean handedOn) {
+        // OpenAIServiceException for HTTP errors; I/O failures and timeouts as OpenAIIoException; a
+        // cancellation as whatever the closed socket made of it
+        return new LlmUnavailableException(
+                (cancellation.isCancelled() ? "cancelled: " : "")
+                        + (handedOn ? "broke off after its first fragments: " : "")
+                        + e.getClass().getSimpleName() + ": " + e.getMessage(),
+                e);
+    }
+
+    /** Failures another attempt may not meet: the connection, a timeout, 408, 409, 429, 5xx. */
+    static boolean worthAnotherTry(Throwable e) {
+        return switch (e) {
+            case NotRetried n -> false;
+            case OpenAIServiceException s -> {
+                int status = s.statusCode();
+                yield status == 408 || status == 409 || status == 429 || status >= 500;
+            }
+            case OpenAIIoException io -> true;
+            case OpenAIRetryableException r -> true;
+            default -> false;
+        };
+    }
+
+    /** The server's {@code Retry-After} (seconds, or {@code retry-after-ms}) if it sent one, else backoff. */
+    private static Long pauseBefore(Integer attempt, Either<Throwable, Object> outcome) {
+        if (outcome.isLeft() && outcome.getLeft() instanceof OpenAIServiceException s) {
+            Optional<Duration> asked = retryAfter(s);
+            if (asked.isPresent()) {
+                return Math.min(asked.get().toMillis(), MAX_RETRY_AFTER.toMillis());
+            }
+        }
+        long backoff = Math.min(FIRST_BACKOFF.toMillis() << Math.min(attempt - 1, 10), MAX_BACKOFF.toMillis());
+        return backoff - ThreadLocalRandom.current().nextLong(backoff / 4 + 1); // jitter, so callers spread out
+    }
+
+    private static Optional<Duration> retryAfter(OpenAIServiceException e) {
+        try {
+            List<String> ms = e.headers().values("retry-after-ms");
+            if (!ms.isEmpty()) {
+                return Optional.of(Duration.ofMillis((long) Double.parseDouble(ms.getFirst())));
+            }
+            List<String> seconds = e.headers().values("retry-after");
+            if (!seconds.isEmpty()) {
+                return Optional.of(Duration.ofMillis((long) (Double.parseDouble(seconds.getFirst()) * 1000)));
+            }
+        } catch (NumberFormatException notANumber) {
+            // an HTTP date, or garbage: back off as for no Retry-After
+        }
+        return Optional.empty();
+    }
+
+    /** What one attempt handed on to the caller. */
+    private static final class Attempt {
+        private final Consumer<String> onDelta;
+        boolean handedOn;
+
+        Attempt(Consumer<String> onDelta) {
+            this.onDelta = onDelta;
+        }
+
+        void handOn(String fragment) {
+            handedOn = true;
+            onDelta.accept(fragment);
+        }
+    }
+
+    /** A failure not to be retried whatever it is (cancelled, or fragments handed on), as the retry sees it. */
+    private static final class NotRetried extends RuntimeException {
+        NotRetried(Throwable cause) {
+            super(cause.getMessage(), cause, false, false);
+        }
     }
 
     /** Lets the running {@link #complete}'s cancellation cancel this attempt; refuses it if already cancelled. */
@@ -133,34 +271,6 @@ public final class OpenAiLlmClient implements LlmClient, AutoCloseable {
             }
         }
         return chain.proceed(chain.request());
-    }
-
-    /** The client's backoff between attempts, cut short when the running call is cancelled. */
-    private static final class CancellableSleeper implements Sleeper {
-
-        @Override
-        public void sleep(Duration duration) {
-            Cancellation cancellation = CURRENT.get();
-            try {
-                if (cancellation == null) {
-                    Thread.sleep(duration);
-                } else {
-                    cancellation.await(duration);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new CancellationException("interrupted while waiting to retry");
-            }
-        }
-
-        @Override
-        public CompletableFuture<Void> sleepAsync(Duration duration) {
-            return CompletableFuture.runAsync(
-                    () -> {}, CompletableFuture.delayedExecutor(duration.toNanos(), TimeUnit.NANOSECONDS));
-        }
-
-        @Override
-        public void close() {}
     }
 
     @Override

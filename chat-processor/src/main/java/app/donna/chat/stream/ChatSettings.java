@@ -48,7 +48,8 @@ public record ChatSettings(
      * @param model           the chat model
      * @param timeout         per attempt of the client, connect to last byte: a backstop, as the deadlines
      *                        below end a call sooner
-     * @param maxRetries      attempts after the first, with backoff honouring Retry-After (429, 5xx, timeouts)
+     * @param maxRetries      attempts after the first, with backoff honouring Retry-After (429, 5xx, timeouts),
+     *                        never once the attempt streamed a fragment (Resilience4j, OpenAiLlmClient)
      * @param maxOutputTokens longest answer
      * @param breakerFailures failures in a row that open the circuit
      * @param breakerOpenFor  how long the circuit stays open before a trial call

@@ -11,6 +11,8 @@ import app.donna.platform.kafka.KafkaStreamsDefaults;
 import app.donna.platform.observability.RecordTracing;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
+import io.github.resilience4j.micrometer.tagged.TaggedRetryMetrics;
+import io.github.resilience4j.retry.RetryRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Clock;
@@ -64,11 +66,25 @@ class ChatStreamsConfiguration {
         return registry;
     }
 
+    /**
+     * Resilience4j's registry of the model's retry ({@link OpenAiLlmClient#retryConfig}), with its Micrometer
+     * metrics ({@code resilience4j.retry.calls}, tag {@code kind}: successful or failed, with or without a
+     * retry; {@code name=llm}).
+     */
+    @Bean
+    RetryRegistry modelRetries(ChatSettings settings, ObjectProvider<MeterRegistry> meters) {
+        RetryRegistry registry =
+                RetryRegistry.of(OpenAiLlmClient.retryConfig(settings.llm().maxRetries()));
+        meters.ifAvailable(m -> TaggedRetryMetrics.ofRetryRegistry(registry).bindTo(m));
+        return registry;
+    }
+
     @Bean
     ReplyComposer replyComposer(
             ChatSettings settings,
             Clock clock,
             CircuitBreakerRegistry modelCircuitBreakers,
+            RetryRegistry modelRetries,
             ObjectProvider<MeterRegistry> meters) {
         ChatSettings.Llm llm = settings.llm();
         Optional<LlmClient> client = Optional.empty();
@@ -78,7 +94,7 @@ class ChatStreamsConfiguration {
                     llm.apiKey(),
                     llm.model(),
                     llm.timeout(),
-                    llm.maxRetries(),
+                    modelRetries.retry(OpenAiLlmClient.RETRY),
                     llm.maxOutputTokens(),
                     llm.maxConcurrentCalls()));
             log.info("Chat replies from {} at {}", llm.model(), llm.baseUrl());

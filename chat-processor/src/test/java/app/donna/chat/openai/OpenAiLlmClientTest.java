@@ -5,6 +5,7 @@ import static app.donna.localinfra.StandInOpenAi.delay;
 import static app.donna.localinfra.StandInOpenAi.fail;
 import static app.donna.localinfra.StandInOpenAi.hang;
 import static app.donna.localinfra.StandInOpenAi.stall;
+import static app.donna.localinfra.StandInOpenAi.stallAfter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -13,6 +14,7 @@ import app.donna.chat.reply.Cancellation;
 import app.donna.chat.reply.LlmClient;
 import app.donna.chat.reply.Turn;
 import app.donna.localinfra.StandInOpenAi;
+import io.github.resilience4j.retry.Retry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,11 +27,18 @@ import org.junit.jupiter.api.Test;
 class OpenAiLlmClientTest {
 
     final StandInOpenAi openAi = new StandInOpenAi();
+    final Retry retry = Retry.of("llm", OpenAiLlmClient.retryConfig(2));
     final OpenAiLlmClient client =
-            new OpenAiLlmClient(openAi.baseUrl(), "sk-test", "gpt-test", Duration.ofMillis(1500), 2, 200, 5);
+            new OpenAiLlmClient(openAi.baseUrl(), "sk-test", "gpt-test", Duration.ofMillis(1500), retry, 200, 5);
     /** One whose own timeout never comes into it. */
-    final OpenAiLlmClient patient =
-            new OpenAiLlmClient(openAi.baseUrl(), "sk-test", "gpt-test", Duration.ofMinutes(5), 2, 200, 5);
+    final OpenAiLlmClient patient = new OpenAiLlmClient(
+            openAi.baseUrl(),
+            "sk-test",
+            "gpt-test",
+            Duration.ofMinutes(5),
+            Retry.of("llm", OpenAiLlmClient.retryConfig(2)),
+            200,
+            5);
 
     @AfterEach
     void tearDown() {
@@ -75,6 +84,37 @@ class OpenAiLlmClientTest {
 
         assertThat(c.text()).isEqualTo("fine now");
         assertThat(openAi.requests()).hasSize(3);
+        assertThat(retry.getMetrics().getNumberOfSuccessfulCallsWithRetryAttempt())
+                .isEqualTo(1);
+    }
+
+    /** A retry would stream the answer again from its start: the browser would show "We are " twice. */
+    @Test
+    void aStreamThatBreaksOffAfterAFragmentIsNotRetried() {
+        openAi.then(stallAfter("We are ", 5_000, "open.")).byDefault(answer("We are ", "open."));
+        List<String> deltas = new ArrayList<>();
+
+        assertThatThrownBy(() -> client.complete(
+                        "sys", List.of(new Turn(Turn.Role.USER, "hi")), deltas::add, new Cancellation()))
+                .isInstanceOf(LlmClient.LlmUnavailableException.class)
+                .hasMessageContaining("broke off after its first fragments");
+        assertThat(deltas).containsExactly("We are ");
+        assertThat(openAi.requests()).hasSize(1);
+        assertThat(retry.getMetrics().getNumberOfFailedCallsWithoutRetryAttempt())
+                .isEqualTo(1);
+    }
+
+    @Test
+    void aStreamThatWritesNothingWithinTheAttemptTimeoutIsTriedAgain() {
+        openAi.then(stall(5_000, "too late")).byDefault(answer("on time"));
+        List<String> deltas = new ArrayList<>();
+
+        LlmClient.Completion c =
+                client.complete("sys", List.of(new Turn(Turn.Role.USER, "hi")), deltas::add, new Cancellation());
+
+        assertThat(c.text()).isEqualTo("on time");
+        assertThat(deltas).containsExactly("on time");
+        assertThat(openAi.requests()).hasSize(2);
     }
 
     @Test
@@ -85,6 +125,7 @@ class OpenAiLlmClientTest {
                         client.complete("sys", List.of(new Turn(Turn.Role.USER, "hi")), d -> {}, new Cancellation()))
                 .isInstanceOf(LlmClient.LlmUnavailableException.class);
         assertThat(openAi.requests()).hasSize(3);
+        assertThat(retry.getMetrics().getNumberOfFailedCallsWithRetryAttempt()).isEqualTo(1);
     }
 
     @Test

@@ -21,6 +21,7 @@ import app.donna.platform.kafka.EagerCommits;
 import app.donna.platform.observability.RecordTracing;
 import app.donna.schemas.Topics;
 import app.donna.testing.MutableClock;
+import io.github.resilience4j.retry.Retry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -63,8 +64,14 @@ class ReplyDeadlinesTest {
     final List<ChatReplyDelta> deltas = sink.deltas;
     final ThreadPoolExecutor modelCalls =
             new ThreadPoolExecutor(2, 2, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>());
-    final OpenAiLlmClient client =
-            new OpenAiLlmClient(openAi.baseUrl(), "sk-test", "gpt-test", Duration.ofMinutes(5), 2, 200, 2);
+    final OpenAiLlmClient client = new OpenAiLlmClient(
+            openAi.baseUrl(),
+            "sk-test",
+            "gpt-test",
+            Duration.ofMinutes(5),
+            Retry.of("llm", OpenAiLlmClient.retryConfig(2)),
+            200,
+            2);
     CircuitBreaker breaker;
     TopologyTestDriver driver;
     TestInputTopic<String, SpecificRecordBase> screened;

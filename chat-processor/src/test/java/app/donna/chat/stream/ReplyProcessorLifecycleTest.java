@@ -19,6 +19,7 @@ import app.donna.localinfra.StandInOpenAi;
 import app.donna.platform.kafka.EagerCommits;
 import app.donna.platform.observability.RecordTracing;
 import app.donna.testing.MutableClock;
+import io.github.resilience4j.retry.Retry;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -77,7 +78,14 @@ class ReplyProcessorLifecycleTest {
 
     @BeforeEach
     void setUp() {
-        client = new OpenAiLlmClient(openAi.baseUrl(), "sk-test", "gpt-test", Duration.ofSeconds(2), 0, 200, 5);
+        client = new OpenAiLlmClient(
+                openAi.baseUrl(),
+                "sk-test",
+                "gpt-test",
+                Duration.ofSeconds(2),
+                Retry.of("llm", OpenAiLlmClient.retryConfig(0)),
+                200,
+                5);
         ReplyComposer composer = new ReplyComposer(
                 PERSONA, Optional.of(client), new CircuitBreaker(5, Duration.ofSeconds(30), clock), clock);
         supplier = ReplyTopology.replyProcessors(

@@ -18,6 +18,7 @@ import app.donna.platform.kafka.EagerCommits;
 import app.donna.platform.observability.RecordTracing;
 import app.donna.schemas.Topics;
 import app.donna.testing.TestTracing;
+import io.github.resilience4j.retry.Retry;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -76,7 +77,14 @@ class ReplyTopologyTest {
 
     @BeforeEach
     void setUp() {
-        client = new OpenAiLlmClient(openAi.baseUrl(), "sk-test", "gpt-test", Duration.ofSeconds(2), 1, 200, 5);
+        client = new OpenAiLlmClient(
+                openAi.baseUrl(),
+                "sk-test",
+                "gpt-test",
+                Duration.ofSeconds(2),
+                Retry.of("llm", OpenAiLlmClient.retryConfig(1)),
+                200,
+                5);
         Clock clock = Clock.systemUTC();
         ReplyComposer composer = new ReplyComposer(
                 PERSONA, Optional.of(client), new CircuitBreaker(5, Duration.ofSeconds(30), clock), clock);
