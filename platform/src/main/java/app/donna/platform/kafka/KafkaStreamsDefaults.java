@@ -5,8 +5,6 @@ import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.kafka.listener.ConsumerRecordRecoverer;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.listener.ListenerExecutionFailedException;
@@ -22,7 +20,6 @@ import org.springframework.kafka.streams.RecoveringDeserializationExceptionHandl
  */
 public final class KafkaStreamsDefaults {
 
-    private static final Logger log = LoggerFactory.getLogger(KafkaStreamsDefaults.class);
     /** How long output that no processor reports to {@link EagerCommits} may wait for its commit. */
     static final long BACKSTOP_COMMIT_MS = 100;
 
@@ -65,7 +62,9 @@ public final class KafkaStreamsDefaults {
                 RecoveringDeserializationExceptionHandler.class.getName());
         props.put(
                 RecoveringDeserializationExceptionHandler.KSTREAM_DESERIALIZATION_RECOVERER,
-                deadLettering(deadLetters, applicationId));
+                deadLettering(
+                        new DeduplicatedDeadLetters(deadLetters, new DeadLetterLedger(clients.consumer())),
+                        applicationId));
         return props;
     }
 
@@ -74,20 +73,13 @@ public final class KafkaStreamsDefaults {
      * {@link ListenerExecutionFailedException} naming the group (the application id), which is how the
      * recoverer learns the {@code kafka_dlt-original-consumer-group} header. The recoverer writes with its own
      * non-transactional producer and waits for the broker; if it cannot, it throws, the handler answers FAIL
-     * and the stream thread is replaced, reading the record again rather than losing it.
+     * and the stream thread is replaced, reading the record again rather than losing it; read again after a
+     * crash, a record already dead-lettered is not written twice ({@link DeduplicatedDeadLetters}).
      */
-    static ConsumerRecordRecoverer deadLettering(DeadLetterPublishingRecoverer recoverer, String applicationId) {
-        return (record, exception) -> {
-            recoverer.accept(
-                    record,
-                    new ListenerExecutionFailedException(
-                            "Kafka Streams could not decode the record", applicationId, exception));
-            log.error(
-                    "Dead-lettered undecodable record {}-{}@{}: {}",
-                    record.topic(),
-                    record.partition(),
-                    record.offset(),
-                    exception.getMessage());
-        };
+    static ConsumerRecordRecoverer deadLettering(ConsumerRecordRecoverer recoverer, String applicationId) {
+        return (record, exception) -> recoverer.accept(
+                record,
+                new ListenerExecutionFailedException(
+                        "Kafka Streams could not decode the record", applicationId, exception));
     }
 }

@@ -1,6 +1,7 @@
 package app.donna.projections.engine;
 
 import app.donna.platform.kafka.DeadLetterLedger;
+import app.donna.platform.kafka.DeduplicatedDeadLetters;
 import app.donna.platform.kafka.KafkaClientProperties;
 import app.donna.platform.observability.RecordTracing;
 import app.donna.projections.abuse.AbuseFlagProjection;

@@ -3,6 +3,7 @@ package app.donna.projections.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import app.donna.platform.kafka.DeadLetterLedger;
+import app.donna.platform.kafka.DeduplicatedDeadLetters;
 import app.donna.schemas.Topic;
 import app.donna.schemas.Topics;
 import app.donna.testing.InfraExtension;

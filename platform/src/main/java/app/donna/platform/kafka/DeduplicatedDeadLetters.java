@@ -1,17 +1,17 @@
-package app.donna.projections.engine;
+package app.donna.platform.kafka;
 
-import app.donna.platform.kafka.DeadLetterLedger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.kafka.listener.ConsumerRecordRecoverer;
 
 /**
- * The projectors' dead letters: written by the platform's one {@code DeadLetterPublishingRecoverer} (key
- * and value bytes untouched, the original headers, Spring's {@code kafka_dlt-*} headers and
- * {@code donna_dlt-reason}, acknowledged by the broker before it returns), unless the record is on its
- * dead-letter topic already, put there by another consumer group or by this projector before its read
- * model was rebuilt. One bad record, one dead letter.
+ * Dead letters of the projectors and of Kafka Streams' undecodable records: written by the platform's one
+ * {@code DeadLetterPublishingRecoverer} (key and value bytes untouched, the original headers, Spring's
+ * {@code kafka_dlt-*} headers and {@code donna_dlt-reason}, acknowledged by the broker before it returns;
+ * {@link DeadLetterReporter} logs and counts each), unless the record is on its dead-letter topic already,
+ * put there by another consumer group, by a stream thread before a crash, or by a projector before its
+ * read model was rebuilt. One bad record, one dead letter.
  */
 public final class DeduplicatedDeadLetters implements ConsumerRecordRecoverer {
 
@@ -43,14 +43,14 @@ public final class DeduplicatedDeadLetters implements ConsumerRecordRecoverer {
         boolean written = !ledger.holds(record);
         if (written) {
             publisher.accept(record, error);
+        } else {
+            log.warn(
+                    "Not dead-lettering record {}-{}@{} again: it is on its dead-letter topic already ({})",
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
+                    rootMessage(error));
         }
-        log.error(
-                "{} record {}-{}@{}: {}",
-                written ? "Dead-lettered" : "Skipped (already on the DLT)",
-                record.topic(),
-                record.partition(),
-                record.offset(),
-                rootMessage(error));
         return written;
     }
 
