@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.springframework.core.NestedExceptionUtils;
 import picocli.CommandLine.Command;
 
 /** {@code donna dev}: starts the {@link DevStack}, prints where everything is, and runs until Ctrl-C. */
@@ -135,10 +136,7 @@ public final class DevCommand implements Callable<Integer> {
     }
 
     private static String rootMessage(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
+        Throwable root = NestedExceptionUtils.getMostSpecificCause(e);
         return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
     }
 }

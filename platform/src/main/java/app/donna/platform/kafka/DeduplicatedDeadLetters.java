@@ -3,6 +3,7 @@ package app.donna.platform.kafka;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.NestedExceptionUtils;
 import org.springframework.kafka.listener.ConsumerRecordRecoverer;
 
 /**
@@ -55,10 +56,7 @@ public final class DeduplicatedDeadLetters implements ConsumerRecordRecoverer {
     }
 
     private static String rootMessage(Throwable error) {
-        Throwable root = error;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
+        Throwable root = NestedExceptionUtils.getMostSpecificCause(error);
         return root.getClass().getSimpleName() + ": " + root.getMessage();
     }
 }

@@ -27,6 +27,7 @@ import org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration;
 import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.NestedExceptionUtils;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
@@ -113,10 +114,7 @@ public class DonnaKafkaAutoConfiguration {
     public static final String REASON_HEADER = "donna_dlt-reason";
 
     static Headers reasonHeader(Exception exception) {
-        Throwable root = exception;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
+        Throwable root = NestedExceptionUtils.getMostSpecificCause(exception);
         String reason = root.getClass().getSimpleName() + ": " + root.getMessage();
         if (reason.length() > 1000) {
             reason = reason.substring(0, 1000);
