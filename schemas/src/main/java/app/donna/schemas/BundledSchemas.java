@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
+import org.apache.avro.message.SchemaStore;
 import org.apache.avro.specific.SpecificData;
 
 /**
@@ -20,9 +21,11 @@ import org.apache.avro.specific.SpecificData;
  * {@code app/donna/schemas/history/<full name>/v<N>.avsc}, indexed by their 64-bit Rabin fingerprint.
  *
  * <p>This replaces a schema registry: a writer stamps the fingerprint of its schema on each payload, and
- * any reader finds the writer's schema here, so old and new services read each other's events.
+ * any reader finds the writer's schema here, so old and new services read each other's events. It is
+ * the {@link SchemaStore} Avro's {@link org.apache.avro.message.BinaryMessageDecoder} resolves writer
+ * schemas in.
  */
-public final class BundledSchemas {
+public final class BundledSchemas implements SchemaStore {
 
     static final String HISTORY_ROOT = "app/donna/schemas/history/";
     static final String INDEX = HISTORY_ROOT + "INDEX";
@@ -46,6 +49,13 @@ public final class BundledSchemas {
 
     public Optional<Version> byFingerprint(long fingerprint) {
         return Optional.ofNullable(byFingerprint.get(fingerprint));
+    }
+
+    /** The released writer schema with this fingerprint, or null: Avro's {@link SchemaStore} contract. */
+    @Override
+    public Schema findByFingerprint(long fingerprint) {
+        Version version = byFingerprint.get(fingerprint);
+        return version == null ? null : version.writer();
     }
 
     /** Released versions of one event type, oldest first. */
