@@ -28,12 +28,11 @@ import org.apache.avro.specific.SpecificData;
 public final class BundledSchemas implements SchemaStore {
 
     static final String HISTORY_ROOT = "app/donna/schemas/history/";
-    static final String INDEX = HISTORY_ROOT + "INDEX";
 
     /** A released writer schema and the reader schema (the generated class) it resolves to. */
     public record Version(String fullName, int version, long fingerprint, Schema writer) {}
 
-    private static final BundledSchemas INSTANCE = load();
+    private static final BundledSchemas INSTANCE = at(HISTORY_ROOT);
 
     private final Map<Long, Version> byFingerprint;
     private final Map<String, List<Version>> byName;
@@ -81,19 +80,27 @@ public final class BundledSchemas implements SchemaStore {
     }
 
     /** A set of versions other than the bundled ones, for tests of schema resolution. */
-    static BundledSchemas of(List<Version> versions) {
+    public static BundledSchemas of(List<Version> versions) {
         return index(versions);
     }
 
-    private static BundledSchemas load() {
+    /**
+     * The released versions bundled under another resource root laid out the same way
+     * ({@code <root><full name>/v<N>.avsc} and an {@code INDEX}): a service's own state-store schemas,
+     * which are not topic contracts and so are not in the event history.
+     */
+    public static BundledSchemas at(String historyRoot) {
         List<Version> versions = new ArrayList<>();
-        for (String entry :
-                read(INDEX).lines().map(String::strip).filter(l -> !l.isEmpty()).toList()) {
+        for (String entry : read(historyRoot + "INDEX")
+                .lines()
+                .map(String::strip)
+                .filter(l -> !l.isEmpty())
+                .toList()) {
             // entry: <full name>/v<N>.avsc
             int slash = entry.indexOf('/');
             String fullName = entry.substring(0, slash);
             int version = Integer.parseInt(entry.substring(slash + 2, entry.length() - ".avsc".length()));
-            Schema writer = new Schema.Parser().parse(read(HISTORY_ROOT + entry));
+            Schema writer = new Schema.Parser().parse(read(historyRoot + entry));
             versions.add(new Version(fullName, version, fingerprint(writer), writer));
         }
         return index(versions);
