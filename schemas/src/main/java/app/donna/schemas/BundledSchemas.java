@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
+import org.apache.avro.message.SchemaStore;
 import org.apache.avro.specific.SpecificData;
 
 /**
@@ -20,17 +21,18 @@ import org.apache.avro.specific.SpecificData;
  * {@code app/donna/schemas/history/<full name>/v<N>.avsc}, indexed by their 64-bit Rabin fingerprint.
  *
  * <p>This replaces a schema registry: a writer stamps the fingerprint of its schema on each payload, and
- * any reader finds the writer's schema here, so old and new services read each other's events.
+ * any reader finds the writer's schema here, so old and new services read each other's events. It is
+ * the {@link SchemaStore} Avro's {@link org.apache.avro.message.BinaryMessageDecoder} resolves writer
+ * schemas in.
  */
-public final class BundledSchemas {
+public final class BundledSchemas implements SchemaStore {
 
     static final String HISTORY_ROOT = "app/donna/schemas/history/";
-    static final String INDEX = HISTORY_ROOT + "INDEX";
 
     /** A released writer schema and the reader schema (the generated class) it resolves to. */
     public record Version(String fullName, int version, long fingerprint, Schema writer) {}
 
-    private static final BundledSchemas INSTANCE = load();
+    private static final BundledSchemas INSTANCE = at(HISTORY_ROOT);
 
     private final Map<Long, Version> byFingerprint;
     private final Map<String, List<Version>> byName;
@@ -46,6 +48,13 @@ public final class BundledSchemas {
 
     public Optional<Version> byFingerprint(long fingerprint) {
         return Optional.ofNullable(byFingerprint.get(fingerprint));
+    }
+
+    /** The released writer schema with this fingerprint, or null: Avro's {@link SchemaStore} contract. */
+    @Override
+    public Schema findByFingerprint(long fingerprint) {
+        Version version = byFingerprint.get(fingerprint);
+        return version == null ? null : version.writer();
     }
 
     /** Released versions of one event type, oldest first. */
@@ -71,19 +80,27 @@ public final class BundledSchemas {
     }
 
     /** A set of versions other than the bundled ones, for tests of schema resolution. */
-    static BundledSchemas of(List<Version> versions) {
+    public static BundledSchemas of(List<Version> versions) {
         return index(versions);
     }
 
-    private static BundledSchemas load() {
+    /**
+     * The released versions bundled under another resource root laid out the same way
+     * ({@code <root><full name>/v<N>.avsc} and an {@code INDEX}): a service's own state-store schemas,
+     * which are not topic contracts and so are not in the event history.
+     */
+    public static BundledSchemas at(String historyRoot) {
         List<Version> versions = new ArrayList<>();
-        for (String entry :
-                read(INDEX).lines().map(String::strip).filter(l -> !l.isEmpty()).toList()) {
+        for (String entry : read(historyRoot + "INDEX")
+                .lines()
+                .map(String::strip)
+                .filter(l -> !l.isEmpty())
+                .toList()) {
             // entry: <full name>/v<N>.avsc
             int slash = entry.indexOf('/');
             String fullName = entry.substring(0, slash);
             int version = Integer.parseInt(entry.substring(slash + 2, entry.length() - ".avsc".length()));
-            Schema writer = new Schema.Parser().parse(read(HISTORY_ROOT + entry));
+            Schema writer = new Schema.Parser().parse(read(historyRoot + entry));
             versions.add(new Version(fullName, version, fingerprint(writer), writer));
         }
         return index(versions);

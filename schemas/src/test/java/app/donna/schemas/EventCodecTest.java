@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
 import org.apache.avro.Schema;
@@ -72,6 +73,47 @@ class EventCodecTest {
         assertThat(read.getUserId()).isEqualTo("user_old");
         assertThat(read.getLocale()).isNull();
         assertThat(read.getOccurredAt()).isEqualTo(Instant.ofEpochMilli(1_700_000_000_000L));
+    }
+
+    /**
+     * Bytes the hand-written single-object framing (before Avro's {@code BinaryMessageEncoder} took over)
+     * wrote for {@link #fixedMessage()}: events already on topics and in changelogs.
+     */
+    static final String WRITTEN_BY_THE_HAND_WRITTEN_CODEC =
+            "c3017b9abf6f50c9a9ca4830623763326630652d336434612d346331652d396135312d366632643865346231633031f6d8dd8b95674835643165396237322d386333662d346130642d623665342d3261376639633364356530324839663461366331382d326237652d346435332d386531612d63306233643566376139303310757365725f3132330038576861742061726520796f7572206f70656e696e6720686f7572733f020a656e2d555300";
+
+    static ChatMessageSubmitted fixedMessage() {
+        return ChatMessageSubmitted.newBuilder()
+                .setEventId(UUID.fromString("0b7c2f0e-3d4a-4c1e-9a51-6f2d8e4b1c01"))
+                .setOccurredAt(Instant.parse("2026-03-01T09:30:00.123Z"))
+                .setSessionId(UUID.fromString("5d1e9b72-8c3f-4a0d-b6e4-2a7f9c3d5e02"))
+                .setMessageId(UUID.fromString("9f4a6c18-2b7e-4d53-8e1a-c0b3d5f7a903"))
+                .setUserId("user_123")
+                .setText("What are your opening hours?")
+                .setLocale("en-US")
+                .build();
+    }
+
+    @Test
+    void bytesWrittenBeforeAvrosMessageEncoderStillDecode() {
+        byte[] old = HexFormat.of().parseHex(WRITTEN_BY_THE_HAND_WRITTEN_CODEC);
+
+        assertThat(codec.decode(old)).isEqualTo(fixedMessage());
+    }
+
+    @Test
+    void theWireFormatIsUnchanged() {
+        assertThat(HexFormat.of().formatHex(codec.encode(fixedMessage()))).isEqualTo(WRITTEN_BY_THE_HAND_WRITTEN_CODEC);
+    }
+
+    @Test
+    void trailingBytesAfterTheEventFail() {
+        byte[] bytes = codec.encode(message());
+        byte[] padded = java.util.Arrays.copyOf(bytes, bytes.length + 1);
+
+        assertThatThrownBy(() -> codec.decode(padded))
+                .isInstanceOf(EventCodec.EventDecodingException.class)
+                .hasMessageContaining("trailing bytes");
     }
 
     @Test

@@ -2,6 +2,7 @@ package app.donna.abuse.screening;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -31,9 +32,13 @@ public final class BehaviourRules {
             int flagsToBlock,
             Duration grace) {
 
-        long retention() {
-            return Math.max(rateWindow.toMillis(), Math.max(repeatWindow.toMillis(), escalationWindow.toMillis()))
-                    + grace.toMillis();
+        /**
+         * How far before the latest message the rules can look: the longest window plus the grace period.
+         * Older messages can no longer count, so the store keeps a user's messages this long.
+         */
+        public Duration lookBack() {
+            return Collections.max(List.of(rateWindow, repeatWindow, escalationWindow))
+                    .plus(grace);
         }
     }
 
@@ -48,8 +53,8 @@ public final class BehaviourRules {
     }
 
     public boolean isTooLate(UserActivity activity, long at) {
-        return activity.latestAt() != Long.MIN_VALUE
-                && at < activity.latestAt() - settings.grace().toMillis();
+        long latest = activity.latestAt();
+        return latest != Long.MIN_VALUE && at < latest - settings.grace().toMillis();
     }
 
     /**
@@ -85,11 +90,6 @@ public final class BehaviourRules {
                     flagged + " flagged messages within " + human(settings.escalationWindow())));
         }
         return findings;
-    }
-
-    /** The activity after a message, pruned to what the windows can still need. */
-    public UserActivity record(UserActivity activity, long at, long textHash, boolean flagged) {
-        return activity.with(new UserActivity.Entry(at, textHash, flagged), settings.retention());
     }
 
     private static int count(

@@ -37,7 +37,12 @@ import org.apache.kafka.streams.state.Stores;
  */
 public final class AbuseTopology {
 
-    public static final String USER_ACTIVITY_STORE = "user-activity";
+    /**
+     * Each user's recent messages (text hash, flagged), keyed by user at the message's event time, kept
+     * for the behaviour rules' look-back ({@link Screening#lookBack()}); Kafka Streams lets older ones go.
+     * It replaced the key-value store {@code user-activity}, whose data an upgrade leaves unused.
+     */
+    public static final String USER_MESSAGES_STORE = "user-messages";
     /** Message ids screened within {@link #RETRY_WINDOW}: a client's retry of one message is screened once. */
     public static final String RECENT_MESSAGES_STORE = "recent-messages";
 
@@ -71,8 +76,11 @@ public final class AbuseTopology {
             EagerCommits commits,
             RecordTracing tracing,
             VerdictMetrics verdicts) {
-        builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(USER_ACTIVITY_STORE), Serdes.String(), new UserActivitySerde()));
+        // Duplicates retained: every message is an entry of its own, even two of one user in the same ms.
+        builder.addStateStore(Stores.windowStoreBuilder(
+                Stores.persistentWindowStore(USER_MESSAGES_STORE, screening.lookBack(), Duration.ofMillis(1), true),
+                Serdes.String(),
+                StateSerdes.messageActivity()));
         builder.addStateStore(Stores.windowStoreBuilder(
                 Stores.persistentWindowStore(RECENT_MESSAGES_STORE, RETRY_WINDOW, Duration.ofMillis(1), false),
                 Serdes.String(),
@@ -94,7 +102,7 @@ public final class AbuseTopology {
                 .process(
                         () -> new ScreeningProcessor(screening, rulesVersion, commits, tracing, verdicts),
                         Named.as("screen-chat"),
-                        USER_ACTIVITY_STORE,
+                        USER_MESSAGES_STORE,
                         RECENT_MESSAGES_STORE);
 
         screened.to(Topics.CHAT_SCREENED.name(), produced(Topics.CHAT_SCREENED, "to-chat-screened"));

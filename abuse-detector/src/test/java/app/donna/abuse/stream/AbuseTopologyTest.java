@@ -2,7 +2,7 @@ package app.donna.abuse.stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import app.donna.abuse.screening.UserActivity;
+import app.donna.abuse.state.MessageActivity;
 import app.donna.events.abuse.AbuseFlagged;
 import app.donna.events.chat.ChatMessageScreened;
 import app.donna.events.chat.ChatMessageSubmitted;
@@ -21,6 +21,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
@@ -29,7 +30,8 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -328,8 +330,24 @@ class AbuseTopologyTest {
         assertThat(all.get(21).getVerdict().getReasons())
                 .extracting(VerdictReason::getCategory)
                 .containsExactly(RiskCategory.HARASSMENT);
-        KeyValueStore<String, UserActivity> store = driver.getKeyValueStore(AbuseTopology.USER_ACTIVITY_STORE);
-        assertThat(store.get("jack").entries()).hasSize(20);
+        assertThat(remembered("jack")).hasSize(20);
+    }
+
+    @Test
+    void aUsersMessagesAreLetGoOnceNoWindowCanNeedThem() {
+        // given three flagged messages of one user, a burst that escalates
+        for (int i = 0; i < 3; i++) {
+            send("nia", "you're an idiot " + i, T0.plusSeconds(i));
+        }
+        assertThat(remembered("nia")).hasSize(3);
+
+        // when the partition's event time moves on by far more than the longest look-back (10 min + 30 s)
+        send("oli", "hello", T0.plus(Duration.ofMinutes(30)));
+
+        // then Kafka Streams has let nia's messages go, and her next flagged message does not escalate
+        assertThat(remembered("nia")).isEmpty();
+        send("nia", "you're an idiot again", T0.plus(Duration.ofMinutes(30)).plusSeconds(1));
+        assertThat(allScreened().getLast().getVerdict().getDecision()).isEqualTo(Decision.FLAG);
     }
 
     @Test
@@ -481,6 +499,17 @@ class AbuseTopologyTest {
                 .setText(text)
                 .setIsFinal(isFinal)
                 .build();
+    }
+
+    /** What the window store keeps of a user's messages, from the beginning of time on. */
+    private List<Long> remembered(String user) {
+        WindowStore<String, MessageActivity> store = driver.getWindowStore(AbuseTopology.USER_MESSAGES_STORE);
+        List<Long> times = new ArrayList<>();
+        try (WindowStoreIterator<MessageActivity> it =
+                store.fetch(user, Instant.EPOCH, Instant.ofEpochMilli(Long.MAX_VALUE))) {
+            it.forEachRemaining(entry -> times.add(entry.key));
+        }
+        return times;
     }
 
     private ChatMessageScreened onlyScreened() {

@@ -63,9 +63,9 @@ public final class ReplyTopology {
             UnansweredMessages unanswered,
             RecordTracing tracing) {
         builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(CONVERSATIONS_STORE), Serdes.String(), new ConversationSerde()));
+                Stores.persistentKeyValueStore(CONVERSATIONS_STORE), Serdes.String(), StateSerdes.conversation()));
         builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(AWAITING_REPLY_STORE), Serdes.String(), new AwaitingReplySerde()));
+                Stores.persistentKeyValueStore(AWAITING_REPLY_STORE), Serdes.String(), StateSerdes.awaitingReply()));
         builder.stream(
                         Topics.CHAT_SCREENED.name(),
                         Consumed.with(Topics.CHAT_SCREENED.keySerde(), Topics.CHAT_SCREENED.valueSerde())

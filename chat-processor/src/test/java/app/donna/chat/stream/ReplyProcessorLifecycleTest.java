@@ -100,13 +100,13 @@ class ReplyProcessorLifecycleTest {
         conversations = Stores.keyValueStoreBuilder(
                         Stores.inMemoryKeyValueStore(ReplyTopology.CONVERSATIONS_STORE),
                         Serdes.String(),
-                        new ConversationSerde())
+                        StateSerdes.conversation())
                 .withLoggingDisabled()
                 .build();
         awaiting = Stores.keyValueStoreBuilder(
                         Stores.inMemoryKeyValueStore(ReplyTopology.AWAITING_REPLY_STORE),
                         Serdes.String(),
-                        new AwaitingReplySerde())
+                        StateSerdes.awaitingReply())
                 .withLoggingDisabled()
                 .build();
         MockProcessorContext<String, SpecificRecordBase> forStores = new MockProcessorContext<>();

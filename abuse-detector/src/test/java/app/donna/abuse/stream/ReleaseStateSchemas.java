@@ -1,0 +1,27 @@
+package app.donna.abuse.stream;
+
+import app.donna.schemas.SchemaReleases;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Records the current schema of each abuse-detector state record as a new released version when it
+ * changed, after checking it is backward and forward compatible with every earlier version. Run from the
+ * repository root:
+ *
+ * <pre>./mvnw -q -f abuse-detector/pom.xml test-compile exec:java -Dexec.mainClass=app.donna.abuse.stream.ReleaseStateSchemas -Dexec.classpathScope=test</pre>
+ */
+public final class ReleaseStateSchemas {
+
+    public static void main(String[] args) throws IOException {
+        Path resources = Path.of(
+                Files.isDirectory(Path.of("abuse-detector"))
+                        ? "abuse-detector/src/main/resources"
+                        : "src/main/resources");
+        List<String> released =
+                SchemaReleases.release(resources.resolve(StateSerdes.HISTORY), StateSerdes.STATE_RECORDS);
+        System.out.println(released.isEmpty() ? "no schema changed" : "released: " + String.join(", ", released));
+    }
+}
