@@ -219,6 +219,17 @@ class SaslClusterTest {
             doubler.close();
         }
 
+        // and stopping left the group at once, so a restarted or replacement instance need not wait out the
+        // session timeout (45 s) for the partitions: the group has no member left
+        try (Admin admin = Admin.create(clients.admin())) {
+            assertThat(admin.describeConsumerGroups(List.of(applicationId))
+                            .all()
+                            .get(30, TimeUnit.SECONDS)
+                            .get(applicationId)
+                            .members())
+                    .isEmpty();
+        }
+
         // and stopping left the local state where a restart finds it
         assertThat(stateDir.resolve(applicationId)
                         .resolve("0_0")
