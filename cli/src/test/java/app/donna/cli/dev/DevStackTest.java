@@ -120,11 +120,11 @@ class DevStackTest {
                     .isNotNegative()
                     .isLessThan(indexOf(lines, "PostgreSQL on "));
 
-            // each line names its service, also from threads the service started (the projector's)
-            Logged projectorStopped = stopping.get(indexOf(lines, "Projector chat stopped"));
-            assertThat(projectorStopped.event().getThreadName())
+            // each line names its service, also from threads the service started (the projector's consumer)
+            Logged projectorReleased = stopping.get(indexOf(lines, "Projector chat released"));
+            assertThat(projectorReleased.event().getThreadName())
                     .isNotEqualTo(Thread.currentThread().getName());
-            assertThat(projectorStopped.service()).isEqualTo("projections");
+            assertThat(projectorReleased.service()).isEqualTo("projections");
             assertThat(stopping.get(indexOf(lines, "PostgreSQL on ")).service()).isEqualTo("postgres");
             assertThat(stopping)
                     .filteredOn(l -> l.event().getLoggerName().startsWith("org.springframework.boot"))

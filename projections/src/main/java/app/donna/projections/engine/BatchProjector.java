@@ -232,6 +232,14 @@ public final class BatchProjector implements BatchMessageListener<byte[], byte[]
                 assignments.keySet());
     }
 
+    /** On the consumer's thread, when a rebalance or a stop takes partitions away. */
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+        if (!partitions.isEmpty()) {
+            log.info("Projector {} released {}", projection.name(), partitions);
+        }
+    }
+
     /**
      * The stored offsets, waiting for the database if it is down: reading from anywhere else could skip
      * records (Kafka's committed offsets run ahead of a rebuilt read model) or double them.
