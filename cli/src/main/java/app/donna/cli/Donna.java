@@ -172,7 +172,7 @@ public final class Donna implements Callable<Integer> {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             out.printf("%-28s %-18s %4s %-9s %-8s %s%n", "TOPIC", "KEY", "PART", "RETENTION", "CLEANUP", "EVENTS");
-            for (Topic t : Topics.ALL) {
+            for (Topic<?> t : Topics.ALL) {
                 out.printf(
                         "%-28s %-18s %4d %-9s %-8s %s%n",
                         t.name(),

@@ -12,13 +12,13 @@ import org.apache.kafka.common.serialization.Deserializer;
 public final class CatalogDeserializer implements Deserializer<SpecificRecordBase> {
 
     private final EventCodec codec = EventCodec.bundled();
-    private final Map<String, EventDeserializer> byTopic = new ConcurrentHashMap<>();
+    private final Map<String, EventDeserializer<?>> byTopic = new ConcurrentHashMap<>();
 
     @Override
     public SpecificRecordBase deserialize(String topicName, byte[] data) {
         return byTopic.computeIfAbsent(
                         topicName,
-                        name -> new EventDeserializer(
+                        name -> new EventDeserializer<>(
                                 Topics.byName(name)
                                         .orElseThrow(() -> new IllegalArgumentException(
                                                 "topic " + name + " is not in the catalog")),

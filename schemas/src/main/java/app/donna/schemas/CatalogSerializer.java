@@ -15,7 +15,7 @@ import org.apache.kafka.common.serialization.Serializer;
 public final class CatalogSerializer implements Serializer<SpecificRecordBase> {
 
     private final EventCodec codec = EventCodec.bundled();
-    private final Map<String, EventSerializer> byTopic = new ConcurrentHashMap<>();
+    private final Map<String, EventSerializer<?>> byTopic = new ConcurrentHashMap<>();
     private Map<String, ?> configs = Map.of();
 
     @Override
@@ -31,14 +31,14 @@ public final class CatalogSerializer implements Serializer<SpecificRecordBase> {
 
     @Override
     public byte[] serialize(String topic, Headers headers, SpecificRecordBase event) {
-        return serializerFor(topic).serialize(topic, headers, event);
+        return serializerFor(topic).serializeAny(headers, event);
     }
 
-    private EventSerializer serializerFor(String topicName) {
+    private EventSerializer<?> serializerFor(String topicName) {
         return byTopic.computeIfAbsent(topicName, name -> {
-            Topic topic = Topics.byName(name)
+            Topic<?> topic = Topics.byName(name)
                     .orElseThrow(() -> new IllegalArgumentException("topic " + name + " is not in the catalog"));
-            EventSerializer serializer = new EventSerializer(topic, codec);
+            EventSerializer<?> serializer = new EventSerializer<>(topic, codec);
             serializer.configure(configs, false);
             return serializer;
         });

@@ -9,18 +9,18 @@ import org.apache.kafka.common.serialization.Deserializer;
  * an unknown fingerprint, or hold an event the topic does not carry; consumers wrap this deserializer so
  * such records go to the dead-letter topic.
  */
-public final class EventDeserializer implements Deserializer<SpecificRecordBase> {
+public final class EventDeserializer<V extends SpecificRecordBase> implements Deserializer<V> {
 
-    private final Topic topic;
+    private final Topic<V> topic;
     private final EventCodec codec;
 
-    public EventDeserializer(Topic topic, EventCodec codec) {
+    public EventDeserializer(Topic<V> topic, EventCodec codec) {
         this.topic = topic;
         this.codec = codec;
     }
 
     @Override
-    public SpecificRecordBase deserialize(String topicName, byte[] data) {
+    public V deserialize(String topicName, byte[] data) {
         if (data == null) {
             if (topic.cleanupPolicy() == Topic.CleanupPolicy.COMPACT) {
                 return null; // a tombstone: the key's state is deleted
@@ -35,6 +35,7 @@ public final class EventDeserializer implements Deserializer<SpecificRecordBase>
             throw new EventCodec.EventDecodingException(
                     event.getSchema().getFullName() + " does not belong on " + topic.name());
         }
-        return event;
+        // The one checked cast of a topic's value: it carries the event, so the event is a V.
+        return topic.valueType().cast(event);
     }
 }

@@ -7,15 +7,15 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
 /** Serde for one catalog topic's events: see {@link EventSerializer} and {@link EventDeserializer}. */
-public final class EventSerde implements Serde<SpecificRecordBase> {
+public final class EventSerde<V extends SpecificRecordBase> implements Serde<V> {
 
-    private final EventSerializer serializer;
-    private final EventDeserializer deserializer;
+    private final EventSerializer<V> serializer;
+    private final EventDeserializer<V> deserializer;
 
-    public EventSerde(Topic topic) {
+    public EventSerde(Topic<V> topic) {
         EventCodec codec = EventCodec.bundled();
-        this.serializer = new EventSerializer(topic, codec);
-        this.deserializer = new EventDeserializer(topic, codec);
+        this.serializer = new EventSerializer<>(topic, codec);
+        this.deserializer = new EventDeserializer<>(topic, codec);
     }
 
     @Override
@@ -25,12 +25,12 @@ public final class EventSerde implements Serde<SpecificRecordBase> {
     }
 
     @Override
-    public Serializer<SpecificRecordBase> serializer() {
+    public Serializer<V> serializer() {
         return serializer;
     }
 
     @Override
-    public Deserializer<SpecificRecordBase> deserializer() {
+    public Deserializer<V> deserializer() {
         return deserializer;
     }
 }

@@ -19,16 +19,16 @@ import org.apache.kafka.common.serialization.Serializer;
  * poisoning the topic. The CloudEvents source is {@code urn:donna:<service>}; the service is the topic's
  * writer unless {@value #SOURCE_CONFIG} is configured.
  */
-public final class EventSerializer implements Serializer<SpecificRecordBase> {
+public final class EventSerializer<V extends SpecificRecordBase> implements Serializer<V> {
 
     /** Producer/Streams config key naming the service that writes, for {@code ce_source}. */
     public static final String SOURCE_CONFIG = "donna.cloudevents.source";
 
-    private final Topic topic;
+    private final Topic<V> topic;
     private final EventCodec codec;
     private volatile String source;
 
-    public EventSerializer(Topic topic, EventCodec codec) {
+    public EventSerializer(Topic<V> topic, EventCodec codec) {
         this.topic = topic;
         this.codec = codec;
         this.source = "urn:donna:" + topic.writer();
@@ -43,12 +43,24 @@ public final class EventSerializer implements Serializer<SpecificRecordBase> {
     }
 
     @Override
-    public byte[] serialize(String topicName, SpecificRecordBase event) {
+    public byte[] serialize(String topicName, V event) {
         return event == null ? null : encode(event);
     }
 
     @Override
-    public byte[] serialize(String topicName, Headers headers, SpecificRecordBase event) {
+    public byte[] serialize(String topicName, Headers headers, V event) {
+        return write(headers, event);
+    }
+
+    /**
+     * For {@link CatalogSerializer}, which learns the topic from each record's name and so cannot know
+     * {@code V}: the check that the topic carries the event is the same either way.
+     */
+    byte[] serializeAny(Headers headers, SpecificRecordBase event) {
+        return write(headers, event);
+    }
+
+    private byte[] write(Headers headers, SpecificRecordBase event) {
         if (event == null) {
             return null;
         }

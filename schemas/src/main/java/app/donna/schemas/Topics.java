@@ -30,6 +30,7 @@ import app.donna.schemas.Topic.CleanupPolicy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import org.apache.avro.specific.SpecificRecordBase;
 
 /**
  * The topic catalog: every topic Donna uses, declared once. Services create these at start-up and refer
@@ -45,7 +46,7 @@ public final class Topics {
      * {@code donna.kafka.chat-inbound-retention}); the redacted, screened copy is kept forever. Keyed by user
      * (a session belongs to one user, so its order holds) so abuse-detector needs no repartition.
      */
-    public static final Topic CHAT_INBOUND = new Topic(
+    public static final Topic<SpecificRecordBase> CHAT_INBOUND = Topic.ofSeveral(
             "donna.chat.inbound",
             "user id",
             "userId",
@@ -56,7 +57,7 @@ public final class Topics {
             "ingress-api");
 
     /** Each chat message with its abuse verdict, and the session starts passed on in order. */
-    public static final Topic CHAT_SCREENED = new Topic(
+    public static final Topic<SpecificRecordBase> CHAT_SCREENED = Topic.ofSeveral(
             "donna.chat.screened",
             "session id",
             "sessionId",
@@ -67,7 +68,7 @@ public final class Topics {
             "abuse-detector");
 
     /** The assistant's replies: streamed deltas, a notice when one is slow to come, then one final reply. */
-    public static final Topic CHAT_REPLIES = new Topic(
+    public static final Topic<SpecificRecordBase> CHAT_REPLIES = Topic.ofSeveral(
             "donna.chat.replies",
             "session id",
             "sessionId",
@@ -78,18 +79,18 @@ public final class Topics {
             "chat-processor");
 
     /** Flagged and blocked content with redacted evidence. */
-    public static final Topic ABUSE_FLAGS = new Topic(
+    public static final Topic<AbuseFlagged> ABUSE_FLAGS = Topic.of(
             "donna.abuse.flags",
             "user id",
             "userId",
-            List.of(AbuseFlagged.class),
+            AbuseFlagged.class,
             3,
             FOREVER,
             CleanupPolicy.DELETE,
             "abuse-detector");
 
     /** Realtime voice sessions: start, transcripts, responses, tool calls, end. */
-    public static final Topic VOICE_EVENTS = new Topic(
+    public static final Topic<SpecificRecordBase> VOICE_EVENTS = Topic.ofSeveral(
             "donna.voice.events",
             "voice session id",
             "voiceSessionId",
@@ -105,7 +106,7 @@ public final class Topics {
             "voice-relay");
 
     /** Business actions requested by conversations and their delivery to integrations. */
-    public static final Topic ACTIONS = new Topic(
+    public static final Topic<SpecificRecordBase> ACTIONS = Topic.ofSeveral(
             "donna.actions",
             "user id",
             "userId",
@@ -116,7 +117,7 @@ public final class Topics {
             "chat-processor");
 
     /** Commands for the email processor. Commands, not history: kept a week. */
-    public static final Topic EMAIL_JOBS = new Topic(
+    public static final Topic<SpecificRecordBase> EMAIL_JOBS = Topic.ofSeveral(
             "donna.email.jobs",
             "user id",
             "userId",
@@ -131,7 +132,7 @@ public final class Topics {
             "ingress-api");
 
     /** What happened in users' mailboxes and what Donna did there. */
-    public static final Topic EMAIL_EVENTS = new Topic(
+    public static final Topic<SpecificRecordBase> EMAIL_EVENTS = Topic.ofSeveral(
             "donna.email.events",
             "user id",
             "userId",
@@ -148,18 +149,18 @@ public final class Topics {
             "email-processor");
 
     /** Each user's current autopilot limits; compacted to the latest per user. */
-    public static final Topic AUTOPILOT_SETTINGS = new Topic(
+    public static final Topic<AutopilotSettings> AUTOPILOT_SETTINGS = Topic.of(
             "donna.settings.autopilot",
             "user id",
             "userId",
-            List.of(AutopilotSettings.class),
+            AutopilotSettings.class,
             3,
             FOREVER,
             CleanupPolicy.COMPACT,
             "ingress-api");
 
     /** Every topic of the catalog, in the order the docs list them. */
-    public static final List<Topic> ALL = List.of(
+    public static final List<Topic<?>> ALL = List.of(
             CHAT_INBOUND,
             CHAT_SCREENED,
             CHAT_REPLIES,
@@ -173,7 +174,7 @@ public final class Topics {
     private Topics() {}
 
     /** The catalog entry named {@code name}, including a dead-letter topic's source topic. */
-    public static Optional<Topic> byName(String name) {
+    public static Optional<Topic<?>> byName(String name) {
         String source = name.endsWith(Topic.DEAD_LETTER_SUFFIX)
                 ? name.substring(0, name.length() - Topic.DEAD_LETTER_SUFFIX.length())
                 : name;

@@ -167,12 +167,12 @@ class EventCodecTest {
 
     @org.junit.jupiter.api.Test
     void aNullValueIsAnErrorOnEventTopicsAndATombstoneOnCompactedOnes() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(
-                        () -> new EventDeserializer(Topics.CHAT_SCREENED, EventCodec.bundled()).deserialize("t", null))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() ->
+                        new EventDeserializer<>(Topics.CHAT_SCREENED, EventCodec.bundled()).deserialize("t", null))
                 .isInstanceOf(EventCodec.EventDecodingException.class)
                 .hasMessageContaining("without a value");
         org.assertj.core.api.Assertions.assertThat(
-                        new EventDeserializer(Topics.AUTOPILOT_SETTINGS, EventCodec.bundled()).deserialize("t", null))
+                        new EventDeserializer<>(Topics.AUTOPILOT_SETTINGS, EventCodec.bundled()).deserialize("t", null))
                 .isNull();
     }
 }

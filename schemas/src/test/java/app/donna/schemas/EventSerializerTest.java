@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import app.donna.events.chat.ChatMessageSubmitted;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.Test;
 
@@ -57,7 +58,7 @@ class EventSerializerTest {
 
     @Test
     void theSourceCanBeConfigured() {
-        EventSerde serde = Topics.CHAT_INBOUND.valueSerde();
+        EventSerde<SpecificRecordBase> serde = Topics.CHAT_INBOUND.valueSerde();
         serde.configure(Map.of(EventSerializer.SOURCE_CONFIG, "chat-widget-gateway"), false);
         RecordHeaders headers = new RecordHeaders();
 
@@ -84,7 +85,7 @@ class EventSerializerTest {
         assertThat(Traceparent.parse(null)).isEmpty();
     }
 
-    private static String header(RecordHeaders headers, String name) {
+    static String header(RecordHeaders headers, String name) {
         var h = headers.lastHeader(name);
         return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }

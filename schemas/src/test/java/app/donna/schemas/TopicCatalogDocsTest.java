@@ -26,7 +26,7 @@ class TopicCatalogDocsTest {
         assertThat(documented).as("rows of docs/topics.md, in catalog order").isEqualTo(catalog);
     }
 
-    private static String row(Topic t) {
+    private static String row(Topic<?> t) {
         String events =
                 String.join(", ", t.events().stream().map(Class::getSimpleName).toList());
         String retention = t.retention().map(TopicCatalogDocsTest::humanise).orElse("forever");

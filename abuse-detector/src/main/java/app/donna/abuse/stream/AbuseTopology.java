@@ -2,6 +2,7 @@ package app.donna.abuse.stream;
 
 import app.donna.abuse.screening.Screening;
 import app.donna.abuse.screening.Verdict;
+import app.donna.events.abuse.AbuseFlagged;
 import app.donna.events.chat.ChatMessageScreened;
 import app.donna.events.chat.ChatMessageSubmitted;
 import app.donna.events.chat.ChatSessionStarted;
@@ -90,33 +91,21 @@ public final class AbuseTopology {
                 builder.stream(Topics.CHAT_INBOUND.name(), consumed(Topics.CHAT_INBOUND, "chat-inbound"));
 
         // Session starts need no screening: passed on so readers of donna.chat.screened see the session.
-        inbound.filter((user, event) -> event instanceof ChatSessionStarted, Named.as("only-session-starts"))
-                .selectKey(
-                        (user, event) ->
-                                ((ChatSessionStarted) event).getSessionId().toString(),
-                        Named.as("session-start-by-session"))
+        inbound.flatMap(AbuseTopology::sessionStartBySession, Named.as("session-start-by-session"))
                 .to(Topics.CHAT_SCREENED.name(), produced(Topics.CHAT_SCREENED, "session-starts-to-chat-screened"));
 
-        KStream<String, SpecificRecordBase> screened = inbound.filter(
-                        (user, event) -> event instanceof ChatMessageSubmitted, Named.as("only-submitted"))
-                .process(
-                        () -> new ScreeningProcessor(screening, rulesVersion, commits, tracing, verdicts),
-                        Named.as("screen-chat"),
-                        USER_MESSAGES_STORE,
-                        RECENT_MESSAGES_STORE);
+        KStream<String, ChatMessageSubmitted> submitted = inbound.flatMapValues(
+                event -> event instanceof ChatMessageSubmitted message ? List.of(message) : List.of(),
+                Named.as("only-submitted"));
+        KStream<String, SpecificRecordBase> screened = submitted.process(
+                () -> new ScreeningProcessor(screening, rulesVersion, commits, tracing, verdicts),
+                Named.as("screen-chat"),
+                USER_MESSAGES_STORE,
+                RECENT_MESSAGES_STORE);
 
         screened.to(Topics.CHAT_SCREENED.name(), produced(Topics.CHAT_SCREENED, "to-chat-screened"));
 
-        screened.filter(
-                        (session, event) ->
-                                ((ChatMessageScreened) event).getVerdict().getDecision()
-                                        != app.donna.events.common.Decision.ALLOW,
-                        Named.as("only-flagged-chat"))
-                .map(
-                        (session, event) ->
-                                KeyValue.pair(((ChatMessageScreened) event).getUserId(), (SpecificRecordBase)
-                                        Contracts.flag((ChatMessageScreened) event)),
-                        Named.as("chat-flag"))
+        screened.flatMap(AbuseTopology::chatFlag, Named.as("chat-flag"))
                 .to(Topics.ABUSE_FLAGS.name(), produced(Topics.ABUSE_FLAGS, "chat-flags-to-abuse-flags"));
 
         builder.stream(Topics.VOICE_EVENTS.name(), consumed(Topics.VOICE_EVENTS, "voice-events"))
@@ -124,7 +113,26 @@ public final class AbuseTopology {
                 .to(Topics.ABUSE_FLAGS.name(), produced(Topics.ABUSE_FLAGS, "voice-flags-to-abuse-flags"));
     }
 
-    private static List<KeyValue<String, SpecificRecordBase>> voiceFlag(
+    // donna.chat.inbound and donna.chat.screened carry several events, typed by their common supertype
+    // (Topic); a pattern picks out the one each step wants, where a cast would only assume it.
+
+    private static List<KeyValue<String, SpecificRecordBase>> sessionStartBySession(
+            String user, SpecificRecordBase event) {
+        if (!(event instanceof ChatSessionStarted start)) {
+            return List.of();
+        }
+        return List.of(KeyValue.pair(start.getSessionId().toString(), start));
+    }
+
+    private static List<KeyValue<String, AbuseFlagged>> chatFlag(String session, SpecificRecordBase event) {
+        if (!(event instanceof ChatMessageScreened message)
+                || message.getVerdict().getDecision() == app.donna.events.common.Decision.ALLOW) {
+            return List.of();
+        }
+        return List.of(KeyValue.pair(message.getUserId(), Contracts.flag(message)));
+    }
+
+    private static List<KeyValue<String, AbuseFlagged>> voiceFlag(
             Screening screening, VerdictMetrics verdicts, SpecificRecordBase event) {
         if (!(event instanceof VoiceTranscript t) || t.getRole() != SpeakerRole.USER || !t.getIsFinal()) {
             return List.of();
@@ -137,11 +145,11 @@ public final class AbuseTopology {
         return List.of(KeyValue.pair(t.getUserId(), Contracts.flag(t, verdict)));
     }
 
-    private static Consumed<String, SpecificRecordBase> consumed(Topic topic, String name) {
+    private static <V extends SpecificRecordBase> Consumed<String, V> consumed(Topic<V> topic, String name) {
         return Consumed.with(topic.keySerde(), topic.valueSerde()).withName(name);
     }
 
-    private static Produced<String, SpecificRecordBase> produced(Topic topic, String name) {
+    private static <V extends SpecificRecordBase> Produced<String, V> produced(Topic<V> topic, String name) {
         return Produced.with(topic.keySerde(), topic.valueSerde()).withName(name);
     }
 }

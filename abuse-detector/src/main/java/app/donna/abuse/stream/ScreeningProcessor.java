@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * retrying one message with its idempotency key) is passed over: it was screened and forwarded once, and
  * counting it again would make an unlucky client a repeat offender.
  */
-final class ScreeningProcessor implements Processor<String, SpecificRecordBase, String, SpecificRecordBase> {
+final class ScreeningProcessor implements Processor<String, ChatMessageSubmitted, String, SpecificRecordBase> {
 
     private static final Logger log = LoggerFactory.getLogger(ScreeningProcessor.class);
 
@@ -70,7 +70,7 @@ final class ScreeningProcessor implements Processor<String, SpecificRecordBase, 
     }
 
     @Override
-    public void process(Record<String, SpecificRecordBase> record) {
+    public void process(Record<String, ChatMessageSubmitted> record) {
         Span span = tracing.startChild("chat.screen", record.headers());
         try (var scope = tracing.inScope(span)) {
             screen(record, span);
@@ -79,8 +79,8 @@ final class ScreeningProcessor implements Processor<String, SpecificRecordBase, 
         }
     }
 
-    private void screen(Record<String, SpecificRecordBase> record, Span span) {
-        ChatMessageSubmitted message = (ChatMessageSubmitted) record.value();
+    private void screen(Record<String, ChatMessageSubmitted> record, Span span) {
+        ChatMessageSubmitted message = record.value();
         String messageId = message.getMessageId().toString();
         long at = record.timestamp();
         try (WindowStoreIterator<Long> seen = recentMessages.fetch(
@@ -105,8 +105,7 @@ final class ScreeningProcessor implements Processor<String, SpecificRecordBase, 
         Headers headers = new RecordHeaders(record.headers().toArray());
         tracing.inject(span, headers);
         context.forward(record.withKey(message.getSessionId().toString())
-                .withValue((SpecificRecordBase)
-                        Contracts.screened(message, outcome.storableText(), outcome.verdict(), rulesVersion))
+                .withValue(Contracts.screened(message, outcome.storableText(), outcome.verdict(), rulesVersion))
                 .withHeaders(headers));
         commits.afterForwarding(context);
     }

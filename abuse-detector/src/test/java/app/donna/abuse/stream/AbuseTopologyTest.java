@@ -58,7 +58,7 @@ class AbuseTopologyTest {
     TestInputTopic<String, SpecificRecordBase> inbound;
     TestInputTopic<String, SpecificRecordBase> voice;
     TestOutputTopic<String, SpecificRecordBase> screened;
-    TestOutputTopic<String, SpecificRecordBase> flags;
+    TestOutputTopic<String, AbuseFlagged> flags;
     final TestTracing tracing = new TestTracing();
     final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
@@ -109,8 +109,8 @@ class AbuseTopologyTest {
                 "traceparent",
                 ("00-" + traceId + "-" + publishSpan + "-01").getBytes(java.nio.charset.StandardCharsets.UTF_8));
 
-        inbound.pipeInput(new org.apache.kafka.streams.test.TestRecord<>(
-                "u-trace", (SpecificRecordBase) message("u-trace", "hello there", T0), headers, T0));
+        inbound.pipeInput(new org.apache.kafka.streams.test.TestRecord<String, SpecificRecordBase>(
+                "u-trace", message("u-trace", "hello there", T0), headers, T0));
 
         var out = screened.readRecord();
         var screening = tracing.only("chat.screen");
@@ -178,7 +178,7 @@ class AbuseTopologyTest {
         assertThat(s.getVerdict().getReasons())
                 .extracting(VerdictReason::getCategory)
                 .contains(category);
-        AbuseFlagged flag = (AbuseFlagged) flags.readKeyValue().value;
+        AbuseFlagged flag = flags.readKeyValue().value;
         assertThat(flag.getDecision()).isEqualTo(decision);
         assertThat(flag.getSource()).isEqualTo(EventSource.CHAT);
     }
@@ -195,7 +195,7 @@ class AbuseTopologyTest {
                 .contains("ending 1111")
                 .doesNotContain("4111")
                 .doesNotContain("1111 1111");
-        AbuseFlagged flag = (AbuseFlagged) flags.readKeyValue().value;
+        AbuseFlagged flag = flags.readKeyValue().value;
         assertThat(flag.getReasons().getFirst().getEvidence()).doesNotContain("4111 1111");
         assertThat(s.getText())
                 .as("the message itself travels on without the number")
@@ -367,7 +367,7 @@ class AbuseTopologyTest {
         ChatMessageSubmitted m = send("mia", "you're an idiot", T0);
 
         var record = flags.readKeyValue();
-        AbuseFlagged flag = (AbuseFlagged) record.value;
+        AbuseFlagged flag = record.value;
         assertThat(record.key).isEqualTo("mia");
         assertThat(flag.getUserId()).isEqualTo("mia");
         assertThat(flag.getSessionId()).isEqualTo(m.getSessionId().toString());
@@ -384,9 +384,9 @@ class AbuseTopologyTest {
         voice.pipeInput(call.toString(), transcript(call, SpeakerRole.USER, false, "I'm going to kill you"), T0);
         voice.pipeInput(call.toString(), transcript(call, SpeakerRole.USER, true, "do you have parking?"), T0);
 
-        List<SpecificRecordBase> all = flags.readValuesToList();
+        List<AbuseFlagged> all = flags.readValuesToList();
         assertThat(all).hasSize(1);
-        AbuseFlagged flag = (AbuseFlagged) all.getFirst();
+        AbuseFlagged flag = all.getFirst();
         assertThat(flag.getSource()).isEqualTo(EventSource.VOICE);
         assertThat(flag.getDecision()).isEqualTo(Decision.BLOCK);
         assertThat(flag.getSessionId()).isEqualTo(call.toString());
@@ -520,8 +520,11 @@ class AbuseTopologyTest {
 
     private List<ChatMessageScreened> allScreened() {
         return screened.readValuesToList().stream()
-                .filter(ChatMessageScreened.class::isInstance)
-                .map(ChatMessageScreened.class::cast)
+                .<ChatMessageScreened>mapMulti((event, screened) -> {
+                    if (event instanceof ChatMessageScreened s) {
+                        screened.accept(s);
+                    }
+                })
                 .toList();
     }
 }

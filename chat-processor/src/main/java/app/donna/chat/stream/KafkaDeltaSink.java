@@ -74,7 +74,7 @@ public final class KafkaDeltaSink implements DeltaSink, MeterBinder, AutoCloseab
 
     private Future<?> send(String session, SpecificRecordBase event, Supplier<String> what) {
         try {
-            var record = new ProducerRecord<String, SpecificRecordBase>(Topics.CHAT_REPLIES.name(), session, event);
+            ProducerRecord<String, SpecificRecordBase> record = Topics.CHAT_REPLIES.record(session, event);
             tracing.injectCurrent(record.headers());
             return producer.send(record, (metadata, error) -> {
                 if (error != null) {

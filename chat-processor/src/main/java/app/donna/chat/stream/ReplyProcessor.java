@@ -539,8 +539,7 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         Span span = c.answer().span;
         tracing.inject(span, headers);
         span.tag("degraded", String.valueOf(reply.degraded()));
-        context.forward(new Record<>(
-                session, (SpecificRecordBase) produced(m, reply, c.deltaCount()), clock.millis(), headers));
+        context.forward(new Record<>(session, produced(m, reply, c.deltaCount()), clock.millis(), headers));
         span.end();
         AwaitingReply rest = queue.withoutFirst();
         if (rest.isEmpty()) {

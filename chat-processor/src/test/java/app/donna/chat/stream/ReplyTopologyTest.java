@@ -336,8 +336,8 @@ class ReplyTopologyTest {
                 "traceparent",
                 ("00-" + traceId + "-" + screeningSpan + "-01").getBytes(java.nio.charset.StandardCharsets.UTF_8));
 
-        screened.pipeInput(new org.apache.kafka.streams.test.TestRecord<>(
-                m.getSessionId().toString(), (SpecificRecordBase) m, headers, Instant.now()));
+        screened.pipeInput(new org.apache.kafka.streams.test.TestRecord<String, SpecificRecordBase>(
+                m.getSessionId().toString(), m, headers, Instant.now()));
 
         var reply = replies.readRecord();
         var answer = tracing.only("chat.reply");

@@ -84,8 +84,7 @@ class ChatCommands {
 
     private boolean publish(UUID sessionId, Caller caller, SpecificRecordBase event) {
         // Keyed by user: abuse-detector judges a user's behaviour across all their sessions in one place.
-        ProducerRecord<String, SpecificRecordBase> record =
-                new ProducerRecord<>(Topics.CHAT_INBOUND.name(), caller.userId(), event);
+        ProducerRecord<String, SpecificRecordBase> record = Topics.CHAT_INBOUND.record(caller.userId(), event);
         // The request's trace (continuing the caller's traceparent, if sent) goes on in the record's headers:
         // the template is observed (spring.kafka.template.observation-enabled).
         // One deadline for the whole publish: send() itself may block that long for the topic's metadata

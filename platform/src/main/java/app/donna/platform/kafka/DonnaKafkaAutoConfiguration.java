@@ -66,7 +66,7 @@ public class DonnaKafkaAutoConfiguration {
     /** Every catalog topic and its dead-letter topic, as created (and kept in line) at start-up. */
     static List<NewTopic> catalog(KafkaSettings settings) {
         List<NewTopic> topics = new ArrayList<>();
-        for (Topic topic : Topics.ALL) {
+        for (Topic<?> topic : Topics.ALL) {
             Map<String, String> config = new LinkedHashMap<>(topic.config());
             if (topic.equals(Topics.CHAT_INBOUND)) {
                 config.put(

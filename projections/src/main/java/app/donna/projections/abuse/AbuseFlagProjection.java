@@ -32,7 +32,7 @@ public final class AbuseFlagProjection implements Projection {
     }
 
     @Override
-    public List<Topic> topics() {
+    public List<Topic<?>> topics() {
         return List.of(Topics.ABUSE_FLAGS);
     }
 

@@ -40,7 +40,7 @@ public final class ChatProjection implements Projection {
     }
 
     @Override
-    public List<Topic> topics() {
+    public List<Topic<?>> topics() {
         return List.of(Topics.CHAT_SCREENED, Topics.CHAT_REPLIES);
     }
 

@@ -76,7 +76,7 @@ public final class BatchProjector implements BatchMessageListener<byte[], byte[]
     private final Clock clock;
     private final RecordTracing tracing;
     private final EventCodec codec = EventCodec.bundled();
-    private final Map<String, Topic> topics;
+    private final Map<String, Topic<?>> topics;
     private final ConcurrentMessageListenerContainer<byte[], byte[]> container;
     private final AtomicLong projected = new AtomicLong();
     private final AtomicLong writeNanos = new AtomicLong();
@@ -379,7 +379,7 @@ public final class BatchProjector implements BatchMessageListener<byte[], byte[]
 
     private ProjectedEvent decode(ConsumerRecord<byte[], byte[]> record) {
         SpecificRecordBase event = codec.decode(record.value());
-        Topic topic = topics.get(record.topic());
+        Topic<?> topic = topics.get(record.topic());
         if (!topic.carries(event.getClass())) {
             throw new IllegalArgumentException(event.getSchema().getFullName() + " does not belong on " + topic.name());
         }

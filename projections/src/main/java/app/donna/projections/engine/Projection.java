@@ -14,7 +14,7 @@ public interface Projection {
     /** Stable id: names the consumer group and the rows in {@code projector_offsets}. */
     String name();
 
-    List<Topic> topics();
+    List<Topic<?>> topics();
 
     void apply(DSLContext transaction, List<ProjectedEvent> batch);
 }

@@ -28,7 +28,7 @@ final class CatalogTopics {
             var existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = new ArrayList<>();
             Map<TopicPartition, OffsetSpec> everyPartition = new HashMap<>();
-            for (Topic topic : Topics.ALL) {
+            for (Topic<?> topic : Topics.ALL) {
                 for (String name : List.of(topic.name(), topic.deadLetterName())) {
                     if (!existing.contains(name)) {
                         missing.add(new NewTopic(name, topic.partitions(), (short) 1));

@@ -76,7 +76,7 @@ class ProjectorCrashSafetyTest {
         }
 
         @Override
-        public List<Topic> topics() {
+        public List<Topic<?>> topics() {
             return delegate.topics();
         }
 
