@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -204,6 +205,9 @@ public final class ChatBench {
                         pipeline.errors,
                         pipeline.missing);
                 System.out.printf("ratio pipeline p99 / kafka hop p99: %.1f%n", pipeline.p99 / kafka[1]);
+                System.out.printf(
+                        "degraded replies (the pipeline gave up on the model and answered offline): %d of %d%n",
+                        pipeline.degraded, pipeline.count);
                 Result.Delta d = pipeline.firstDelta;
                 System.out.printf(
                         "chat POST -> first delta on SSE, %d msg/s: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms "
@@ -248,7 +252,8 @@ public final class ChatBench {
             double windowSeconds,
             String loadBefore,
             String loadAfter,
-            String backlog) {
+            String backlog,
+            int degraded) {
 
         record Delta(double p50, double p90, double p99, int count) {}
     }
@@ -296,6 +301,8 @@ public final class ChatBench {
         Map<UUID, Long> firstDeltaAt = new ConcurrentHashMap<>();
         AtomicInteger accepted = new AtomicInteger();
         AtomicInteger replied = new AtomicInteger();
+        // replies the pipeline gave up on (the model too slow, the circuit open): an offline answer
+        Set<UUID> degraded = ConcurrentHashMap.newKeySet();
         CountDownLatch connected = new CountDownLatch(sessionCount);
         for (int i = 0; i < sessionCount; i++) {
             HttpRequest stream = HttpRequest.newBuilder(
@@ -319,6 +326,9 @@ public final class ChatBench {
                                 firstDeltaAt.putIfAbsent(id, now);
                             } else if (deliveredAt.putIfAbsent(id, now) == null) {
                                 replied.incrementAndGet();
+                                if (line.contains("\"degraded\":true")) {
+                                    degraded.add(id);
+                                }
                             }
                         }
                     }
@@ -429,7 +439,8 @@ public final class ChatBench {
                 (window[1] - window[0]) / 1e9,
                 load[0],
                 load[1],
-                backlog(backlog, seconds, measured.keySet(), sentNumber, sentAt, deliveredAt, inWindow));
+                backlog(backlog, seconds, measured.keySet(), sentNumber, sentAt, deliveredAt, inWindow),
+                (int) measured.keySet().stream().filter(degraded::contains).count());
     }
 
     /**
