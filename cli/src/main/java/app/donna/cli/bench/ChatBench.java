@@ -301,6 +301,7 @@ public final class ChatBench {
         Map<UUID, Long> firstDeltaAt = new ConcurrentHashMap<>();
         AtomicInteger accepted = new AtomicInteger();
         AtomicInteger replied = new AtomicInteger();
+        AtomicInteger responded = new AtomicInteger();
         // replies the pipeline gave up on (the model too slow, the circuit open): an offline answer
         Set<UUID> degraded = ConcurrentHashMap.newKeySet();
         CountDownLatch connected = new CountDownLatch(sessionCount);
@@ -384,6 +385,7 @@ public final class ChatBench {
                                             .POST(HttpRequest.BodyPublishers.ofString(json))
                                             .build(),
                                     HttpResponse.BodyHandlers.ofString())
+                            .whenComplete((r, e) -> responded.incrementAndGet())
                             .thenAccept(r -> {
                                 if (r.statusCode() != 202) {
                                     errors.incrementAndGet();
@@ -403,7 +405,12 @@ public final class ChatBench {
                 TimeUnit.NANOSECONDS);
         done.await();
         clock.shutdown();
+        // On a busy machine the last POSTs' responses (and so their message ids) can still be on their way
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline && responded.get() < total) {
+            Thread.sleep(100);
+        }
+        deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline && !deliveredAt.keySet().containsAll(measured.keySet())) {
             Thread.sleep(100);
         }
