@@ -172,7 +172,8 @@ public final class ChatBench {
             try (DevStack stack = DevStack.start(options)) {
                 // PostgreSQL runs in a process of its own: stop it on Ctrl-C too
                 Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "stop-bench-stack"));
-                Usage.countPostgresUnder(home);
+                // the dev stack's PostgreSQL data folder (DevStack): its server is not a child of this JVM
+                Usage.countPostgres(home.resolve("postgres"));
                 if (settings.ingestClients() > 0) {
                     Ingest.run(
                             stack.services().get("ingress-api"),

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * What the machine spent over a window of a bench: CPU time of this JVM (which runs the broker, the five
@@ -22,7 +21,7 @@ import java.util.stream.Stream;
  *
  * @param jvmCpuNanos this JVM's CPU time so far
  * @param childCpuNanos CPU time so far of this JVM's descendant processes and of PostgreSQL's server and
- *     backends ({@link #countPostgresUnder}), those still alive
+ *     backends ({@link #countPostgres}), those still alive
  * @param allocatedBytes bytes allocated on this JVM's heap so far; negative if the JVM cannot tell
  */
 record Usage(long jvmCpuNanos, long childCpuNanos, long allocatedBytes) {
@@ -49,20 +48,15 @@ record Usage(long jvmCpuNanos, long childCpuNanos, long allocatedBytes) {
     /** PostgreSQL's server process: started through pg_ctl, it is not a child of this JVM. */
     private static volatile Optional<ProcessHandle> postgres = Optional.empty();
 
-    /** Counts the PostgreSQL whose data folder is somewhere under {@code home} (its postmaster.pid). */
-    static void countPostgresUnder(Path home) {
-        try (Stream<Path> files = Files.walk(home, 4)) {
-            postgres = files.filter(f -> f.getFileName().toString().equals("postmaster.pid"))
-                    .findFirst()
-                    .flatMap(f -> {
-                        try {
-                            return ProcessHandle.of(Long.parseLong(
-                                    Files.readAllLines(f).getFirst().strip()));
-                        } catch (IOException | RuntimeException e) {
-                            return Optional.empty();
-                        }
-                    });
-        } catch (IOException e) {
+    /** Counts the PostgreSQL whose data folder is {@code data} (its postmaster.pid names the server). */
+    static void countPostgres(Path data) {
+        try {
+            long pid = Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid"))
+                    .getFirst()
+                    .strip());
+            postgres = ProcessHandle.of(pid);
+        } catch (IOException | RuntimeException e) {
+            System.out.println("(PostgreSQL's CPU time is not counted: no server pid in " + data + ")");
             postgres = Optional.empty();
         }
     }
