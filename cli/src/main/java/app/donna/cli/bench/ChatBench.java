@@ -386,7 +386,12 @@ public final class ChatBench {
                                             .POST(HttpRequest.BodyPublishers.ofString(json))
                                             .build(),
                                     HttpResponse.BodyHandlers.ofString())
-                            .whenComplete((r, e) -> responded.incrementAndGet())
+                            .whenComplete((r, e) -> {
+                                if (e != null && errors.getAndIncrement() == 0) {
+                                    System.out.println("first POST failure: " + e);
+                                }
+                                responded.incrementAndGet();
+                            })
                             .thenAccept(r -> {
                                 if (r.statusCode() != 202) {
                                     errors.incrementAndGet();
