@@ -49,6 +49,14 @@ public final class StandInOpenAi implements AutoCloseable {
 
         /** Never answers: not even the status line, until the server closes. */
         record Hang() implements Behaviour {}
+
+        /**
+         * A model at a realistic pace: starts the stream at once (status, headers, the assistant's empty
+         * first chunk), writes its first piece {@code firstTokenMillis} after the request arrived, then
+         * one piece every {@code tokenIntervalMillis}, {@code tokens} pieces in all ({@code piece} each).
+         * Each piece is due at a fixed time after the request, so a late write does not delay the rest.
+         */
+        record Paced(long firstTokenMillis, long tokenIntervalMillis, int tokens, String piece) implements Behaviour {}
     }
 
     /** How often a stalled stream writes a keep-alive comment, which also finds a client that went away. */
@@ -112,7 +120,7 @@ public final class StandInOpenAi implements AutoCloseable {
         }
     }
 
-    /** Stalled streams whose client went away before the answer was written. */
+    /** Stalled or paced streams whose client went away before the answer was written. */
     public int clientsGone() {
         return clientsGone.get();
     }
@@ -143,12 +151,24 @@ public final class StandInOpenAi implements AutoCloseable {
         return new Behaviour.Stall(List.of(first), millis, new Behaviour.Answer(List.of(rest)));
     }
 
+    /**
+     * A model that answers its first token after {@code firstTokenMillis} and then streams
+     * {@code tokensPerSecond} tokens a second, {@code tokens} in all (each a short word).
+     */
+    public static Behaviour paced(long firstTokenMillis, double tokensPerSecond, int tokens) {
+        if (tokensPerSecond <= 0 || tokens < 1) {
+            throw new IllegalArgumentException("a paced model needs a positive rate and at least one token");
+        }
+        return new Behaviour.Paced(firstTokenMillis, Math.round(1000 / tokensPerSecond), tokens, "word ");
+    }
+
     /** A model that never answers. */
     public static Behaviour hang() {
         return new Behaviour.Hang();
     }
 
     private void handle(HttpExchange exchange) throws IOException {
+        long arrived = System.nanoTime();
         String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
         synchronized (requests) {
             requests.addLast(body);
@@ -161,10 +181,10 @@ public final class StandInOpenAi implements AutoCloseable {
                 .map(Map.Entry::getValue)
                 .findFirst()
                 .orElseGet(script::pollFirst);
-        respond(exchange, next == null ? fallback : next);
+        respond(exchange, next == null ? fallback : next, arrived);
     }
 
-    private void respond(HttpExchange exchange, Behaviour behaviour) throws IOException {
+    private void respond(HttpExchange exchange, Behaviour behaviour, long arrived) throws IOException {
         try (exchange) {
             switch (behaviour) {
                 case Behaviour.Delay d -> {
@@ -174,7 +194,7 @@ public final class StandInOpenAi implements AutoCloseable {
                         Thread.currentThread().interrupt();
                         return;
                     }
-                    respond(exchange, d.then());
+                    respond(exchange, d.then(), arrived);
                 }
                 case Behaviour.Fail f -> {
                     byte[] body = ("{\"error\":{\"message\":\"stand-in failure " + f.status()
@@ -214,6 +234,28 @@ public final class StandInOpenAi implements AutoCloseable {
                     }
                     pieces(out, st.then().pieces());
                 }
+                case Behaviour.Paced p -> {
+                    OutputStream out = startStream(exchange);
+                    String head = head();
+                    try {
+                        for (int i = 0; i < p.tokens(); i++) {
+                            long due = arrived
+                                    + TimeUnit.MILLISECONDS.toNanos(p.firstTokenMillis() + i * p.tokenIntervalMillis());
+                            long wait = due - System.nanoTime();
+                            if (wait > 0 && closing.await(wait, TimeUnit.NANOSECONDS)) {
+                                return;
+                            }
+                            content(out, head, p.piece());
+                        }
+                    } catch (IOException e) {
+                        clientsGone.incrementAndGet();
+                        return;
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                    finish(out, p.tokens());
+                }
                 case Behaviour.Hang h -> {
                     try {
                         closing.await();
@@ -248,11 +290,17 @@ public final class StandInOpenAi implements AutoCloseable {
         for (String piece : pieces) {
             content(out, head, piece);
         }
+        finish(out, pieces.size());
+    }
+
+    /** The finish, the usage and {@code [DONE]}, after {@code tokens} pieces. */
+    private static void finish(OutputStream out, int tokens) throws IOException {
+        String head = head();
         event(out, head + "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}");
         event(
                 out,
-                head + "\"choices\":[],\"usage\":{\"prompt_tokens\":42,\"completion_tokens\":" + pieces.size()
-                        + ",\"total_tokens\":" + (42 + pieces.size()) + "}}");
+                head + "\"choices\":[],\"usage\":{\"prompt_tokens\":42,\"completion_tokens\":" + tokens
+                        + ",\"total_tokens\":" + (42 + tokens) + "}}");
         out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
         out.flush();
     }

@@ -4,6 +4,7 @@ import static app.donna.localinfra.StandInOpenAi.answer;
 import static app.donna.localinfra.StandInOpenAi.delay;
 import static app.donna.localinfra.StandInOpenAi.fail;
 import static app.donna.localinfra.StandInOpenAi.hang;
+import static app.donna.localinfra.StandInOpenAi.paced;
 import static app.donna.localinfra.StandInOpenAi.stall;
 import static app.donna.localinfra.StandInOpenAi.stallAfter;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -73,6 +74,30 @@ class OpenAiLlmClientTest {
                 .contains("You are Donna.")
                 .contains("when do you close?")
                 .contains("\"role\":\"assistant\"");
+    }
+
+    /**
+     * The paced stand-in of {@code donna bench chat --model-first-token-ms}: no piece before its time
+     * (only lower bounds are asserted; how late a busy machine is belongs to the bench, not a test).
+     */
+    @Test
+    void aPacedModelWritesItsFirstTokenAfterTheDelayAndTheRestAtItsRate() {
+        openAi.then(paced(300, 50, 6));
+        List<Long> arrivals = new CopyOnWriteArrayList<>();
+        long start = System.nanoTime();
+
+        LlmClient.Completion c = patient.complete(
+                "sys",
+                List.of(new Turn(Turn.Role.USER, "hi")),
+                d -> arrivals.add((System.nanoTime() - start) / 1_000_000),
+                new Cancellation());
+
+        assertThat(c.text()).isEqualTo("word ".repeat(6));
+        assertThat(c.outputTokens()).isEqualTo(6);
+        assertThat(arrivals).hasSize(6);
+        assertThat(arrivals.getFirst()).isGreaterThanOrEqualTo(300);
+        // 50 tokens a second: the sixth is due five intervals of 20 ms after the first
+        assertThat(arrivals.getLast()).isGreaterThanOrEqualTo(300 + 5 * 20);
     }
 
     @Test

@@ -49,8 +49,11 @@ public final class BenchCommand {
     @Command(
             name = "chat",
             description = {
-                "POST-to-reply latency of the chat pipeline, with an instantly answering stand-in model, beside "
-                        + "Kafka's own one-hop latency on the same broker."
+                "POST-to-reply and POST-to-first-delta latency of the chat pipeline, with a stand-in model "
+                        + "(instant, or paced with --model-first-token-ms), beside Kafka's own one-hop latency on the "
+                        + "same broker; CPU time and bytes allocated per message over the measured window; whether "
+                        + "the backlog grows. With --ingest-clients N: POST throughput beside an anonymous floor "
+                        + "and a Kafka producer floor instead."
             })
     static final class Chat implements Callable<Integer> {
 
@@ -103,10 +106,62 @@ public final class BenchCommand {
         @Option(names = "--trace-hops", description = "also show where the time goes, hop by hop")
         boolean traceHops;
 
+        @Option(
+                names = "--model-first-token-ms",
+                paramLabel = "MS",
+                defaultValue = "-1",
+                showDefaultValue = Visibility.NEVER,
+                description = "a paced stand-in model: its first token this long after the request "
+                        + "(default: an instant model, three chunks at once)")
+        long modelFirstTokenMs;
+
+        @Option(
+                names = "--model-tokens-per-second",
+                paramLabel = "T",
+                defaultValue = "50",
+                description = "a paced model's tokens per second after the first (default: ${DEFAULT-VALUE})")
+        double modelTokensPerSecond;
+
+        @Option(
+                names = "--model-tokens",
+                paramLabel = "N",
+                defaultValue = "50",
+                description = "a paced model's tokens per answer (default: ${DEFAULT-VALUE})")
+        int modelTokens;
+
+        @Option(
+                names = "--max-concurrent-calls",
+                paramLabel = "N",
+                defaultValue = "-1",
+                showDefaultValue = Visibility.NEVER,
+                description = "chat-processor's donna.chat.llm.max-concurrent-calls (default: its own)")
+        int maxConcurrentCalls;
+
+        @Option(
+                names = "--ingest-clients",
+                paramLabel = "C",
+                defaultValue = "0",
+                showDefaultValue = Visibility.NEVER,
+                description = "measure POST /messages throughput at C clients (closed loop, pipeline running), "
+                        + "beside the same POST without a token and a Kafka producer, instead of latency")
+        int ingestClients;
+
         @Override
         public Integer call() throws Exception {
+            ChatBench.Model model = modelFirstTokenMs < 0
+                    ? ChatBench.Model.INSTANT
+                    : new ChatBench.Model(modelFirstTokenMs, modelTokensPerSecond, modelTokens);
             return ChatBench.run(new ChatBench.Settings(
-                    rate, seconds, warmupSeconds, sessions, commitIntervalMs, streamThreads, traceHops));
+                    rate,
+                    seconds,
+                    warmupSeconds,
+                    sessions,
+                    commitIntervalMs,
+                    streamThreads,
+                    traceHops,
+                    model,
+                    maxConcurrentCalls,
+                    ingestClients));
         }
     }
 }

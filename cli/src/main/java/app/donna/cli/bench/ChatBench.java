@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -62,6 +63,10 @@ public final class ChatBench {
      * @param commitIntervalMs the services' streams commit interval; negative for their own default
      * @param streamThreads stream threads of abuse-detector and of chat-processor; 0 or less for their defaults
      * @param traceHops whether to print where the time goes, hop by hop
+     * @param model how the stand-in model answers
+     * @param maxConcurrentCalls chat-processor's {@code donna.chat.llm.max-concurrent-calls}; 0 or less for its
+     *     default
+     * @param ingestClients more than 0: measure POST throughput at this many clients instead of latency
      */
     public record Settings(
             int rate,
@@ -70,7 +75,44 @@ public final class ChatBench {
             int sessions,
             int commitIntervalMs,
             int streamThreads,
-            boolean traceHops) {}
+            boolean traceHops,
+            Model model,
+            int maxConcurrentCalls,
+            int ingestClients) {}
+
+    /**
+     * The stand-in model: instant (three chunks at once) when {@code firstTokenMs} is negative, otherwise
+     * paced: first token after {@code firstTokenMs}, then {@code tokensPerSecond}, {@code tokens} in all.
+     */
+    public record Model(long firstTokenMs, double tokensPerSecond, int tokens) {
+
+        static final Model INSTANT = new Model(-1, 0, 0);
+
+        boolean instant() {
+            return firstTokenMs < 0;
+        }
+
+        StandInOpenAi.Behaviour behaviour() {
+            return instant()
+                    ? StandInOpenAi.answer("Yes, ", "we are ", "open.")
+                    : StandInOpenAi.paced(firstTokenMs, tokensPerSecond, tokens);
+        }
+
+        /** How long after the request the model's last token is due. */
+        double lastTokenMs() {
+            return instant() ? 0 : firstTokenMs + (tokens - 1) * Math.round(1000 / tokensPerSecond);
+        }
+
+        @Override
+        public String toString() {
+            return instant()
+                    ? "an instantly answering stand-in model"
+                    : String.format(
+                            "a stand-in model answering its first token after %d ms, then %.0f tokens/s, %d tokens "
+                                    + "(last one due after %.0f ms)",
+                            firstTokenMs, tokensPerSecond, tokens, lastTokenMs());
+        }
+    }
 
     public static int run(Settings settings) throws Exception {
         int rate = settings.rate();
@@ -81,11 +123,24 @@ public final class ChatBench {
         int threads = settings.streamThreads();
         boolean traceHops = settings.traceHops();
         Path home = Files.createTempDirectory("donna-bench-chat-");
-        System.out.printf(
-                "donna bench chat: %d msg/s for %d s (after %d s of warm-up) over %d sessions, "
-                        + "streams commit interval %s%n",
-                rate, seconds, warmup, sessions, commitMs < 0 ? "as configured" : commitMs + " ms");
-        try (StandInOpenAi model = new StandInOpenAi().byDefault(StandInOpenAi.answer("Yes, ", "we are ", "open."))) {
+        if (settings.ingestClients() > 0) {
+            System.out.printf(
+                    "donna bench chat: POST throughput at %d clients for %d s (after %d s of warm-up) over %d "
+                            + "sessions, with %s%n",
+                    settings.ingestClients(), seconds, warmup, sessions, settings.model());
+        } else {
+            System.out.printf(
+                    "donna bench chat: %d msg/s for %d s (after %d s of warm-up) over %d sessions, "
+                            + "streams commit interval %s, with %s%n",
+                    rate,
+                    seconds,
+                    warmup,
+                    sessions,
+                    commitMs < 0 ? "as configured" : commitMs + " ms",
+                    settings.model());
+        }
+        try (StandInOpenAi model =
+                new StandInOpenAi().byDefault(settings.model().behaviour())) {
             Map<String, Integer> ports = new LinkedHashMap<>();
             DevOptions.DEFAULT_PORTS.keySet().forEach(s -> ports.put(s, LocalPorts.free()));
             List<String> everyService = new ArrayList<>(List.of("--logging.level.root=WARN"));
@@ -99,6 +154,9 @@ public final class ChatBench {
             if (threads > 0) {
                 abuse.add("--donna.abuse.threads=" + threads);
                 chat.add("--donna.chat.threads=" + threads);
+            }
+            if (settings.maxConcurrentCalls() > 0) {
+                chat.add("--donna.chat.llm.max-concurrent-calls=" + settings.maxConcurrentCalls());
             }
             Map<String, List<String>> extra = Map.of(
                     "*",
@@ -114,10 +172,23 @@ public final class ChatBench {
             try (DevStack stack = DevStack.start(options)) {
                 // PostgreSQL runs in a process of its own: stop it on Ctrl-C too
                 Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "stop-bench-stack"));
+                // the dev stack's PostgreSQL data folder (DevStack): its server is not a child of this JVM
+                Usage.countPostgres(home.resolve("postgres"));
+                if (settings.ingestClients() > 0) {
+                    Ingest.run(
+                            stack.services().get("ingress-api"),
+                            stack.kafkaBootstrap(),
+                            settings.ingestClients(),
+                            sessions,
+                            warmup,
+                            seconds);
+                    return 0;
+                }
                 double[] kafka = kafkaBaseline(stack.kafkaBootstrap(), 2000);
                 Result pipeline;
                 try (HopProbe probe = traceHops ? new HopProbe(stack.kafkaBootstrap()) : null) {
-                    pipeline = pipeline(stack.services().get("ingress-api"), rate, warmup, seconds, sessions, probe);
+                    pipeline = pipeline(
+                            stack.services().get("ingress-api"), rate, warmup, seconds, sessions, probe, settings);
                 }
                 System.out.println();
                 System.out.println("== result ==");
@@ -135,6 +206,30 @@ public final class ChatBench {
                         pipeline.errors,
                         pipeline.missing);
                 System.out.printf("ratio pipeline p99 / kafka hop p99: %.1f%n", pipeline.p99 / kafka[1]);
+                System.out.printf(
+                        "degraded replies (the pipeline gave up on the model and answered offline): %d of %d%n",
+                        pipeline.degraded, pipeline.count);
+                Result.Delta d = pipeline.firstDelta;
+                System.out.printf(
+                        "chat POST -> first delta on SSE, %d msg/s: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms "
+                                + "(%d first deltas)%n",
+                        rate, d.p50(), d.p90(), d.p99(), d.count());
+                if (!settings.model().instant()) {
+                    long first = settings.model().firstTokenMs();
+                    System.out.printf(
+                            "  minus the model's first-token time (%d ms): p50 %.1f ms, p90 %.1f ms, p99 %.1f ms; "
+                                    + "ratio p99 / kafka hop p99: %.1f%n",
+                            first, d.p50() - first, d.p90() - first, d.p99() - first, (d.p99() - first) / kafka[1]);
+                    double last = settings.model().lastTokenMs();
+                    System.out.printf(
+                            "  final reply minus the model's last-token time (%.0f ms): p50 %.1f ms, p99 %.1f ms%n",
+                            last, pipeline.p50 - last, pipeline.p99 - last);
+                }
+                System.out.print(pipeline.usage.perUnit("message", pipeline.sentInWindow, pipeline.windowSeconds));
+                System.out.printf(
+                        "  (%d messages POSTed in the %.1f s window; load average %s before, %s after)%n",
+                        pipeline.sentInWindow, pipeline.windowSeconds, pipeline.loadBefore, pipeline.loadAfter);
+                System.out.print(pipeline.backlog);
                 if (pipeline.hops != null) {
                     System.out.print(pipeline.hops);
                 }
@@ -143,9 +238,41 @@ public final class ChatBench {
         return 0;
     }
 
-    record Result(double p50, double p90, double p99, double max, int count, int errors, int missing, String hops) {}
+    record Result(
+            double p50,
+            double p90,
+            double p99,
+            double max,
+            int count,
+            int errors,
+            int missing,
+            String hops,
+            Delta firstDelta,
+            Usage usage,
+            long sentInWindow,
+            double windowSeconds,
+            String loadBefore,
+            String loadAfter,
+            String backlog,
+            int degraded) {
 
-    private static Result pipeline(URI ingress, int rate, int warmup, int seconds, int sessionCount, HopProbe probe)
+        record Delta(double p50, double p90, double p99, int count) {}
+    }
+
+    /** The one-, five- and fifteen-minute load averages, as {@code uptime} shows them. */
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (java.io.IOException e) {
+            double one = java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                    .getSystemLoadAverage();
+            return one < 0 ? "unknown" : String.format("%.2f", one);
+        }
+    }
+
+    private static Result pipeline(
+            URI ingress, int rate, int warmup, int seconds, int sessionCount, HopProbe probe, Settings settings)
             throws Exception {
         HttpClient http = HttpClient.newBuilder()
                 .executor(Executors.newVirtualThreadPerTaskExecutor())
@@ -172,6 +299,12 @@ public final class ChatBench {
         }
         Map<UUID, Long> sentAt = new ConcurrentHashMap<>();
         Map<UUID, Long> deliveredAt = new ConcurrentHashMap<>();
+        Map<UUID, Long> firstDeltaAt = new ConcurrentHashMap<>();
+        AtomicInteger accepted = new AtomicInteger();
+        AtomicInteger replied = new AtomicInteger();
+        AtomicInteger responded = new AtomicInteger();
+        // replies the pipeline gave up on (the model too slow, the circuit open): an offline answer
+        Set<UUID> degraded = ConcurrentHashMap.newKeySet();
         CountDownLatch connected = new CountDownLatch(sessionCount);
         for (int i = 0; i < sessionCount; i++) {
             HttpRequest stream = HttpRequest.newBuilder(
@@ -186,11 +319,19 @@ public final class ChatBench {
                 for (String line : (Iterable<String>) r.body()::iterator) {
                     if (line.startsWith("event:")) {
                         event = line.substring(6).strip();
-                    } else if (line.startsWith("data:") && event.equals("reply")) {
+                    } else if (line.startsWith("data:") && (event.equals("reply") || event.equals("delta"))) {
                         long now = System.nanoTime();
                         Matcher m = REPLY_TO.matcher(line);
                         if (m.find()) {
-                            deliveredAt.putIfAbsent(UUID.fromString(m.group(1)), now);
+                            UUID id = UUID.fromString(m.group(1));
+                            if (event.equals("delta")) {
+                                firstDeltaAt.putIfAbsent(id, now);
+                            } else if (deliveredAt.putIfAbsent(id, now) == null) {
+                                replied.incrementAndGet();
+                                if (line.contains("\"degraded\":true")) {
+                                    degraded.add(id);
+                                }
+                            }
                         }
                     }
                 }
@@ -203,12 +344,34 @@ public final class ChatBench {
         int total = rate * (seconds + warmup);
         AtomicInteger sent = new AtomicInteger();
         Map<UUID, Boolean> measured = new ConcurrentHashMap<>();
+        Map<UUID, Integer> sentNumber = new ConcurrentHashMap<>();
         CountDownLatch done = new CountDownLatch(1);
         long periodNanos = 1_000_000_000L / rate;
+        int firstMeasured = rate * warmup;
+        // What the machine spends over the measured window: taken on the sending thread as the first
+        // measured message goes out and as the last one would have
+        Usage[] usage = new Usage[2];
+        long[] window = new long[2];
+        String[] load = new String[2];
+        List<int[]> backlog = new java.util.concurrent.CopyOnWriteArrayList<>();
         clock.scheduleAtFixedRate(
                 () -> {
                     int n = sent.getAndIncrement();
+                    if (n == firstMeasured) {
+                        load[0] = loadAverage();
+                        window[0] = System.nanoTime();
+                        usage[0] = Usage.now();
+                    }
+                    if (n >= firstMeasured && (n - firstMeasured) % rate == 0 && n < total) {
+                        // once a second: messages accepted and not yet answered on their stream
+                        backlog.add(new int[] {(n - firstMeasured) / rate, accepted.get() - replied.get()});
+                    }
                     if (n >= total) {
+                        if (n == total) {
+                            usage[1] = Usage.now();
+                            window[1] = System.nanoTime();
+                            load[1] = loadAverage();
+                        }
                         done.countDown();
                         return;
                     }
@@ -223,6 +386,12 @@ public final class ChatBench {
                                             .POST(HttpRequest.BodyPublishers.ofString(json))
                                             .build(),
                                     HttpResponse.BodyHandlers.ofString())
+                            .whenComplete((r, e) -> {
+                                if (e != null && errors.getAndIncrement() == 0) {
+                                    System.out.println("first POST failure: " + e);
+                                }
+                                responded.incrementAndGet();
+                            })
                             .thenAccept(r -> {
                                 if (r.statusCode() != 202) {
                                     errors.incrementAndGet();
@@ -230,8 +399,10 @@ public final class ChatBench {
                                 }
                                 UUID id = UUID.fromString(r.body().replaceAll(".*\"messageId\":\"([^\"]+)\".*", "$1"));
                                 sentAt.put(id, t0);
-                                if (n >= rate * warmup) {
+                                accepted.incrementAndGet();
+                                if (n >= firstMeasured) {
                                     measured.put(id, true);
+                                    sentNumber.put(id, n - firstMeasured);
                                 }
                             });
                 },
@@ -240,7 +411,12 @@ public final class ChatBench {
                 TimeUnit.NANOSECONDS);
         done.await();
         clock.shutdown();
+        // On a busy machine the last POSTs' responses (and so their message ids) can still be on their way
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline && responded.get() < total) {
+            Thread.sleep(100);
+        }
+        deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline && !deliveredAt.keySet().containsAll(measured.keySet())) {
             Thread.sleep(100);
         }
@@ -254,7 +430,13 @@ public final class ChatBench {
         int missing = (int) measured.keySet().stream()
                 .filter(id -> !deliveredAt.containsKey(id))
                 .count();
+        double[] deltaMs = measured.keySet().stream()
+                .filter(firstDeltaAt::containsKey)
+                .mapToDouble(id -> (firstDeltaAt.get(id) - sentAt.get(id)) / 1e6)
+                .sorted()
+                .toArray();
         String hops = probe == null ? null : probe.report(sentAt, deliveredAt, measured.keySet());
+        int inWindow = rate * seconds;
         return new Result(
                 pct(ms, 0.5),
                 pct(ms, 0.9),
@@ -263,7 +445,77 @@ public final class ChatBench {
                 ms.length,
                 errors.get(),
                 missing,
-                hops);
+                hops,
+                new Result.Delta(pct(deltaMs, 0.5), pct(deltaMs, 0.9), pct(deltaMs, 0.99), deltaMs.length),
+                usage[1].since(usage[0]),
+                inWindow,
+                (window[1] - window[0]) / 1e9,
+                load[0],
+                load[1],
+                backlog(backlog, seconds, measured.keySet(), sentNumber, sentAt, deliveredAt, inWindow),
+                (int) measured.keySet().stream().filter(degraded::contains).count());
+    }
+
+    /**
+     * Whether the pipeline keeps up: the messages accepted but not yet answered on their stream, sampled
+     * once a second, and the POST-to-reply p50 of the messages sent in the first and the last quarter of
+     * the window. A backlog and a latency that grow from the first quarter to the last mean a queue that
+     * grows; steady ones mean it keeps up.
+     */
+    private static String backlog(
+            List<int[]> samples,
+            int seconds,
+            Iterable<UUID> measured,
+            Map<UUID, Integer> sentNumber,
+            Map<UUID, Long> sentAt,
+            Map<UUID, Long> deliveredAt,
+            int inWindow) {
+        int quarter = Math.max(1, seconds / 4);
+        double firstBacklog = samples.stream()
+                .filter(s -> s[0] < quarter)
+                .mapToInt(s -> s[1])
+                .average()
+                .orElse(Double.NaN);
+        double lastBacklog = samples.stream()
+                .filter(s -> s[0] >= seconds - quarter)
+                .mapToInt(s -> s[1])
+                .average()
+                .orElse(Double.NaN);
+        int maxBacklog = samples.stream().mapToInt(s -> s[1]).max().orElse(0);
+        List<Double> early = new ArrayList<>();
+        List<Double> late = new ArrayList<>();
+        int unansweredEarly = 0;
+        int unansweredLate = 0;
+        for (UUID id : measured) {
+            int n = sentNumber.get(id);
+            boolean isEarly = n < inWindow / 4;
+            boolean isLate = n >= inWindow - inWindow / 4;
+            Long at = deliveredAt.get(id);
+            if (at == null) {
+                unansweredEarly += isEarly ? 1 : 0;
+                unansweredLate += isLate ? 1 : 0;
+            } else if (isEarly) {
+                early.add((at - sentAt.get(id)) / 1e6);
+            } else if (isLate) {
+                late.add((at - sentAt.get(id)) / 1e6);
+            }
+        }
+        double[] e = early.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        double[] l = late.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return String.format(
+                "backlog (accepted, not yet answered on the stream; sampled each second): first quarter avg %.0f, "
+                        + "last quarter avg %.0f, max %d%n"
+                        + "POST -> final reply p50 / p99 of the messages sent in the first quarter: %.1f / %.1f ms "
+                        + "(%d unanswered), in the last quarter: %.1f / %.1f ms (%d unanswered)%n",
+                firstBacklog,
+                lastBacklog,
+                maxBacklog,
+                pct(e, 0.5),
+                pct(e, 0.99),
+                unansweredEarly,
+                pct(l, 0.5),
+                pct(l, 0.99),
+                unansweredLate);
     }
 
     /** One record at a time: produce (acks=all) and wait until a consumer has it; p50 and p99 in ms. */
