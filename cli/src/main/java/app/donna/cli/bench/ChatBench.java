@@ -277,26 +277,9 @@ public final class ChatBench {
         HttpClient http = HttpClient.newBuilder()
                 .executor(Executors.newVirtualThreadPerTaskExecutor())
                 .build();
-        List<String> tokens = new ArrayList<>();
-        List<UUID> sessions = new ArrayList<>();
-        for (int i = 0; i < sessionCount; i++) {
-            String body = http.send(
-                            HttpRequest.newBuilder(ingress.resolve("/dev/token?sub=bench-" + i))
-                                    .GET()
-                                    .build(),
-                            HttpResponse.BodyHandlers.ofString())
-                    .body();
-            String token = body.replaceAll(".*\"access_token\":\"([^\"]+)\".*", "$1");
-            tokens.add(token);
-            String opened = http.send(
-                            HttpRequest.newBuilder(ingress.resolve("/api/chat/sessions"))
-                                    .header("Authorization", "Bearer " + token)
-                                    .POST(HttpRequest.BodyPublishers.noBody())
-                                    .build(),
-                            HttpResponse.BodyHandlers.ofString())
-                    .body();
-            sessions.add(UUID.fromString(opened.replaceAll(".*\"sessionId\":\"([^\"]+)\".*", "$1")));
-        }
+        BenchSessions opened = BenchSessions.open(http, ingress, sessionCount);
+        List<String> tokens = opened.tokens();
+        List<UUID> sessions = opened.sessions();
         Map<UUID, Long> sentAt = new ConcurrentHashMap<>();
         Map<UUID, Long> deliveredAt = new ConcurrentHashMap<>();
         Map<UUID, Long> firstDeltaAt = new ConcurrentHashMap<>();

@@ -12,7 +12,6 @@ import app.donna.schemas.CatalogSerializer;
 import app.donna.schemas.Topic;
 import app.donna.schemas.Topics;
 import app.donna.testing.InfraExtension;
-import app.donna.testing.SharedInfra;
 import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
@@ -33,7 +32,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.flywaydb.core.Flyway;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
@@ -104,16 +102,7 @@ class ProjectorCrashSafetyTest {
     void tenThousandMessagesThroughThreeCrashesEndAsExactlyTenThousandRows(InfraExtension.KafkaBootstrap kafka)
             throws Exception {
         // given a database of its own, so no other projector writes these tables
-        SharedInfra.Database db = SharedInfra.newDatabase("crash_safety");
-        dataSource = new HikariDataSource();
-        dataSource.setJdbcUrl(db.jdbcUrl());
-        dataSource.setUsername(db.username());
-        dataSource.setPassword(db.password());
-        Flyway.configure()
-                .dataSource(dataSource)
-                .locations("classpath:db/migration")
-                .load()
-                .migrate();
+        dataSource = MigratedDatabase.create("crash_safety");
         DSLContext dsl = DSL.using(dataSource, SQLDialect.POSTGRES);
         String user = "crash-" + UUID.randomUUID();
         String projector = "chat-crash-" + UUID.randomUUID().toString().substring(0, 8);

@@ -9,7 +9,6 @@ import static org.awaitility.Awaitility.await;
 
 import app.donna.platform.observability.RecordTracing;
 import app.donna.testing.InfraExtension;
-import app.donna.testing.SharedInfra;
 import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.Connection;
@@ -20,7 +19,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.flywaydb.core.Flyway;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
@@ -73,16 +71,7 @@ class ProjectorDatabaseOutageTest {
     void waitsForTheDatabaseAtStartAndMidStreamAndThenWritesEveryEventOnce(InfraExtension.KafkaBootstrap kafka)
             throws Exception {
         // given a database of its own, unreachable when the projector starts
-        SharedInfra.Database db = SharedInfra.newDatabase("outage");
-        dataSource = new HikariDataSource();
-        dataSource.setJdbcUrl(db.jdbcUrl());
-        dataSource.setUsername(db.username());
-        dataSource.setPassword(db.password());
-        Flyway.configure()
-                .dataSource(dataSource)
-                .locations("classpath:db/migration")
-                .load()
-                .migrate();
+        dataSource = MigratedDatabase.create("outage");
         Unreachable database = new Unreachable(dataSource);
         DSLContext dsl = DSL.using(dataSource, SQLDialect.POSTGRES);
         CatalogTopics.create(kafka.servers());
