@@ -72,13 +72,21 @@ public final class BenchCommand {
         int seconds;
 
         // One JVM runs the broker, PostgreSQL's client side and five services: the JIT compiler keeps a
-        // core busy for the first half minute or so, which is start-up, not the pipeline's latency.
+        // core busy for minutes, which is start-up, not the pipeline's cost or latency (Warmup).
         @Option(
                 names = "--warmup-seconds",
                 paramLabel = "W",
                 defaultValue = "40",
-                description = "the same load, unmeasured, before (default: ${DEFAULT-VALUE})")
+                description = "the same load, unmeasured, before; longer until the JIT compiler settles "
+                        + "(default: ${DEFAULT-VALUE})")
         int warmupSeconds;
+
+        @Option(
+                names = "--max-warmup-seconds",
+                paramLabel = "W",
+                defaultValue = "300",
+                description = "the longest warm-up, the JIT compiler settled or not (default: ${DEFAULT-VALUE})")
+        int maxWarmupSeconds;
 
         @Option(
                 names = "--sessions",
@@ -155,6 +163,7 @@ public final class BenchCommand {
                     rate,
                     seconds,
                     warmupSeconds,
+                    maxWarmupSeconds,
                     sessions,
                     commitIntervalMs,
                     streamThreads,

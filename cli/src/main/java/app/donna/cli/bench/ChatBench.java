@@ -58,7 +58,9 @@ public final class ChatBench {
      *
      * @param rate messages per second
      * @param seconds how long the measured part lasts
-     * @param warmupSeconds how long the same load runs, unmeasured, first
+     * @param warmupSeconds the least time the same load runs, unmeasured, first; it goes on until the JIT
+     *     compiler settles ({@link Warmup})
+     * @param maxWarmupSeconds the most time it runs, settled or not
      * @param sessions how many chat sessions the messages are spread over
      * @param commitIntervalMs the services' streams commit interval; negative for their own default
      * @param streamThreads stream threads of abuse-detector and of chat-processor; 0 or less for their defaults
@@ -72,6 +74,7 @@ public final class ChatBench {
             int rate,
             int seconds,
             int warmupSeconds,
+            int maxWarmupSeconds,
             int sessions,
             int commitIntervalMs,
             int streamThreads,
@@ -130,11 +133,12 @@ public final class ChatBench {
                     settings.ingestClients(), seconds, warmup, sessions, settings.model());
         } else {
             System.out.printf(
-                    "donna bench chat: %d msg/s for %d s (after %d s of warm-up) over %d sessions, "
-                            + "streams commit interval %s, with %s%n",
+                    "donna bench chat: %d msg/s for %d s (after at least %d s of warm-up, until the JIT compiler "
+                            + "settles, at most %d s) over %d sessions, streams commit interval %s, with %s%n",
                     rate,
                     seconds,
                     warmup,
+                    Math.max(warmup, settings.maxWarmupSeconds()),
                     sessions,
                     commitMs < 0 ? "as configured" : commitMs + " ms",
                     settings.model());
@@ -226,6 +230,7 @@ public final class ChatBench {
                             last, pipeline.p50 - last, pipeline.p99 - last);
                 }
                 System.out.print(pipeline.usage.perUnit("message", pipeline.sentInWindow, pipeline.windowSeconds));
+                System.out.print(pipeline.usage.perUnitByPart("message", pipeline.sentInWindow, pipeline.cpuByPart));
                 System.out.printf(
                         "  (%d messages POSTed in the %.1f s window; load average %s before, %s after)%n",
                         pipeline.sentInWindow, pipeline.windowSeconds, pipeline.loadBefore, pipeline.loadAfter);
@@ -249,6 +254,7 @@ public final class ChatBench {
             String hops,
             Delta firstDelta,
             Usage usage,
+            Map<String, Long> cpuByPart,
             long sentInWindow,
             double windowSeconds,
             String loadBefore,
@@ -274,8 +280,11 @@ public final class ChatBench {
     private static Result pipeline(
             URI ingress, int rate, int warmup, int seconds, int sessionCount, HopProbe probe, Settings settings)
             throws Exception {
+        // The load generator runs on named platform threads, so the CPU it spends is told apart from the
+        // stack's (CpuByPart); virtual threads would share their carriers with ingress-api's Tomcat.
         HttpClient http = HttpClient.newBuilder()
-                .executor(Executors.newVirtualThreadPerTaskExecutor())
+                .executor(Executors.newCachedThreadPool(
+                        Thread.ofPlatform().name("bench-client-", 0).daemon().factory()))
                 .build();
         BenchSessions opened = BenchSessions.open(http, ingress, sessionCount);
         List<String> tokens = opened.tokens();
@@ -323,14 +332,18 @@ public final class ChatBench {
         connected.await(60, TimeUnit.SECONDS);
         AtomicInteger errors = new AtomicInteger();
         Random random = new Random(7);
-        ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor();
-        int total = rate * (seconds + warmup);
+        ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("bench-clock").daemon().factory());
         AtomicInteger sent = new AtomicInteger();
         Map<UUID, Boolean> measured = new ConcurrentHashMap<>();
         Map<UUID, Integer> sentNumber = new ConcurrentHashMap<>();
         CountDownLatch done = new CountDownLatch(1);
         long periodNanos = 1_000_000_000L / rate;
-        int firstMeasured = rate * warmup;
+        // The first measured message and the end: known once the warm-up is over (Warmup)
+        Warmup warm = Warmup.ofThisJvm(
+                Duration.ofSeconds(warmup), Duration.ofSeconds(Math.max(warmup, settings.maxWarmupSeconds())));
+        AtomicInteger firstMeasured = new AtomicInteger(-1);
+        AtomicInteger total = new AtomicInteger(Integer.MAX_VALUE);
         // What the machine spends over the measured window: taken on the sending thread as the first
         // measured message goes out and as the last one would have
         Usage[] usage = new Usage[2];
@@ -340,17 +353,26 @@ public final class ChatBench {
         clock.scheduleAtFixedRate(
                 () -> {
                     int n = sent.getAndIncrement();
-                    if (n == firstMeasured) {
-                        load[0] = loadAverage();
-                        window[0] = System.nanoTime();
-                        usage[0] = Usage.now();
+                    int first = firstMeasured.get();
+                    if (first < 0 && n % rate == 0) {
+                        if (warm.over(System.nanoTime())) {
+                            first = n;
+                            total.set(n + rate * seconds);
+                            System.out.println(warm.outcome() + "; measuring for " + seconds + " s");
+                            load[0] = loadAverage();
+                            window[0] = System.nanoTime();
+                            usage[0] = Usage.now();
+                            firstMeasured.set(n);
+                        } else if (n % (rate * 15) == 0) {
+                            System.out.println(warm.outcome());
+                        }
                     }
-                    if (n >= firstMeasured && (n - firstMeasured) % rate == 0 && n < total) {
+                    if (first >= 0 && n >= first && (n - first) % rate == 0 && n < total.get()) {
                         // once a second: messages accepted and not yet answered on their stream
-                        backlog.add(new int[] {(n - firstMeasured) / rate, accepted.get() - replied.get()});
+                        backlog.add(new int[] {(n - first) / rate, accepted.get() - replied.get()});
                     }
-                    if (n >= total) {
-                        if (n == total) {
+                    if (n >= total.get()) {
+                        if (n == total.get()) {
                             usage[1] = Usage.now();
                             window[1] = System.nanoTime();
                             load[1] = loadAverage();
@@ -358,6 +380,8 @@ public final class ChatBench {
                         done.countDown();
                         return;
                     }
+                    boolean inWindow = first >= 0 && n >= first;
+                    int number = n - first;
                     int s = random.nextInt(sessionCount);
                     String json = "{\"text\":\"bench question " + n + " about opening hours\"}";
                     long t0 = System.nanoTime();
@@ -383,9 +407,9 @@ public final class ChatBench {
                                 UUID id = UUID.fromString(r.body().replaceAll(".*\"messageId\":\"([^\"]+)\".*", "$1"));
                                 sentAt.put(id, t0);
                                 accepted.incrementAndGet();
-                                if (n >= firstMeasured) {
+                                if (inWindow) {
                                     measured.put(id, true);
-                                    sentNumber.put(id, n - firstMeasured);
+                                    sentNumber.put(id, number);
                                 }
                             });
                 },
@@ -396,7 +420,7 @@ public final class ChatBench {
         clock.shutdown();
         // On a busy machine the last POSTs' responses (and so their message ids) can still be on their way
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline && responded.get() < total) {
+        while (System.nanoTime() < deadline && responded.get() < total.get()) {
             Thread.sleep(100);
         }
         deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -431,6 +455,7 @@ public final class ChatBench {
                 hops,
                 new Result.Delta(pct(deltaMs, 0.5), pct(deltaMs, 0.9), pct(deltaMs, 0.99), deltaMs.length),
                 usage[1].since(usage[0]),
+                usage[1].partsSince(usage[0]),
                 inWindow,
                 (window[1] - window[0]) / 1e9,
                 load[0],

@@ -172,7 +172,8 @@ final class Ingest {
             }
             measuring.set(false);
             long t1 = System.nanoTime();
-            Usage used = start == null ? new Usage(0, 0, 0) : Usage.now().since(start);
+            Usage used =
+                    start == null ? new Usage(0, 0, 0, 0, null) : Usage.now().since(start);
             return new Rate(acked.get(), 0, (t1 - t0) / 1e9, used, loadBefore, ChatBench.loadAverage());
         }
     }

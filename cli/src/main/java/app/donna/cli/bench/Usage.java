@@ -5,7 +5,9 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * What the machine spent over a window of a bench: CPU time of this JVM (which runs the broker, the five
@@ -23,21 +25,26 @@ import java.util.Optional;
  * @param childCpuNanos CPU time so far of this JVM's descendant processes and of PostgreSQL's server and
  *     backends ({@link #countPostgres}), those still alive
  * @param allocatedBytes bytes allocated on this JVM's heap so far; negative if the JVM cannot tell
+ * @param compileMillis the JIT compiler's time so far (counted in {@code jvmCpuNanos})
+ * @param parts the Java threads' CPU time by part of the stack, to subtract ({@link CpuByPart}); null for
+ *     a difference
  */
-record Usage(long jvmCpuNanos, long childCpuNanos, long allocatedBytes) {
+record Usage(long jvmCpuNanos, long childCpuNanos, long allocatedBytes, long compileMillis, CpuByPart parts) {
 
     static Usage now() {
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        long children = ProcessHandle.current()
-                .descendants()
+        long children = Stream.concat(
+                        ProcessHandle.current().descendants(),
+                        postgres.stream().flatMap(server -> Stream.concat(Stream.of(server), server.descendants())))
+                .distinct()
                 .mapToLong(
                         p -> p.info().totalCpuDuration().map(Duration::toNanos).orElse(0L))
                 .sum();
         long allocated = threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled()
                 ? threads.getTotalThreadAllocatedBytes()
                 : -1;
-        return new Usage(os.getProcessCpuTime(), children, allocated);
+        return new Usage(os.getProcessCpuTime(), children, allocated, Warmup.compileMillisOfThisJvm(), CpuByPart.now());
     }
 
     /** Where {@link #allocatedBytes} comes from. */
@@ -61,12 +68,45 @@ record Usage(long jvmCpuNanos, long childCpuNanos, long allocatedBytes) {
         }
     }
 
-    /** What was spent between {@code earlier} and this one. */
+    /** What was spent between {@code earlier} and this one, with the CPU by part in {@link #partsSince}. */
     Usage since(Usage earlier) {
         return new Usage(
                 jvmCpuNanos - earlier.jvmCpuNanos,
                 childCpuNanos - earlier.childCpuNanos,
-                allocatedBytes < 0 || earlier.allocatedBytes < 0 ? -1 : allocatedBytes - earlier.allocatedBytes);
+                allocatedBytes < 0 || earlier.allocatedBytes < 0 ? -1 : allocatedBytes - earlier.allocatedBytes,
+                compileMillis - earlier.compileMillis,
+                null);
+    }
+
+    /** The Java threads' CPU nanoseconds by part between {@code earlier} and this one. */
+    Map<String, Long> partsSince(Usage earlier) {
+        return parts.since(earlier.parts);
+    }
+
+    /**
+     * Where the CPU went per unit, e.g. {@code Kafka broker 3.3 ms, ingress-api 2.1 ms, …}: {@code byPart}
+     * from {@link #partsSince}, this a difference ({@link #since}); the JVM's own threads (JIT compiler, GC)
+     * and the threads that ended are what the process spent beyond the Java threads' sum.
+     */
+    String perUnitByPart(String unit, long units, Map<String, Long> byPart) {
+        if (units <= 0) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder("cpu per " + unit + " by part (Java threads, by their names): ");
+        long threadsTotal = 0;
+        for (var part : byPart.entrySet()) {
+            out.append(String.format("%s %.2f ms, ", part.getKey(), part.getValue() / 1e6 / units));
+            threadsTotal += part.getValue();
+        }
+        long rest = jvmCpuNanos - threadsTotal;
+        out.append(String.format(
+                "the JVM's own threads and threads that ended %.2f ms (of which JIT compiling %.2f ms)%n",
+                rest / 1e6 / units, compileMillis / (double) units));
+        long generator = byPart.getOrDefault(CpuByPart.LOAD_GENERATOR, 0L);
+        out.append(String.format(
+                "cpu per %s of the stack alone (all but the %s, PostgreSQL included): %.2f ms%n",
+                unit, CpuByPart.LOAD_GENERATOR, (jvmCpuNanos - generator + childCpuNanos) / 1e6 / units));
+        return out.toString();
     }
 
     /**
