@@ -28,6 +28,10 @@ import org.springframework.validation.annotation.Validated;
  *                     for new messages before looking again, so it bounds what an answer waits to be sent
  * @param stalledAfter a message that has waited this long for its answer marks health DOWN: answers are
  *                     sent within the model's deadlines, so this means a task that stopped answering
+ * @param fragmentInterval the least time between two ChatReplyDelta records (and SSE {@code delta} events)
+ *                     of one answer: the first fragment goes at once, those the model streams within this
+ *                     time of the last record are joined into the next ({@link AnswerFragments}); 0 writes
+ *                     each fragment on its own
  */
 @Validated
 @ConfigurationProperties("donna.chat")
@@ -40,7 +44,8 @@ public record ChatSettings(
         @DefaultValue("") String stateDir,
         @Min(1) @DefaultValue("1") int threads,
         @NotNull @DefaultValue("5ms") Duration completionCheck,
-        @NotNull @DefaultValue("120s") Duration stalledAfter) {
+        @NotNull @DefaultValue("120s") Duration stalledAfter,
+        @NotNull @DefaultValue("50ms") Duration fragmentInterval) {
 
     /**
      * @param baseUrl         any OpenAI-compatible server
@@ -108,6 +113,11 @@ public record ChatSettings(
         public Persona persona() {
             return new Persona(businessName, hours, services, tone, instructions);
         }
+    }
+
+    @AssertTrue(message = "fragment-interval must not be negative")
+    public boolean isFragmentIntervalNotNegative() {
+        return fragmentInterval == null || !fragmentInterval.isNegative();
     }
 
     @AssertTrue(message = "stalled-after must be longer than llm.answer-timeout: every answer is due by then")

@@ -171,7 +171,8 @@ class ChatStreamsConfiguration {
                 new ReplyProcessor.Deadlines(
                         settings.llm().slowNotice(),
                         settings.llm().firstTokenTimeout(),
-                        settings.llm().answerTimeout()));
+                        settings.llm().answerTimeout()),
+                settings.fragmentInterval());
         return new KafkaStreamsInfrastructureCustomizer() {
             @Override
             public void configureBuilder(StreamsBuilder builder) {

@@ -28,14 +28,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -106,7 +106,11 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
      * @param completionCheck how often the stream thread looks for finished answers and passed deadlines
      */
     record ChatSettingsView(
-            int maxContextTurns, int rememberedMessageIds, Duration completionCheck, Deadlines deadlines) {}
+            int maxContextTurns,
+            int rememberedMessageIds,
+            Duration completionCheck,
+            Deadlines deadlines,
+            Duration fragmentInterval) {}
 
     /**
      * How long an answer may take, from when it begins.
@@ -163,19 +167,24 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         private final Instant since;
         private final AtomicReference<Stage> stage = new AtomicReference<>(Stage.QUEUED);
         private final Cancellation cancellation = new Cancellation();
-        private final AtomicInteger sequence = new AtomicInteger();
-        /** The writing of its last fragment (null: none yet). */
-        private final AtomicReference<Future<?>> lastDelta = new AtomicReference<>();
+        /** Its text on its way to the topic as it is written. */
+        private final AnswerFragments fragments;
         /** The answer's part of its message's trace, from when it begins until it is forwarded or dropped. */
         private final Span span;
         /** Whether the client was told this answer is delayed; stream thread only. */
         private boolean delayNoticed;
 
-        Answer(Incarnation incarnation, AwaitingReply.Waiting waiting, Instant since, Span span) {
+        Answer(
+                Incarnation incarnation,
+                AwaitingReply.Waiting waiting,
+                Instant since,
+                Span span,
+                Function<Answer, AnswerFragments> fragments) {
             this.incarnation = incarnation;
             this.waiting = waiting;
             this.since = since;
             this.span = span;
+            this.fragments = fragments.apply(this);
         }
 
         Instant since() {
@@ -209,8 +218,7 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
          * first: a reply forwarded only once its fragments are written reaches the browser after them.
          */
         boolean fragmentsWritten() {
-            Future<?> last = answer.lastDelta.get();
-            return last == null || last.isDone();
+            return answer.fragments.allWritten();
         }
     }
 
@@ -294,8 +302,12 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
     private void startAnswering(AwaitingReply.Waiting waiting, Conversation conversation) {
         ChatMessageScreened m = waiting.message();
         List<Turn> context = conversation == null ? List.of() : conversation.turns();
-        Answer answer =
-                new Answer(current, waiting, clock.instant(), tracing.startChild("chat.reply", waiting.traceparent()));
+        Answer answer = new Answer(
+                current,
+                waiting,
+                clock.instant(),
+                tracing.startChild("chat.reply", waiting.traceparent()),
+                this::fragmentsOf);
         current.underWay.put(answer.session(), answer);
         if (m.getVerdict().getDecision() == Decision.BLOCK) {
             answer.settle();
@@ -360,28 +372,37 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         }
     }
 
-    /** Hands a settled answer to the stream thread, unless its incarnation is over. */
+    /** Hands a settled answer, its text written, to the stream thread, unless its incarnation is over. */
     private void settled(Answer answer, ReplyComposer.Reply reply) {
+        int deltaCount = answer.fragments.writeRest();
         if (!answer.incarnation.closed) {
-            answer.incarnation.composed.add(new Composed(answer, reply, answer.sequence.get()));
+            answer.incarnation.composed.add(new Composed(answer, reply, deltaCount));
         }
     }
 
     private void publish(Answer answer, String fragment) {
-        if (answer.incarnation.closed) {
-            return; // a shutdown cut the answer short: the next owner answers in full
-        }
+        answer.fragments.add(fragment);
+    }
+
+    /** How the answer's text goes to the {@link DeltaSink}: a ChatReplyDelta per record, none once it is over. */
+    private AnswerFragments fragmentsOf(Answer answer) {
         ChatMessageScreened m = answer.message();
-        answer.lastDelta.set(deltas.publish(ChatReplyDelta.newBuilder()
-                .setEventId(UUID.randomUUID())
-                .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
-                .setSessionId(m.getSessionId())
-                .setReplyId(replyId(m))
-                .setInReplyToMessageId(m.getMessageId())
-                .setUserId(m.getUserId())
-                .setSequence(answer.sequence.getAndIncrement())
-                .setDelta(fragment)
-                .build()));
+        return new AnswerFragments(settings.fragmentInterval(), System::nanoTime, (sequence, text) -> {
+            if (answer.incarnation.closed) {
+                // a shutdown cut the answer short: the next owner answers in full
+                return CompletableFuture.completedFuture(null);
+            }
+            return deltas.publish(ChatReplyDelta.newBuilder()
+                    .setEventId(UUID.randomUUID())
+                    .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
+                    .setSessionId(m.getSessionId())
+                    .setReplyId(replyId(m))
+                    .setInReplyToMessageId(m.getMessageId())
+                    .setUserId(m.getUserId())
+                    .setSequence(sequence)
+                    .setDelta(text)
+                    .build());
+        });
     }
 
     /**
@@ -402,11 +423,16 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
             if (stage == Stage.SETTLED) {
                 continue;
             }
+            if (answer.fragments.due()) { // the model paused: what it wrote goes out without waiting for more
+                try (var scope = tracing.inScope(answer.span)) {
+                    answer.fragments.writeIfDue();
+                }
+            }
             long waited = now - answer.since().toEpochMilli();
             if (waited >= deadlines.answer().toMillis()) {
                 giveUp(answer, "no whole answer within " + deadlines.answer().toSeconds() + " s")
                         .ifPresent(givenUp::add);
-            } else if (answer.lastDelta.get() == null
+            } else if (!answer.fragments.anyReceived()
                     && waited >= deadlines.firstToken().toMillis()) {
                 giveUp(
                                 answer,
@@ -414,7 +440,7 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
                                         + deadlines.firstToken().toSeconds() + " s")
                         .ifPresent(givenUp::add);
             } else {
-                boolean silent = answer.lastDelta.get() == null;
+                boolean silent = !answer.fragments.anyReceived();
                 if (silent
                         && !answer.delayNoticed
                         && waited >= deadlines.slowNotice().toMillis()) {

@@ -91,7 +91,7 @@ class ReplyDeadlinesTest {
                         sink,
                         modelCalls,
                         new EagerCommits(Duration.ofMillis(20)),
-                        new ReplyProcessor.ChatSettingsView(20, 200, CHECK, DEADLINES),
+                        new ReplyProcessor.ChatSettingsView(20, 200, CHECK, DEADLINES, Duration.ZERO),
                         clock,
                         new UnansweredMessages(),
                         RecordTracing.noop()),

@@ -93,7 +93,7 @@ class ReplyProcessorLifecycleTest {
                 sink,
                 modelCalls,
                 new EagerCommits(Duration.ofMillis(20)),
-                new ReplyProcessor.ChatSettingsView(20, 200, CHECK, DEADLINES),
+                new ReplyProcessor.ChatSettingsView(20, 200, CHECK, DEADLINES, Duration.ZERO),
                 clock,
                 unanswered,
                 RecordTracing.noop());

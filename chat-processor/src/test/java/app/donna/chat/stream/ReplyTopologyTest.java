@@ -85,6 +85,14 @@ class ReplyTopologyTest {
                 Retry.of("llm", OpenAiLlmClient.retryConfig(1)),
                 200,
                 5);
+        startDriver(Duration.ZERO);
+    }
+
+    /** The topology under test; {@code fragmentInterval} zero writes each fragment of an answer on its own. */
+    private void startDriver(Duration fragmentInterval) {
+        if (driver != null) {
+            driver.close();
+        }
         Clock clock = Clock.systemUTC();
         ReplyComposer composer = new ReplyComposer(
                 PERSONA, Optional.of(client), new CircuitBreaker(5, Duration.ofSeconds(30), clock), clock);
@@ -99,7 +107,7 @@ class ReplyTopologyTest {
                         sink,
                         modelCalls,
                         new EagerCommits(Duration.ofMillis(20)),
-                        new ReplyProcessor.ChatSettingsView(20, 200, CHECK, DEADLINES),
+                        new ReplyProcessor.ChatSettingsView(20, 200, CHECK, DEADLINES, fragmentInterval),
                         clock,
                         new UnansweredMessages(),
                         new RecordTracing(tracing.tracer(), tracing.propagator())),
@@ -141,6 +149,22 @@ class ReplyTopologyTest {
         assertThat(deltas).extracting(ChatReplyDelta::getDelta).containsExactly("We open ", "at 9am.");
         assertThat(deltas).extracting(ChatReplyDelta::getSequence).containsExactly(0, 1);
         assertThat(deltas).allMatch(d -> d.getReplyId().equals(reply.getReplyId()));
+    }
+
+    @Test
+    void fragmentsTheModelStreamsWithinTheIntervalAreJoinedAfterTheFirstAndTheReplyCountsTheRecords() {
+        startDriver(Duration.ofMinutes(1));
+        openAi.then(answer("We ", "open ", "at ", "9am."));
+        ChatMessageScreened m = message(UUID.randomUUID(), "when do you open?", Decision.ALLOW);
+
+        screened.pipeInput(m.getSessionId().toString(), m);
+
+        ChatReplyProduced reply = onlyReply();
+        assertThat(reply.getText()).isEqualTo("We open at 9am.");
+        // the first fragment at once, the rest (all within the interval) together when the answer is composed
+        assertThat(deltas).extracting(d -> d.getDelta().toString()).containsExactly("We ", "open at 9am.");
+        assertThat(deltas).extracting(ChatReplyDelta::getSequence).containsExactly(0, 1);
+        assertThat(reply.getDeltaCount()).isEqualTo(2);
     }
 
     @Test

@@ -154,6 +154,15 @@ public final class BenchCommand {
                         + "beside the same POST without a token and a Kafka producer, instead of latency")
         int ingestClients;
 
+        @Option(
+                names = "--fragment-interval-ms",
+                paramLabel = "MS",
+                defaultValue = "-1",
+                showDefaultValue = Visibility.NEVER,
+                description = "chat-processor's donna.chat.fragment-interval: the least time between two "
+                        + "delta records of one answer, 0 for one per fragment (default: its own)")
+        int fragmentIntervalMs;
+
         @Override
         public Integer call() throws Exception {
             ChatBench.Model model = modelFirstTokenMs < 0
@@ -170,7 +179,8 @@ public final class BenchCommand {
                     traceHops,
                     model,
                     maxConcurrentCalls,
-                    ingestClients));
+                    ingestClients,
+                    fragmentIntervalMs));
         }
     }
 }

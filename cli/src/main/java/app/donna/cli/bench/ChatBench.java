@@ -69,6 +69,7 @@ public final class ChatBench {
      * @param maxConcurrentCalls chat-processor's {@code donna.chat.llm.max-concurrent-calls}; 0 or less for its
      *     default
      * @param ingestClients more than 0: measure POST throughput at this many clients instead of latency
+     * @param fragmentIntervalMs chat-processor's {@code donna.chat.fragment-interval}; negative for its default
      */
     public record Settings(
             int rate,
@@ -81,7 +82,8 @@ public final class ChatBench {
             boolean traceHops,
             Model model,
             int maxConcurrentCalls,
-            int ingestClients) {}
+            int ingestClients,
+            int fragmentIntervalMs) {}
 
     /**
      * The stand-in model: instant (three chunks at once) when {@code firstTokenMs} is negative, otherwise
@@ -158,6 +160,9 @@ public final class ChatBench {
             if (threads > 0) {
                 abuse.add("--donna.abuse.threads=" + threads);
                 chat.add("--donna.chat.threads=" + threads);
+            }
+            if (settings.fragmentIntervalMs() >= 0) {
+                chat.add("--donna.chat.fragment-interval=" + settings.fragmentIntervalMs() + "ms");
             }
             if (settings.maxConcurrentCalls() > 0) {
                 chat.add("--donna.chat.llm.max-concurrent-calls=" + settings.maxConcurrentCalls());
@@ -286,6 +291,12 @@ public final class ChatBench {
                 .executor(Executors.newCachedThreadPool(
                         Thread.ofPlatform().name("bench-client-", 0).daemon().factory()))
                 .build();
+        // The SSE streams have a client of their own: with a thousand streams busy on one client, its POSTs'
+        // responses were seen not to come back (2026-12-02)
+        HttpClient streams = HttpClient.newBuilder()
+                .executor(Executors.newCachedThreadPool(
+                        Thread.ofPlatform().name("bench-streams-", 0).daemon().factory()))
+                .build();
         BenchSessions opened = BenchSessions.open(http, ingress, sessionCount);
         List<String> tokens = opened.tokens();
         List<UUID> sessions = opened.sessions();
@@ -305,7 +316,7 @@ public final class ChatBench {
                     .header("Accept", "text/event-stream")
                     .GET()
                     .build();
-            http.sendAsync(stream, HttpResponse.BodyHandlers.ofLines()).thenAccept(r -> {
+            streams.sendAsync(stream, HttpResponse.BodyHandlers.ofLines()).thenAccept(r -> {
                 connected.countDown();
                 String event = "";
                 for (String line : (Iterable<String>) r.body()::iterator) {
