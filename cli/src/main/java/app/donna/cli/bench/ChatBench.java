@@ -248,6 +248,28 @@ public final class ChatBench {
         return 0;
     }
 
+    /** An SSE stream's lines, one at a time, in order, as they arrive; {@code opened} once the response began. */
+    private record SseLines(Runnable opened, java.util.function.Consumer<String> line)
+            implements java.util.concurrent.Flow.Subscriber<String> {
+
+        @Override
+        public void onSubscribe(java.util.concurrent.Flow.Subscription subscription) {
+            opened.run();
+            subscription.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(String item) {
+            line.accept(item);
+        }
+
+        @Override
+        public void onError(Throwable throwable) {}
+
+        @Override
+        public void onComplete() {}
+    }
+
     record Result(
             double p50,
             double p90,
@@ -291,8 +313,8 @@ public final class ChatBench {
                 .executor(Executors.newCachedThreadPool(
                         Thread.ofPlatform().name("bench-client-", 0).daemon().factory()))
                 .build();
-        // The SSE streams have a client of their own: with a thousand streams busy on one client, its POSTs'
-        // responses were seen not to come back (2026-12-02)
+        // The SSE streams have a client of their own, so their lines and the POSTs' responses never queue
+        // behind each other
         HttpClient streams = HttpClient.newBuilder()
                 .executor(Executors.newCachedThreadPool(
                         Thread.ofPlatform().name("bench-streams-", 0).daemon().factory()))
@@ -316,29 +338,30 @@ public final class ChatBench {
                     .header("Accept", "text/event-stream")
                     .GET()
                     .build();
-            streams.sendAsync(stream, HttpResponse.BodyHandlers.ofLines()).thenAccept(r -> {
-                connected.countDown();
-                String event = "";
-                for (String line : (Iterable<String>) r.body()::iterator) {
-                    if (line.startsWith("event:")) {
-                        event = line.substring(6).strip();
-                    } else if (line.startsWith("data:") && (event.equals("reply") || event.equals("delta"))) {
-                        long now = System.nanoTime();
-                        Matcher m = REPLY_TO.matcher(line);
-                        if (m.find()) {
-                            UUID id = UUID.fromString(m.group(1));
-                            if (event.equals("delta")) {
-                                firstDeltaAt.putIfAbsent(id, now);
-                            } else if (deliveredAt.putIfAbsent(id, now) == null) {
-                                replied.incrementAndGet();
-                                if (line.contains("\"degraded\":true")) {
-                                    degraded.add(id);
+            // Lines are pushed to the reader as they come: a thousand streams hold no thread each. (A reader
+            // blocking on each stream's lines took a pool thread per stream, and past the pool's 256 the
+            // other streams and the POSTs' responses waited for ever: 2026-12-02.)
+            String[] event = {""};
+            streams.sendAsync(
+                    stream, HttpResponse.BodyHandlers.fromLineSubscriber(new SseLines(connected::countDown, line -> {
+                        if (line.startsWith("event:")) {
+                            event[0] = line.substring(6).strip();
+                        } else if (line.startsWith("data:") && (event[0].equals("reply") || event[0].equals("delta"))) {
+                            long now = System.nanoTime();
+                            Matcher m = REPLY_TO.matcher(line);
+                            if (m.find()) {
+                                UUID id = UUID.fromString(m.group(1));
+                                if (event[0].equals("delta")) {
+                                    firstDeltaAt.putIfAbsent(id, now);
+                                } else if (deliveredAt.putIfAbsent(id, now) == null) {
+                                    replied.incrementAndGet();
+                                    if (line.contains("\"degraded\":true")) {
+                                        degraded.add(id);
+                                    }
                                 }
                             }
                         }
-                    }
-                }
-            });
+                    })));
         }
         connected.await(60, TimeUnit.SECONDS);
         AtomicInteger errors = new AtomicInteger();
