@@ -374,7 +374,11 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
 
     /** Hands a settled answer, its text written, to the stream thread, unless its incarnation is over. */
     private void settled(Answer answer, ReplyComposer.Reply reply) {
-        int deltaCount = answer.fragments.writeRest();
+        int deltaCount;
+        // what is left of the text goes out in the answer's trace, whichever thread settles it
+        try (var scope = tracing.inScope(answer.span)) {
+            deltaCount = answer.fragments.writeRest();
+        }
         if (!answer.incarnation.closed) {
             answer.incarnation.composed.add(new Composed(answer, reply, deltaCount));
         }

@@ -111,6 +111,12 @@ public final class BenchCommand {
                 description = "stream threads of abuse-detector and of chat-processor (default: theirs)")
         int streamThreads;
 
+        @Option(
+                names = "--no-eager-commits",
+                description = "the stream apps commit only every commit interval, not at once after a quiet "
+                        + "spell (donna.kafka.eager-commits=false)")
+        boolean noEagerCommits;
+
         @Option(names = "--trace-hops", description = "also show where the time goes, hop by hop")
         boolean traceHops;
 
@@ -180,7 +186,8 @@ public final class BenchCommand {
                     model,
                     maxConcurrentCalls,
                     ingestClients,
-                    fragmentIntervalMs));
+                    fragmentIntervalMs,
+                    !noEagerCommits));
         }
     }
 }

@@ -70,6 +70,7 @@ public final class ChatBench {
      *     default
      * @param ingestClients more than 0: measure POST throughput at this many clients instead of latency
      * @param fragmentIntervalMs chat-processor's {@code donna.chat.fragment-interval}; negative for its default
+     * @param eagerCommits the services' {@code donna.kafka.eager-commits}
      */
     public record Settings(
             int rate,
@@ -83,7 +84,8 @@ public final class ChatBench {
             Model model,
             int maxConcurrentCalls,
             int ingestClients,
-            int fragmentIntervalMs) {}
+            int fragmentIntervalMs,
+            boolean eagerCommits) {}
 
     /**
      * The stand-in model: instant (three chunks at once) when {@code firstTokenMs} is negative, otherwise
@@ -136,13 +138,14 @@ public final class ChatBench {
         } else {
             System.out.printf(
                     "donna bench chat: %d msg/s for %d s (after at least %d s of warm-up, until the JIT compiler "
-                            + "settles, at most %d s) over %d sessions, streams commit interval %s, with %s%n",
+                            + "settles, at most %d s) over %d sessions, streams commit interval %s%s, with %s%n",
                     rate,
                     seconds,
                     warmup,
                     Math.max(warmup, settings.maxWarmupSeconds()),
                     sessions,
                     commitMs < 0 ? "as configured" : commitMs + " ms",
+                    settings.eagerCommits() ? "" : " (periodic commits only)",
                     settings.model());
         }
         try (StandInOpenAi model =
@@ -156,6 +159,9 @@ public final class ChatBench {
                     List.of("--donna.chat.llm.base-url=" + model.baseUrl(), "--donna.chat.llm.api-key=sk-bench"));
             if (commitMs >= 0) {
                 everyService.add("--donna.kafka.streams-commit-interval=" + commitMs + "ms");
+            }
+            if (!settings.eagerCommits()) {
+                everyService.add("--donna.kafka.eager-commits=false");
             }
             if (threads > 0) {
                 abuse.add("--donna.abuse.threads=" + threads);

@@ -2,6 +2,7 @@ package app.donna.cli.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.lang.management.ManagementFactory;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
@@ -36,26 +37,30 @@ class CpuByPartTest {
 
     @Test
     void countsWhatAThreadSpentInTheWindowUnderItsPart() throws Exception {
-        CountDownLatch measured = new CountDownLatch(1);
+        CountDownLatch go = new CountDownLatch(1);
+        CountDownLatch spun = new CountDownLatch(1);
         CountDownLatch finish = new CountDownLatch(1);
         Thread busy = Thread.ofPlatform().name("bench-client-busy").start(() -> {
-            long until = System.nanoTime() + 200_000_000L;
-            long spin = 0;
-            while (System.nanoTime() < until) {
-                spin++;
-            }
-            measured.countDown();
             try {
+                go.await(); // spins only inside the window
+                var threads = ManagementFactory.getThreadMXBean();
+                long until = threads.getCurrentThreadCpuTime() + 200_000_000L; // its own CPU, however busy the machine
+                long spin = 0;
+                while (threads.getCurrentThreadCpuTime() < until) {
+                    spin++;
+                }
+                spun.countDown();
                 finish.await(); // alive at the window's end, so it is seen there
+                if (spin == 42) {
+                    System.out.print(""); // keeps the loop from being optimised away
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            if (spin == 42) {
-                System.out.print(""); // keeps the loop from being optimised away
-            }
         });
         CpuByPart before = CpuByPart.now();
-        measured.await();
+        go.countDown();
+        spun.await();
         Map<String, Long> spent = CpuByPart.now().since(before);
         finish.countDown();
         busy.join();
@@ -69,8 +74,7 @@ class CpuByPartTest {
                         CpuByPart.PROJECTIONS,
                         CpuByPart.LOAD_GENERATOR,
                         CpuByPart.OTHER);
-        // most of its 200 ms of spinning fell in the window (it started before the first snapshot, at most)
-        assertThat(spent.get(CpuByPart.LOAD_GENERATOR)).isGreaterThan(50_000_000L);
-        assertThat(spent.get(CpuByPart.BROKER)).isZero();
+        // its 200 ms of spinning, all inside the window, under the part its name says
+        assertThat(spent.get(CpuByPart.LOAD_GENERATOR)).isGreaterThanOrEqualTo(200_000_000L);
     }
 }

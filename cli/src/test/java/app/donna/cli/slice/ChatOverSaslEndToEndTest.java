@@ -124,7 +124,8 @@ class ChatOverSaslEndToEndTest {
         assertThat(posted.statusCode()).isEqualTo(202);
         List<SseReader.Event> events = stream.until(e -> e.name().equals("reply"));
         stream.close();
-        assertThat(events).filteredOn(e -> e.name().equals("delta")).hasSize(3);
+        // the model's three fragments come at once: the first goes at once, the rest joined into one or two
+        assertThat(events).filteredOn(e -> e.name().equals("delta")).hasSizeBetween(2, 3);
         assertThat(JSON.readTree(events.getLast().data()).get("text").asString())
                 .isEqualTo("Yes, we are open.");
         JsonNode history = await().atMost(Duration.ofSeconds(60))

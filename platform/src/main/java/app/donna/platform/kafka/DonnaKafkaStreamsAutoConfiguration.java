@@ -51,7 +51,7 @@ public class DonnaKafkaStreamsAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     EagerCommits eagerCommits(KafkaSettings settings) {
-        return new EagerCommits(settings.streamsCommitInterval());
+        return settings.eagerCommits() ? new EagerCommits(settings.streamsCommitInterval()) : EagerCommits.never();
     }
 
     @Bean

@@ -40,17 +40,30 @@ public final class EagerCommits {
      */
     private final Set<ProcessorContext<?, ?>> waiting = ConcurrentHashMap.newKeySet();
 
+    /** Whether it asks for commits at all ({@link #never()}: Kafka Streams' periodic commit alone). */
+    private final boolean asks;
+
     /** @param interval the least time between commits: the stream app's commit interval */
     public EagerCommits(Duration interval) {
+        this(interval, true);
+    }
+
+    private EagerCommits(Duration interval, boolean asks) {
         if (interval.isNegative()) {
             throw new IllegalArgumentException("the commit interval must not be negative: " + interval);
         }
         this.intervalMs = interval.toMillis();
+        this.asks = asks;
+    }
+
+    /** Asks for no commit: results wait for Kafka Streams' periodic commit ({@code donna.kafka.eager-commits}). */
+    public static EagerCommits never() {
+        return new EagerCommits(Duration.ZERO, false);
     }
 
     /** Call from the processor's {@code init}: schedules the check that commits what had to wait. */
     public void schedule(ProcessorContext<?, ?> context) {
-        if (intervalMs > 0) {
+        if (asks && intervalMs > 0) {
             context.schedule(Duration.ofMillis(Math.max(1, intervalMs / 4)), PunctuationType.WALL_CLOCK_TIME, now -> {
                 if (!waiting.isEmpty() && due(context.currentSystemTimeMs())) {
                     requestCommits(context.currentSystemTimeMs());
@@ -61,6 +74,9 @@ public final class EagerCommits {
 
     /** Call on the stream thread after forwarding one or more results from {@code context}'s processor. */
     public void afterForwarding(ProcessorContext<?, ?> context) {
+        if (!asks) {
+            return;
+        }
         waiting.add(context);
         if (due(context.currentSystemTimeMs())) {
             requestCommits(context.currentSystemTimeMs());

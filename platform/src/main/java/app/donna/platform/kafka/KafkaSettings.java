@@ -20,6 +20,9 @@ import org.springframework.validation.annotation.Validated;
  *                          ({@link EagerCommits}); shorter means more transactions (docs/performance.md)
  * @param chatInboundRetention how long {@code donna.chat.inbound} keeps messages as people typed them
  *                          (before redaction); screened copies are kept forever
+ * @param eagerCommits      false: stream apps commit only every {@code streamsCommitInterval}, as Kafka
+ *                          Streams does by itself, instead of at once after a quiet spell; for measuring
+ *                          what eager commits cost and save (ADR 4)
  */
 @Validated
 @ConfigurationProperties("donna.kafka")
@@ -28,7 +31,8 @@ public record KafkaSettings(
         @Valid @NotNull @DefaultValue Retry retry,
         @NotNull @DefaultValue("3s") Duration healthTimeout,
         @NotNull @DefaultValue("20ms") Duration streamsCommitInterval,
-        @NotNull @DefaultValue("7d") Duration chatInboundRetention) {
+        @NotNull @DefaultValue("7d") Duration chatInboundRetention,
+        @DefaultValue("true") boolean eagerCommits) {
 
     /**
      * @param maxAttempts     retries after the first failure

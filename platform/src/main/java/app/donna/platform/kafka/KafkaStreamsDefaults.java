@@ -42,7 +42,8 @@ public final class KafkaStreamsDefaults {
         // ask for commits themselves through EagerCommits, at most once per commit interval; Kafka Streams'
         // periodic commit is only the backstop for output no processor reports, as periodic commits on top
         // of those requests would add transactions to a busy application.
-        long periodicCommitMs = Math.max(commitIntervalMs, BACKSTOP_COMMIT_MS);
+        long periodicCommitMs =
+                settings.eagerCommits() ? Math.max(commitIntervalMs, BACKSTOP_COMMIT_MS) : commitIntervalMs;
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, periodicCommitMs);
         // Kafka Streams refuses a transaction timeout (10 s by default) shorter than the commit interval.
         props.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), (int)

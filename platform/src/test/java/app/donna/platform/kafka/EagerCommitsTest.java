@@ -13,6 +13,18 @@ class EagerCommitsTest {
     private final EagerCommits commits = new EagerCommits(Duration.ofMillis(20));
 
     @Test
+    void neverAsksForNoCommitNorSchedulesAnyCheck() {
+        MockProcessorContext<Object, Object> task = taskAt(1_000);
+        EagerCommits never = EagerCommits.never();
+
+        never.schedule(task);
+        never.afterForwarding(task);
+
+        assertThat(task.committed()).isFalse();
+        assertThat(task.scheduledPunctuators()).isEmpty();
+    }
+
+    @Test
     void theFirstForwardAsksForACommitAtOnce() {
         MockProcessorContext<Object, Object> task = taskAt(1_000);
 

@@ -11,6 +11,7 @@ import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -70,6 +71,21 @@ class KafkaStreamsWiringTest {
             assertThat(config.get(RecoveringDeserializationExceptionHandler.KSTREAM_DESERIALIZATION_RECOVERER))
                     .isInstanceOf(ConsumerRecordRecoverer.class);
         });
+    }
+
+    @Test
+    void withoutEagerCommitsTheAppCommitsEveryIntervalAndProcessorsAskForNone() {
+        context.withUserConfiguration(NumbersService.class)
+                .withPropertyValues("donna.kafka.eager-commits=false")
+                .run(app -> {
+                    Properties config =
+                            app.getBean(StreamsBuilderFactoryBean.class).getStreamsConfiguration();
+                    assertThat(config).containsEntry(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 20L);
+
+                    MockProcessorContext<Object, Object> task = new MockProcessorContext<>();
+                    app.getBean(EagerCommits.class).afterForwarding(task);
+                    assertThat(task.committed()).isFalse();
+                });
     }
 
     @Test
