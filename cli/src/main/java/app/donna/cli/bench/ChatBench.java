@@ -85,7 +85,13 @@ public final class ChatBench {
             int maxConcurrentCalls,
             int ingestClients,
             int fragmentIntervalMs,
-            boolean eagerCommits) {}
+            boolean eagerCommits) {
+
+        /** The longest warm-up: the cap, or the least warm-up if that is longer. */
+        int warmupCapSeconds() {
+            return Math.max(warmupSeconds, maxWarmupSeconds);
+        }
+    }
 
     /**
      * The stand-in model: instant (three chunks at once) when {@code firstTokenMs} is negative, otherwise
@@ -142,7 +148,7 @@ public final class ChatBench {
                     rate,
                     seconds,
                     warmup,
-                    Math.max(warmup, settings.maxWarmupSeconds()),
+                    settings.warmupCapSeconds(),
                     sessions,
                     commitMs < 0 ? "as configured" : commitMs + " ms",
                     settings.eagerCommits() ? "" : " (periodic commits only)",
@@ -241,7 +247,7 @@ public final class ChatBench {
                             last, pipeline.p50 - last, pipeline.p99 - last);
                 }
                 System.out.print(pipeline.usage.perUnit("message", pipeline.sentInWindow, pipeline.windowSeconds));
-                System.out.print(pipeline.usage.perUnitByPart("message", pipeline.sentInWindow, pipeline.cpuByPart));
+                System.out.print(pipeline.usage.perUnitByPart("message", pipeline.sentInWindow));
                 System.out.printf(
                         "  (%d messages POSTed in the %.1f s window; load average %s before, %s after)%n",
                         pipeline.sentInWindow, pipeline.windowSeconds, pipeline.loadBefore, pipeline.loadAfter);
@@ -287,7 +293,6 @@ public final class ChatBench {
             String hops,
             Delta firstDelta,
             Usage usage,
-            Map<String, Long> cpuByPart,
             long sentInWindow,
             double windowSeconds,
             String loadBefore,
@@ -380,8 +385,7 @@ public final class ChatBench {
         CountDownLatch done = new CountDownLatch(1);
         long periodNanos = 1_000_000_000L / rate;
         // The first measured message and the end: known once the warm-up is over (Warmup)
-        Warmup warm = Warmup.ofThisJvm(
-                Duration.ofSeconds(warmup), Duration.ofSeconds(Math.max(warmup, settings.maxWarmupSeconds())));
+        Warmup warm = Warmup.ofThisJvm(Duration.ofSeconds(warmup), Duration.ofSeconds(settings.warmupCapSeconds()));
         AtomicInteger firstMeasured = new AtomicInteger(-1);
         AtomicInteger total = new AtomicInteger(Integer.MAX_VALUE);
         // What the machine spends over the measured window: taken on the sending thread as the first
@@ -495,7 +499,6 @@ public final class ChatBench {
                 hops,
                 new Result.Delta(pct(deltaMs, 0.5), pct(deltaMs, 0.9), pct(deltaMs, 0.99), deltaMs.length),
                 usage[1].since(usage[0]),
-                usage[1].partsSince(usage[0]),
                 inWindow,
                 (window[1] - window[0]) / 1e9,
                 load[0],

@@ -12,7 +12,8 @@ import java.util.function.Predicate;
 /**
  * Where a bench's CPU went, by part of the stack, told from the names of the Java threads that spent it:
  * the broker, each service, and the bench's own load generator and stand-in model (which a deployment does
- * not run). Take one {@link #now()} at each end of a window and subtract with {@link #since}.
+ * not run). Take one {@link #now()} at each end of a window, subtract with {@link #since} and sum with
+ * {@link #byPart}.
  *
  * <p>Only live platform threads are seen. Virtual threads run on carrier threads ({@code ForkJoinPool-*}),
  * which only ingress-api's Tomcat uses in the bench (its load generator runs on named platform threads), so
@@ -108,18 +109,23 @@ final class CpuByPart {
     }
 
     /**
-     * CPU nanoseconds by part between {@code earlier} and this snapshot, in a fixed order; threads that
-     * started in between count from zero, those that ended are not seen.
+     * What each thread spent between {@code earlier} and this snapshot; threads that started in between
+     * count from zero, those that ended are not seen.
      */
-    Map<String, Long> since(CpuByPart earlier) {
+    CpuByPart since(CpuByPart earlier) {
+        Map<Long, Long> spent = new HashMap<>();
+        cpuNanosByThread.forEach((id, nanos) ->
+                spent.put(id, Math.max(0, nanos - earlier.cpuNanosByThread.getOrDefault(id, 0L))));
+        return new CpuByPart(spent, partByThread);
+    }
+
+    /** CPU nanoseconds by part, in a fixed order: of a difference ({@link #since}), what each part spent. */
+    Map<String, Long> byPart() {
         Map<String, Long> byPart = new LinkedHashMap<>();
         for (String p : List.of(BROKER, INGRESS, ABUSE, CHAT, PROJECTIONS, LOAD_GENERATOR, OTHER)) {
             byPart.put(p, 0L);
         }
-        cpuNanosByThread.forEach((id, nanos) -> {
-            long spent = nanos - earlier.cpuNanosByThread.getOrDefault(id, 0L);
-            byPart.merge(partByThread.get(id), Math.max(0, spent), Long::sum);
-        });
+        cpuNanosByThread.forEach((id, nanos) -> byPart.merge(partByThread.get(id), nanos, Long::sum));
         return byPart;
     }
 }

@@ -26,8 +26,8 @@ import java.util.stream.Stream;
  *     backends ({@link #countPostgres}), those still alive
  * @param allocatedBytes bytes allocated on this JVM's heap so far; negative if the JVM cannot tell
  * @param compileMillis the JIT compiler's time so far (counted in {@code jvmCpuNanos})
- * @param parts the Java threads' CPU time by part of the stack, to subtract ({@link CpuByPart}); null for
- *     a difference
+ * @param parts the Java threads' CPU time so far, or in a difference what they spent, with the part of the
+ *     stack each works for ({@link CpuByPart})
  */
 record Usage(long jvmCpuNanos, long childCpuNanos, long allocatedBytes, long compileMillis, CpuByPart parts) {
 
@@ -68,30 +68,26 @@ record Usage(long jvmCpuNanos, long childCpuNanos, long allocatedBytes, long com
         }
     }
 
-    /** What was spent between {@code earlier} and this one, with the CPU by part in {@link #partsSince}. */
+    /** What was spent between {@code earlier} and this one. */
     Usage since(Usage earlier) {
         return new Usage(
                 jvmCpuNanos - earlier.jvmCpuNanos,
                 childCpuNanos - earlier.childCpuNanos,
                 allocatedBytes < 0 || earlier.allocatedBytes < 0 ? -1 : allocatedBytes - earlier.allocatedBytes,
                 compileMillis - earlier.compileMillis,
-                null);
-    }
-
-    /** The Java threads' CPU nanoseconds by part between {@code earlier} and this one. */
-    Map<String, Long> partsSince(Usage earlier) {
-        return parts.since(earlier.parts);
+                parts.since(earlier.parts));
     }
 
     /**
-     * Where the CPU went per unit, e.g. {@code Kafka broker 3.3 ms, ingress-api 2.1 ms, …}: {@code byPart}
-     * from {@link #partsSince}, this a difference ({@link #since}); the JVM's own threads (JIT compiler, GC)
-     * and the threads that ended are what the process spent beyond the Java threads' sum.
+     * Where the CPU of this difference ({@link #since}) went per unit, e.g. {@code Kafka broker 3.3 ms,
+     * ingress-api 2.1 ms, …}; the JVM's own threads (JIT compiler, GC) and the threads that ended are what
+     * the process spent beyond the Java threads' sum.
      */
-    String perUnitByPart(String unit, long units, Map<String, Long> byPart) {
+    String perUnitByPart(String unit, long units) {
         if (units <= 0) {
             return "";
         }
+        Map<String, Long> byPart = parts.byPart();
         StringBuilder out = new StringBuilder("cpu per " + unit + " by part (Java threads, by their names): ");
         long threadsTotal = 0;
         for (var part : byPart.entrySet()) {

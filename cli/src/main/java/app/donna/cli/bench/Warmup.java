@@ -55,11 +55,7 @@ final class Warmup {
 
     /** A warm-up judged by this JVM's JIT compiler, starting now. */
     static Warmup ofThisJvm(Duration min, Duration max) {
-        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-        LongSupplier clock = jit != null && jit.isCompilationTimeMonitoringSupported()
-                ? jit::getTotalCompilationTime
-                : () -> 0; // no JIT clock (an interpreter-only JVM): the minimum decides
-        return new Warmup(min, max, clock, System.nanoTime());
+        return new Warmup(min, max, Warmup::compileMillisOfThisJvm, System.nanoTime());
     }
 
     /** Whether the warm-up is over at {@code nowNanos}; call it every second or so. */
@@ -106,7 +102,7 @@ final class Warmup {
         return nanos <= 0 ? 0 : (last[1] - first[1]) * 1e6 / nanos;
     }
 
-    /** The JIT compiler's time so far in this JVM, milliseconds; 0 if it cannot tell. */
+    /** The JIT compiler's time so far in this JVM, milliseconds; 0 if it cannot tell (then the minimum decides). */
     static long compileMillisOfThisJvm() {
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;

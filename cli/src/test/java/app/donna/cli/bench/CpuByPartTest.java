@@ -61,7 +61,7 @@ class CpuByPartTest {
         CpuByPart before = CpuByPart.now();
         go.countDown();
         spun.await();
-        Map<String, Long> spent = CpuByPart.now().since(before);
+        Map<String, Long> spent = CpuByPart.now().since(before).byPart();
         finish.countDown();
         busy.join();
 
