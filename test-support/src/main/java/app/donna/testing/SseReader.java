@@ -89,6 +89,19 @@ public final class SseReader implements AutoCloseable {
         throw new AssertionError("no matching event within " + timeout + "; saw " + seen);
     }
 
+    /** Every event that arrives within {@code quiet}: for asserting that nothing more comes. */
+    public List<Event> drain(Duration quiet) throws InterruptedException {
+        List<Event> seen = new ArrayList<>();
+        long deadline = System.nanoTime() + quiet.toNanos();
+        for (long left = quiet.toNanos(); left > 0; left = deadline - System.nanoTime()) {
+            Event e = events.poll(left, java.util.concurrent.TimeUnit.NANOSECONDS);
+            if (e != null) {
+                seen.add(e);
+            }
+        }
+        return seen;
+    }
+
     @Override
     public void close() {
         response.thenAccept(r -> r.body().close());

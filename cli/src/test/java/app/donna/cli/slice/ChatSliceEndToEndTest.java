@@ -765,16 +765,74 @@ class ChatSliceEndToEndTest {
                     .as("session %s", session)
                     .isEqualTo("assistant");
         }
-        String health = HttpClient.newHttpClient()
-                .send(
-                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                                        + chatProcessor.getEnvironment().getProperty("local.server.port")
-                                        + "/actuator/health"))
+        assertThat(healthOf(chatProcessor)).isEqualTo("UP");
+    }
+
+    /**
+     * The broker stopped while the model is still writing an answer whose first fragment the person has
+     * already seen, and started again: meanwhile health says DOWN; afterwards the same stream brings the
+     * whole reply once, and the history holds exactly one answer, with no service restarted.
+     */
+    @Test
+    void aBrokerOutageMidAnswerEndsInOneWholeReply() throws Exception {
+        String rosa = token("rosa");
+        UUID session = openSession(rosa);
+        // the rest of the answer comes while the broker is going away; the whole call stays within the
+        // class's 2 s model timeout, so nothing but the outage is in the way
+        OPEN_AI.whenAsked(
+                "where can I park?", StandInOpenAi.stallAfter("Parking is ", 1_500, "free ", "behind the building."));
+        SseReader stream = SseReader.open(http, uri("/api/chat/sessions/" + session + "/stream"), rosa, null);
+        assertThat(post(rosa, session, "{\"text\":\"where can I park?\"}").statusCode())
+                .isEqualTo(202);
+        List<SseReader.Event> events =
+                new ArrayList<>(stream.until(e -> e.name().equals("delta")));
+
+        try (SharedInfra.Outage outage = SharedInfra.stopKafka()) {
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(500))
+                    .untilAsserted(() -> {
+                        assertThat(healthOf(chatProcessor)).as("chat-processor").isEqualTo("DOWN");
+                        assertThat(healthOf(null)).as("ingress-api").isEqualTo("DOWN");
+                    });
+        }
+
+        events.addAll(stream.until(e -> e.name().equals("reply"), Duration.ofSeconds(120)));
+        JsonNode history = await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500))
+                .until(
+                        () -> readHistory(rosa, session),
+                        h -> h != null && h.get("messages").size() == 2);
+        String answer = "Parking is free behind the building.";
+        assertThat(JSON.readTree(events.getLast().data()).get("text").asString())
+                .isEqualTo(answer);
+        assertThat(history.get("messages").get(1).get("text").asString()).isEqualTo(answer);
+        assertThat(history.get("messages").get(1).get("degraded").asBoolean()).isFalse();
+        // nothing more comes: no second reply on the stream, no second answer in the history
+        List<SseReader.Event> later = stream.drain(Duration.ofSeconds(3));
+        stream.close();
+        assertThat(later).noneMatch(e -> e.name().equals("reply"));
+        assertThat(readHistory(rosa, session).get("messages")).hasSize(2);
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    assertThat(healthOf(chatProcessor)).as("chat-processor").isEqualTo("UP");
+                    assertThat(healthOf(null)).as("ingress-api").isEqualTo("UP");
+                });
+    }
+
+    /** The status in {@code /actuator/health} of a service (null: ingress-api, the test's own application). */
+    private String healthOf(ConfigurableApplicationContext service) throws Exception {
+        String port = service == null
+                ? Integer.toString(PORT)
+                : service.getEnvironment().getProperty("local.server.port");
+        String body = http.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/health"))
+                                .timeout(Duration.ofSeconds(20))
                                 .GET()
                                 .build(),
                         HttpResponse.BodyHandlers.ofString())
                 .body();
-        assertThat(health).contains("\"status\":\"UP\"");
+        return JSON.readTree(body).get("status").asString();
     }
 
     /** Session ids whose keys land on each partition of a topic with {@code partitions} partitions. */
