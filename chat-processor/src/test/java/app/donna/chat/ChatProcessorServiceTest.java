@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.avro.specific.SpecificRecordBase;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -187,7 +188,10 @@ class ChatProcessorServiceTest {
         }
     }
 
-    /** The session's events on the replies topic, in order, up to and including the reply to {@code last}. */
+    /**
+     * The session's events on the replies and fragments topics, in the order written, up to and including the
+     * reply to {@code last}.
+     */
     private static List<SpecificRecordBase> eventsUntilAnswered(
             InfraExtension.KafkaBootstrap kafka, UUID session, UUID last) {
         List<SpecificRecordBase> events = new ArrayList<>();
@@ -203,10 +207,12 @@ class ChatProcessorServiceTest {
                         "read_committed"),
                 new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(Topics.CHAT_REPLIES.name()));
+            consumer.subscribe(List.of(Topics.CHAT_REPLIES.name(), Topics.CHAT_REPLY_FRAGMENTS.name()));
+            List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
             await().atMost(Duration.ofSeconds(60)).until(() -> {
                 consumer.poll(Duration.ofMillis(200)).forEach(r -> {
                     if (r.key() != null && new String(r.key(), StandardCharsets.UTF_8).equals(session.toString())) {
+                        records.add(r);
                         events.add(EventCodec.bundled().decode(r.value()));
                     }
                 });
@@ -214,8 +220,12 @@ class ChatProcessorServiceTest {
                         .anyMatch(e -> e instanceof ChatReplyProduced reply
                                 && reply.getInReplyToMessageId().equals(last));
             });
+            // two topics: in the order they were written, not the order the consumer fetched them
+            records.sort(java.util.Comparator.comparingLong(ConsumerRecord::timestamp));
+            return records.stream()
+                    .map(r -> EventCodec.bundled().decode(r.value()))
+                    .toList();
         }
-        return events;
     }
 
     /** The session's committed replies, in order, up to and including the one to {@code last}. */

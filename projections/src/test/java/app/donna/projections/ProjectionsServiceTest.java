@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 
 import app.donna.events.abuse.AbuseFlagged;
 import app.donna.events.chat.ChatMessageScreened;
+import app.donna.events.chat.ChatReplyDelta;
 import app.donna.events.chat.ChatReplyProduced;
 import app.donna.events.common.Decision;
 import app.donna.events.common.EventSource;
@@ -16,6 +17,7 @@ import app.donna.events.common.RiskCategory;
 import app.donna.events.common.Severity;
 import app.donna.events.common.TokenUsage;
 import app.donna.events.common.VerdictReason;
+import app.donna.schemas.EventCodec;
 import app.donna.schemas.Topics;
 import app.donna.testing.InfraExtension;
 import app.donna.testing.TopicReader;
@@ -261,6 +263,65 @@ class ProjectionsServiceTest {
                         Duration.ofSeconds(30))
                 .getFirst();
         assertThat(firstDeadLetter.value()).isEqualTo(marker);
+    }
+
+    /**
+     * Earlier versions wrote reply fragments to donna.chat.replies; those records stay there for ever and
+     * must be skipped as before (on a replay too), not dead-lettered as events that do not belong.
+     */
+    @Test
+    void aFragmentAnEarlierVersionWroteAmongTheRepliesIsSkippedNotDeadLettered(InfraExtension.KafkaBootstrap kafka)
+            throws Exception {
+        UUID session = UUID.randomUUID();
+        ChatMessageScreened question = message(session, "user_f", "do you deliver?");
+        events.send(Topics.CHAT_SCREENED.name(), session.toString(), question).get(10, TimeUnit.SECONDS);
+        UUID replyId = UUID.randomUUID();
+        ChatReplyDelta fragment = ChatReplyDelta.newBuilder()
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(question.getOccurredAt().plusMillis(300))
+                .setSessionId(session)
+                .setReplyId(replyId)
+                .setInReplyToMessageId(question.getMessageId())
+                .setUserId("user_f")
+                .setSequence(0)
+                .setDelta("We do")
+                .build();
+        ChatReplyProduced answer = ChatReplyProduced.newBuilder()
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(question.getOccurredAt().plusMillis(900))
+                .setSessionId(session)
+                .setReplyId(replyId)
+                .setInReplyToMessageId(question.getMessageId())
+                .setUserId("user_f")
+                .setText("We do, within ten miles.")
+                .setDecision(Decision.ALLOW)
+                .setDegraded(false)
+                .build();
+        byte[] marker = ("\u00c3marker " + UUID.randomUUID()).getBytes(StandardCharsets.UTF_8);
+        try (var producer = new KafkaProducer<>(
+                Map.<String, Object>of("bootstrap.servers", kafka.servers()),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            // as the older chat-processor wrote them: the fragment, then the reply, on the one topic
+            for (byte[] value : List.of(
+                    EventCodec.bundled().encode(fragment), EventCodec.bundled().encode(answer), marker)) {
+                producer.send(new ProducerRecord<>(
+                                Topics.CHAT_REPLIES.name(), session.toString().getBytes(), value))
+                        .get(10, TimeUnit.SECONDS);
+            }
+        }
+
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> db.fetchExists(CHAT_MESSAGES, CHAT_MESSAGES.MESSAGE_ID.eq(replyId)));
+        assertThat(db.fetchCount(CHAT_MESSAGES, CHAT_MESSAGES.SESSION_ID.eq(session)))
+                .isEqualTo(2);
+        var firstDeadLetter = TopicReader.readUntilFound(
+                        kafka.servers(),
+                        Topics.CHAT_REPLIES.deadLetterName(),
+                        r -> r.key() != null && new String(r.key(), StandardCharsets.UTF_8).equals(session.toString()),
+                        Duration.ofSeconds(30))
+                .getFirst();
+        assertThat(firstDeadLetter.value()).as("the marker, not the fragment").isEqualTo(marker);
     }
 
     @Test

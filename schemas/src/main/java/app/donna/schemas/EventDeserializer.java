@@ -31,11 +31,11 @@ public final class EventDeserializer<V extends SpecificRecordBase> implements De
                     "a record without a value on " + topic.name() + ", which carries events, not deletable state");
         }
         SpecificRecordBase event = codec.decode(data);
-        if (!topic.carries(event.getClass())) {
+        if (!topic.readable(event.getClass())) {
             throw new EventCodec.EventDecodingException(
                     event.getSchema().getFullName() + " does not belong on " + topic.name());
         }
-        // The one checked cast of a topic's value: it carries the event, so the event is a V.
+        // The one checked cast of a topic's value: it carries (or carried) the event, so the event is a V.
         return topic.valueType().cast(event);
     }
 }

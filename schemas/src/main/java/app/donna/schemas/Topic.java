@@ -25,6 +25,8 @@ import org.apache.kafka.common.serialization.Serdes;
  * @param keyField      the event field holding the key; also written as the CloudEvents subject
  * @param valueType     the class of {@code V}
  * @param events        the event types this topic carries (a topic may carry several)
+ * @param retired       event types earlier versions wrote here and no longer do: still read (records kept
+ *                      from then), never written
  * @param partitions    partitions created at start-up
  * @param retention     how long records are kept; empty means forever
  * @param cleanupPolicy delete (time-based) or compact (latest per key)
@@ -36,6 +38,7 @@ public record Topic<V extends SpecificRecordBase>(
         String keyField,
         Class<V> valueType,
         List<Class<? extends V>> events,
+        List<Class<? extends V>> retired,
         int partitions,
         Optional<Duration> retention,
         CleanupPolicy cleanupPolicy,
@@ -61,8 +64,12 @@ public record Topic<V extends SpecificRecordBase>(
 
     public Topic {
         events = List.copyOf(events);
+        retired = List.copyOf(retired);
         if (events.isEmpty()) {
             throw new IllegalArgumentException("topic " + name + " carries no event type");
+        }
+        if (retired.stream().anyMatch(events::contains)) {
+            throw new IllegalArgumentException("topic " + name + " lists an event as both carried and retired");
         }
     }
 
@@ -76,7 +83,8 @@ public record Topic<V extends SpecificRecordBase>(
             Optional<Duration> retention,
             CleanupPolicy cleanupPolicy,
             String writer) {
-        return new Topic<>(name, key, keyField, event, List.of(event), partitions, retention, cleanupPolicy, writer);
+        return new Topic<>(
+                name, key, keyField, event, List.of(event), List.of(), partitions, retention, cleanupPolicy, writer);
     }
 
     /** A topic that carries several events, typed by their only common supertype. */
@@ -90,7 +98,25 @@ public record Topic<V extends SpecificRecordBase>(
             CleanupPolicy cleanupPolicy,
             String writer) {
         return new Topic<>(
-                name, key, keyField, SpecificRecordBase.class, events, partitions, retention, cleanupPolicy, writer);
+                name,
+                key,
+                keyField,
+                SpecificRecordBase.class,
+                events,
+                List.of(),
+                partitions,
+                retention,
+                cleanupPolicy,
+                writer);
+    }
+
+    /**
+     * This topic, noting events that earlier versions wrote here and this one writes elsewhere: readers
+     * still accept the records kept from then ({@link #readable}), writers refuse new ones ({@link #carries}).
+     */
+    public Topic<V> formerlyCarrying(List<Class<? extends V>> retiredEvents) {
+        return new Topic<>(
+                name, key, keyField, valueType, events, retiredEvents, partitions, retention, cleanupPolicy, writer);
     }
 
     /** Keys are plain UTF-8 strings (ids), so any tool can read them. */
@@ -122,8 +148,13 @@ public record Topic<V extends SpecificRecordBase>(
         return name + DEAD_LETTER_SUFFIX;
     }
 
-    /** Whether {@code type} is one of the events this topic carries. */
+    /** Whether {@code type} is one of the events this topic carries: what may be written to it. */
     public boolean carries(Class<?> type) {
         return events.contains(type);
+    }
+
+    /** Whether a reader may find {@code type} here: an event it carries, or one it carried before. */
+    public boolean readable(Class<?> type) {
+        return carries(type) || retired.contains(type);
     }
 }

@@ -67,14 +67,35 @@ public final class Topics {
             CleanupPolicy.DELETE,
             "abuse-detector");
 
-    /** The assistant's replies: streamed deltas, a notice when one is slow to come, then one final reply. */
+    /**
+     * The assistant's replies, each whole, written exactly once, kept forever. Earlier versions wrote the
+     * streamed fragments and slow-reply notices here too: those records are still read, and new ones go to
+     * {@link #CHAT_REPLY_FRAGMENTS}.
+     */
     public static final Topic<SpecificRecordBase> CHAT_REPLIES = Topic.ofSeveral(
-            "donna.chat.replies",
+                    "donna.chat.replies",
+                    "session id",
+                    "sessionId",
+                    List.of(ChatReplyProduced.class),
+                    6,
+                    FOREVER,
+                    CleanupPolicy.DELETE,
+                    "chat-processor")
+            .formerlyCarrying(List.of(ChatReplyDelta.class, ChatReplyDelayed.class));
+
+    /**
+     * What a browser shows while a reply is being written: its streamed fragments, and a notice when the
+     * model is slow to start. Ephemeral (the final reply on {@link #CHAT_REPLIES} holds the whole text and a
+     * lost fragment is harmless), so kept one day: long enough for a stream to resume, never an archive of
+     * every reply twice over. Partitioned like {@link #CHAT_REPLIES}.
+     */
+    public static final Topic<SpecificRecordBase> CHAT_REPLY_FRAGMENTS = Topic.ofSeveral(
+            "donna.chat.reply-fragments",
             "session id",
             "sessionId",
-            List.of(ChatReplyDelta.class, ChatReplyProduced.class, ChatReplyDelayed.class),
+            List.of(ChatReplyDelta.class, ChatReplyDelayed.class),
             6,
-            FOREVER,
+            Optional.of(Duration.ofDays(1)),
             CleanupPolicy.DELETE,
             "chat-processor");
 
@@ -164,6 +185,7 @@ public final class Topics {
             CHAT_INBOUND,
             CHAT_SCREENED,
             CHAT_REPLIES,
+            CHAT_REPLY_FRAGMENTS,
             ABUSE_FLAGS,
             VOICE_EVENTS,
             ACTIONS,

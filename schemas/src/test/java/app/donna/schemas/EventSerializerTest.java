@@ -4,8 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import app.donna.events.chat.ChatMessageSubmitted;
+import app.donna.events.chat.ChatReplyDelta;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Map;
+import java.util.UUID;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.Test;
@@ -74,6 +78,39 @@ class EventSerializerTest {
                         .serializer()
                         .serialize("t", new RecordHeaders(), EventCodecTest.message()))
                 .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("does not belong on donna.chat.replies");
+    }
+
+    /** A topic's retired events: records of them kept from earlier versions are read, new ones refused. */
+    @Test
+    void anEventATopicNoLongerCarriesIsReadButNotWritten() {
+        ChatReplyDelta fragment = ChatReplyDelta.newBuilder()
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                .setSessionId(UUID.randomUUID())
+                .setReplyId(UUID.randomUUID())
+                .setInReplyToMessageId(UUID.randomUUID())
+                .setUserId("alice")
+                .setSequence(0)
+                .setDelta("Hel")
+                .build();
+        assertThat(Topics.CHAT_REPLIES.readable(ChatReplyDelta.class)).isTrue();
+        assertThat(Topics.CHAT_REPLIES.carries(ChatReplyDelta.class)).isFalse();
+        assertThatThrownBy(() ->
+                        Topics.CHAT_REPLIES.valueSerde().serializer().serialize("t", new RecordHeaders(), fragment))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("does not belong on donna.chat.replies");
+
+        byte[] writtenEarlier =
+                Topics.CHAT_REPLY_FRAGMENTS.valueSerde().serializer().serialize("t", new RecordHeaders(), fragment);
+        assertThat(Topics.CHAT_REPLIES.valueSerde().deserializer().deserialize("t", writtenEarlier))
+                .isEqualTo(fragment);
+        // an event the topic never carried is still refused on reading
+        byte[] stranger = Topics.CHAT_INBOUND
+                .valueSerde()
+                .serializer()
+                .serialize("t", new RecordHeaders(), EventCodecTest.message());
+        assertThatThrownBy(() -> Topics.CHAT_REPLIES.valueSerde().deserializer().deserialize("t", stranger))
                 .hasMessageContaining("does not belong on donna.chat.replies");
     }
 

@@ -29,6 +29,11 @@ class TopicCatalogDocsTest {
     private static String row(Topic<?> t) {
         String events =
                 String.join(", ", t.events().stream().map(Class::getSimpleName).toList());
+        if (!t.retired().isEmpty()) {
+            events += " (formerly also "
+                    + String.join(
+                            ", ", t.retired().stream().map(Class::getSimpleName).toList()) + ")";
+        }
         String retention = t.retention().map(TopicCatalogDocsTest::humanise).orElse("forever");
         return String.join(
                 " | ",
@@ -42,7 +47,7 @@ class TopicCatalogDocsTest {
     }
 
     private static String humanise(Duration d) {
-        return d.toDays() + " days";
+        return d.toDays() == 1 ? "1 day" : d.toDays() + " days";
     }
 
     private static String normalise(String line) {

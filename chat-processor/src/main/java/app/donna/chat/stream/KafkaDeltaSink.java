@@ -23,7 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Publishes reply deltas to {@code donna.chat.replies} outside the stream's transaction, so browsers see
+ * Publishes reply deltas to {@code donna.chat.reply-fragments} outside the stream's transaction, so browsers see
  * them while the model is still writing. A delta is ephemeral: lost or repeated ones (after a retry, with
  * the same reply id and sequence) are harmless, because the final ChatReplyProduced, written
  * exactly once, carries the whole text. So is a ChatReplyDelayed notice: the reply follows it. Each
@@ -74,7 +74,7 @@ public final class KafkaDeltaSink implements DeltaSink, MeterBinder, AutoCloseab
 
     private Future<?> send(String session, SpecificRecordBase event, Supplier<String> what) {
         try {
-            ProducerRecord<String, SpecificRecordBase> record = Topics.CHAT_REPLIES.record(session, event);
+            ProducerRecord<String, SpecificRecordBase> record = Topics.CHAT_REPLY_FRAGMENTS.record(session, event);
             tracing.injectCurrent(record.headers());
             return producer.send(record, (metadata, error) -> {
                 if (error != null) {

@@ -21,7 +21,7 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <p>Consumes: {@code donna.chat.screened} (ChatMessageScreened, by session). Produces:
  * {@code donna.chat.replies} (ChatReplyProduced, by session, exactly once; the ChatReplyDelta fragments
- * go there too, directly from the {@link DeltaSink}). The session's conversation lives in the
+ * go to {@code donna.chat.reply-fragments}, directly from the {@link DeltaSink}). The session's conversation lives in the
  * {@value #CONVERSATIONS_STORE} store and its messages awaiting an answer in the
  * {@value #AWAITING_REPLY_STORE} store, both backed by changelogs, so context and unanswered messages
  * survive restarts and rebalances. Answers are composed on {@code modelCalls}, off the stream thread.

@@ -35,7 +35,7 @@ final class HopProbe implements AutoCloseable {
         INBOUND(Topics.CHAT_INBOUND.name(), "read_committed", "message on donna.chat.inbound"),
         SCREENED_WRITTEN(Topics.CHAT_SCREENED.name(), "read_uncommitted", "verdict written (uncommitted)"),
         SCREENED_COMMITTED(Topics.CHAT_SCREENED.name(), "read_committed", "verdict committed"),
-        FIRST_DELTA(Topics.CHAT_REPLIES.name(), "read_uncommitted", "first reply delta"),
+        FIRST_DELTA(Topics.CHAT_REPLY_FRAGMENTS.name(), "read_uncommitted", "first reply delta"),
         REPLY_WRITTEN(Topics.CHAT_REPLIES.name(), "read_uncommitted", "reply written (uncommitted)"),
         REPLY_COMMITTED(Topics.CHAT_REPLIES.name(), "read_committed", "reply committed");
 

@@ -360,18 +360,28 @@ class ChatSliceEndToEndTest {
                 .as("every span's parent is in the trace")
                 .allSatisfy(span -> assertThat(spanIds).contains(span.parentSpanId()));
 
-        List<ConsumerRecord<byte[], byte[]>> replies = TopicReader.readUntilFound(
+        List<ConsumerRecord<byte[], byte[]>> fragments = TopicReader.readUntilFound(
                 kafka.servers(),
-                Topics.CHAT_REPLIES.name(),
+                Topics.CHAT_REPLY_FRAGMENTS.name(),
                 r -> r.key() != null
                         && new String(r.key(), StandardCharsets.UTF_8).equals(session.toString())
                         && !"app.donna.events.chat.ChatReplyDelayed".equals(header(r, "ce_type")), // a busy machine's
-                (int) deltas + 1,
+                (int) deltas,
                 Duration.ofSeconds(30));
-        assertThat(replies)
-                .as("the fragments and the reply")
-                .hasSize((int) deltas + 1)
+        List<ConsumerRecord<byte[], byte[]>> replies = TopicReader.readUntilFound(
+                kafka.servers(),
+                Topics.CHAT_REPLIES.name(),
+                r -> r.key() != null && new String(r.key(), StandardCharsets.UTF_8).equals(session.toString()),
+                1,
+                Duration.ofSeconds(30));
+        assertThat(fragments)
+                .as("the fragments")
+                .hasSize((int) deltas)
                 .allSatisfy(r -> assertThat(header(r, "traceparent")).startsWith("00-" + traceId + "-"));
+        assertThat(replies)
+                .as("the reply")
+                .singleElement()
+                .satisfies(r -> assertThat(header(r, "traceparent")).startsWith("00-" + traceId + "-"));
     }
 
     /**

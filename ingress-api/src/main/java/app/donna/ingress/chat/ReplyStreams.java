@@ -14,12 +14,15 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SequencedSet;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,6 +30,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.IntSupplier;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -42,39 +47,69 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /**
- * Server-sent events of chat replies. Every ingress instance tails all of {@code donna.chat.replies}
- * (assigned, no consumer group, committed records only), so any instance can serve any session's stream
- * and instances scale out freely. Each event's id is {@code <partition>:<offset>}: a client reconnecting
- * with {@code Last-Event-ID} first gets what it missed, read back from Kafka, then the live events, none
- * twice and none lost (a session's events all live in one partition, so the offset orders them).
+ * Server-sent events of chat replies. Every ingress instance tails all of {@code donna.chat.replies} (each
+ * reply, whole) and {@code donna.chat.reply-fragments} (what a reply shows while it is being written),
+ * assigned, with no consumer group, committed records only, so any instance can serve any session's stream
+ * and instances scale out freely. A session's records sit in one partition of each topic. Each event's id is
+ * {@code <partition>:<replies offset>:<fragments offset>}, the next offset of each that the stream has not
+ * yet brought: a client reconnecting with {@code Last-Event-ID} first gets what it missed of both, read back
+ * from Kafka, then the live events. No reply is lost or sent twice on a stream (each topic's events go out
+ * in offset order); fragments are what they always were, a preview: one day of them is kept, and the reply
+ * carries the whole text.
  */
 @Component
 class ReplyStreams implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(ReplyStreams.class);
 
-    /** A position in the replies topic, as carried by SSE event ids. */
-    record Position(int partition, long offset) {
+    /** Where an event came from: whole replies, or a reply's fragments and notices. */
+    enum Source {
+        REPLIES(Topics.CHAT_REPLIES.name()),
+        FRAGMENTS(Topics.CHAT_REPLY_FRAGMENTS.name());
+
+        final String topic;
+
+        Source(String topic) {
+            this.topic = topic;
+        }
+
+        static Optional<Source> of(String topic) {
+            return Arrays.stream(values()).filter(s -> s.topic.equals(topic)).findFirst();
+        }
+    }
+
+    /**
+     * A position in a session's partitions, as carried by SSE event ids: the next offset not yet sent of
+     * {@code donna.chat.replies} and of {@code donna.chat.reply-fragments} ({@link #UNKNOWN} in an id of the
+     * older form {@code <partition>:<offset>}, which named the last reply event sent).
+     */
+    record Position(int partition, long replies, long fragments) {
+        static final long UNKNOWN = -1;
+
         static Optional<Position> parse(String lastEventId) {
-            if (lastEventId == null || !lastEventId.matches("\\d{1,5}:\\d{1,19}")) {
+            if (lastEventId == null || !lastEventId.matches("\\d{1,5}:\\d{1,19}(:\\d{1,19})?")) {
                 return Optional.empty();
             }
             String[] p = lastEventId.split(":");
             try {
-                return Optional.of(new Position(Integer.parseInt(p[0]), Long.parseLong(p[1])));
-            } catch (NumberFormatException e) {
+                int partition = Integer.parseInt(p[0]);
+                return Optional.of(
+                        p.length == 2
+                                ? new Position(partition, Math.addExact(Long.parseLong(p[1]), 1), UNKNOWN)
+                                : new Position(partition, Long.parseLong(p[1]), Long.parseLong(p[2])));
+            } catch (NumberFormatException | ArithmeticException e) {
                 return Optional.empty(); // an offset past the largest a log can have
             }
         }
 
         @Override
         public String toString() {
-            return partition + ":" + offset;
+            return partition + ":" + replies + ":" + fragments;
         }
     }
 
-    /** One event ready to send. */
-    record Event(Position position, String name, Map<String, Object> data) {}
+    /** One event of reply {@code replyId}, ready to send: from which topic, at which offset, written when. */
+    record Event(Source source, long offset, long timestamp, UUID replyId, String name, Map<String, Object> data) {}
 
     /** Replays reading the log back at once: each holds a consumer (a connection, buffers, a thread). */
     private static final int CONCURRENT_REPLAYS = 16;
@@ -82,8 +117,8 @@ class ReplyStreams implements SmartLifecycle {
     private final Map<String, Object> consumerConfig;
     private final Map<String, Object> replayConfig;
     private final Semaphore replays = new Semaphore(CONCURRENT_REPLAYS);
-    /** Partitions of the replies topic, as the tail found them (0 until it has). */
-    private volatile int partitions;
+    /** The next offset the tail will read, by topic and partition (empty until it has started). */
+    private volatile Map<Source, AtomicLongArray> tailPositions = Map.of();
 
     private final ChatApiSettings settings;
     private final RecordTracing tracing;
@@ -116,9 +151,21 @@ class ReplyStreams implements SmartLifecycle {
      * exist) is no position: the stream starts live, as for a first connection.
      */
     SseEmitter open(UUID session, Optional<Position> requested) {
-        Optional<Position> lastEventId = requested.filter(p -> p.partition() == partitionOf(session));
+        Optional<Position> lastEventId = requested.filter(p -> p.partition() == partitionOf(session, Source.REPLIES));
         SseEmitter emitter = new SseEmitter(settings.streamTimeout().toMillis());
-        Subscriber subscriber = new Subscriber(session, emitter, lastEventId.isPresent());
+        // Where the stream starts, read before it is subscribed: the tail moves its positions on only after
+        // handing a record to the subscribers, so a record read meanwhile is either sent live or after the
+        // start (and replayed on a reconnect), never skipped.
+        Subscriber subscriber = new Subscriber(
+                session,
+                emitter,
+                () -> partitionOf(session, Source.REPLIES),
+                lastEventId.isPresent(),
+                lastEventId.map(Position::replies).orElseGet(() -> tailPosition(session, Source.REPLIES)),
+                lastEventId
+                        .map(Position::fragments)
+                        .filter(f -> f != Position.UNKNOWN)
+                        .orElseGet(() -> tailPosition(session, Source.FRAGMENTS)));
         subscribers.computeIfAbsent(session, s -> ConcurrentHashMap.newKeySet()).add(subscriber);
         Runnable remove = () -> unsubscribe(subscriber);
         emitter.onCompletion(remove);
@@ -132,43 +179,59 @@ class ReplyStreams implements SmartLifecycle {
         return emitter;
     }
 
-    /** The partition of {@code donna.chat.replies} a session's events go to (its key's, as producers choose). */
-    private int partitionOf(UUID session) {
-        int count = partitions;
-        return count == 0
+    /** The partition of {@code source}'s topic a session's events go to (its key's, as producers choose). */
+    private int partitionOf(UUID session, Source source) {
+        AtomicLongArray positions = tailPositions.get(source);
+        return positions == null
                 ? -1
-                : Utils.toPositive(Utils.murmur2(session.toString().getBytes(StandardCharsets.UTF_8))) % count;
+                : Utils.toPositive(Utils.murmur2(session.toString().getBytes(StandardCharsets.UTF_8)))
+                        % positions.length();
+    }
+
+    /** The next offset the tail reads in {@code session}'s partition of {@code source}'s topic; 0 if not started. */
+    private long tailPosition(UUID session, Source source) {
+        int partition = partitionOf(session, source);
+        return partition < 0 ? 0 : tailPositions.get(source).get(partition);
     }
 
     private void replay(Subscriber subscriber, Position after) {
-        TopicPartition tp = new TopicPartition(Topics.CHAT_REPLIES.name(), after.partition());
         String key = subscriber.session.toString();
         try {
             // Each replay holds a consumer (a connection, buffers): only so many at once.
             if (!replays.tryAcquire(10, TimeUnit.SECONDS)) {
                 log.warn("Not replaying replies of session {} after {}: too many replays at once", key, after);
-                subscriber.finishReplay();
+                subscriber.finishReplay(List.of());
                 return;
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            subscriber.finishReplay();
+            subscriber.finishReplay(List.of());
             return;
         }
+        Map<Source, List<Event>> missed = new EnumMap<>(Source.class);
         try (KafkaConsumer<byte[], byte[]> consumer =
                 new KafkaConsumer<>(replayConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.assign(List.of(tp));
-            long end = consumer.endOffsets(List.of(tp)).get(tp);
+            Map<TopicPartition, Long> from = new HashMap<>();
+            from.put(new TopicPartition(Source.REPLIES.topic, after.partition()), after.replies());
+            if (after.fragments() != Position.UNKNOWN) {
+                int partition = partitionOf(subscriber.session, Source.FRAGMENTS);
+                from.put(new TopicPartition(Source.FRAGMENTS.topic, partition), after.fragments());
+            }
+            consumer.assign(from.keySet());
+            Map<TopicPartition, Long> end = consumer.endOffsets(from.keySet());
             // An id past the end (forged, or from before a topic was re-created) replays nothing; a seek
             // there would reset to the partition's start and read all of it.
-            consumer.seek(tp, Math.min(after.offset() + 1, end));
+            from.forEach((tp, offset) -> consumer.seek(tp, Math.min(offset, end.get(tp))));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-            while (consumer.position(tp) < end && System.nanoTime() < deadline) {
+            while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())
+                    && System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    if (record.offset() < end
+                    if (record.offset() < end.get(new TopicPartition(record.topic(), record.partition()))
                             && record.key() != null
                             && key.equals(new String(record.key(), StandardCharsets.UTF_8))) {
-                        toEvent(record).ifPresent(subscriber::send);
+                        toEvent(record)
+                                .ifPresent(event -> missed.computeIfAbsent(event.source(), s -> new ArrayList<>())
+                                        .add(event));
                     }
                 }
             }
@@ -177,7 +240,25 @@ class ReplyStreams implements SmartLifecycle {
         } finally {
             replays.release();
         }
-        subscriber.finishReplay();
+        subscriber.finishReplay(inWrittenOrder(
+                missed.getOrDefault(Source.REPLIES, List.of()), missed.getOrDefault(Source.FRAGMENTS, List.of())));
+    }
+
+    /**
+     * Two topics' events, each in offset order, merged as they were written: by timestamp, a reply's
+     * fragments before the reply when they tie (chat-processor writes a reply after its fragments).
+     */
+    static List<Event> inWrittenOrder(List<Event> replies, List<Event> fragments) {
+        List<Event> merged = new ArrayList<>(replies.size() + fragments.size());
+        int r = 0;
+        int f = 0;
+        while (r < replies.size() || f < fragments.size()) {
+            boolean fragmentFirst = r == replies.size()
+                    || (f < fragments.size()
+                            && fragments.get(f).timestamp() <= replies.get(r).timestamp());
+            merged.add(fragmentFirst ? fragments.get(f++) : replies.get(r++));
+        }
+        return merged;
     }
 
     private void unsubscribe(Subscriber subscriber) {
@@ -188,40 +269,50 @@ class ReplyStreams implements SmartLifecycle {
     }
 
     Optional<Event> toEvent(ConsumerRecord<byte[], byte[]> record) {
+        Optional<Source> source = Source.of(record.topic());
+        if (source.isEmpty()) {
+            return Optional.empty();
+        }
         SpecificRecordBase event;
         try {
             event = codec.decode(record.value());
         } catch (EventCodec.EventDecodingException e) {
             return Optional.empty(); // dead letters are the projector's business; a stream just skips
         }
-        Position position = new Position(record.partition(), record.offset());
         Map<String, Object> data = new LinkedHashMap<>();
-        return switch (event) {
+        UUID[] replyId = new UUID[1];
+        String name = switch (event) {
             case ChatReplyDelta d -> {
+                replyId[0] = d.getReplyId();
                 data.put("replyId", d.getReplyId());
                 data.put("inReplyTo", d.getInReplyToMessageId());
                 data.put("sequence", d.getSequence());
                 data.put("delta", d.getDelta());
-                yield Optional.of(new Event(position, "delta", data));
+                yield "delta";
             }
             case ChatReplyProduced r -> {
+                replyId[0] = r.getReplyId();
                 data.put("replyId", r.getReplyId());
                 data.put("inReplyTo", r.getInReplyToMessageId());
                 data.put("text", r.getText());
                 data.put("degraded", r.getDegraded());
                 data.put("decision", r.getDecision().name());
                 data.put("model", r.getModel());
-                yield Optional.of(new Event(position, "reply", data));
+                yield "reply";
             }
             case ChatReplyDelayed s -> {
+                replyId[0] = s.getReplyId();
                 data.put("replyId", s.getReplyId());
                 data.put("inReplyTo", s.getInReplyToMessageId());
                 data.put("reason", s.getReason().name());
                 data.put("waitedMs", s.getWaitedMs());
-                yield Optional.of(new Event(position, "status", data));
+                yield "status";
             }
-            default -> Optional.empty();
+            default -> null;
         };
+        return name == null
+                ? Optional.empty()
+                : Optional.of(new Event(source.get(), record.offset(), record.timestamp(), replyId[0], name, data));
     }
 
     private void tail() {
@@ -231,35 +322,32 @@ class ReplyStreams implements SmartLifecycle {
                 KafkaClientMetrics metrics = new KafkaClientMetrics(consumer)) {
             metrics.bindTo(meters);
             tail = consumer;
-            List<TopicPartition> partitions = consumer.partitionsFor(Topics.CHAT_REPLIES.name()).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition()))
-                    .toList();
-            this.partitions = partitions.size();
+            List<TopicPartition> partitions = new ArrayList<>();
+            Map<Source, AtomicLongArray> positions = new EnumMap<>(Source.class);
+            for (Source source : Source.values()) {
+                List<TopicPartition> ofTopic = consumer.partitionsFor(source.topic).stream()
+                        .map(p -> new TopicPartition(p.topic(), p.partition()))
+                        .toList();
+                partitions.addAll(ofTopic);
+                positions.put(source, new AtomicLongArray(ofTopic.size()));
+            }
             consumer.assign(partitions);
             consumer.seekToEnd(partitions);
-            partitions.forEach(consumer::position);
-            log.info("Streaming chat replies from {} partitions of {}", partitions.size(), Topics.CHAT_REPLIES.name());
+            for (TopicPartition tp : partitions) {
+                positions.get(Source.of(tp.topic()).orElseThrow()).set(tp.partition(), consumer.position(tp));
+            }
+            tailPositions = positions;
+            log.info(
+                    "Streaming chat replies from {} partitions of {} and {}",
+                    partitions.size(),
+                    Source.REPLIES.topic,
+                    Source.FRAGMENTS.topic);
             while (running) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    if (record.key() == null) {
-                        continue;
-                    }
-                    UUID session;
-                    try {
-                        session = UUID.fromString(new String(record.key(), java.nio.charset.StandardCharsets.UTF_8));
-                    } catch (IllegalArgumentException e) {
-                        continue;
-                    }
-                    Set<Subscriber> listening = subscribers.get(session);
-                    if (listening != null && !listening.isEmpty()) {
-                        // the last hop of the message's trace: its reply reaching the browsers
-                        Span span = tracing.startChild("chat.stream.send", record.headers());
-                        try (var scope = tracing.inScope(span)) {
-                            toEvent(record).ifPresent(event -> listening.forEach(s -> s.live(event)));
-                        } finally {
-                            span.end();
-                        }
-                    }
+                    deliver(record);
+                    // only after the subscribers had it: a stream opening meanwhile starts at or before it
+                    Source.of(record.topic())
+                            .ifPresent(source -> positions.get(source).set(record.partition(), record.offset() + 1));
                 }
             }
         } catch (WakeupException e) {
@@ -268,6 +356,29 @@ class ReplyStreams implements SmartLifecycle {
             log.error("Reply stream tail stopped", e);
         } finally {
             tail = null;
+        }
+    }
+
+    /** Hands a record to its session's open streams, if any. */
+    private void deliver(ConsumerRecord<byte[], byte[]> record) {
+        if (record.key() == null) {
+            return;
+        }
+        UUID session;
+        try {
+            session = UUID.fromString(new String(record.key(), StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            return;
+        }
+        Set<Subscriber> listening = subscribers.get(session);
+        if (listening != null && !listening.isEmpty()) {
+            // the last hop of the message's trace: its reply reaching the browsers
+            Span span = tracing.startChild("chat.stream.send", record.headers());
+            try (var scope = tracing.inScope(span)) {
+                toEvent(record).ifPresent(event -> listening.forEach(s -> s.live(event)));
+            } finally {
+                span.end();
+            }
         }
     }
 
@@ -300,18 +411,37 @@ class ReplyStreams implements SmartLifecycle {
         return running;
     }
 
-    /** One open stream: sends in offset order, never twice, buffering live events while it replays. */
+    /**
+     * One open stream: sends each topic's events in offset order, none twice, buffering live events while
+     * it replays. Its event ids say how far it has come in both topics.
+     */
     private static final class Subscriber {
+        private static final int FINISHED_REMEMBERED = 8;
         private final UUID session;
         private final SseEmitter emitter;
-        private boolean replaying;
-        private long lastSent = -1;
-        private final List<Event> buffered = new ArrayList<>();
+        /** The session's partition of the replies topic, once the tail knows the topic (-1 before). */
+        private final IntSupplier partition;
 
-        Subscriber(UUID session, SseEmitter emitter, boolean replaying) {
+        private boolean replaying;
+        private long nextReply;
+        private long nextFragment;
+        private final List<Event> buffered = new ArrayList<>();
+        /** The replies this stream sent last: a fragment of one of them, arriving late, is not sent. */
+        private final SequencedSet<UUID> finished = new LinkedHashSet<>();
+
+        Subscriber(
+                UUID session,
+                SseEmitter emitter,
+                IntSupplier partition,
+                boolean replaying,
+                long nextReply,
+                long nextFragment) {
             this.session = session;
             this.emitter = emitter;
+            this.partition = partition;
             this.replaying = replaying;
+            this.nextReply = nextReply;
+            this.nextFragment = nextFragment;
         }
 
         synchronized void live(Event event) {
@@ -322,23 +452,36 @@ class ReplyStreams implements SmartLifecycle {
             }
         }
 
-        synchronized void finishReplay() {
+        synchronized void finishReplay(List<Event> missed) {
+            missed.forEach(this::send);
             replaying = false;
-            buffered.sort(Comparator.comparingLong(e -> e.position().offset()));
-            buffered.forEach(this::send);
+            buffered.forEach(this::send); // as the tail read them: each topic's in offset order
             buffered.clear();
         }
 
-        synchronized void send(Event event) {
-            if (event.position().offset() <= lastSent) {
+        private void send(Event event) {
+            boolean reply = event.source() == Source.REPLIES;
+            if (event.offset() < (reply ? nextReply : nextFragment)) {
                 return;
+            }
+            if (reply) {
+                nextReply = event.offset() + 1;
+            } else {
+                nextFragment = event.offset() + 1;
+            }
+            if (event.name().equals("reply")) {
+                finished.add(event.replyId());
+                if (finished.size() > FINISHED_REMEMBERED) {
+                    finished.removeFirst();
+                }
+            } else if (finished.contains(event.replyId())) {
+                return; // the whole reply is already there; its position is taken all the same
             }
             try {
                 emitter.send(SseEmitter.event()
-                        .id(event.position().toString())
+                        .id(new Position(partition.getAsInt(), nextReply, nextFragment).toString())
                         .name(event.name())
                         .data(event.data()));
-                lastSent = event.position().offset();
             } catch (IOException | IllegalStateException e) {
                 emitter.completeWithError(e);
             }

@@ -226,8 +226,14 @@ class ChatApiTest {
         long handlesBefore = openFileHandles();
 
         for (int i = 0; i < 20; i++) {
-            String forged = List.of("999:5", "65535:0", "1:9223372036854775807", "0:99999999999999999999")
-                    .get(i % 4);
+            String forged = List.of(
+                            "999:5",
+                            "65535:0",
+                            "1:9223372036854775807",
+                            "0:99999999999999999999",
+                            "999:0:0",
+                            "0:9223372036854775807:9223372036854775807")
+                    .get(i % 6);
             try (SseReader stream =
                     SseReader.open(http, API.uri("/api/chat/sessions/" + session + "/stream"), hana, forged)) {
                 assertThat(stream).isNotNull();
@@ -245,6 +251,38 @@ class ChatApiTest {
                 .untilAsserted(() -> assertThat(openFileHandles())
                         .as("file handles after 21 streams")
                         .isLessThan(handlesBefore + 15));
+    }
+
+    /**
+     * A browser still holding an event id of the older form ({@code <partition>:<offset>} of the last reply
+     * it got, from before fragments had their own topic) resumes after that reply, not from the start.
+     */
+    @Test
+    void anEventIdOfTheOlderFormStillResumesAfterItsReply() throws Exception {
+        String iris = issuer.mint("iris");
+        UUID session = UUID.randomUUID();
+        assertThat(API.postMessage(iris, session, "{\"text\":\"hi\"}").statusCode())
+                .isEqualTo(202);
+        String seen;
+        try (SseReader stream =
+                SseReader.open(http, API.uri("/api/chat/sessions/" + session + "/stream"), iris, null)) {
+            publishReply(session, "the one you saw");
+            SseReader.Event reply = stream.until(e -> e.name().equals("reply"), Duration.ofSeconds(20))
+                    .getLast();
+            String[] id = reply.id().split(":");
+            assertThat(id)
+                    .as("partition, next reply offset, next fragment offset")
+                    .hasSize(3);
+            seen = id[0] + ":" + (Long.parseLong(id[1]) - 1);
+        }
+        publishReply(session, "the one you missed");
+        try (SseReader resumed =
+                SseReader.open(http, API.uri("/api/chat/sessions/" + session + "/stream"), iris, seen)) {
+            List<SseReader.Event> events = resumed.until(e -> e.name().equals("reply"), Duration.ofSeconds(20));
+            assertThat(events)
+                    .singleElement()
+                    .satisfies(e -> assertThat(e.data()).contains("the one you missed"));
+        }
     }
 
     @Test

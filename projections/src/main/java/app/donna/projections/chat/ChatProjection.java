@@ -27,7 +27,8 @@ import org.jooq.DSLContext;
  *
  * <p>Consumes: {@code donna.chat.screened} (ChatSessionStarted: the session and its owner;
  * ChatMessageScreened: the user's turn with its verdict) and
- * {@code donna.chat.replies} (ChatReplyProduced: the assistant's turn; deltas are not stored). Produces:
+ * {@code donna.chat.replies} (ChatReplyProduced: the assistant's turn; the deltas earlier versions wrote
+ * there are skipped). Produces:
  * rows in {@code chat_sessions} and {@code chat_messages}. A session's owner is whoever opened it, by
  * ChatSessionStarted or by its first message. Each batch is at most two statements, whatever its size: an
  * upsert of the batch's sessions and one binary COPY of all its turns.
@@ -91,7 +92,8 @@ public final class ChatProjection implements Projection {
                             r.getUsage() == null ? null : r.getUsage().getInputTokens(),
                             r.getUsage() == null ? null : r.getUsage().getOutputTokens()));
                 default -> {
-                    // ChatReplyDelta: streamed to browsers, not kept; the final reply holds the whole text.
+                    // ChatReplyDelta and ChatReplyDelayed, kept on donna.chat.replies from earlier versions:
+                    // streamed to browsers, not stored; the final reply holds the whole text.
                 }
             }
         }

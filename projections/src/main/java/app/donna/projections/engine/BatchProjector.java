@@ -380,7 +380,7 @@ public final class BatchProjector implements BatchMessageListener<byte[], byte[]
     private ProjectedEvent decode(ConsumerRecord<byte[], byte[]> record) {
         SpecificRecordBase event = codec.decode(record.value());
         Topic<?> topic = topics.get(record.topic());
-        if (!topic.carries(event.getClass())) {
+        if (!topic.readable(event.getClass())) {
             throw new IllegalArgumentException(event.getSchema().getFullName() + " does not belong on " + topic.name());
         }
         String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
