@@ -8,10 +8,10 @@ import app.donna.events.common.Decision;
 import app.donna.schemas.EventCodec;
 import app.donna.schemas.Topics;
 import app.donna.testing.InfraExtension;
+import app.donna.testing.SharedInfra;
 import app.donna.testing.TopicReader;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -51,7 +51,7 @@ class AbuseDetectorServiceTest {
                 .run(
                         "--server.port=0",
                         "--donna.kafka.streams-commit-interval=5m",
-                        "--donna.abuse.state-dir=" + Files.createTempDirectory("abuse-state"));
+                        "--donna.abuse.state-dir=" + SharedInfra.scratchDir("abuse-state"));
     }
 
     @AfterAll

@@ -18,8 +18,8 @@ import app.donna.schemas.CatalogSerializer;
 import app.donna.schemas.EventCodec;
 import app.donna.schemas.Topics;
 import app.donna.testing.InfraExtension;
+import app.donna.testing.SharedInfra;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -168,7 +168,7 @@ class ChatProcessorServiceTest {
                 "--donna.chat.llm.api-key=sk-test",
                 "--donna.chat.llm.timeout=30s",
                 "--donna.chat.llm.max-retries=0",
-                "--donna.chat.state-dir=" + Files.createTempDirectory("chat-state"))) {
+                "--donna.chat.state-dir=" + SharedInfra.scratchDir("chat-state"))) {
             args.put(arg.substring(0, arg.indexOf('=')), arg);
         }
         for (String arg : overrides) {

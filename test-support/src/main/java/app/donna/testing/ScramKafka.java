@@ -1,9 +1,6 @@
 package app.donna.testing;
 
 import app.donna.localinfra.LocalKafka;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,12 +26,8 @@ public final class ScramKafka implements AutoCloseable {
     public static ScramKafka start() {
         LocalKafka.ScramUser user =
                 new LocalKafka.ScramUser("donna", UUID.randomUUID().toString());
-        try {
-            return new ScramKafka(
-                    LocalKafka.startWithScram(Files.createTempDirectory("donna-test-kafka-scram-"), 0, user), user);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return new ScramKafka(
+                LocalKafka.startWithScram(SharedInfra.scratchDir("donna-test-kafka-scram"), 0, user), user);
     }
 
     public String bootstrapServers() {

@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.util.FileSystemUtils;
 
 /**
  * The real Kafka broker and PostgreSQL database that every integration test in one JVM shares. Started
@@ -73,7 +74,8 @@ public final class SharedInfra {
         if ("testcontainers".equalsIgnoreCase(System.getenv("DONNA_TEST_KAFKA"))) {
             return ContainerKafka.start();
         }
-        kafka = LocalKafka.start(tempDir("donna-test-kafka"), 0);
+        Path dir = tempDir("donna-test-kafka");
+        kafka = LocalKafka.start(dir, 0);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
@@ -82,6 +84,7 @@ public final class SharedInfra {
                                     kafka.close();
                                 }
                             }
+                            delete(dir);
                         },
                         "stop-test-kafka"));
         return kafka.bootstrapServers();
@@ -108,7 +111,14 @@ public final class SharedInfra {
         } else {
             postgresDir = tempDir("donna-test-pg");
             LocalPostgres postgres = LocalPostgres.start(postgresDir, 0);
-            Runtime.getRuntime().addShutdownHook(new Thread(postgres::close, "stop-test-postgres"));
+            Path dir = postgresDir;
+            Runtime.getRuntime()
+                    .addShutdownHook(new Thread(
+                            () -> {
+                                postgres.close();
+                                delete(dir);
+                            },
+                            "stop-test-postgres"));
             databaseFactory = suffix -> {
                 String db = name + "_" + suffix;
                 postgres.createDatabaseIfMissing(db);
@@ -197,11 +207,29 @@ public final class SharedInfra {
         return value == null ? fallback : value;
     }
 
+    /**
+     * A new folder for this test JVM's scratch data (a stream app's state, say), deleted when the JVM
+     * exits: a test run must not leave its data behind (runs of the suite once left gigabytes in /tmp).
+     */
+    public static Path scratchDir(String prefix) {
+        Path dir = tempDir(prefix);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> delete(dir), "delete-" + prefix));
+        return dir;
+    }
+
     private static Path tempDir(String prefix) {
         try {
             return Files.createTempDirectory(prefix.toLowerCase(Locale.ROOT) + "-");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void delete(Path dir) {
+        try {
+            FileSystemUtils.deleteRecursively(dir);
+        } catch (IOException e) {
+            log.warn("Could not delete {}: {}", dir, e.getMessage());
         }
     }
 }

@@ -39,6 +39,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.flywaydb.core.Flyway;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
+import org.springframework.util.FileSystemUtils;
 
 /**
  * {@code donna bench projector}: events per second from a topic to committed rows through the real
@@ -101,7 +102,7 @@ public final class ProjectorBench {
                 System.out.printf("ratio, synchronous projector / COPY:         %10.2f%n", synced / copyRate);
             }
         }
-        deleteRecursively(home);
+        FileSystemUtils.deleteRecursively(home);
         return 0;
     }
 
@@ -321,13 +322,6 @@ public final class ProjectorBench {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void deleteRecursively(Path root) throws IOException {
-        try (var paths = Files.walk(root)) {
-            paths.sorted(java.util.Comparator.reverseOrder())
-                    .forEach(p -> p.toFile().delete());
         }
     }
 }

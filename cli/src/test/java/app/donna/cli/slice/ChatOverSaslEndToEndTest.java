@@ -18,7 +18,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -75,7 +74,7 @@ class ChatOverSaslEndToEndTest {
                 AbuseDetectorApplication.application(),
                 List.of(),
                 "--server.port=0",
-                "--donna.abuse.state-dir=" + Files.createTempDirectory("abuse-state"));
+                "--donna.abuse.state-dir=" + SharedInfra.scratchDir("abuse-state"));
         start(
                 ChatProcessorApplication.application(),
                 List.of(),
@@ -83,7 +82,7 @@ class ChatOverSaslEndToEndTest {
                 "--donna.chat.llm.base-url=" + OPEN_AI.baseUrl(),
                 "--donna.chat.llm.api-key=sk-stand-in",
                 "--donna.chat.llm.model=gpt-test",
-                "--donna.chat.state-dir=" + Files.createTempDirectory("chat-state"));
+                "--donna.chat.state-dir=" + SharedInfra.scratchDir("chat-state"));
         start(
                 IngressApplication.application(),
                 database,

@@ -106,7 +106,7 @@ class ChatSliceEndToEndTest {
                         exportSpans,
                         soon,
                         metrics,
-                        "--donna.abuse.state-dir=" + java.nio.file.Files.createTempDirectory("abuse-state"));
+                        "--donna.abuse.state-dir=" + SharedInfra.scratchDir("abuse-state"));
         chatProcessor = ChatProcessorApplication.application()
                 .run(
                         "--server.port=0",
@@ -118,7 +118,7 @@ class ChatSliceEndToEndTest {
                         "--donna.chat.llm.model=gpt-test",
                         "--donna.chat.llm.timeout=2s",
                         "--donna.chat.llm.max-retries=2",
-                        "--donna.chat.state-dir=" + java.nio.file.Files.createTempDirectory("chat-state"));
+                        "--donna.chat.state-dir=" + SharedInfra.scratchDir("chat-state"));
     }
 
     @AfterAll

@@ -8,11 +8,11 @@ import app.donna.events.chat.ChatMessageSubmitted;
 import app.donna.platform.testapp.PlatformTestApplication;
 import app.donna.schemas.Topics;
 import app.donna.testing.ScramKafka;
+import app.donna.testing.SharedInfra;
 import app.donna.testing.TopicReader;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -152,7 +152,7 @@ class SaslClusterTest {
                     .all()
                     .get(30, TimeUnit.SECONDS);
         }
-        Path stateDir = Files.createTempDirectory("sasl-streams");
+        Path stateDir = SharedInfra.scratchDir("sasl-streams");
         String applicationId = "sasl-doubler-" + UUID.randomUUID();
         List<String> args = new ArrayList<>(kafka.springArguments());
         args.addAll(List.of(
