@@ -17,17 +17,21 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -36,6 +40,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.springframework.util.FileSystemUtils;
 
 /**
  * {@code donna bench chat}: the chat pipeline's own latency, from the moment a message is POSTed to
@@ -128,6 +133,16 @@ public final class ChatBench {
     }
 
     public static int run(Settings settings) throws Exception {
+        // the broker's and PostgreSQL's data of one run: gigabytes after a long one, of no use after it
+        Path home = Files.createTempDirectory("donna-bench-chat-");
+        try {
+            return run(settings, home);
+        } finally {
+            FileSystemUtils.deleteRecursively(home);
+        }
+    }
+
+    private static int run(Settings settings, Path home) throws Exception {
         int rate = settings.rate();
         int seconds = settings.seconds();
         int warmup = settings.warmupSeconds();
@@ -135,12 +150,11 @@ public final class ChatBench {
         int commitMs = settings.commitIntervalMs();
         int threads = settings.streamThreads();
         boolean traceHops = settings.traceHops();
-        Path home = Files.createTempDirectory("donna-bench-chat-");
         if (settings.ingestClients() > 0) {
             System.out.printf(
-                    "donna bench chat: POST throughput at %d clients for %d s (after %d s of warm-up) over %d "
-                            + "sessions, with %s%n",
-                    settings.ingestClients(), seconds, warmup, sessions, settings.model());
+                    "donna bench chat: POST throughput at %d clients for %d s (after at least %d s of warm-up, until "
+                            + "the JIT compiler settles, at most %d s) over %d sessions, with %s%n",
+                    settings.ingestClients(), seconds, warmup, settings.warmupCapSeconds(), sessions, settings.model());
         } else {
             System.out.printf(
                     "donna bench chat: %d msg/s for %d s (after at least %d s of warm-up, until the JIT compiler "
@@ -202,6 +216,7 @@ public final class ChatBench {
                             settings.ingestClients(),
                             sessions,
                             warmup,
+                            settings.warmupCapSeconds(),
                             seconds);
                     return 0;
                 }
@@ -209,7 +224,14 @@ public final class ChatBench {
                 Result pipeline;
                 try (HopProbe probe = traceHops ? new HopProbe(stack.kafkaBootstrap()) : null) {
                     pipeline = pipeline(
-                            stack.services().get("ingress-api"), rate, warmup, seconds, sessions, probe, settings);
+                            stack.services().get("ingress-api"),
+                            stack.kafkaBootstrap(),
+                            rate,
+                            warmup,
+                            seconds,
+                            sessions,
+                            probe,
+                            settings);
                 }
                 System.out.println();
                 System.out.println("== result ==");
@@ -230,6 +252,13 @@ public final class ChatBench {
                 System.out.printf(
                         "degraded replies (the pipeline gave up on the model and answered offline): %d of %d%n",
                         pipeline.degraded, pipeline.count);
+                System.out.printf(
+                        "messages sent to a session still waiting for its last answer (none was idle): %d of %d%s%n",
+                        pipeline.sentToBusy,
+                        pipeline.sentInWindow,
+                        pipeline.sentToBusy == 0
+                                ? ""
+                                : "; these wait for that answer first, by design, so latency includes it");
                 Result.Delta d = pipeline.firstDelta;
                 System.out.printf(
                         "chat POST -> first delta on SSE, %d msg/s: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms "
@@ -248,6 +277,7 @@ public final class ChatBench {
                 }
                 System.out.print(pipeline.usage.perUnit("message", pipeline.sentInWindow, pipeline.windowSeconds));
                 System.out.print(pipeline.usage.perUnitByPart("message", pipeline.sentInWindow));
+                System.out.println("kept by the broker per message: " + pipeline.logBytes);
                 System.out.printf(
                         "  (%d messages POSTed in the %.1f s window; load average %s before, %s after)%n",
                         pipeline.sentInWindow, pipeline.windowSeconds, pipeline.loadBefore, pipeline.loadAfter);
@@ -298,7 +328,9 @@ public final class ChatBench {
             String loadBefore,
             String loadAfter,
             String backlog,
-            int degraded) {
+            int degraded,
+            int sentToBusy,
+            String logBytes) {
 
         record Delta(double p50, double p90, double p99, int count) {}
     }
@@ -316,7 +348,14 @@ public final class ChatBench {
     }
 
     private static Result pipeline(
-            URI ingress, int rate, int warmup, int seconds, int sessionCount, HopProbe probe, Settings settings)
+            URI ingress,
+            String kafkaBootstrap,
+            int rate,
+            int warmup,
+            int seconds,
+            int sessionCount,
+            HopProbe probe,
+            Settings settings)
             throws Exception {
         // The load generator runs on named platform threads, so the CPU it spends is told apart from the
         // stack's (CpuByPart); virtual threads would share their carriers with ingress-api's Tomcat.
@@ -342,7 +381,19 @@ public final class ChatBench {
         // replies the pipeline gave up on (the model too slow, the circuit open): an offline answer
         Set<UUID> degraded = ConcurrentHashMap.newKeySet();
         CountDownLatch connected = new CountDownLatch(sessionCount);
+        // Conversations as people have them: the next message goes to a session that has had its answer
+        // (the longest idle first), not to one still waiting, since a session's messages are answered one at
+        // a time by design and a second one would wait for the first answer on top of the pipeline's own
+        // time. Only when every session is waiting does a message go to a busy one, and the report counts it.
+        Queue<Integer> idle = new ConcurrentLinkedQueue<>();
+        List<Integer> order =
+                new ArrayList<>(IntStream.range(0, sessionCount).boxed().toList());
+        java.util.Collections.shuffle(order, new Random(7));
+        idle.addAll(order);
+        AtomicIntegerArray awaiting = new AtomicIntegerArray(sessionCount);
+        AtomicInteger sentToBusy = new AtomicInteger();
         for (int i = 0; i < sessionCount; i++) {
+            int index = i;
             HttpRequest stream = HttpRequest.newBuilder(
                             ingress.resolve("/api/chat/sessions/" + sessions.get(i) + "/stream"))
                     .header("Authorization", "Bearer " + tokens.get(i))
@@ -366,6 +417,9 @@ public final class ChatBench {
                                     firstDeltaAt.putIfAbsent(id, now);
                                 } else if (deliveredAt.putIfAbsent(id, now) == null) {
                                     replied.incrementAndGet();
+                                    if (awaiting.decrementAndGet(index) == 0) {
+                                        idle.add(index);
+                                    }
                                     if (line.contains("\"degraded\":true")) {
                                         degraded.add(id);
                                     }
@@ -391,6 +445,8 @@ public final class ChatBench {
         // What the machine spends over the measured window: taken on the sending thread as the first
         // measured message goes out and as the last one would have
         Usage[] usage = new Usage[2];
+        List<java.util.concurrent.CompletableFuture<LogBytes>> logBytes =
+                new java.util.concurrent.CopyOnWriteArrayList<>();
         long[] window = new long[2];
         String[] load = new String[2];
         List<int[]> backlog = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -406,6 +462,7 @@ public final class ChatBench {
                             load[0] = loadAverage();
                             window[0] = System.nanoTime();
                             usage[0] = Usage.now();
+                            logBytes.add(LogBytes.takeAsync(kafkaBootstrap));
                             firstMeasured.set(n);
                         } else if (n % (rate * 15) == 0) {
                             System.out.println(warm.outcome());
@@ -418,6 +475,7 @@ public final class ChatBench {
                     if (n >= total.get()) {
                         if (n == total.get()) {
                             usage[1] = Usage.now();
+                            logBytes.add(LogBytes.takeAsync(kafkaBootstrap));
                             window[1] = System.nanoTime();
                             load[1] = loadAverage();
                         }
@@ -426,7 +484,19 @@ public final class ChatBench {
                     }
                     boolean inWindow = first >= 0 && n >= first;
                     int number = n - first;
-                    int s = random.nextInt(sessionCount);
+                    Integer next;
+                    while ((next = idle.poll()) != null && awaiting.get(next) > 0) {
+                        // waiting again since it was queued (it had a message while none was idle); it comes
+                        // back when answered
+                    }
+                    if (next == null) {
+                        next = random.nextInt(sessionCount);
+                        if (inWindow) {
+                            sentToBusy.incrementAndGet();
+                        }
+                    }
+                    int s = next;
+                    awaiting.incrementAndGet(s);
                     String json = "{\"text\":\"bench question " + n + " about opening hours\"}";
                     long t0 = System.nanoTime();
                     http.sendAsync(
@@ -441,11 +511,17 @@ public final class ChatBench {
                                 if (e != null && errors.getAndIncrement() == 0) {
                                     System.out.println("first POST failure: " + e);
                                 }
+                                if (e != null && awaiting.decrementAndGet(s) == 0) {
+                                    idle.add(s);
+                                }
                                 responded.incrementAndGet();
                             })
                             .thenAccept(r -> {
                                 if (r.statusCode() != 202) {
                                     errors.incrementAndGet();
+                                    if (awaiting.decrementAndGet(s) == 0) {
+                                        idle.add(s); // no answer will come for it
+                                    }
                                     return;
                                 }
                                 UUID id = UUID.fromString(r.body().replaceAll(".*\"messageId\":\"([^\"]+)\".*", "$1"));
@@ -504,7 +580,9 @@ public final class ChatBench {
                 load[0],
                 load[1],
                 backlog(backlog, seconds, measured.keySet(), sentNumber, sentAt, deliveredAt, inWindow),
-                (int) measured.keySet().stream().filter(degraded::contains).count());
+                (int) measured.keySet().stream().filter(degraded::contains).count(),
+                sentToBusy.get(),
+                logBytes.get(1).join().perMessage(logBytes.get(0).join(), inWindow));
     }
 
     /**

@@ -37,7 +37,12 @@ final class Ingest {
 
     private Ingest() {}
 
-    static void run(URI ingress, String kafkaBootstrap, int clients, int sessionCount, int warmup, int seconds)
+    /**
+     * @param warmup the least warm-up of the first phase, which goes on until the JIT compiler settles (at
+     *     most {@code maxWarmup} seconds); the floors after it warm up for at most 5 s, the JVM being warm
+     */
+    static void run(
+            URI ingress, String kafkaBootstrap, int clients, int sessionCount, int warmup, int maxWarmup, int seconds)
             throws Exception {
         HttpClient http = HttpClient.newBuilder()
                 .executor(Executors.newVirtualThreadPerTaskExecutor())
@@ -45,9 +50,27 @@ final class Ingest {
         BenchSessions opened = BenchSessions.open(http, ingress, sessionCount);
         List<String> tokens = opened.tokens();
         List<UUID> sessions = opened.sessions();
-        Rate chat = posts(http, ingress, clients, sessions, tokens, true, 202, warmup, seconds);
+        Rate chat = posts(
+                http,
+                ingress,
+                clients,
+                sessions,
+                tokens,
+                true,
+                202,
+                Warmup.ofThisJvm(Duration.ofSeconds(warmup), Duration.ofSeconds(Math.max(warmup, maxWarmup))),
+                seconds);
         int floorWarmup = Math.min(warmup, 5);
-        Rate anonymous = posts(http, ingress, clients, sessions, tokens, false, 401, floorWarmup, seconds);
+        Rate anonymous = posts(
+                http,
+                ingress,
+                clients,
+                sessions,
+                tokens,
+                false,
+                401,
+                Warmup.ofThisJvm(Duration.ofSeconds(floorWarmup), Duration.ofSeconds(floorWarmup)),
+                seconds);
         Rate kafka = producer(kafkaBootstrap, floorWarmup, seconds);
         System.out.println();
         System.out.println("== result ==");
@@ -86,7 +109,7 @@ final class Ingest {
             List<String> tokens,
             boolean withToken,
             int expected,
-            int warmup,
+            Warmup warmup,
             int seconds)
             throws Exception {
         AtomicBoolean measuring = new AtomicBoolean();
@@ -121,7 +144,13 @@ final class Ingest {
                 }
             }));
         }
-        Thread.sleep(TimeUnit.SECONDS.toMillis(warmup));
+        for (int tick = 0; !warmup.over(System.nanoTime()); tick++) {
+            if (tick % 15 == 0) {
+                System.out.println(warmup.outcome());
+            }
+            Thread.sleep(1_000);
+        }
+        System.out.println(warmup.outcome() + "; measuring for " + seconds + " s");
         String loadBefore = ChatBench.loadAverage();
         Usage start = Usage.now();
         long t0 = System.nanoTime();
