@@ -46,7 +46,12 @@ final class CpuByPart {
                             || n.startsWith("tomcat-"),
                     INGRESS),
             rule(n -> n.contains("abuse-detector"), ABUSE),
-            rule(n -> n.contains("chat-processor") || n.startsWith("chat-model-call") || n.startsWith("OkHttp"), CHAT),
+            rule(
+                    n -> n.contains("chat-processor")
+                            || n.startsWith("chat-model-call")
+                            || n.startsWith("chat-fragments-publisher")
+                            || n.startsWith("OkHttp"),
+                    CHAT),
             rule(n -> n.startsWith("projector-") || n.contains("projections"), PROJECTIONS),
             // a Kafka client's threads are named "<what> | <client id>": not the broker's
             rule(

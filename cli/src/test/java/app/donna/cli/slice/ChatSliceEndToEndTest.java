@@ -402,6 +402,7 @@ class ChatSliceEndToEndTest {
                 .contains("donna_chat_model_first_fragment_seconds_count")
                 .contains("donna_chat_model_calls_seconds_count{", "outcome=\"answered\"")
                 .contains("donna_chat_model_tokens_total{", "kind=\"output\"")
+                .contains("donna_chat_reply_fragments_lost_total")
                 .contains("resilience4j_circuitbreaker_state{")
                 .contains("kafka_stream_") // Kafka Streams' own metrics
                 .contains("kafka_producer_record_send_total"); // the fragments' producer
