@@ -58,7 +58,10 @@ class ArchitectureTest {
      * with nothing running. A new feature's decision package belongs here.
      */
     static final String[] DECISION = {
-        "app.donna.abuse.screening..", "app.donna.chat.reply..", "app.donna.platform.ratelimit.policy.."
+        "app.donna.abuse.screening..",
+        "app.donna.chat.reply..",
+        "app.donna.platform.ratelimit.policy..",
+        "app.donna.platform.persona.."
     };
 
     /** Frameworks, SDKs and wire formats that belong in adapters and wiring, never in decision code. */

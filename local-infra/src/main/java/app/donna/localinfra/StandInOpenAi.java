@@ -11,12 +11,15 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A local stand-in for OpenAI's Chat Completions API, speaking its real HTTP and server-sent-events
@@ -71,6 +74,8 @@ public final class StandInOpenAi implements AutoCloseable {
     private volatile Behaviour fallback = new Behaviour.Answer(List.of("Hello", " from", " the", " stand-in."));
     private final Map<String, Behaviour> byText = new ConcurrentHashMap<>();
     private final CountDownLatch closing = new CountDownLatch(1);
+    private final ConcurrentLinkedDeque<Behaviour> secretScript = new ConcurrentLinkedDeque<>();
+    private final List<SecretRequest> secretRequests = new ArrayList<>();
     private final AtomicInteger clientsGone = new AtomicInteger();
 
     public StandInOpenAi() {
@@ -86,6 +91,7 @@ public final class StandInOpenAi implements AutoCloseable {
         server.setExecutor(Executors.newCachedThreadPool(
                 Thread.ofPlatform().name("stand-in-openai-", 0).daemon().factory()));
         server.createContext("/v1/chat/completions", this::handle);
+        server.createContext("/v1/realtime/client_secrets", this::mintClientSecret);
         server.start();
     }
 
@@ -114,6 +120,25 @@ public final class StandInOpenAi implements AutoCloseable {
         fallback = behaviour;
         return this;
     }
+
+    /**
+     * Behaviours for the next Realtime client-secret requests, in order; when none is queued, a secret is
+     * minted ({@code ek_} and a random id) living as long as the request asked.
+     */
+    public StandInOpenAi thenForClientSecrets(Behaviour... behaviours) {
+        secretScript.addAll(List.of(behaviours));
+        return this;
+    }
+
+    /** Realtime client-secret requests received, oldest first: each with its Authorization header. */
+    public List<SecretRequest> clientSecretRequests() {
+        synchronized (secretRequests) {
+            return new ArrayList<>(secretRequests);
+        }
+    }
+
+    /** One {@code POST /v1/realtime/client_secrets}: who asked (its Authorization header) and for what. */
+    public record SecretRequest(String authorization, String body) {}
 
     /** Request bodies received, oldest first (the last thousand). */
     public List<String> requests() {
@@ -267,6 +292,64 @@ public final class StandInOpenAi implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * OpenAI's {@code POST /v1/realtime/client_secrets}: answers as the API does, {@code value},
+     * {@code expires_at} (epoch seconds, the request's {@code expires_after.seconds} from now, 600 by
+     * default) and the session, echoing the requested model; or as a queued behaviour says (a failure
+     * status, a delay, a hang).
+     */
+    private void mintClientSecret(HttpExchange exchange) throws IOException {
+        String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+        synchronized (secretRequests) {
+            secretRequests.add(new SecretRequest(exchange.getRequestHeaders().getFirst("Authorization"), body));
+        }
+        Behaviour next = secretScript.pollFirst();
+        try (exchange) {
+            while (next instanceof Behaviour.Delay d) {
+                if (closing.await(d.millis(), TimeUnit.MILLISECONDS)) {
+                    return;
+                }
+                next = d.then();
+            }
+            if (next instanceof Behaviour.Hang) {
+                closing.await();
+                return;
+            }
+            if (next instanceof Behaviour.Fail f) {
+                respondJson(
+                        exchange,
+                        f.status(),
+                        "{\"error\":{\"message\":\"stand-in failure " + f.status()
+                                + "\",\"type\":\"server_error\",\"param\":null,\"code\":null}}");
+                return;
+            }
+            long seconds = firstNumberAfter(body, "\"seconds\":", 600);
+            Matcher model = Pattern.compile("\"model\":\"([^\"]*)\"").matcher(body);
+            String session = "{\"type\":\"realtime\",\"object\":\"realtime.session\",\"id\":\"sess_"
+                    + UUID.randomUUID().toString().replace("-", "") + "\",\"model\":\""
+                    + (model.find() ? model.group(1) : "gpt-realtime") + "\",\"expires_at\":0}";
+            respondJson(
+                    exchange,
+                    200,
+                    "{\"value\":\"ek_" + UUID.randomUUID().toString().replace("-", "") + "\",\"expires_at\":"
+                            + (System.currentTimeMillis() / 1000 + seconds) + ",\"session\":" + session + "}");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static long firstNumberAfter(String body, String key, long otherwise) {
+        Matcher m = Pattern.compile(Pattern.quote(key) + "(\\d+)").matcher(body);
+        return m.find() ? Long.parseLong(m.group(1)) : otherwise;
+    }
+
+    private static void respondJson(HttpExchange exchange, int status, String json) throws IOException {
+        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().add("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, bytes.length);
+        exchange.getResponseBody().write(bytes);
     }
 
     /** The status, the headers and the assistant's empty first chunk, as OpenAI starts a stream. */

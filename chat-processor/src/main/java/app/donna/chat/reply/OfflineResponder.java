@@ -1,5 +1,6 @@
 package app.donna.chat.reply;
 
+import app.donna.platform.persona.Persona;
 import java.util.Locale;
 import java.util.regex.Pattern;
 

@@ -1,5 +1,6 @@
 package app.donna.chat.reply;
 
+import app.donna.platform.persona.Persona;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;

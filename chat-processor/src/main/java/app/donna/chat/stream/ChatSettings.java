@@ -1,6 +1,6 @@
 package app.donna.chat.stream;
 
-import app.donna.chat.reply.Persona;
+import app.donna.platform.settings.PersonaSettings;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.Min;
@@ -8,7 +8,6 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -93,25 +92,6 @@ public record ChatSettings(
             return firstTokenTimeout == null
                     || answerTimeout == null
                     || (firstTokenTimeout.isPositive() && firstTokenTimeout.compareTo(answerTimeout) <= 0);
-        }
-    }
-
-    /** See {@link Persona}. */
-    public record PersonaSettings(
-            @NotBlank @DefaultValue("our business") String businessName,
-
-            @NotBlank @DefaultValue("Monday to Friday, 9am to 5pm")
-            String hours,
-
-            @DefaultValue List<String> services,
-
-            @NotBlank @DefaultValue("warm, professional and concise")
-            String tone,
-
-            @DefaultValue("") String instructions) {
-
-        public Persona persona() {
-            return new Persona(businessName, hours, services, tone, instructions);
         }
     }
 

@@ -3,6 +3,7 @@ package app.donna.chat.reply;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import app.donna.chat.reply.OfflineResponder.Intent;
+import app.donna.platform.persona.Persona;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

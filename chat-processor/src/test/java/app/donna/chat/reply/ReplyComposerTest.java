@@ -2,6 +2,7 @@ package app.donna.chat.reply;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import app.donna.platform.persona.Persona;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;

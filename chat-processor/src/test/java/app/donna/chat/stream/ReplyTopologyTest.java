@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import app.donna.chat.openai.OpenAiLlmClient;
 import app.donna.chat.reply.CircuitBreaker;
-import app.donna.chat.reply.Persona;
 import app.donna.chat.reply.ReplyComposer;
 import app.donna.events.chat.ChatMessageScreened;
 import app.donna.events.chat.ChatReplyDelta;
@@ -16,6 +15,7 @@ import app.donna.events.common.Verdict;
 import app.donna.localinfra.StandInOpenAi;
 import app.donna.platform.kafka.EagerCommits;
 import app.donna.platform.observability.RecordTracing;
+import app.donna.platform.persona.Persona;
 import app.donna.schemas.Topics;
 import app.donna.testing.TestTracing;
 import io.github.resilience4j.retry.Retry;

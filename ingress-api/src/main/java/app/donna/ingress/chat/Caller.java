@@ -13,9 +13,9 @@ import org.springframework.security.oauth2.jwt.Jwt;
  * @param userId       the token's subject ({@code anon:<session>} for visitors)
  * @param boundSession for visitors, the only session they may use
  */
-record Caller(String userId, Optional<UUID> boundSession) {
+public record Caller(String userId, Optional<UUID> boundSession) {
 
-    static Caller of(Jwt jwt) {
+    public static Caller of(Jwt jwt) {
         if (AnonymousSessionTokens.ISSUER.equals(jwt.getClaimAsString("iss"))) {
             return new Caller(
                     jwt.getSubject(),
@@ -28,7 +28,7 @@ record Caller(String userId, Optional<UUID> boundSession) {
         return new Caller(AnonymousSessionTokens.subjectFor(session), Optional.of(session));
     }
 
-    boolean anonymous() {
+    public boolean anonymous() {
         return boundSession.isPresent();
     }
 

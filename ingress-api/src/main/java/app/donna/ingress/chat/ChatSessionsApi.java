@@ -79,11 +79,7 @@ class ChatSessionsApi {
             }
             RateLimitDecision newSession = visitorSessionsPerIp.tryAcquire(request.getRemoteAddr());
             if (!newSession.allowed()) {
-                long seconds = RateLimitPolicy.wholeSeconds(newSession.retryAfter());
-                return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS)
-                        .header("Retry-After", String.valueOf(seconds))
-                        .body(RateLimitFilter.tooManyRequests(
-                                seconds, "Too many new chats from this address; retry after " + seconds + " s."));
+                return RateLimitFilter.refused(newSession, "Too many new chats from this address");
             }
             caller = Caller.visitor(session);
             body.put("token", visitorTokens.get().mint(session));

@@ -14,24 +14,24 @@ import org.springframework.test.context.DynamicPropertyRegistry;
  * ingress-api alone under test: the settings every such test sets (its port, the dev issuer's tokens, the
  * schema), and requests to it that time out rather than hang.
  */
-final class IngressUnderTest {
+public final class IngressUnderTest {
 
     private final int port;
     private final Duration timeout;
     private final HttpClient http = HttpClient.newHttpClient();
 
     /** @param timeout how long any one request may take: a hang fails the test instead of holding it */
-    IngressUnderTest(int port, Duration timeout) {
+    public IngressUnderTest(int port, Duration timeout) {
         this.port = port;
         this.timeout = timeout;
     }
 
-    static void properties(DynamicPropertyRegistry registry, int port) {
+    public static void properties(DynamicPropertyRegistry registry, int port) {
         properties(port).forEach((name, value) -> registry.add(name, () -> value));
     }
 
     /** The settings of an instance on {@code port} that hosts the dev issuer. */
-    static Map<String, Object> properties(int port) {
+    public static Map<String, Object> properties(int port) {
         Map<String, Object> properties = new LinkedHashMap<>();
         properties.put("server.port", port);
         properties.put("donna.dev.token-issuer.enabled", "true");
@@ -43,19 +43,19 @@ final class IngressUnderTest {
         return properties;
     }
 
-    URI uri(String path) {
+    public URI uri(String path) {
         return URI.create("http://127.0.0.1:" + port + path);
     }
 
     /** A JSON request with {@code token}, timing out after the test's timeout. */
-    HttpRequest.Builder request(String path, String token) {
+    public HttpRequest.Builder request(String path, String token) {
         return HttpRequest.newBuilder(uri(path))
                 .timeout(timeout)
                 .header("Authorization", "Bearer " + token)
                 .header("Content-Type", "application/json");
     }
 
-    HttpResponse<String> send(HttpRequest request) throws Exception {
+    public HttpResponse<String> send(HttpRequest request) throws Exception {
         return http.send(request, HttpResponse.BodyHandlers.ofString());
     }
 

@@ -13,6 +13,7 @@ import java.util.function.Function;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
@@ -56,6 +57,17 @@ public class RateLimitFilter extends OncePerRequestFilter {
         long seconds = RateLimitPolicy.wholeSeconds(retryAfter);
         response.setHeader(HttpHeaders.RETRY_AFTER, String.valueOf(seconds));
         Problems.write(response, tooManyRequests(seconds, "Slow down and retry after " + seconds + " s."));
+    }
+
+    /**
+     * A controller's {@code 429} for a refused {@code decision}: {@code Retry-After} in whole seconds and a
+     * problem saying "{@code tooMany}; retry after N s."
+     */
+    public static ResponseEntity<ProblemDetail> refused(RateLimitDecision decision, String tooMany) {
+        long seconds = RateLimitPolicy.wholeSeconds(decision.retryAfter());
+        return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS)
+                .header(HttpHeaders.RETRY_AFTER, String.valueOf(seconds))
+                .body(tooManyRequests(seconds, tooMany + "; retry after " + seconds + " s."));
     }
 
     /** The problem of a {@code 429}. */

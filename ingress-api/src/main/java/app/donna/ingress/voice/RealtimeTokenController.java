@@ -1,0 +1,97 @@
+package app.donna.ingress.voice;
+
+import app.donna.ingress.chat.Caller;
+import app.donna.platform.ratelimit.RateLimitFilter;
+import app.donna.platform.ratelimit.RateLimiter;
+import app.donna.platform.ratelimit.RateLimiters;
+import app.donna.platform.ratelimit.policy.RateLimitDecision;
+import app.donna.platform.ratelimit.policy.RateLimitPolicy;
+import app.donna.platform.web.Problems;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import java.time.Duration;
+import java.time.Instant;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * {@code POST /api/realtime/token}: a short-lived OpenAI Realtime client secret for a signed-in user or an
+ * anonymous visitor (with tighter limits), so their browser or app talks to the Realtime API directly
+ * while the server's key stays on the server. The session it opens is the one the server pins
+ * ({@link RealtimeSecrets}).
+ */
+@RestController
+class RealtimeTokenController {
+
+    /** Optional body: a shorter life than the configured one. */
+    record TokenRequest(@Min(10) @Max(7_200) Integer expiresInSeconds) {}
+
+    /** A minted secret; {@code expiresIn} in seconds from now. */
+    record Token(String clientSecret, Instant expiresAt, long expiresIn, String model) {}
+
+    private final RealtimeSecrets secrets;
+    private final VoiceSettings settings;
+    private final RateLimiter users;
+    private final RateLimiter visitors;
+
+    RealtimeTokenController(RealtimeSecrets secrets, VoiceSettings settings, RateLimiters rateLimiters) {
+        this.secrets = secrets;
+        this.settings = settings;
+        this.users = rateLimiters.limiter(
+                new RateLimitPolicy("realtime-tokens", settings.userTokensBurst(), settings.userTokensPerMinute()));
+        this.visitors = rateLimiters.limiter(new RateLimitPolicy(
+                "realtime-tokens-visitor", settings.visitorTokensBurst(), settings.visitorTokensPerMinute()));
+    }
+
+    @PostMapping("/api/realtime/token")
+    ResponseEntity<?> mint(
+            @AuthenticationPrincipal Jwt token, @Valid @RequestBody(required = false) TokenRequest request) {
+        if (token == null) {
+            return problem(Problems.unauthorized(Problems.BAD_CREDENTIALS));
+        }
+        Caller caller = Caller.of(token);
+        RateLimitDecision allowed = (caller.anonymous() ? visitors : users).tryAcquire(caller.userId());
+        if (!allowed.allowed()) {
+            return RateLimitFilter.refused(allowed, "Too many voice tokens");
+        }
+        Duration lifetime = request == null || request.expiresInSeconds() == null
+                ? settings.tokenLifetime()
+                : Duration.ofSeconds(request.expiresInSeconds());
+        try {
+            RealtimeSecrets.Minted minted = secrets.mint(lifetime);
+            long expiresIn = Math.max(
+                    0, Duration.between(Instant.now(), minted.expiresAt()).toSeconds());
+            return ResponseEntity.ok()
+                    .header("Cache-Control", "no-store")
+                    .body(new Token(minted.secret(), minted.expiresAt(), expiresIn, minted.model()));
+        } catch (RealtimeSecrets.NotMinted e) {
+            return switch (e.reason()) {
+                case OFFLINE ->
+                    problem(Problems.of(
+                            HttpStatus.SERVICE_UNAVAILABLE, "voice-offline", "Voice is offline", e.getMessage()));
+                case BUSY ->
+                    ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+                            .header("Retry-After", "5")
+                            .body(Problems.of(
+                                    HttpStatus.SERVICE_UNAVAILABLE, "voice-busy", "Voice is busy", e.getMessage()));
+                case TIMED_OUT ->
+                    problem(Problems.of(
+                            HttpStatus.GATEWAY_TIMEOUT, "voice-timeout", "Voice did not answer", e.getMessage()));
+                case UPSTREAM_FAILED ->
+                    problem(Problems.of(
+                            HttpStatus.BAD_GATEWAY, "voice-unavailable", "Voice is unavailable", e.getMessage()));
+            };
+        }
+    }
+
+    private static ResponseEntity<ProblemDetail> problem(ProblemDetail problem) {
+        return ResponseEntity.status(problem.getStatus()).body(problem);
+    }
+}

@@ -1,0 +1,187 @@
+package app.donna.ingress.voice;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import app.donna.devissuer.DevTokenIssuer;
+import app.donna.ingress.IngressApplication;
+import app.donna.ingress.chat.IngressUnderTest;
+import app.donna.localinfra.LocalPorts;
+import app.donna.localinfra.StandInOpenAi;
+import app.donna.testing.InfraExtension;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@code POST /api/realtime/token} against a stand-in OpenAI server that speaks the client-secrets API to
+ * the real openai-java client: the secret carries the session the server pins, lives no longer than
+ * configured, and the server's key is never in a response; upstream failures, slowness and floods become
+ * problems a caller can act on.
+ */
+@ExtendWith(InfraExtension.class)
+@SpringBootTest(
+        classes = IngressApplication.class,
+        webEnvironment = SpringBootTest.WebEnvironment.DEFINED_PORT,
+        properties = "spring.config.name=" + IngressApplication.CONFIG_NAME)
+class RealtimeTokenTest {
+
+    static final int PORT = LocalPorts.free();
+    static final IngressUnderTest API = new IngressUnderTest(PORT, Duration.ofSeconds(20));
+    static final JsonMapper JSON = JsonMapper.builder().build();
+    static final StandInOpenAi OPEN_AI = new StandInOpenAi();
+    static final String SERVER_KEY = "sk-server-" + UUID.randomUUID();
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) {
+        IngressUnderTest.properties(registry, PORT);
+        registry.add("donna.security.anonymous.secret", () -> "a-test-secret-of-at-least-32-bytes!!");
+        registry.add("donna.rate-limit.per-user-burst", () -> "100000");
+        registry.add("donna.rate-limit.per-ip-burst", () -> "100000");
+        registry.add("donna.voice.api-key", () -> SERVER_KEY);
+        registry.add("donna.voice.base-url", OPEN_AI::baseUrl);
+        registry.add("donna.voice.timeout", () -> "2s");
+        registry.add("donna.voice.user-tokens-burst", () -> "1000");
+        registry.add("donna.voice.visitor-tokens-burst", () -> "2");
+        registry.add("donna.voice.visitor-tokens-per-minute", () -> "1");
+    }
+
+    @AfterAll
+    static void stopStandIn() {
+        OPEN_AI.close();
+    }
+
+    @Autowired
+    DevTokenIssuer issuer;
+
+    @Test
+    void aSignedInUserGetsASecretForTheSessionTheServerPinsAndNeverTheServersKey() throws Exception {
+        int before = OPEN_AI.clientSecretRequests().size();
+
+        HttpResponse<String> response = mint(issuer.mint("vera"), null);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Cache-Control")).contains("no-store");
+        JsonNode token = JSON.readTree(response.body());
+        assertThat(token.get("clientSecret").asString()).startsWith("ek_");
+        assertThat(token.get("model").asString()).isEqualTo("gpt-realtime");
+        assertThat(token.get("expiresIn").asLong()).isBetween(290L, 300L);
+        assertThat(response.body()).doesNotContain(SERVER_KEY);
+
+        StandInOpenAi.SecretRequest asked = OPEN_AI.clientSecretRequests().get(before);
+        assertThat(asked.authorization()).isEqualTo("Bearer " + SERVER_KEY);
+        JsonNode request = JSON.readTree(asked.body());
+        assertThat(request.at("/expires_after/seconds").asLong())
+                .as("the configured 5 minutes")
+                .isEqualTo(300);
+        JsonNode session = request.get("session");
+        assertThat(session.get("type").asString()).isEqualTo("realtime");
+        assertThat(session.get("model").asString()).isEqualTo("gpt-realtime");
+        assertThat(session.get("instructions").asString())
+                .contains("Donna Demo Salon")
+                .contains("live voice call");
+        assertThat(session.at("/audio/output/voice").asString()).isEqualTo("alloy");
+        assertThat(session.at("/audio/input/turn_detection/type").asString()).isEqualTo("server_vad");
+        assertThat(session.at("/audio/input/transcription/model").asString()).isEqualTo("gpt-4o-mini-transcribe");
+        java.util.List<String> tools = new java.util.ArrayList<>();
+        session.get("tools").forEach(tool -> tools.add(tool.get("name").asString()));
+        assertThat(tools).containsExactlyInAnyOrder("take_message", "request_booking", "transfer_to_human");
+    }
+
+    @Test
+    void aCallerMayAskForAShorterLifeButNeverALongerOne() throws Exception {
+        String wanda = issuer.mint("wanda");
+
+        assertThat(mint(wanda, "{\"expiresInSeconds\":60}").statusCode()).isEqualTo(200);
+        assertThat(lastAskedSeconds()).isEqualTo(60);
+
+        HttpResponse<String> longer = mint(wanda, "{\"expiresInSeconds\":7200}");
+        assertThat(longer.statusCode()).isEqualTo(200);
+        assertThat(lastAskedSeconds()).as("capped at the configured 5 minutes").isEqualTo(300);
+        assertThat(JSON.readTree(longer.body()).get("expiresIn").asLong()).isLessThanOrEqualTo(300);
+
+        HttpResponse<String> tooShort = mint(wanda, "{\"expiresInSeconds\":5}");
+        assertThat(tooShort.statusCode()).isEqualTo(400);
+        assertThat(tooShort.body()).contains("expiresInSeconds");
+        HttpResponse<String> notJson = mint(wanda, "{\"expiresInSeconds\":\"soon\"");
+        assertThat(notJson.statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void upstreamFailuresBusyAndSlownessBecomeProblemsWithoutTheKey() throws Exception {
+        String xena = issuer.mint("xena");
+
+        OPEN_AI.thenForClientSecrets(StandInOpenAi.fail(500));
+        HttpResponse<String> failed = mint(xena, null);
+        assertThat(failed.statusCode()).isEqualTo(502);
+        assertThat(failed.body()).contains("voice-unavailable").doesNotContain(SERVER_KEY);
+
+        OPEN_AI.thenForClientSecrets(StandInOpenAi.fail(401));
+        HttpResponse<String> refused = mint(xena, null);
+        assertThat(refused.statusCode()).isEqualTo(502);
+        assertThat(refused.body()).doesNotContain(SERVER_KEY).doesNotContain("stand-in failure");
+
+        OPEN_AI.thenForClientSecrets(StandInOpenAi.fail(429, 1));
+        HttpResponse<String> busy = mint(xena, null);
+        assertThat(busy.statusCode()).isEqualTo(503);
+        assertThat(busy.headers().firstValue("Retry-After")).isPresent();
+        assertThat(busy.body()).contains("voice-busy");
+
+        // slower than the configured 2 s: the caller hears so, rather than waiting for OpenAI
+        OPEN_AI.thenForClientSecrets(StandInOpenAi.hang());
+        HttpResponse<String> slow = mint(xena, null);
+        assertThat(slow.statusCode()).isEqualTo(504);
+        assertThat(slow.body()).contains("voice-timeout");
+
+        assertThat(mint(xena, null).statusCode())
+                .as("and the next one is minted")
+                .isEqualTo(200);
+    }
+
+    @Test
+    void withoutATokenNothingIsMintedAndAVisitorGetsFewer() throws Exception {
+        int before = OPEN_AI.clientSecretRequests().size();
+        HttpResponse<String> anonymous = API.send(HttpRequest.newBuilder(API.uri("/api/realtime/token"))
+                .timeout(Duration.ofSeconds(20))
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build());
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        assertThat(mint("not-a-token", null).statusCode()).isEqualTo(401);
+        assertThat(OPEN_AI.clientSecretRequests()).hasSize(before);
+
+        // a website visitor, with the token their chat session gave them
+        HttpResponse<String> opened = API.send(HttpRequest.newBuilder(API.uri("/api/chat/sessions"))
+                .timeout(Duration.ofSeconds(20))
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build());
+        String visitor = JSON.readTree(opened.body()).get("token").asString();
+        assertThat(mint(visitor, null).statusCode()).isEqualTo(200);
+        assertThat(mint(visitor, null).statusCode()).isEqualTo(200);
+        HttpResponse<String> third = mint(visitor, null);
+        assertThat(third.statusCode()).as("a visitor's burst is 2").isEqualTo(429);
+        assertThat(third.headers().firstValue("Retry-After")).isPresent();
+        // a signed-in user is not held back by the visitor's limit
+        assertThat(mint(issuer.mint("yara"), null).statusCode()).isEqualTo(200);
+    }
+
+    private HttpResponse<String> mint(String token, String body) throws Exception {
+        return API.send(API.request("/api/realtime/token", token)
+                .POST(body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+                .build());
+    }
+
+    private long lastAskedSeconds() throws Exception {
+        return JSON.readTree(OPEN_AI.clientSecretRequests().getLast().body())
+                .at("/expires_after/seconds")
+                .asLong();
+    }
+}
