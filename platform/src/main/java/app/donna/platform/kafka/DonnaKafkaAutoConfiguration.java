@@ -72,6 +72,10 @@ public class DonnaKafkaAutoConfiguration {
                 config.put(
                         "retention.ms",
                         String.valueOf(settings.chatInboundRetention().toMillis()));
+            } else if (topic.equals(Topics.CHAT_REPLY_FRAGMENTS)) {
+                config.put(
+                        "retention.ms",
+                        String.valueOf(settings.chatFragmentsRetention().toMillis()));
             }
             topics.add(newTopic(topic.name(), topic.partitions(), config, settings));
             Map<String, String> dltConfig = new LinkedHashMap<>();

@@ -20,6 +20,8 @@ import org.springframework.validation.annotation.Validated;
  *                          ({@link EagerCommits}); shorter means more transactions (docs/performance.md)
  * @param chatInboundRetention how long {@code donna.chat.inbound} keeps messages as people typed them
  *                          (before redaction); screened copies are kept forever
+ * @param chatFragmentsRetention how long {@code donna.chat.reply-fragments} keeps reply fragments: long
+ *                          enough for a browser's stream to resume; the whole replies are kept forever
  * @param eagerCommits      false: stream apps commit only every {@code streamsCommitInterval}, as Kafka
  *                          Streams does by itself, instead of at once after a quiet spell; for measuring
  *                          what eager commits cost and save (ADR 4)
@@ -32,6 +34,7 @@ public record KafkaSettings(
         @NotNull @DefaultValue("3s") Duration healthTimeout,
         @NotNull @DefaultValue("20ms") Duration streamsCommitInterval,
         @NotNull @DefaultValue("7d") Duration chatInboundRetention,
+        @NotNull @DefaultValue("1d") Duration chatFragmentsRetention,
         @DefaultValue("true") boolean eagerCommits) {
 
     /**

@@ -33,6 +33,17 @@ class CatalogTopicsTest {
                         .containsEntry("retention.ms", String.valueOf(36L * 3600 * 1000)));
     }
 
+    @Test
+    void replyFragmentsAreKeptADayByDefaultAndThatIsConfigurable() {
+        context.run(app -> assertThat(config(app.getBean(KafkaSettings.class), Topics.CHAT_REPLY_FRAGMENTS.name()))
+                .containsEntry("retention.ms", String.valueOf(24L * 3600 * 1000)));
+        context.withPropertyValues("donna.kafka.chat-fragments-retention=6h")
+                .run(app -> assertThat(config(app.getBean(KafkaSettings.class), Topics.CHAT_REPLY_FRAGMENTS.name()))
+                        .containsEntry("retention.ms", String.valueOf(6L * 3600 * 1000)));
+        context.run(app -> assertThat(config(app.getBean(KafkaSettings.class), Topics.CHAT_REPLIES.name()))
+                .containsEntry("retention.ms", "-1"));
+    }
+
     private static Map<String, String> config(KafkaSettings settings, String name) {
         return DonnaKafkaAutoConfiguration.catalog(settings).stream()
                 .filter(t -> t.name().equals(name))
