@@ -131,6 +131,14 @@ public final class DevCommand implements Callable<Integer> {
         out.append("                 curl -s -H \"Authorization: Bearer $TOKEN\" ")
                 .append(ingress)
                 .append("/api/chat/sessions/$S/messages\n");
+        out.append("  Voice token:   curl -s -X POST -H \"Authorization: Bearer $TOKEN\" ")
+                .append(ingress)
+                .append("/api/realtime/token")
+                .append(
+                        System.getenv("OPENAI_API_KEY") == null
+                                        || System.getenv("OPENAI_API_KEY").isBlank()
+                                ? "   (503 offline: set OPENAI_API_KEY)\n"
+                                : "\n");
         out.append("\n  Press Ctrl-C to stop.\n");
         return out.toString();
     }
