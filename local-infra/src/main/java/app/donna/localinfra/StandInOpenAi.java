@@ -223,17 +223,7 @@ public final class StandInOpenAi implements AutoCloseable {
                     }
                     respond(exchange, d.then(), arrived);
                 }
-                case Behaviour.Fail f -> {
-                    byte[] body = ("{\"error\":{\"message\":\"stand-in failure " + f.status()
-                                    + "\",\"type\":\"server_error\",\"param\":null,\"code\":null}}")
-                            .getBytes(StandardCharsets.UTF_8);
-                    exchange.getResponseHeaders().add("Content-Type", "application/json");
-                    if (f.retryAfterSeconds() != null) {
-                        exchange.getResponseHeaders().add("Retry-After", String.valueOf(f.retryAfterSeconds()));
-                    }
-                    exchange.sendResponseHeaders(f.status(), body.length);
-                    exchange.getResponseBody().write(body);
-                }
+                case Behaviour.Fail f -> fail(exchange, f);
                 case Behaviour.Answer a -> {
                     OutputStream out = startStream(exchange);
                     pieces(out, a.pieces());
@@ -318,11 +308,7 @@ public final class StandInOpenAi implements AutoCloseable {
                 return;
             }
             if (next instanceof Behaviour.Fail f) {
-                respondJson(
-                        exchange,
-                        f.status(),
-                        "{\"error\":{\"message\":\"stand-in failure " + f.status()
-                                + "\",\"type\":\"server_error\",\"param\":null,\"code\":null}}");
+                fail(exchange, f);
                 return;
             }
             long seconds = firstNumberAfter(body, "\"seconds\":", 600);
@@ -343,6 +329,18 @@ public final class StandInOpenAi implements AutoCloseable {
     private static long firstNumberAfter(String body, String key, long otherwise) {
         Matcher m = Pattern.compile(Pattern.quote(key) + "(\\d+)").matcher(body);
         return m.find() ? Long.parseLong(m.group(1)) : otherwise;
+    }
+
+    /** An API error as OpenAI answers one, with {@code Retry-After} when the behaviour gives it. */
+    private static void fail(HttpExchange exchange, Behaviour.Fail f) throws IOException {
+        if (f.retryAfterSeconds() != null) {
+            exchange.getResponseHeaders().add("Retry-After", String.valueOf(f.retryAfterSeconds()));
+        }
+        respondJson(
+                exchange,
+                f.status(),
+                "{\"error\":{\"message\":\"stand-in failure " + f.status()
+                        + "\",\"type\":\"server_error\",\"param\":null,\"code\":null}}");
     }
 
     private static void respondJson(HttpExchange exchange, int status, String json) throws IOException {

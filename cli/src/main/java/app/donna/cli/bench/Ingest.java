@@ -39,7 +39,8 @@ final class Ingest {
 
     /**
      * @param warmup the least warm-up of the first phase, which goes on until the JIT compiler settles (at
-     *     most {@code maxWarmup} seconds); the floors after it warm up for at most 5 s, the JVM being warm
+     *     most {@code maxWarmup} seconds, no less than {@code warmup}); the floors after it warm up for at
+     *     most 5 s, the JVM being warm
      */
     static void run(
             URI ingress, String kafkaBootstrap, int clients, int sessionCount, int warmup, int maxWarmup, int seconds)
@@ -58,7 +59,7 @@ final class Ingest {
                 tokens,
                 true,
                 202,
-                Warmup.ofThisJvm(Duration.ofSeconds(warmup), Duration.ofSeconds(Math.max(warmup, maxWarmup))),
+                Warmup.ofThisJvm(Duration.ofSeconds(warmup), Duration.ofSeconds(maxWarmup)),
                 seconds);
         int floorWarmup = Math.min(warmup, 5);
         Rate anonymous = posts(

@@ -1,15 +1,17 @@
 package app.donna.cli.bench;
 
+import app.donna.schemas.Topic;
 import app.donna.schemas.Topics;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.LogDirDescription;
-import org.apache.kafka.clients.admin.ReplicaInfo;
 
 /**
  * What the broker keeps on disk, by topic: the log sizes its log directories report. Two snapshots a
@@ -18,6 +20,10 @@ import org.apache.kafka.clients.admin.ReplicaInfo;
  * directories takes a round trip the load generator's clock must not wait for.
  */
 record LogBytes(Map<String, Long> byTopic, String failure) {
+
+    /** The catalog's topics, shown one by one (their dead-letter topics count with the rest). */
+    private static final Set<String> CATALOG =
+            Topics.ALL.stream().map(Topic::name).collect(Collectors.toUnmodifiableSet());
 
     LogBytes(Map<String, Long> byTopic) {
         this(byTopic, null);
@@ -47,7 +53,7 @@ record LogBytes(Map<String, Long> byTopic, String failure) {
                     .get(30, TimeUnit.SECONDS)
                     .values()) {
                 for (LogDirDescription dir : dirs.values()) {
-                    dir.replicaInfos().forEach((tp, replica) -> sizes.merge(tp.topic(), size(replica), Long::sum));
+                    dir.replicaInfos().forEach((tp, replica) -> sizes.merge(tp.topic(), replica.size(), Long::sum));
                 }
             }
             return new LogBytes(sizes);
@@ -55,10 +61,6 @@ record LogBytes(Map<String, Long> byTopic, String failure) {
             Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
             throw new IllegalStateException("could not describe the broker's log directories: " + cause, e);
         }
-    }
-
-    private static long size(ReplicaInfo replica) {
-        return replica.size();
     }
 
     /**
@@ -75,9 +77,7 @@ record LogBytes(Map<String, Long> byTopic, String failure) {
         for (Map.Entry<String, Long> e : byTopic.entrySet()) {
             long added = e.getValue() - before.byTopic.getOrDefault(e.getKey(), 0L);
             total += added;
-            if (Topics.byName(e.getKey())
-                    .filter(t -> t.name().equals(e.getKey()))
-                    .isPresent()) {
+            if (CATALOG.contains(e.getKey())) {
                 grown.put(e.getKey(), added);
             } else {
                 rest += added;

@@ -135,8 +135,7 @@ public final class DevCommand implements Callable<Integer> {
                 .append(ingress)
                 .append("/api/realtime/token")
                 .append(
-                        System.getenv("OPENAI_API_KEY") == null
-                                        || System.getenv("OPENAI_API_KEY").isBlank()
+                        System.getenv().getOrDefault("OPENAI_API_KEY", "").isBlank()
                                 ? "   (503 offline: set OPENAI_API_KEY)\n"
                                 : "\n");
         out.append("\n  Press Ctrl-C to stop.\n");

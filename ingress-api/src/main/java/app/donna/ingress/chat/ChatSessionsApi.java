@@ -66,7 +66,7 @@ class ChatSessionsApi {
         if (user != null) {
             caller = Caller.of(user);
             if (caller.anonymous()) {
-                return ChatSessionsController.problem(Problems.of(
+                return Problems.response(Problems.of(
                         HttpStatus.FORBIDDEN,
                         "forbidden",
                         "Forbidden",
@@ -74,8 +74,7 @@ class ChatSessionsApi {
             }
         } else {
             if (visitorTokens.isEmpty()) {
-                return ChatSessionsController.problem(
-                        Problems.unauthorized("Sign in to chat; anonymous chat is not enabled."));
+                return Problems.response(Problems.unauthorized("Sign in to chat; anonymous chat is not enabled."));
             }
             RateLimitDecision newSession = visitorSessionsPerIp.tryAcquire(request.getRemoteAddr());
             if (!newSession.allowed()) {
@@ -109,13 +108,13 @@ class ChatSessionsApi {
             @RequestParam(required = false) @Min(1) @Max(100) Integer limit,
             @RequestParam(required = false) @Size(max = 200) String cursor) {
         if (user == null) {
-            return ChatSessionsController.problem(Problems.unauthorized(Problems.BAD_CREDENTIALS));
+            return Problems.response(Problems.unauthorized(Problems.BAD_CREDENTIALS));
         }
         ChatSessionDirectory.Page page;
         try {
             page = directory.list(Caller.of(user), Optional.ofNullable(cursor), limit == null ? 20 : limit);
         } catch (IllegalArgumentException e) {
-            return ChatSessionsController.problem(Problems.of(
+            return Problems.response(Problems.of(
                     HttpStatus.BAD_REQUEST,
                     "invalid-request",
                     "Invalid request",

@@ -92,11 +92,11 @@ class ChatSessionsController {
             @RequestParam(required = false) @Size(max = 64) String ticket) {
         if (ticket != null) {
             if (!tickets.redeem(ticket, sessionId)) {
-                return problem(
+                return Problems.response(
                         Problems.unauthorized("The stream ticket is unknown, spent or expired; ask for a new one."));
             }
         } else if (user == null) {
-            return problem(Problems.unauthorized(Problems.BAD_CREDENTIALS));
+            return Problems.response(Problems.unauthorized(Problems.BAD_CREDENTIALS));
         } else if (!owners.isOwnedBy(sessionId, Caller.of(user))) {
             return notFound();
         }
@@ -127,11 +127,12 @@ class ChatSessionsController {
     ResponseEntity<?> submit(
             @PathVariable UUID sessionId, @Valid @RequestBody SubmitMessage body, @AuthenticationPrincipal Jwt user) {
         if (body.text().length() > settings.maxMessageChars()) {
-            return problem(Problems.invalid("text", "must be at most " + settings.maxMessageChars() + " characters"));
+            return Problems.response(
+                    Problems.invalid("text", "must be at most " + settings.maxMessageChars() + " characters"));
         }
         Optional<String> unstorable = MessageText.problem(body.text());
         if (unstorable.isPresent()) {
-            return problem(Problems.invalid("text", unstorable.get()));
+            return Problems.response(Problems.invalid("text", unstorable.get()));
         }
         Caller caller = Caller.of(user);
         // Claimed before anything is published: of two first messages racing for a new id, one wins for good.
@@ -173,7 +174,7 @@ class ChatSessionsController {
         try {
             after = Optional.ofNullable(cursor).map(ChatHistory.Cursor::parse);
         } catch (IllegalArgumentException e) {
-            return problem(Problems.invalid(
+            return Problems.response(Problems.invalid(
                     "The cursor is not one this API returned.",
                     List.of(new Problems.FieldProblem("cursor", "is not a cursor this API returned"))));
         }
@@ -185,10 +186,6 @@ class ChatSessionsController {
     }
 
     static ResponseEntity<?> notFound() {
-        return problem(Problems.of(HttpStatus.NOT_FOUND, "not-found", "Not found", "No such chat session."));
-    }
-
-    static ResponseEntity<?> problem(ProblemDetail problem) {
-        return ResponseEntity.status(problem.getStatus()).body(problem);
+        return Problems.response(Problems.of(HttpStatus.NOT_FOUND, "not-found", "Not found", "No such chat session."));
     }
 }

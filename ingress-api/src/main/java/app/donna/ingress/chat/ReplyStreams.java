@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -73,8 +72,10 @@ class ReplyStreams implements SmartLifecycle {
             this.topic = topic;
         }
 
+        private static final Map<String, Source> BY_TOPIC = Map.of(REPLIES.topic, REPLIES, FRAGMENTS.topic, FRAGMENTS);
+
         static Optional<Source> of(String topic) {
-            return Arrays.stream(values()).filter(s -> s.topic.equals(topic)).findFirst();
+            return Optional.ofNullable(BY_TOPIC.get(topic));
         }
     }
 
@@ -280,10 +281,10 @@ class ReplyStreams implements SmartLifecycle {
             return Optional.empty(); // dead letters are the projector's business; a stream just skips
         }
         Map<String, Object> data = new LinkedHashMap<>();
-        UUID[] replyId = new UUID[1];
+        UUID replyId = null;
         String name = switch (event) {
             case ChatReplyDelta d -> {
-                replyId[0] = d.getReplyId();
+                replyId = d.getReplyId();
                 data.put("replyId", d.getReplyId());
                 data.put("inReplyTo", d.getInReplyToMessageId());
                 data.put("sequence", d.getSequence());
@@ -291,7 +292,7 @@ class ReplyStreams implements SmartLifecycle {
                 yield "delta";
             }
             case ChatReplyProduced r -> {
-                replyId[0] = r.getReplyId();
+                replyId = r.getReplyId();
                 data.put("replyId", r.getReplyId());
                 data.put("inReplyTo", r.getInReplyToMessageId());
                 data.put("text", r.getText());
@@ -301,7 +302,7 @@ class ReplyStreams implements SmartLifecycle {
                 yield "reply";
             }
             case ChatReplyDelayed s -> {
-                replyId[0] = s.getReplyId();
+                replyId = s.getReplyId();
                 data.put("replyId", s.getReplyId());
                 data.put("inReplyTo", s.getInReplyToMessageId());
                 data.put("reason", s.getReason().name());
@@ -312,7 +313,7 @@ class ReplyStreams implements SmartLifecycle {
         };
         return name == null
                 ? Optional.empty()
-                : Optional.of(new Event(source.get(), record.offset(), record.timestamp(), replyId[0], name, data));
+                : Optional.of(new Event(source.get(), record.offset(), record.timestamp(), replyId, name, data));
     }
 
     private void tail() {

@@ -39,9 +39,11 @@ class OpenAiRealtimeSecrets implements RealtimeSecrets, DisposableBean {
 
     private final VoiceSettings settings;
     private final OpenAIClient client;
+    private final RealtimeSessionCreateRequest session;
 
     OpenAiRealtimeSecrets(VoiceSettings settings) {
         this.settings = settings;
+        this.session = pinnedSession(settings);
         this.client = settings.online()
                 ? OpenAIOkHttpClient.builder()
                         .baseUrl(settings.baseUrl())
@@ -89,6 +91,17 @@ class OpenAiRealtimeSecrets implements RealtimeSecrets, DisposableBean {
 
     /** The request: the lifetime, and the session every call is pinned to. */
     ClientSecretCreateParams params(Duration ttl) {
+        return ClientSecretCreateParams.builder()
+                .expiresAfter(ClientSecretCreateParams.ExpiresAfter.builder()
+                        .anchor(ClientSecretCreateParams.ExpiresAfter.Anchor.CREATED_AT)
+                        .seconds(ttl.toSeconds())
+                        .build())
+                .session(session)
+                .build();
+    }
+
+    /** The session the server pins: the same for every call, so made once. */
+    private static RealtimeSessionCreateRequest pinnedSession(VoiceSettings settings) {
         RealtimeAudioConfigInput.Builder input = RealtimeAudioConfigInput.builder()
                 .transcription(AudioTranscription.builder()
                         .model(settings.transcriptionModel())
@@ -117,13 +130,7 @@ class OpenAiRealtimeSecrets implements RealtimeSecrets, DisposableBean {
                 .description(tool.description())
                 .parameters(JsonValue.from(tool.parameters()))
                 .build()));
-        return ClientSecretCreateParams.builder()
-                .expiresAfter(ClientSecretCreateParams.ExpiresAfter.builder()
-                        .anchor(ClientSecretCreateParams.ExpiresAfter.Anchor.CREATED_AT)
-                        .seconds(ttl.toSeconds())
-                        .build())
-                .session(session.build())
-                .build();
+        return session.build();
     }
 
     @Override

@@ -13,7 +13,6 @@ import jakarta.validation.constraints.Min;
 import java.time.Duration;
 import java.time.Instant;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.security.oauth2.jwt.Jwt;
@@ -31,7 +30,9 @@ import org.springframework.web.bind.annotation.RestController;
 class RealtimeTokenController {
 
     /** Optional body: a shorter life than the configured one. */
-    record TokenRequest(@Min(10) @Max(7_200) Integer expiresInSeconds) {}
+    record TokenRequest(
+            @Min(VoiceSettings.SHORTEST_SECONDS) @Max(VoiceSettings.LONGEST_SECONDS)
+            Integer expiresInSeconds) {}
 
     /** A minted secret; {@code expiresIn} in seconds from now. */
     record Token(String clientSecret, Instant expiresAt, long expiresIn, String model) {}
@@ -54,7 +55,7 @@ class RealtimeTokenController {
     ResponseEntity<?> mint(
             @AuthenticationPrincipal Jwt token, @Valid @RequestBody(required = false) TokenRequest request) {
         if (token == null) {
-            return problem(Problems.unauthorized(Problems.BAD_CREDENTIALS));
+            return Problems.response(Problems.unauthorized(Problems.BAD_CREDENTIALS));
         }
         Caller caller = Caller.of(token);
         RateLimitDecision allowed = (caller.anonymous() ? visitors : users).tryAcquire(caller.userId());
@@ -74,7 +75,7 @@ class RealtimeTokenController {
         } catch (RealtimeSecrets.NotMinted e) {
             return switch (e.reason()) {
                 case OFFLINE ->
-                    problem(Problems.of(
+                    Problems.response(Problems.of(
                             HttpStatus.SERVICE_UNAVAILABLE, "voice-offline", "Voice is offline", e.getMessage()));
                 case BUSY ->
                     ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
@@ -82,16 +83,12 @@ class RealtimeTokenController {
                             .body(Problems.of(
                                     HttpStatus.SERVICE_UNAVAILABLE, "voice-busy", "Voice is busy", e.getMessage()));
                 case TIMED_OUT ->
-                    problem(Problems.of(
+                    Problems.response(Problems.of(
                             HttpStatus.GATEWAY_TIMEOUT, "voice-timeout", "Voice did not answer", e.getMessage()));
                 case UPSTREAM_FAILED ->
-                    problem(Problems.of(
+                    Problems.response(Problems.of(
                             HttpStatus.BAD_GATEWAY, "voice-unavailable", "Voice is unavailable", e.getMessage()));
             };
         }
-    }
-
-    private static ResponseEntity<ProblemDetail> problem(ProblemDetail problem) {
-        return ResponseEntity.status(problem.getStatus()).body(problem);
     }
 }

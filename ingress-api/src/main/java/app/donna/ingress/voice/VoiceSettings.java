@@ -47,15 +47,15 @@ public record VoiceSettings(
         @Min(1) @DefaultValue("2") int visitorTokensPerMinute,
         @Valid @NotNull @DefaultValue PersonaSettings persona) {
 
-    /** OpenAI's own bounds for a client secret's lifetime. */
-    static final Duration SHORTEST = Duration.ofSeconds(10);
+    /** OpenAI's own bounds for a client secret's lifetime, in seconds (10 s to 2 h). */
+    static final long SHORTEST_SECONDS = 10;
 
-    static final Duration LONGEST = Duration.ofHours(2);
+    static final long LONGEST_SECONDS = 7_200;
 
     @AssertTrue(message = "token-lifetime must be between 10s and 2h, as OpenAI allows")
     public boolean isTokenLifetimeWithinOpenAisBounds() {
         return tokenLifetime == null
-                || (tokenLifetime.compareTo(SHORTEST) >= 0 && tokenLifetime.compareTo(LONGEST) <= 0);
+                || (tokenLifetime.toSeconds() >= SHORTEST_SECONDS && tokenLifetime.toSeconds() <= LONGEST_SECONDS);
     }
 
     /** Whether voice can mint tokens at all. */

@@ -68,15 +68,8 @@ public class DonnaKafkaAutoConfiguration {
         List<NewTopic> topics = new ArrayList<>();
         for (Topic<?> topic : Topics.ALL) {
             Map<String, String> config = new LinkedHashMap<>(topic.config());
-            if (topic.equals(Topics.CHAT_INBOUND)) {
-                config.put(
-                        "retention.ms",
-                        String.valueOf(settings.chatInboundRetention().toMillis()));
-            } else if (topic.equals(Topics.CHAT_REPLY_FRAGMENTS)) {
-                config.put(
-                        "retention.ms",
-                        String.valueOf(settings.chatFragmentsRetention().toMillis()));
-            }
+            settings.configuredRetention(topic)
+                    .ifPresent(retention -> config.put("retention.ms", String.valueOf(retention.toMillis())));
             topics.add(newTopic(topic.name(), topic.partitions(), config, settings));
             Map<String, String> dltConfig = new LinkedHashMap<>();
             dltConfig.put("cleanup.policy", "delete");

@@ -1,9 +1,12 @@
 package app.donna.platform.kafka;
 
+import app.donna.schemas.Topic;
+import app.donna.schemas.Topics;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import java.time.Duration;
+import java.util.Optional;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -36,6 +39,17 @@ public record KafkaSettings(
         @NotNull @DefaultValue("7d") Duration chatInboundRetention,
         @NotNull @DefaultValue("1d") Duration chatFragmentsRetention,
         @DefaultValue("true") boolean eagerCommits) {
+
+    /** The retention configured for {@code topic} in place of the catalog's, if it is one an operator sets. */
+    public Optional<Duration> configuredRetention(Topic<?> topic) {
+        if (topic.equals(Topics.CHAT_INBOUND)) {
+            return Optional.of(chatInboundRetention);
+        }
+        if (topic.equals(Topics.CHAT_REPLY_FRAGMENTS)) {
+            return Optional.of(chatFragmentsRetention);
+        }
+        return Optional.empty();
+    }
 
     /**
      * @param maxAttempts     retries after the first failure
