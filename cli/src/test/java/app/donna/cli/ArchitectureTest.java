@@ -61,7 +61,8 @@ class ArchitectureTest {
         "app.donna.abuse.screening..",
         "app.donna.chat.reply..",
         "app.donna.platform.ratelimit.policy..",
-        "app.donna.platform.persona.."
+        "app.donna.platform.persona..",
+        "app.donna.voice.session.."
     };
 
     /** Frameworks, SDKs and wire formats that belong in adapters and wiring, never in decision code. */

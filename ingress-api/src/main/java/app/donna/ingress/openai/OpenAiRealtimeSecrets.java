@@ -2,19 +2,13 @@ package app.donna.ingress.openai;
 
 import app.donna.ingress.voice.RealtimeSecrets;
 import app.donna.ingress.voice.RealtimeSecrets.NotMinted.Reason;
-import app.donna.ingress.voice.ReceptionistTools;
 import app.donna.ingress.voice.VoiceSettings;
+import app.donna.platform.persona.PinnedVoiceSession;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
-import com.openai.core.JsonValue;
+import com.openai.core.ObjectMappers;
 import com.openai.errors.OpenAIIoException;
 import com.openai.errors.OpenAIServiceException;
-import com.openai.models.realtime.AudioTranscription;
-import com.openai.models.realtime.RealtimeAudioConfig;
-import com.openai.models.realtime.RealtimeAudioConfigInput;
-import com.openai.models.realtime.RealtimeAudioConfigOutput;
-import com.openai.models.realtime.RealtimeAudioInputTurnDetection;
-import com.openai.models.realtime.RealtimeFunctionTool;
 import com.openai.models.realtime.RealtimeSessionCreateRequest;
 import com.openai.models.realtime.clientsecrets.ClientSecretCreateParams;
 import com.openai.models.realtime.clientsecrets.ClientSecretCreateResponse;
@@ -100,37 +94,18 @@ class OpenAiRealtimeSecrets implements RealtimeSecrets, DisposableBean {
                 .build();
     }
 
-    /** The session the server pins: the same for every call, so made once. */
+    /**
+     * The session the server pins, as the relay pins it too ({@link PinnedVoiceSession}): the same for every
+     * call, so made once, read into the client's own type so the request is what the API documents.
+     */
     private static RealtimeSessionCreateRequest pinnedSession(VoiceSettings settings) {
-        RealtimeAudioConfigInput.Builder input = RealtimeAudioConfigInput.builder()
-                .transcription(AudioTranscription.builder()
-                        .model(settings.transcriptionModel())
-                        .build());
-        if (settings.serverVad()) {
-            input.turnDetection(RealtimeAudioInputTurnDetection.ServerVad.builder()
-                    .threshold(0.5)
-                    .prefixPaddingMs(300L)
-                    .silenceDurationMs(500L)
-                    .build());
-        } else {
-            input.turnDetection((RealtimeAudioInputTurnDetection) null);
-        }
-        RealtimeSessionCreateRequest.Builder session = RealtimeSessionCreateRequest.builder()
-                .model(settings.model())
-                .instructions(settings.persona().persona().voiceInstructions())
-                .audio(RealtimeAudioConfig.builder()
-                        .input(input.build())
-                        .output(RealtimeAudioConfigOutput.builder()
-                                .voice(settings.voice())
-                                .build())
-                        .build());
-        ReceptionistTools.ALL.forEach(tool -> session.addTool(RealtimeFunctionTool.builder()
-                .type(RealtimeFunctionTool.Type.FUNCTION)
-                .name(tool.name())
-                .description(tool.description())
-                .parameters(JsonValue.from(tool.parameters()))
-                .build()));
-        return session.build();
+        PinnedVoiceSession pinned = PinnedVoiceSession.of(
+                settings.model(),
+                settings.voice(),
+                settings.persona().persona(),
+                settings.serverVad(),
+                settings.transcriptionModel());
+        return ObjectMappers.jsonMapper().convertValue(pinned.asRealtimeSession(), RealtimeSessionCreateRequest.class);
     }
 
     @Override

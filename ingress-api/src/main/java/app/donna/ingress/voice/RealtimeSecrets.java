@@ -6,7 +6,7 @@ import java.time.Instant;
 /**
  * Mints short-lived Realtime client secrets, so that a caller's browser or app talks to the model directly
  * without ever holding the server's key; every secret carries the session the server pins (the persona's
- * instructions, voice, turn detection, transcription, {@link ReceptionistTools}). The OpenAI adapter is
+ * instructions, voice, turn detection, transcription, {@link app.donna.platform.persona.ReceptionistTools}). The OpenAI adapter is
  * {@code ingress.openai.OpenAiRealtimeSecrets}.
  */
 public interface RealtimeSecrets {

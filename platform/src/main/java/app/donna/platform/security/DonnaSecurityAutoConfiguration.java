@@ -128,7 +128,8 @@ public class DonnaSecurityAutoConfiguration {
                                     new AuthorizationDecision(authentication.get() instanceof JwtAuthenticationToken));
                     auth.anyRequest().authenticated();
                 })
-                .oauth2ResourceServer(rs -> rs.authenticationManagerResolver(IssuerRouting.of(
+                .oauth2ResourceServer(rs -> rs.bearerTokenResolver(new WebSocketBearerTokens())
+                        .authenticationManagerResolver(IssuerRouting.of(
                                 userTokens,
                                 Optional.ofNullable(anonymousTokens.getIfAvailable())
                                         .map(AnonymousSessionTokens::decoder)))

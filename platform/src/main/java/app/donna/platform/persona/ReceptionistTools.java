@@ -1,4 +1,4 @@
-package app.donna.ingress.voice;
+package app.donna.platform.persona;
 
 import java.util.List;
 import java.util.Map;
