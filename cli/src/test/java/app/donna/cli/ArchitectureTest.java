@@ -62,6 +62,7 @@ class ArchitectureTest {
         "app.donna.chat.reply..",
         "app.donna.platform.ratelimit.policy..",
         "app.donna.platform.persona..",
+        "app.donna.platform.redaction..",
         "app.donna.voice.session.."
     };
 

@@ -5,10 +5,9 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 
 /**
- * Relays realtime voice sessions between browsers and the OpenAI Realtime API.
- *
- * <p>So far the service runs on the platform (Kafka connection and topics, health, metrics, security)
- * and does no processing of its own; its features come with their issues.
+ * Relays realtime voice calls between callers and the OpenAI Realtime API ({@code relay}), pinning the
+ * session, recording each call's trail and answering the receptionist's tools; what a caller may send and
+ * ask for is decided in {@code session}.
  */
 @SpringBootApplication
 @ConfigurationPropertiesScan

@@ -1,38 +1,14 @@
 package app.donna.abuse.screening;
 
+import app.donna.platform.redaction.SensitiveText;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * Built-in detectors for data that must not travel further: payment card numbers (Luhn-checked, so
- * order numbers and phone numbers do not trip it) and credentials (API keys, tokens, private keys).
+ * Findings for data that must not travel further: payment card numbers and credentials, as
+ * {@link SensitiveText} (shared with the voice relay) recognises them.
  */
 public final class SensitiveData {
-
-    private static final Pattern CARD_CANDIDATE = Pattern.compile("(?<![\\d-])(?:\\d[ -]?){12,18}\\d(?![\\d-])");
-
-    private record Secret(String kind, Pattern pattern) {}
-
-    /** A private key's whole block, redacted as one: its header alone is what detection needs. */
-    private static final Pattern PRIVATE_KEY_BLOCK =
-            Pattern.compile("-----BEGIN (?:RSA |EC |OPENSSH |DSA |ENCRYPTED )?PRIVATE KEY-----[\\s\\S]*?"
-                    + "(?:-----END (?:RSA |EC |OPENSSH |DSA |ENCRYPTED )?PRIVATE KEY-----|\\z)");
-
-    private static final List<Secret> SECRETS = List.of(
-            new Secret(
-                    "private key",
-                    Pattern.compile("-----BEGIN (?:RSA |EC |OPENSSH |DSA |ENCRYPTED )?PRIVATE KEY-----")),
-            new Secret("OpenAI key", Pattern.compile("\\bsk-(?:proj-)?[A-Za-z0-9_-]{20,}")),
-            new Secret("AWS access key", Pattern.compile("\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b")),
-            new Secret("GitHub token", Pattern.compile("\\bgh[pousr]_[A-Za-z0-9]{36,}\\b")),
-            new Secret("Slack token", Pattern.compile("\\bxox[abprs]-[A-Za-z0-9-]{10,}")),
-            new Secret("Stripe key", Pattern.compile("\\b(?:sk|rk)_live_[A-Za-z0-9]{16,}")),
-            new Secret("Google API key", Pattern.compile("\\bAIza[0-9A-Za-z_-]{35}\\b")),
-            new Secret(
-                    "JSON web token",
-                    Pattern.compile("\\beyJ[A-Za-z0-9_-]{10,}\\.eyJ[A-Za-z0-9_-]{10,}\\.[A-Za-z0-9_-]{10,}")));
 
     private final Severity cardSeverity;
     private final Severity credentialSeverity;
@@ -44,73 +20,20 @@ public final class SensitiveData {
 
     List<Finding> scan(String text) {
         List<Finding> findings = new ArrayList<>();
-        Matcher card = CARD_CANDIDATE.matcher(text);
-        while (card.find()) {
-            String digits = card.group().replaceAll("[ -]", "");
-            if (digits.length() >= 13 && digits.length() <= 19 && luhnValid(digits)) {
-                findings.add(new Finding(
-                        "sensitive.payment-card", Category.PAYMENT_CARD, cardSeverity, Redaction.card(digits)));
-                break;
-            }
-        }
-        for (Secret secret : SECRETS) {
-            Matcher m = secret.pattern().matcher(text);
-            if (m.find()) {
-                findings.add(new Finding(
+        SensitiveText.firstCard(text)
+                .ifPresent(digits -> findings.add(new Finding(
+                        "sensitive.payment-card", Category.PAYMENT_CARD, cardSeverity, Redaction.card(digits))));
+        SensitiveText.firstCredential(text)
+                .ifPresent(secret -> findings.add(new Finding(
                         "sensitive.credential",
                         Category.CREDENTIAL,
                         credentialSeverity,
-                        Redaction.secret(secret.kind(), m.group())));
-                break;
-            }
-        }
+                        Redaction.secret(secret.kind(), secret.matched()))));
         return findings;
     }
 
-    /**
-     * {@code text} with every card number and credential these detectors recognise replaced by a marker
-     * that says what was there ({@code [card number ending 4242]}, {@code [redacted OpenAI key]}), so the
-     * message can still be read, answered and kept without the secret.
-     */
+    /** What may be stored of {@code text}: {@link SensitiveText#redact(String)}. */
     public static String redact(String text) {
-        StringBuilder out = new StringBuilder(text.length());
-        Matcher card = CARD_CANDIDATE.matcher(text);
-        int at = 0;
-        while (card.find()) {
-            String digits = card.group().replaceAll("[ -]", "");
-            if (digits.length() >= 13 && digits.length() <= 19 && luhnValid(digits)) {
-                out.append(text, at, card.start())
-                        .append("[card number ending ")
-                        .append(digits.substring(digits.length() - 4))
-                        .append(']');
-                at = card.end();
-            }
-        }
-        String redacted = at == 0 ? text : out.append(text, at, text.length()).toString();
-        redacted = PRIVATE_KEY_BLOCK.matcher(redacted).replaceAll("[redacted private key]");
-        for (Secret secret : SECRETS) {
-            redacted = secret.pattern()
-                    .matcher(redacted)
-                    .replaceAll(Matcher.quoteReplacement("[redacted " + secret.kind() + "]"));
-        }
-        return redacted;
-    }
-
-    /** The Luhn checksum card numbers carry. */
-    static boolean luhnValid(String digits) {
-        int sum = 0;
-        boolean dbl = false;
-        for (int i = digits.length() - 1; i >= 0; i--) {
-            int d = digits.charAt(i) - '0';
-            if (dbl) {
-                d *= 2;
-                if (d > 9) {
-                    d -= 9;
-                }
-            }
-            sum += d;
-            dbl = !dbl;
-        }
-        return sum % 10 == 0;
+        return SensitiveText.redact(text);
     }
 }

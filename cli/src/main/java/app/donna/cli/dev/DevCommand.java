@@ -138,6 +138,18 @@ public final class DevCommand implements Callable<Integer> {
                         System.getenv().getOrDefault("OPENAI_API_KEY", "").isBlank()
                                 ? "   (503 offline: set OPENAI_API_KEY)\n"
                                 : "\n");
+        URI relay = stack.services().get("voice-relay");
+        if (relay != null) {
+            out.append("  Voice relay:   ws://")
+                    .append(relay.getAuthority())
+                    .append("/v1/realtime?model=gpt-realtime   (an OpenAI Realtime client with base URL http://")
+                    .append(relay.getAuthority())
+                    .append("/v1 and $TOKEN as its key")
+                    .append(
+                            System.getenv().getOrDefault("OPENAI_API_KEY", "").isBlank()
+                                    ? "; offline without OPENAI_API_KEY: calls close with 1013)\n"
+                                    : ")\n");
+        }
         out.append("\n  Press Ctrl-C to stop.\n");
         return out.toString();
     }

@@ -121,6 +121,8 @@ public final class DevStack implements AutoCloseable {
                 "--spring.datasource.username=" + db.username(),
                 "--spring.datasource.password=" + db.password());
 
+        // visitors' tokens are minted by ingress-api and accepted by the voice relay too
+        String anonymousSecret = HexFormat.of().formatHex(new SecureRandom().generateSeed(32));
         Map<String, Supplier<SpringApplicationBuilder>> apps = Map.of(
                 "projections", ProjectionsApplication::application,
                 "ingress-api", IngressApplication::application,
@@ -143,8 +145,9 @@ public final class DevStack implements AutoCloseable {
             }
             if (service.equals("ingress-api")) {
                 args.add("--donna.dev.token-issuer.enabled=" + tokens.devIssuer());
-                args.add("--donna.security.anonymous.secret="
-                        + HexFormat.of().formatHex(new SecureRandom().generateSeed(32)));
+            }
+            if (service.equals("ingress-api") || service.equals("voice-relay")) {
+                args.add("--donna.security.anonymous.secret=" + anonymousSecret);
                 args.add("--donna.web.allowed-origins=" + options.allowedOrigins());
             }
             args.addAll(options.extraArgs().getOrDefault("*", List.of()));

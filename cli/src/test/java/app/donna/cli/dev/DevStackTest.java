@@ -23,6 +23,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -32,7 +33,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -106,6 +110,10 @@ class DevStackTest {
                             .statusCode())
                     .as("metrics need the internal secret")
                     .isEqualTo(401);
+            // the relay checks the dev issuer's tokens, and without an OpenAI key says voice is offline
+            assertThat(closeOfACall(stack.services().get("voice-relay"), token))
+                    .startsWith("1013 ")
+                    .contains("Voice is offline");
 
             // services stop before the database they use, and nothing fails on the way down
             List<Logged> stopping = logDuring(stack::close);
@@ -132,6 +140,31 @@ class DevStackTest {
                     .isNotEmpty()
                     .doesNotContain("");
         }
+    }
+
+    /** Opens a call to the relay as a server client would, and returns how it was closed: code and reason. */
+    private static String closeOfACall(URI relay, String token) {
+        CompletableFuture<String> closed = new CompletableFuture<>();
+        HttpClient.newHttpClient()
+                .newWebSocketBuilder()
+                .header("Authorization", "Bearer " + token)
+                .buildAsync(
+                        URI.create("ws://" + relay.getAuthority() + "/v1/realtime?model=gpt-realtime"),
+                        new WebSocket.Listener() {
+                            @Override
+                            public CompletionStage<?> onClose(WebSocket socket, int code, String reason) {
+                                closed.complete(code + " " + reason);
+                                return null;
+                            }
+
+                            @Override
+                            public void onError(WebSocket socket, Throwable error) {
+                                closed.complete("error " + error);
+                            }
+                        })
+                .orTimeout(20, TimeUnit.SECONDS)
+                .join();
+        return closed.orTimeout(20, TimeUnit.SECONDS).join();
     }
 
     @Test

@@ -48,10 +48,14 @@ public record PinnedVoiceSession(
                 "turn_detection",
                 serverVad
                         ? Map.of(
-                                "type", "server_vad",
-                                "threshold", 0.5,
-                                "prefix_padding_ms", 300,
-                                "silence_duration_ms", 500)
+                                "type",
+                                "server_vad",
+                                "threshold",
+                                0.5,
+                                "prefix_padding_ms",
+                                300,
+                                "silence_duration_ms",
+                                500)
                         : null);
         Map<String, Object> session = new LinkedHashMap<>();
         session.put("type", "realtime");

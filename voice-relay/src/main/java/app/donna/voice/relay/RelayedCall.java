@@ -1,0 +1,206 @@
+package app.donna.voice.relay;
+
+import app.donna.events.voice.VoiceEndReason;
+import java.io.IOException;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.web.socket.CloseStatus;
+import org.springframework.web.socket.TextMessage;
+import org.springframework.web.socket.WebSocketSession;
+
+/**
+ * One call through the relay: the caller's WebSocket, the model's, and what the relay keeps about the call
+ * while it lasts. Messages are passed one at a time in each direction and the next is not read until the
+ * current one is written, so a slow caller or a slow model slows the other side down (TCP pushes back)
+ * instead of filling the relay's memory; one that stays stuck for the send timeout ends the call.
+ */
+final class RelayedCall implements WebSocket.Listener {
+
+    private static final Logger log = LoggerFactory.getLogger(RelayedCall.class);
+
+    /** Who is calling: the token's subject, and whether it is an anonymous visitor's. */
+    record Caller(String userId, boolean visitor) {}
+
+    /** How the relay hears of what happens on the model's side. */
+    interface Upstream {
+        void fromModel(RelayedCall call, String event);
+
+        void modelClosed(RelayedCall call, int code, String reason);
+
+        void modelFailed(RelayedCall call, Throwable error);
+    }
+
+    final String voiceSessionId;
+    final Caller caller;
+    final Instant startedAt;
+    final long startedNanos;
+    private final WebSocketSession client;
+    private final Upstream upstream;
+    private final long sendTimeoutNanos;
+    private final int messagesPerSecond;
+    private final Object toModel = new Object();
+    private final Object toCaller = new Object();
+    private final StringBuilder partial = new StringBuilder();
+    private final AtomicBoolean ended = new AtomicBoolean();
+    private volatile WebSocket model;
+    private volatile long lastHeardNanos;
+    private long rateWindowStart;
+    private int rateWindowCount;
+    /** When the caller's last turn ended (commit or response request), for the response latency. */
+    volatile long turnEndedNanos;
+    /** Latency of each response in flight, measured at its first audio. */
+    final Map<String, Long> latencyMs = new ConcurrentHashMap<>();
+
+    RelayedCall(
+            String voiceSessionId,
+            Caller caller,
+            WebSocketSession client,
+            Upstream upstream,
+            long sendTimeoutNanos,
+            int messagesPerSecond) {
+        this.voiceSessionId = voiceSessionId;
+        this.caller = caller;
+        this.client = client;
+        this.upstream = upstream;
+        this.sendTimeoutNanos = sendTimeoutNanos;
+        this.messagesPerSecond = messagesPerSecond;
+        this.startedAt = Instant.now();
+        this.startedNanos = System.nanoTime();
+        this.lastHeardNanos = startedNanos;
+    }
+
+    void connected(WebSocket model) {
+        this.model = model;
+    }
+
+    WebSocketSession client() {
+        return client;
+    }
+
+    /** Marks the call ended; true only the first time, so each end is recorded once. */
+    boolean end() {
+        return ended.compareAndSet(false, true);
+    }
+
+    boolean ended() {
+        return ended.get();
+    }
+
+    long lastHeardNanos() {
+        return lastHeardNanos;
+    }
+
+    /** Counts a message from the caller; false when it is over the rate (per one-second window). */
+    synchronized boolean heard(long now) {
+        lastHeardNanos = now;
+        if (now - rateWindowStart >= 1_000_000_000L) {
+            rateWindowStart = now;
+            rateWindowCount = 0;
+        }
+        return ++rateWindowCount <= messagesPerSecond;
+    }
+
+    /**
+     * Sends one event to the model and waits until it is written: what stops a caller from sending faster
+     * than the model reads (the caller's next message is not read meanwhile).
+     *
+     * @throws TimeoutException when the model did not take it within the send timeout
+     * @throws IOException      when the model's connection failed
+     */
+    void sendToModel(String event) throws TimeoutException, IOException {
+        synchronized (toModel) {
+            try {
+                model.sendText(event, true).get(sendTimeoutNanos, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while sending to the model", e);
+            } catch (ExecutionException e) {
+                throw new IOException("the model's connection failed: " + e.getCause(), e.getCause());
+            }
+        }
+    }
+
+    /** Sends one event to the caller, blocking until written (the container's send timeout bounds it). */
+    void sendToCaller(String event) throws IOException {
+        synchronized (toCaller) {
+            client.sendMessage(new TextMessage(event));
+        }
+    }
+
+    /** Closes both sides; safe to call more than once and from any thread. */
+    void hangUp(CloseStatus toCaller) {
+        WebSocket m = model;
+        if (m != null && !m.isOutputClosed()) {
+            try {
+                m.sendClose(WebSocket.NORMAL_CLOSURE, "")
+                        .orTimeout(1, TimeUnit.SECONDS)
+                        .exceptionally(e -> {
+                            m.abort();
+                            return null;
+                        });
+            } catch (IllegalStateException e) {
+                m.abort(); // a send is still outstanding: the model's side is dropped instead
+            }
+        }
+        if (client.isOpen()) {
+            try {
+                client.close(toCaller);
+            } catch (IOException | IllegalStateException e) {
+                log.debug("Voice session {}: closing the caller's side failed: {}", voiceSessionId, e.toString());
+            }
+        }
+    }
+
+    /** The end reason a close from the caller's side means. */
+    static VoiceEndReason reasonFor(CloseStatus status) {
+        return status.getCode() == CloseStatus.TOO_BIG_TO_PROCESS.getCode()
+                ? VoiceEndReason.LIMIT_REACHED
+                : VoiceEndReason.CLIENT_CLOSED;
+    }
+
+    // The model's side: java.net.http delivers one message at a time, and the next only after request(1).
+
+    @Override
+    public void onOpen(WebSocket webSocket) {
+        webSocket.request(1);
+    }
+
+    @Override
+    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+        partial.append(data);
+        if (last) {
+            String event = partial.toString();
+            partial.setLength(0);
+            upstream.fromModel(this, event);
+        }
+        webSocket.request(1);
+        return null;
+    }
+
+    @Override
+    public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+        webSocket.request(1); // the Realtime API speaks JSON text; nothing binary is relayed
+        return null;
+    }
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+        upstream.modelClosed(this, statusCode, reason);
+        return null;
+    }
+
+    @Override
+    public void onError(WebSocket webSocket, Throwable error) {
+        upstream.modelFailed(this, error);
+    }
+}
