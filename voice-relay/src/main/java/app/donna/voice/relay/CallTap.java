@@ -40,11 +40,13 @@ class CallTap {
 
     private final VoiceEventLog events;
     private final VoiceRelaySettings.Relay limits;
+    private final boolean serverVad;
     private final JsonMapper json;
 
     CallTap(VoiceEventLog events, VoiceRelaySettings settings, JsonMapper json) {
         this.events = events;
         this.limits = settings.relay();
+        this.serverVad = settings.serverVad();
         this.json = json;
     }
 
@@ -55,7 +57,17 @@ class CallTap {
     /** Looks at one event from the model; only the kinds the trail needs are parsed. */
     void heardFromModel(RelayedCall call, String type, String event) {
         switch (type) {
-            case "input_audio_buffer.committed" -> call.turnEndedNanos = System.nanoTime();
+            case "input_audio_buffer.committed" -> {
+                call.turnEndedNanos = System.nanoTime();
+                call.callerSpeaking = false;
+                call.uncommittedAudio = false;
+                // with server VAD the model answers a committed turn by itself: a response is on its way
+                call.responding = serverVad;
+            }
+            case "input_audio_buffer.cleared" -> call.uncommittedAudio = false;
+            case "input_audio_buffer.speech_started" -> call.callerSpeaking = true;
+            case "input_audio_buffer.speech_stopped" -> call.callerSpeaking = false;
+            case "response.created" -> call.responding = true;
             case "response.output_audio.delta" -> {
                 // the first audio after the caller's turn: parsed once a turn, not for every chunk
                 long ended = call.turnEndedNanos;
@@ -72,7 +84,10 @@ class CallTap {
             case "response.output_audio_transcript.done" ->
                 transcript(call, event, SpeakerRole.ASSISTANT, "transcript");
             case "response.output_text.done" -> transcript(call, event, SpeakerRole.ASSISTANT, "text");
-            case "response.done" -> responseDone(call, event);
+            case "response.done" -> {
+                call.responding = false;
+                responseDone(call, event);
+            }
             case "error" -> log.warn("Voice session {}: the model reported an error: {}", call.voiceSessionId, event);
             default -> {
                 // audio and progress events: relayed, not recorded
@@ -168,6 +183,12 @@ class CallTap {
         String text = node.path(field).asString("");
         if (text.isBlank()) {
             return;
+        }
+        // the model hears the words as said when the call rolls over; only what is recorded is redacted
+        if (role == SpeakerRole.USER) {
+            call.summary.caller(text);
+        } else {
+            call.summary.assistant(text);
         }
         record(
                 call,

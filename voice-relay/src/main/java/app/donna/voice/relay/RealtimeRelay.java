@@ -51,13 +51,20 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>Close codes: 1008 for a broken rule (no person's token, over the message rate), 1009 for a frame over
  * the size limit (the container's), 1013 when the caller has too many calls open or voice is offline,
  * 1011 when the model failed or could not be reached, 1000 when the call ends by time (idle, maximum
- * length). Each carries a reason a person can read.
+ * length). Each carries a reason a person can read. Before the model's session reaches
+ * {@code rollover-after}, the call moves to a fresh one seeded with what was said ({@link #rollOver}).
  */
 @Component
 class RealtimeRelay extends AbstractWebSocketHandler
         implements SubProtocolCapable, RelayedCall.Upstream, DisposableBean {
 
     private static final Logger log = LoggerFactory.getLogger(RealtimeRelay.class);
+
+    /** How long a rollover waits for a moment when neither side is speaking. */
+    static final Duration QUIET_WAIT = Duration.ofSeconds(10);
+
+    /** How long after a failed rollover the next attempt is made. */
+    static final Duration RETRY_ROLLOVER = Duration.ofSeconds(5);
 
     /** Tomcat's per-session bound on a blocking send; the relay sends to callers that way. */
     static final String TOMCAT_BLOCKING_SEND_TIMEOUT = "org.apache.tomcat.websocket.BLOCKING_SEND_TIMEOUT";
@@ -78,6 +85,7 @@ class RealtimeRelay extends AbstractWebSocketHandler
     });
     private final MeterRegistry meters;
     private final Counter trimmed;
+    private final Counter rollovers;
 
     RealtimeRelay(VoiceRelaySettings settings, CallTap tap, JsonMapper json, MeterRegistry meters) {
         this.settings = settings;
@@ -97,6 +105,9 @@ class RealtimeRelay extends AbstractWebSocketHandler
         this.trimmed = Counter.builder("donna.voice.client.events.trimmed")
                 .description(
                         "Caller events the relay trimmed or refused because they tried to change the pinned session")
+                .register(meters);
+        this.rollovers = Counter.builder("donna.voice.calls.rollovers")
+                .description("Calls moved to a fresh model session before the current one reached its length")
                 .register(meters);
         Gauge.builder("donna.voice.calls.active", calls, Map::size)
                 .description("Calls through this relay now")
@@ -148,13 +159,9 @@ class RealtimeRelay extends AbstractWebSocketHandler
                 limits.messagesPerSecond());
         calls.put(client.getId(), call);
         try {
-            WebSocket model = models.newWebSocketBuilder()
-                    .header("Authorization", "Bearer " + settings.apiKey())
-                    .connectTimeout(limits.connectTimeout())
-                    .buildAsync(settings.realtimeUri(), call)
-                    .get(limits.connectTimeout().toMillis() + 1_000, TimeUnit.MILLISECONDS);
-            call.connected(model);
-            call.sendToModel(pinnedSessionUpdate);
+            RelayedCall.ModelLink link = call.newLink();
+            call.use(link); // before it opens: the model's greeting (session.created) is the caller's
+            open(call, link, "");
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
@@ -238,8 +245,15 @@ class RealtimeRelay extends AbstractWebSocketHandler
                 }
             }
         }
-        if ("response.create".equals(type)) {
-            call.turnEndedNanos = System.nanoTime();
+        switch (type) {
+            case "response.create" -> {
+                call.turnEndedNanos = System.nanoTime();
+                call.responding = true;
+            }
+            case "input_audio_buffer.append" -> call.uncommittedAudio = true;
+            default -> {
+                // nothing the relay keeps track of
+            }
         }
         toModel(call, forward);
     }
@@ -262,7 +276,12 @@ class RealtimeRelay extends AbstractWebSocketHandler
         RelayedCall call = calls.get(client.getId());
         if (call != null) {
             VoiceEndReason reason = RelayedCall.reasonFor(status);
-            end(call, reason, reason == VoiceEndReason.LIMIT_REACHED ? status.getReason() : null, status);
+            String error = switch (reason) {
+                case LIMIT_REACHED -> status.getReason();
+                case ERROR -> "the caller's connection failed (" + status.getCode() + " " + status.getReason() + ")";
+                default -> null;
+            };
+            end(call, reason, error, status);
         }
     }
 
@@ -271,11 +290,88 @@ class RealtimeRelay extends AbstractWebSocketHandler
         log.debug("Voice relay: the caller's connection {} failed: {}", client.getId(), error.toString());
     }
 
+    /**
+     * Opens a connection to the model for {@code call} with the server's key and sends the pinned session,
+     * with {@code carriedOver} (what was said so far) added to its instructions when the call rolls over.
+     */
+    private void open(RelayedCall call, RelayedCall.ModelLink link, String carriedOver) throws Exception {
+        WebSocket model = models.newWebSocketBuilder()
+                .header("Authorization", "Bearer " + settings.apiKey())
+                .connectTimeout(limits.connectTimeout())
+                .buildAsync(settings.realtimeUri(), link)
+                .get(limits.connectTimeout().toMillis() + 1_000, TimeUnit.MILLISECONDS);
+        link.connected(model);
+        link.send(carriedOver.isEmpty() ? pinnedSessionUpdate : sessionUpdate(carriedOver));
+    }
+
+    private String sessionUpdate(String carriedOver) {
+        Map<String, Object> session =
+                new LinkedHashMap<>(settings.pinnedSession().asRealtimeSession());
+        session.put("instructions", session.get("instructions") + carriedOver);
+        Map<String, Object> update = new LinkedHashMap<>();
+        update.put("type", "session.update");
+        update.put("event_id", "donna_pinned_session");
+        update.put("session", session);
+        return json.writeValueAsString(update);
+    }
+
+    /**
+     * Rolls a call over to a fresh model session before the current one reaches its length: opens and
+     * seeds the next connection beside the current one, waits for a quiet moment (no response coming or
+     * playing, the caller not speaking, no audio sent but not yet taken as a turn; at most
+     * {@link #QUIET_WAIT}), then sends the caller's next events to the
+     * new one and closes the old. The caller's connection is never touched: they hear no gap.
+     */
+    private void rollOver(RelayedCall call) {
+        long began = System.nanoTime();
+        RelayedCall.ModelLink next = call.newLink();
+        try {
+            open(call, next, call.summary.carriedOver());
+            // its session events are not passed on: it takes over only once the model confirmed the session
+            next.sessionPinned.get(limits.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            long quietBy = System.nanoTime() + QUIET_WAIT.toNanos();
+            while ((call.responding || call.callerSpeaking || call.uncommittedAudio)
+                    && System.nanoTime() < quietBy
+                    && !call.ended()) {
+                Thread.sleep(20);
+            }
+            if (call.ended()) {
+                next.close();
+                return;
+            }
+            RelayedCall.ModelLink previous = call.use(next);
+            previous.close();
+            rollovers.increment();
+            log.info(
+                    "Voice session {} rolled over to a new model session in {} ms",
+                    call.voiceSessionId,
+                    (System.nanoTime() - began) / 1_000_000);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            next.close();
+            call.rolloverFailedNanos = System.nanoTime();
+            log.warn(
+                    "Voice session {}: rolling over failed, the call goes on as it is: {}",
+                    call.voiceSessionId,
+                    e.toString());
+        } finally {
+            call.rollingOver = false;
+        }
+    }
+
     // The model's side.
 
     @Override
-    public void fromModel(RelayedCall call, String event) {
+    public void fromModel(RelayedCall call, RelayedCall.ModelLink link, String event) {
         String type = EventTypes.typeOf(json, event);
+        if ("session.updated".equals(type)) {
+            link.sessionPinned.complete(null);
+        }
+        if (link != call.model()) {
+            return; // a link being opened (its session events) or one just replaced: not the caller's
+        }
         if (type != null) {
             tap.heardFromModel(call, type, event);
         }
@@ -291,7 +387,10 @@ class RealtimeRelay extends AbstractWebSocketHandler
     }
 
     @Override
-    public void modelClosed(RelayedCall call, int code, String reason) {
+    public void modelClosed(RelayedCall call, RelayedCall.ModelLink link, int code, String reason) {
+        if (link != call.model()) {
+            return;
+        }
         log.info("Voice session {}: the model closed the call ({} {})", call.voiceSessionId, code, reason);
         end(
                 call,
@@ -301,7 +400,11 @@ class RealtimeRelay extends AbstractWebSocketHandler
     }
 
     @Override
-    public void modelFailed(RelayedCall call, Throwable error) {
+    public void modelFailed(RelayedCall call, RelayedCall.ModelLink link, Throwable error) {
+        if (link != call.model()) {
+            log.debug("Voice session {}: a model link not in use failed: {}", call.voiceSessionId, error.toString());
+            return;
+        }
         log.warn("Voice session {}: the model's connection failed: {}", call.voiceSessionId, error.toString());
         end(
                 call,
@@ -385,6 +488,14 @@ class RealtimeRelay extends AbstractWebSocketHandler
                             null,
                             CloseStatus.NORMAL.withReason("Call ended: it reached the maximum length of "
                                     + describe(limits.maxCallLength()) + "."));
+                } else if (!call.rollingOver
+                        && call.model() != null
+                        && now - call.model().openedNanos
+                                >= limits.rolloverAfter().toNanos()
+                        && (call.rolloverFailedNanos == 0
+                                || now - call.rolloverFailedNanos >= RETRY_ROLLOVER.toNanos())) {
+                    call.rollingOver = true;
+                    modelThreads.execute(() -> rollOver(call));
                 } else if (now - call.lastHeardNanos() >= limits.idleTimeout().toNanos()) {
                     end(
                             call,

@@ -1,11 +1,13 @@
 package app.donna.voice.relay;
 
 import app.donna.events.voice.VoiceEndReason;
+import app.donna.voice.session.CallSummary;
 import java.io.IOException;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -24,20 +26,102 @@ import org.springframework.web.socket.WebSocketSession;
  * current one is written, so a slow caller or a slow model slows the other side down (TCP pushes back)
  * instead of filling the relay's memory; one that stays stuck for the send timeout ends the call.
  */
-final class RelayedCall implements WebSocket.Listener {
+final class RelayedCall {
 
     private static final Logger log = LoggerFactory.getLogger(RelayedCall.class);
 
     /** Who is calling: the token's subject, and whether it is an anonymous visitor's. */
     record Caller(String userId, boolean visitor) {}
 
-    /** How the relay hears of what happens on the model's side. */
+    /** How the relay hears of what happens on the model's side, and on which of the call's links. */
     interface Upstream {
-        void fromModel(RelayedCall call, String event);
+        void fromModel(RelayedCall call, ModelLink link, String event);
 
-        void modelClosed(RelayedCall call, int code, String reason);
+        void modelClosed(RelayedCall call, ModelLink link, int code, String reason);
 
-        void modelFailed(RelayedCall call, Throwable error);
+        void modelFailed(RelayedCall call, ModelLink link, Throwable error);
+    }
+
+    /**
+     * One connection to the model. A call has one at a time; when it rolls over, the next is opened and
+     * seeded beside the current one and takes over between two turns.
+     */
+    final class ModelLink implements WebSocket.Listener {
+        private final StringBuilder partial = new StringBuilder();
+        private volatile WebSocket socket;
+        final long openedNanos = System.nanoTime();
+        /** Completed when the model confirmed the pinned session on this link ({@code session.updated}). */
+        final CompletableFuture<Void> sessionPinned = new CompletableFuture<>();
+
+        void connected(WebSocket socket) {
+            this.socket = socket;
+        }
+
+        /** Sends one event and waits until it is written (see {@link RelayedCall#sendToModel}). */
+        void send(String event) throws TimeoutException, IOException {
+            try {
+                socket.sendText(event, true).get(sendTimeoutNanos, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while sending to the model", e);
+            } catch (ExecutionException e) {
+                throw new IOException("the model's connection failed: " + e.getCause(), e.getCause());
+            }
+        }
+
+        /** Closes this connection to the model, politely if it can. */
+        void close() {
+            WebSocket m = socket;
+            if (m == null || m.isOutputClosed()) {
+                return;
+            }
+            try {
+                m.sendClose(WebSocket.NORMAL_CLOSURE, "")
+                        .orTimeout(1, TimeUnit.SECONDS)
+                        .exceptionally(e -> {
+                            m.abort();
+                            return null;
+                        });
+            } catch (IllegalStateException e) {
+                m.abort(); // a send is still outstanding: the connection is dropped instead
+            }
+        }
+
+        // java.net.http delivers one message at a time, and the next only after request(1)
+
+        @Override
+        public void onOpen(WebSocket webSocket) {
+            webSocket.request(1);
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                String event = partial.toString();
+                partial.setLength(0);
+                upstream.fromModel(RelayedCall.this, this, event);
+            }
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+            webSocket.request(1); // the Realtime API speaks JSON text; nothing binary is relayed
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            upstream.modelClosed(RelayedCall.this, this, statusCode, reason);
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket webSocket, Throwable error) {
+            upstream.modelFailed(RelayedCall.this, this, error);
+        }
     }
 
     final String voiceSessionId;
@@ -50,9 +134,8 @@ final class RelayedCall implements WebSocket.Listener {
     private final int messagesPerSecond;
     private final Object toModel = new Object();
     private final Object toCaller = new Object();
-    private final StringBuilder partial = new StringBuilder();
     private final AtomicBoolean ended = new AtomicBoolean();
-    private volatile WebSocket model;
+    private volatile ModelLink model;
     private volatile long lastHeardNanos;
     private long rateWindowStart;
     private int rateWindowCount;
@@ -60,6 +143,18 @@ final class RelayedCall implements WebSocket.Listener {
     volatile long turnEndedNanos;
     /** Latency of each response in flight, measured at its first audio. */
     final Map<String, Long> latencyMs = new ConcurrentHashMap<>();
+    /** What was said, carried into the next model session when the call rolls over. */
+    final CallSummary summary = new CallSummary();
+    /** Whether the model is in the middle of a response, or the caller in the middle of speaking. */
+    volatile boolean responding;
+
+    volatile boolean callerSpeaking;
+    /** Whether the caller has sent audio the model has not taken as a turn yet. */
+    volatile boolean uncommittedAudio;
+    /** Whether a next model link is being opened; when the last attempt to roll over failed. */
+    volatile boolean rollingOver;
+
+    volatile long rolloverFailedNanos;
 
     RelayedCall(
             String voiceSessionId,
@@ -79,8 +174,25 @@ final class RelayedCall implements WebSocket.Listener {
         this.lastHeardNanos = startedNanos;
     }
 
-    void connected(WebSocket model) {
-        this.model = model;
+    ModelLink newLink() {
+        return new ModelLink();
+    }
+
+    /** The link events go to now. */
+    ModelLink model() {
+        return model;
+    }
+
+    /**
+     * Makes {@code link} the one events go to, after the event being sent (if any) is written; returns
+     * the one it replaces (null for the first).
+     */
+    ModelLink use(ModelLink link) {
+        synchronized (toModel) {
+            ModelLink previous = model;
+            model = link;
+            return previous;
+        }
     }
 
     WebSocketSession client() {
@@ -119,14 +231,7 @@ final class RelayedCall implements WebSocket.Listener {
      */
     void sendToModel(String event) throws TimeoutException, IOException {
         synchronized (toModel) {
-            try {
-                model.sendText(event, true).get(sendTimeoutNanos, TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while sending to the model", e);
-            } catch (ExecutionException e) {
-                throw new IOException("the model's connection failed: " + e.getCause(), e.getCause());
-            }
+            model.send(event);
         }
     }
 
@@ -139,18 +244,9 @@ final class RelayedCall implements WebSocket.Listener {
 
     /** Closes both sides; safe to call more than once and from any thread. */
     void hangUp(CloseStatus toCaller) {
-        WebSocket m = model;
-        if (m != null && !m.isOutputClosed()) {
-            try {
-                m.sendClose(WebSocket.NORMAL_CLOSURE, "")
-                        .orTimeout(1, TimeUnit.SECONDS)
-                        .exceptionally(e -> {
-                            m.abort();
-                            return null;
-                        });
-            } catch (IllegalStateException e) {
-                m.abort(); // a send is still outstanding: the model's side is dropped instead
-            }
+        ModelLink m = model;
+        if (m != null) {
+            m.close();
         }
         if (client.isOpen()) {
             try {
@@ -161,46 +257,19 @@ final class RelayedCall implements WebSocket.Listener {
         }
     }
 
-    /** The end reason a close from the caller's side means. */
+    /**
+     * The end reason a close on the caller's side means: a hang-up (normal, going away, no status), a
+     * frame over the limit, or a connection that failed (abnormal closure, a send that timed out).
+     */
     static VoiceEndReason reasonFor(CloseStatus status) {
-        return status.getCode() == CloseStatus.TOO_BIG_TO_PROCESS.getCode()
-                ? VoiceEndReason.LIMIT_REACHED
-                : VoiceEndReason.CLIENT_CLOSED;
-    }
-
-    // The model's side: java.net.http delivers one message at a time, and the next only after request(1).
-
-    @Override
-    public void onOpen(WebSocket webSocket) {
-        webSocket.request(1);
-    }
-
-    @Override
-    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-        partial.append(data);
-        if (last) {
-            String event = partial.toString();
-            partial.setLength(0);
-            upstream.fromModel(this, event);
+        int code = status.getCode();
+        if (code == CloseStatus.TOO_BIG_TO_PROCESS.getCode()) {
+            return VoiceEndReason.LIMIT_REACHED;
         }
-        webSocket.request(1);
-        return null;
-    }
-
-    @Override
-    public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
-        webSocket.request(1); // the Realtime API speaks JSON text; nothing binary is relayed
-        return null;
-    }
-
-    @Override
-    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-        upstream.modelClosed(this, statusCode, reason);
-        return null;
-    }
-
-    @Override
-    public void onError(WebSocket webSocket, Throwable error) {
-        upstream.modelFailed(this, error);
+        return code == CloseStatus.NORMAL.getCode()
+                        || code == CloseStatus.GOING_AWAY.getCode()
+                        || code == CloseStatus.NO_STATUS_CODE.getCode()
+                ? VoiceEndReason.CLIENT_CLOSED
+                : VoiceEndReason.ERROR;
     }
 }

@@ -43,7 +43,9 @@ public record VoiceRelaySettings(
      * @param maxFrameBytes      the largest message a caller may send (audio arrives in small chunks)
      * @param messagesPerSecond  messages a caller may send per second, on average over a second
      * @param idleTimeout        a call from which nothing arrives this long is ended
-     * @param maxCallLength      the longest a call lasts
+     * @param maxCallLength      the longest a call lasts, across rollovers
+     * @param rolloverAfter      how long one model session serves a call before the call moves to a fresh one,
+     *                           seeded with what was said (OpenAI ends a Realtime session after 60 minutes)
      * @param connectTimeout     how long opening the model's connection may take
      * @param sendTimeout        how long one message may wait for a slow caller or a slow model before the
      *                           call is ended (the relay buffers nothing beyond the message in hand)
@@ -57,7 +59,8 @@ public record VoiceRelaySettings(
             @Min(1024) @DefaultValue("262144") int maxFrameBytes,
             @Min(1) @DefaultValue("100") int messagesPerSecond,
             @NotNull @DefaultValue("60s") Duration idleTimeout,
-            @NotNull @DefaultValue("30m") Duration maxCallLength,
+            @NotNull @DefaultValue("2h") Duration maxCallLength,
+            @NotNull @DefaultValue("25m") Duration rolloverAfter,
             @NotNull @DefaultValue("10s") Duration connectTimeout,
             @NotNull @DefaultValue("5s") Duration sendTimeout,
             @NotNull @DefaultValue("5s") Duration publishTimeout,

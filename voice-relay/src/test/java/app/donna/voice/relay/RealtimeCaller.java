@@ -35,6 +35,7 @@ final class RealtimeCaller implements WebSocket.Listener, AutoCloseable {
     private final StringBuilder partial = new StringBuilder();
     final CompletableFuture<Closed> closed = new CompletableFuture<>();
     private WebSocket socket;
+    private volatile boolean paused;
 
     private RealtimeCaller() {}
 
@@ -116,6 +117,16 @@ final class RealtimeCaller implements WebSocket.Listener, AutoCloseable {
         return all().stream().map(e -> e.path("type").asString()).toList();
     }
 
+    /** Stops reading what the relay sends (a caller on a bad connection), after the message in hand. */
+    void pauseReading() {
+        paused = true;
+    }
+
+    void resumeReading() {
+        paused = false;
+        socket.request(1);
+    }
+
     Closed awaitClose() {
         return closed.orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS).join();
     }
@@ -136,7 +147,9 @@ final class RealtimeCaller implements WebSocket.Listener, AutoCloseable {
             }
             received.add(event);
         }
-        webSocket.request(1);
+        if (!paused) {
+            webSocket.request(1);
+        }
         return null;
     }
 
