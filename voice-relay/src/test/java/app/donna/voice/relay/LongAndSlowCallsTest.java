@@ -39,21 +39,14 @@ import org.springframework.test.context.DynamicPropertySource;
 class LongAndSlowCallsTest {
 
     static final int PORT = LocalPorts.free();
-    static final URI RELAY = URI.create("ws://127.0.0.1:" + PORT + "/v1/realtime?model=gpt-realtime");
+    static final URI RELAY = RelayUnderTest.relay(PORT);
     static final String SERVER_KEY = "sk-server-" + UUID.randomUUID();
     static final EventCodec CODEC = EventCodec.bundled();
     static final StandInRealtime MODEL = new StandInRealtime(SERVER_KEY).answering("Of course.");
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
-        registry.add("server.port", () -> PORT);
-        registry.add("donna.dev.token-issuer.enabled", () -> "true");
-        registry.add("donna.security.jwt.issuer-uri", () -> "http://127.0.0.1:" + PORT + "/dev");
-        registry.add("donna.security.jwt.audiences", () -> "donna-api");
-        registry.add("donna.rate-limit.per-user-burst", () -> "100000");
-        registry.add("donna.rate-limit.per-ip-burst", () -> "100000");
-        registry.add("donna.voice.api-key", () -> SERVER_KEY);
-        registry.add("donna.voice.base-url", MODEL::baseUrl);
+        RelayUnderTest.properties(registry, PORT, MODEL, SERVER_KEY);
         registry.add("donna.voice.relay.rollover-after", () -> "4s");
         registry.add("donna.voice.relay.send-timeout", () -> "1s");
         registry.add("donna.voice.relay.messages-per-second", () -> "1000");

@@ -56,7 +56,7 @@ import tools.jackson.databind.JsonNode;
 class RealtimeRelayTest {
 
     static final int PORT = LocalPorts.free();
-    static final URI RELAY = URI.create("ws://127.0.0.1:" + PORT + "/v1/realtime?model=gpt-realtime");
+    static final URI RELAY = RelayUnderTest.relay(PORT);
     static final String SERVER_KEY = "sk-server-" + UUID.randomUUID();
     static final String VISITOR_SECRET = "a-test-secret-of-at-least-32-bytes!!";
     static final String SHOP = "https://shop.example";
@@ -71,15 +71,8 @@ class RealtimeRelayTest {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
-        registry.add("server.port", () -> PORT);
-        registry.add("donna.dev.token-issuer.enabled", () -> "true");
-        registry.add("donna.security.jwt.issuer-uri", () -> "http://127.0.0.1:" + PORT + "/dev");
-        registry.add("donna.security.jwt.audiences", () -> "donna-api");
         registry.add("donna.security.anonymous.secret", () -> VISITOR_SECRET);
-        registry.add("donna.rate-limit.per-user-burst", () -> "100000");
-        registry.add("donna.rate-limit.per-ip-burst", () -> "100000");
-        registry.add("donna.voice.api-key", () -> SERVER_KEY);
-        registry.add("donna.voice.base-url", MODEL::baseUrl);
+        RelayUnderTest.properties(registry, PORT, MODEL, SERVER_KEY);
         registry.add("donna.web.allowed-origins", () -> SHOP);
         registry.add("donna.voice.relay.calls-per-user", () -> "5");
         registry.add("donna.voice.relay.calls-per-visitor", () -> "1");
