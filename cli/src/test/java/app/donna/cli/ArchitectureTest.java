@@ -60,6 +60,7 @@ class ArchitectureTest {
     static final String[] DECISION = {
         "app.donna.abuse.screening..",
         "app.donna.chat.reply..",
+        "app.donna.chat.webhook..",
         "app.donna.platform.ratelimit.policy..",
         "app.donna.platform.persona..",
         "app.donna.platform.redaction..",
