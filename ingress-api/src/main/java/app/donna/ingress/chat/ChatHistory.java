@@ -2,9 +2,8 @@ package app.donna.ingress.chat;
 
 import static app.donna.projections.db.Tables.CHAT_MESSAGES;
 
-import java.nio.charset.StandardCharsets;
+import app.donna.ingress.paging.Cursor;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -35,33 +34,6 @@ class ChatHistory {
 
     record Page(List<Message> messages, Optional<Cursor> next) {}
 
-    /**
-     * Keyset position after a row (a message, or a session in a list): opaque to clients. Anything that
-     * is not a cursor this API wrote is an {@link IllegalArgumentException}, whatever is wrong with it.
-     */
-    record Cursor(Instant occurredAt, UUID messageId) {
-        static Cursor parse(String value) {
-            try {
-                String decoded = new String(Base64.getUrlDecoder().decode(value), StandardCharsets.UTF_8);
-                int bar = decoded.indexOf('|');
-                if (bar < 0) {
-                    throw new IllegalArgumentException("bad cursor");
-                }
-                return new Cursor(
-                        Instant.parse(decoded.substring(0, bar)), UUID.fromString(decoded.substring(bar + 1)));
-            } catch (java.time.DateTimeException | IllegalArgumentException e) {
-                throw new IllegalArgumentException("not a cursor of this API", e);
-            }
-        }
-
-        @Override
-        public String toString() {
-            return Base64.getUrlEncoder()
-                    .withoutPadding()
-                    .encodeToString((occurredAt + "|" + messageId).getBytes(StandardCharsets.UTF_8));
-        }
-    }
-
     private final DSLContext db;
 
     ChatHistory(DSLContext db) {
@@ -72,7 +44,7 @@ class ChatHistory {
         Condition condition = CHAT_MESSAGES.SESSION_ID.eq(sessionId);
         if (after.isPresent()) {
             condition = condition.and(DSL.row(CHAT_MESSAGES.OCCURRED_AT, CHAT_MESSAGES.MESSAGE_ID)
-                    .gt(after.get().occurredAt(), after.get().messageId()));
+                    .gt(after.get().at(), after.get().id()));
         }
         List<Message> rows = db.select(
                         CHAT_MESSAGES.MESSAGE_ID,

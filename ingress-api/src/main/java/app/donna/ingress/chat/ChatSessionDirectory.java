@@ -3,6 +3,7 @@ package app.donna.ingress.chat;
 import static app.donna.projections.db.Tables.CHAT_MESSAGES;
 import static app.donna.projections.db.Tables.CHAT_SESSIONS;
 
+import app.donna.ingress.paging.Cursor;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -32,9 +33,9 @@ class ChatSessionDirectory {
         Condition condition =
                 CHAT_SESSIONS.OWNER_USER_ID.eq(owner.userId()).and(CHAT_SESSIONS.ANONYMOUS.eq(owner.anonymous()));
         if (cursor.isPresent()) {
-            ChatHistory.Cursor after = ChatHistory.Cursor.parse(cursor.get());
-            condition = condition.and(DSL.row(CHAT_SESSIONS.CREATED_AT, CHAT_SESSIONS.SESSION_ID)
-                    .lt(after.occurredAt(), after.messageId()));
+            Cursor after = Cursor.parse(cursor.get());
+            condition = condition.and(
+                    DSL.row(CHAT_SESSIONS.CREATED_AT, CHAT_SESSIONS.SESSION_ID).lt(after.at(), after.id()));
         }
         var last = DSL.select(DSL.max(CHAT_MESSAGES.OCCURRED_AT))
                 .from(CHAT_MESSAGES)
@@ -55,7 +56,7 @@ class ChatSessionDirectory {
         }
         List<Session> page = rows.subList(0, limit);
         Session tail = page.getLast();
-        return new Page(page, Optional.of(new ChatHistory.Cursor(tail.createdAt(), tail.sessionId()).toString()));
+        return new Page(page, Optional.of(new Cursor(tail.createdAt(), tail.sessionId()).toString()));
     }
 
     private static Instant toInstant(Object value) {

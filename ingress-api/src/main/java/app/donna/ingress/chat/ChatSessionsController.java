@@ -1,5 +1,6 @@
 package app.donna.ingress.chat;
 
+import app.donna.ingress.paging.Cursor;
 import app.donna.platform.web.Problems;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
@@ -170,9 +171,9 @@ class ChatSessionsController {
         if (!owners.isOwnedBy(sessionId, Caller.of(user))) {
             return notFound();
         }
-        Optional<ChatHistory.Cursor> after;
+        Optional<Cursor> after;
         try {
-            after = Optional.ofNullable(cursor).map(ChatHistory.Cursor::parse);
+            after = Optional.ofNullable(cursor).map(Cursor::parse);
         } catch (IllegalArgumentException e) {
             return Problems.response(Problems.invalid(
                     "The cursor is not one this API returned.",
@@ -180,9 +181,7 @@ class ChatSessionsController {
         }
         ChatHistory.Page page = history.page(sessionId, after, limit == null ? settings.defaultPageSize() : limit);
         return ResponseEntity.ok(new History(
-                sessionId,
-                page.messages(),
-                page.next().map(ChatHistory.Cursor::toString).orElse(null)));
+                sessionId, page.messages(), page.next().map(Cursor::toString).orElse(null)));
     }
 
     static ResponseEntity<?> notFound() {

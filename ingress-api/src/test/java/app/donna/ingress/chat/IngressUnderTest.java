@@ -66,7 +66,7 @@ public final class IngressUnderTest {
                 .build());
     }
 
-    HttpResponse<String> get(String token, String path) throws Exception {
+    public HttpResponse<String> get(String token, String path) throws Exception {
         return send(request(path, token).GET().build());
     }
 }

@@ -5,7 +5,9 @@ import app.donna.platform.kafka.DeduplicatedDeadLetters;
 import app.donna.platform.kafka.KafkaClientProperties;
 import app.donna.platform.observability.RecordTracing;
 import app.donna.projections.abuse.AbuseFlagProjection;
+import app.donna.projections.actions.ActionProjection;
 import app.donna.projections.chat.ChatProjection;
+import app.donna.projections.voice.VoiceProjection;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Clock;
@@ -36,6 +38,16 @@ class ProjectorsConfiguration {
     @Bean
     AbuseFlagProjection abuseFlagProjection() {
         return new AbuseFlagProjection();
+    }
+
+    @Bean
+    VoiceProjection voiceProjection() {
+        return new VoiceProjection();
+    }
+
+    @Bean
+    ActionProjection actionProjection() {
+        return new ActionProjection();
     }
 
     /** The platform's dead-letter recoverer, writing a record only if it is not on the DLT already. */

@@ -5,12 +5,12 @@ import com.zaxxer.hikari.HikariDataSource;
 import org.flywaydb.core.Flyway;
 
 /** A fresh database on the shared server with the projections' schema, for a projector test of its own. */
-final class MigratedDatabase {
+public final class MigratedDatabase {
 
     private MigratedDatabase() {}
 
     /** The caller closes the pool. */
-    static HikariDataSource create(String purpose) {
+    public static HikariDataSource create(String purpose) {
         SharedInfra.Database db = SharedInfra.newDatabase(purpose);
         HikariDataSource dataSource = new HikariDataSource();
         dataSource.setJdbcUrl(db.jdbcUrl());

@@ -60,6 +60,12 @@ class RealtimeRelay extends AbstractWebSocketHandler
 
     private static final Logger log = LoggerFactory.getLogger(RealtimeRelay.class);
 
+    /** How long a call ended by moderation has to say goodbye. */
+    static final Duration GOODBYE_WAIT = Duration.ofSeconds(8);
+
+    static final String GOODBYE =
+            "Politely tell the caller that you cannot continue this call, and say goodbye. " + "Say nothing else.";
+
     /** How long a rollover waits for a moment when neither side is speaking. */
     static final Duration QUIET_WAIT = Duration.ofSeconds(10);
 
@@ -78,6 +84,9 @@ class RealtimeRelay extends AbstractWebSocketHandler
     private final HttpClient models;
     private final Map<String, RelayedCall> calls = new ConcurrentHashMap<>();
     private final Map<String, Integer> openPerCaller = new ConcurrentHashMap<>();
+    /** Callers a BLOCK verdict bars from calling, until when. */
+    private final Map<String, Instant> barredUntil = new ConcurrentHashMap<>();
+
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "voice-relay-timer");
         t.setDaemon(true);
@@ -142,6 +151,15 @@ class RealtimeRelay extends AbstractWebSocketHandler
                     CloseStatus.SERVICE_OVERLOAD.withReason("Voice is offline here: no OpenAI API key is configured."));
             return;
         }
+        Instant barred = barredUntil.get(caller.userId());
+        if (barred != null && barred.isAfter(Instant.now())) {
+            refuse(
+                    client,
+                    "barred",
+                    CloseStatus.POLICY_VIOLATION.withReason("Calls from you are refused until "
+                            + barred.truncatedTo(ChronoUnit.SECONDS) + " after a moderation decision."));
+            return;
+        }
         int allowed = caller.visitor() ? limits.callsPerVisitor() : limits.callsPerUser();
         if (!reserve(caller, allowed)) {
             refuse(
@@ -196,8 +214,8 @@ class RealtimeRelay extends AbstractWebSocketHandler
     @Override
     protected void handleTextMessage(WebSocketSession client, TextMessage message) {
         RelayedCall call = calls.get(client.getId());
-        if (call == null || call.ended()) {
-            return;
+        if (call == null || call.ended() || call.goodbyeByNanos != 0) {
+            return; // a call being ended by moderation hears nothing more from the caller
         }
         if (!call.heard(System.nanoTime())) {
             end(
@@ -361,6 +379,36 @@ class RealtimeRelay extends AbstractWebSocketHandler
         }
     }
 
+    /**
+     * A BLOCK verdict on {@code userId} (from chat or a call): new calls are refused until {@code until}, and
+     * a live call is ended politely: the model is asked to say goodbye, the caller is no longer heard, and
+     * the call closes after that response (or {@link #GOODBYE_WAIT}) with 1008.
+     */
+    void blocked(String userId, Instant until, String source) {
+        if (!until.isAfter(Instant.now())) {
+            return;
+        }
+        barredUntil.merge(userId, until, (a, b) -> a.isAfter(b) ? a : b);
+        for (RelayedCall call : calls.values()) {
+            if (call.caller.userId().equals(userId) && call.goodbyeByNanos == 0 && !call.ended()) {
+                log.warn(
+                        "Voice session {}: a BLOCK verdict ({}) on {} ends the call",
+                        call.voiceSessionId,
+                        source,
+                        userId);
+                meters.counter("donna.voice.calls.moderated").increment();
+                call.goodbyeByNanos = System.nanoTime() + GOODBYE_WAIT.toNanos();
+                toModel(call, "{\"type\":\"response.cancel\"}");
+                toModel(
+                        call,
+                        json.writeValueAsString(Map.of(
+                                "type", "response.create",
+                                "event_id", "donna_goodbye",
+                                "response", Map.of("instructions", GOODBYE))));
+            }
+        }
+    }
+
     // The model's side.
 
     @Override
@@ -379,6 +427,10 @@ class RealtimeRelay extends AbstractWebSocketHandler
             call.sendToCaller(event);
         } catch (IOException | IllegalStateException e) {
             end(call, VoiceEndReason.ERROR, "the caller's connection failed: " + e, CloseStatus.SERVER_ERROR);
+            return;
+        }
+        if (call.goodbyeByNanos != 0 && "response.done".equals(type) && !event.contains("\"cancelled\"")) {
+            end(call, VoiceEndReason.LIMIT_REACHED, "ended by moderation", ENDED_BY_MODERATION);
             return;
         }
         if ("response.function_call_arguments.done".equals(type)) {
@@ -479,9 +531,13 @@ class RealtimeRelay extends AbstractWebSocketHandler
     /** Ends calls that went quiet or ran out of time; runs every second. */
     private void endOverdueCalls() {
         long now = System.nanoTime();
+        Instant wallClock = Instant.now();
+        barredUntil.values().removeIf(until -> !until.isAfter(wallClock));
         for (RelayedCall call : calls.values()) {
             try {
-                if (now - call.startedNanos >= limits.maxCallLength().toNanos()) {
+                if (call.goodbyeByNanos != 0 && now - call.goodbyeByNanos >= 0) {
+                    end(call, VoiceEndReason.LIMIT_REACHED, "ended by moderation", ENDED_BY_MODERATION);
+                } else if (now - call.startedNanos >= limits.maxCallLength().toNanos()) {
                     end(
                             call,
                             VoiceEndReason.LIMIT_REACHED,
@@ -509,6 +565,9 @@ class RealtimeRelay extends AbstractWebSocketHandler
             }
         }
     }
+
+    static final CloseStatus ENDED_BY_MODERATION =
+            CloseStatus.POLICY_VIOLATION.withReason("This call was ended by moderation.");
 
     private static String describe(Duration d) {
         return d.toSeconds() % 60 == 0 && d.toMinutes() > 0 ? d.toMinutes() + " min" : d.toSeconds() + " s";

@@ -155,6 +155,8 @@ final class RelayedCall {
     volatile boolean rollingOver;
 
     volatile long rolloverFailedNanos;
+    /** When a call being ended by moderation is closed at the latest (0: it is not being ended). */
+    volatile long goodbyeByNanos;
 
     RelayedCall(
             String voiceSessionId,

@@ -50,6 +50,8 @@ public record VoiceRelaySettings(
      * @param sendTimeout        how long one message may wait for a slow caller or a slow model before the
      *                           call is ended (the relay buffers nothing beyond the message in hand)
      * @param publishTimeout     how long recording a caller's request (a receptionist tool) may wait for Kafka
+     * @param blockSanction      how long a caller's new calls are refused after a BLOCK verdict (their live
+     *                           call is ended politely at once)
      * @param maskPhones         whether phone numbers are masked in the transcripts the relay records
      * @param maskEmails         whether email addresses are masked in them
      */
@@ -64,6 +66,7 @@ public record VoiceRelaySettings(
             @NotNull @DefaultValue("10s") Duration connectTimeout,
             @NotNull @DefaultValue("5s") Duration sendTimeout,
             @NotNull @DefaultValue("5s") Duration publishTimeout,
+            @NotNull @DefaultValue("1h") Duration blockSanction,
             @DefaultValue("true") boolean maskPhones,
             @DefaultValue("true") boolean maskEmails) {}
 

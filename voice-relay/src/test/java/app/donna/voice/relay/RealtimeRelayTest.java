@@ -3,7 +3,10 @@ package app.donna.voice.relay;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import app.donna.devissuer.DevTokenIssuer;
+import app.donna.events.abuse.AbuseFlagged;
 import app.donna.events.actions.ActionRequested;
+import app.donna.events.common.Decision;
+import app.donna.events.common.EventSource;
 import app.donna.events.voice.SpeakerRole;
 import app.donna.events.voice.VoiceEndReason;
 import app.donna.events.voice.VoiceResponseCompleted;
@@ -343,6 +346,62 @@ class RealtimeRelayTest {
         }
         VoiceSessionEnded ended = only(trailOf(kafka, "dora", VoiceSessionEnded.class), VoiceSessionEnded.class);
         assertThat(ended.getReason()).isEqualTo(VoiceEndReason.UPSTREAM_CLOSED);
+    }
+
+    @Test
+    void aBlockVerdictEndsTheLiveCallPolitelyAndBarsNewCalls(InfraExtension.KafkaBootstrap kafka) throws Exception {
+        String user = "bob-" + UUID.randomUUID();
+        try (RealtimeCaller caller = RealtimeCaller.serverClient(RELAY, issuer.mint(user))) {
+            caller.next("session.updated");
+            publishFlag(kafka, user, Decision.BLOCK);
+
+            // the model is asked to say goodbye, the caller hears it, and then the call closes
+            caller.next("response.done");
+            RealtimeCaller.Closed closed = caller.awaitClose();
+            assertThat(closed.code()).isEqualTo(1008);
+            assertThat(closed.reason()).contains("moderation");
+            assertThat(MODEL.received("response.create"))
+                    .anySatisfy(
+                            e -> assertThat(String.valueOf(e.get("response"))).contains("cannot continue this call"));
+        }
+        VoiceSessionEnded ended = only(trailOf(kafka, user, VoiceSessionEnded.class), VoiceSessionEnded.class);
+        assertThat(ended.getReason()).isEqualTo(VoiceEndReason.LIMIT_REACHED);
+        assertThat(ended.getError()).contains("moderation");
+
+        try (RealtimeCaller again = RealtimeCaller.serverClient(RELAY, issuer.mint(user))) {
+            RealtimeCaller.Closed refused = again.awaitClose();
+            assertThat(refused.code()).isEqualTo(1008);
+            assertThat(refused.reason()).contains("refused until");
+        }
+        // a FLAG is for review only: the next caller flagged calls on
+        String flagged = "fay-" + UUID.randomUUID();
+        publishFlag(kafka, flagged, Decision.FLAG);
+        try (RealtimeCaller fay = RealtimeCaller.serverClient(RELAY, issuer.mint(flagged))) {
+            fay.next("session.updated");
+        }
+    }
+
+    private static void publishFlag(InfraExtension.KafkaBootstrap kafka, String user, Decision decision)
+            throws Exception {
+        AbuseFlagged flag = AbuseFlagged.newBuilder()
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS))
+                .setUserId(user)
+                .setAnonymous(false)
+                .setSource(EventSource.VOICE)
+                .setSessionId(UUID.randomUUID().toString())
+                .setDecision(decision)
+                .setReasons(List.of())
+                .setTriggeringEventId(UUID.randomUUID())
+                .build();
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<>(
+                Map.<String, Object>of("bootstrap.servers", kafka.servers()),
+                new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(
+                            Topics.ABUSE_FLAGS.name(), user, CODEC.encode(flag)))
+                    .get();
+        }
     }
 
     @Test

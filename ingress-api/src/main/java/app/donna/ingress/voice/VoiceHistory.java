@@ -1,0 +1,112 @@
+package app.donna.ingress.voice;
+
+import static app.donna.projections.db.Tables.ACTIONS;
+import static app.donna.projections.db.Tables.VOICE_SESSIONS;
+import static app.donna.projections.db.Tables.VOICE_TRANSCRIPTS;
+
+import app.donna.ingress.paging.Cursor;
+import app.donna.projections.db.tables.records.VoiceSessionsRecord;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
+import org.springframework.stereotype.Component;
+
+/** Reads voice calls, their transcripts and the actions they led to from the projections' read model. */
+@Component
+class VoiceHistory {
+
+    /** A call as its owner sees it: when, how long, why it ended, what it used. */
+    record Call(
+            UUID voiceSessionId,
+            Instant startedAt,
+            Instant endedAt,
+            Long durationMs,
+            String endReason,
+            String model,
+            String transport,
+            int responses,
+            long inputTokens,
+            long outputTokens,
+            int toolCalls) {}
+
+    /** One final transcript line of a call (redacted by the relay). */
+    record Line(String role, String text, Instant at) {}
+
+    /** Something the caller asked the business for during the call, and where it stands. */
+    record Action(UUID actionId, String kind, String status, int attempts, String lastError, Instant requestedAt) {}
+
+    record Page(List<Call> calls, Optional<Cursor> next) {}
+
+    record Detail(Call call, List<Line> transcript, List<Action> actions) {}
+
+    private final DSLContext db;
+
+    VoiceHistory(DSLContext db) {
+        this.db = db;
+    }
+
+    /** {@code owner}'s calls, newest first. */
+    Page calls(String owner, Optional<Cursor> before, int limit) {
+        Condition condition = VOICE_SESSIONS.USER_ID.eq(owner).and(VOICE_SESSIONS.STARTED_AT.isNotNull());
+        if (before.isPresent()) {
+            condition = condition.and(DSL.row(VOICE_SESSIONS.STARTED_AT, VOICE_SESSIONS.VOICE_SESSION_ID)
+                    .lt(before.get().at(), before.get().id()));
+        }
+        List<Call> rows = db.selectFrom(VOICE_SESSIONS)
+                .where(condition)
+                .orderBy(VOICE_SESSIONS.STARTED_AT.desc(), VOICE_SESSIONS.VOICE_SESSION_ID.desc())
+                .limit(limit + 1)
+                .fetch(VoiceHistory::call);
+        if (rows.size() <= limit) {
+            return new Page(rows, Optional.empty());
+        }
+        List<Call> page = rows.subList(0, limit);
+        Call last = page.getLast();
+        return new Page(page, Optional.of(new Cursor(last.startedAt(), last.voiceSessionId())));
+    }
+
+    /** One call of {@code owner}'s with its transcript and actions; empty when there is none (or not theirs). */
+    Optional<Detail> call(String owner, UUID voiceSessionId) {
+        Optional<Call> call = db.selectFrom(VOICE_SESSIONS)
+                .where(VOICE_SESSIONS.VOICE_SESSION_ID.eq(voiceSessionId).and(VOICE_SESSIONS.USER_ID.eq(owner)))
+                .fetchOptional(VoiceHistory::call);
+        return call.map(c -> new Detail(
+                c,
+                db.select(VOICE_TRANSCRIPTS.ROLE, VOICE_TRANSCRIPTS.TEXT, VOICE_TRANSCRIPTS.OCCURRED_AT)
+                        .from(VOICE_TRANSCRIPTS)
+                        .where(VOICE_TRANSCRIPTS.VOICE_SESSION_ID.eq(voiceSessionId))
+                        .orderBy(VOICE_TRANSCRIPTS.OCCURRED_AT, VOICE_TRANSCRIPTS.EVENT_ID)
+                        .fetch(r -> new Line(r.value1(), r.value2(), r.value3())),
+                db.select(
+                                ACTIONS.ACTION_ID,
+                                ACTIONS.KIND,
+                                ACTIONS.STATUS,
+                                ACTIONS.ATTEMPTS,
+                                ACTIONS.LAST_ERROR,
+                                ACTIONS.REQUESTED_AT)
+                        .from(ACTIONS)
+                        .where(ACTIONS.SOURCE_ID.eq(voiceSessionId.toString()).and(ACTIONS.USER_ID.eq(owner)))
+                        .orderBy(ACTIONS.REQUESTED_AT)
+                        .fetch(r ->
+                                new Action(r.value1(), r.value2(), r.value3(), r.value4(), r.value5(), r.value6()))));
+    }
+
+    private static Call call(VoiceSessionsRecord r) {
+        return new Call(
+                r.getVoiceSessionId(),
+                r.getStartedAt(),
+                r.getEndedAt(),
+                r.getDurationMs(),
+                r.getEndReason(),
+                r.getModel(),
+                r.getTransport(),
+                r.getResponses(),
+                r.getInputTokens(),
+                r.getOutputTokens(),
+                r.getToolCalls());
+    }
+}
