@@ -2,20 +2,13 @@ package app.donna.ingress.chat;
 
 import app.donna.events.chat.ChatMessageSubmitted;
 import app.donna.events.chat.ChatSessionStarted;
+import app.donna.ingress.publishing.AcknowledgedPublisher;
 import app.donna.schemas.DerivedIds;
 import app.donna.schemas.Topics;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.avro.specific.SpecificRecordBase;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.KafkaException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Component;
 
 /** Publishes chat commands and waits for the broker's acknowledgement before anyone is told "accepted". */
@@ -32,14 +25,12 @@ class ChatCommands {
         record OutcomeUnknown(UUID messageId) implements Result {}
     }
 
-    private static final Logger log = LoggerFactory.getLogger(ChatCommands.class);
-
-    private final KafkaTemplate<String, SpecificRecordBase> kafka;
+    private final AcknowledgedPublisher publisher;
     private final ChatApiSettings settings;
     private final Clock clock;
 
-    ChatCommands(KafkaTemplate<String, SpecificRecordBase> kafka, ChatApiSettings settings, Clock clock) {
-        this.kafka = kafka;
+    ChatCommands(AcknowledgedPublisher publisher, ChatApiSettings settings, Clock clock) {
+        this.publisher = publisher;
         this.settings = settings;
         this.clock = clock;
     }
@@ -84,30 +75,6 @@ class ChatCommands {
 
     private boolean publish(UUID sessionId, Caller caller, SpecificRecordBase event) {
         // Keyed by user: abuse-detector judges a user's behaviour across all their sessions in one place.
-        ProducerRecord<String, SpecificRecordBase> record = Topics.CHAT_INBOUND.record(caller.userId(), event);
-        // The request's trace (continuing the caller's traceparent, if sent) goes on in the record's headers:
-        // the template is observed (spring.kafka.template.observation-enabled).
-        // One deadline for the whole publish: send() itself may block that long for the topic's metadata
-        // while the broker is away (the producer's max.block.ms is set to the publish timeout).
-        long deadline = System.nanoTime() + settings.publishTimeout().toNanos();
-        try {
-            var sent = kafka.send(record);
-            sent.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        } catch (ExecutionException | TimeoutException | KafkaException | org.springframework.kafka.KafkaException e) {
-            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-            log.error(
-                    "No acknowledgement within {} for {} {} of session {} on {}: {}",
-                    settings.publishTimeout(),
-                    event.getSchema().getName(),
-                    event.get("eventId"),
-                    sessionId,
-                    Topics.CHAT_INBOUND.name(),
-                    String.valueOf(cause));
-            return false;
-        }
+        return publisher.publish(Topics.CHAT_INBOUND.record(caller.userId(), event), settings.publishTimeout());
     }
 }

@@ -12,6 +12,7 @@ import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
@@ -34,17 +35,23 @@ class RealtimeTokenController {
             @Min(VoiceSettings.SHORTEST_SECONDS) @Max(VoiceSettings.LONGEST_SECONDS)
             Integer expiresInSeconds) {}
 
-    /** A minted secret; {@code expiresIn} in seconds from now. */
-    record Token(String clientSecret, Instant expiresAt, long expiresIn, String model) {}
+    /**
+     * A minted secret; {@code expiresIn} in seconds from now; {@code voiceSessionId} is the caller's new
+     * call, to report its events with ({@code POST /api/voice/events}).
+     */
+    record Token(String clientSecret, Instant expiresAt, long expiresIn, String model, UUID voiceSessionId) {}
 
     private final RealtimeSecrets secrets;
     private final VoiceSettings settings;
+    private final VoiceOwners owners;
     private final RateLimiter users;
     private final RateLimiter visitors;
 
-    RealtimeTokenController(RealtimeSecrets secrets, VoiceSettings settings, RateLimiters rateLimiters) {
+    RealtimeTokenController(
+            RealtimeSecrets secrets, VoiceSettings settings, VoiceOwners owners, RateLimiters rateLimiters) {
         this.secrets = secrets;
         this.settings = settings;
+        this.owners = owners;
         this.users = rateLimiters.limiter(
                 new RateLimitPolicy("realtime-tokens", settings.userTokensBurst(), settings.userTokensPerMinute()));
         this.visitors = rateLimiters.limiter(new RateLimitPolicy(
@@ -71,7 +78,8 @@ class RealtimeTokenController {
                     0, Duration.between(Instant.now(), minted.expiresAt()).toSeconds());
             return ResponseEntity.ok()
                     .header("Cache-Control", "no-store")
-                    .body(new Token(minted.secret(), minted.expiresAt(), expiresIn, minted.model()));
+                    .body(new Token(
+                            minted.secret(), minted.expiresAt(), expiresIn, minted.model(), owners.claimNew(caller)));
         } catch (RealtimeSecrets.NotMinted e) {
             return switch (e.reason()) {
                 case OFFLINE ->

@@ -29,6 +29,13 @@ import org.springframework.validation.annotation.Validated;
  * @param visitorTokensBurst      the same for an anonymous visitor (tighter: anyone can be one)
  * @param visitorTokensPerMinute  the same for an anonymous visitor
  * @param persona            who the receptionist speaks for (the same settings as chat's)
+ * @param eventsBurst        events a caller on the direct path may report at once ({@code POST /api/voice/events})
+ * @param eventsPerMinute    how many they regain per minute
+ * @param maxTranscriptChars the longest transcript one reported event may carry
+ * @param maskPhones         whether phone numbers are masked in reported transcripts (cards and
+ *                           credentials always are)
+ * @param maskEmails         whether email addresses are
+ * @param publishTimeout     how long reporting an event or a fan-out waits for the broker
  */
 @Validated
 @ConfigurationProperties("donna.voice")
@@ -45,7 +52,13 @@ public record VoiceSettings(
         @Min(1) @DefaultValue("10") int userTokensPerMinute,
         @Min(1) @DefaultValue("2") int visitorTokensBurst,
         @Min(1) @DefaultValue("2") int visitorTokensPerMinute,
-        @Valid @NotNull @DefaultValue PersonaSettings persona) {
+        @Valid @NotNull @DefaultValue PersonaSettings persona,
+        @Min(1) @DefaultValue("60") int eventsBurst,
+        @Min(1) @DefaultValue("120") int eventsPerMinute,
+        @Min(1) @DefaultValue("8000") int maxTranscriptChars,
+        @DefaultValue("true") boolean maskPhones,
+        @DefaultValue("true") boolean maskEmails,
+        @NotNull @DefaultValue("10s") Duration publishTimeout) {
 
     /** OpenAI's own bounds for a client secret's lifetime, in seconds (10 s to 2 h). */
     static final long SHORTEST_SECONDS = 10;

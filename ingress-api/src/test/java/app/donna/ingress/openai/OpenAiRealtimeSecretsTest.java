@@ -27,7 +27,13 @@ class OpenAiRealtimeSecretsTest {
                 10,
                 2,
                 2,
-                new PersonaSettings("Salon Ada", "9 to 5", List.of("haircuts"), "warm", ""));
+                new PersonaSettings("Salon Ada", "9 to 5", List.of("haircuts"), "warm", ""),
+                60,
+                120,
+                8000,
+                true,
+                true,
+                Duration.ofSeconds(10));
     }
 
     @Test

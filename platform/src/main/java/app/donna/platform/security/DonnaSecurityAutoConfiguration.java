@@ -122,6 +122,9 @@ public class DonnaSecurityAutoConfiguration {
                     }
                     auth.requestMatchers(EndpointRequest.toAnyEndpoint()).hasRole(InternalSecretFilter.ROLE);
                     auth.requestMatchers("/internal/**").hasRole(InternalSecretFilter.ROLE);
+                    for (String path : settings.internalPaths()) {
+                        auth.requestMatchers(publicPath(path)).hasRole(InternalSecretFilter.ROLE);
+                    }
                     // The public API acts for a person: a user's or visitor's token, never the internal secret.
                     auth.requestMatchers("/api/**")
                             .access((authentication, context) ->

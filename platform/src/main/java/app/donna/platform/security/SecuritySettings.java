@@ -13,6 +13,8 @@ import org.springframework.validation.annotation.Validated;
  * @param jwt            how user access tokens are verified
  * @param internalSecret shared secret of system-to-system calls ({@code X-Internal-Secret}); blank disables them
  * @param publicPaths    paths anyone may call, as {@code /path/**} or {@code POST /path} (health and info are always public)
+ * @param internalPaths  paths under {@code /api} that systems call with the internal secret, and only they
+ *                       (everything else under {@code /api} acts for a person), written like public paths
  * @param anonymous      tokens for anonymous website visitors, bound to one chat session
  */
 @Validated
@@ -21,6 +23,7 @@ public record SecuritySettings(
         @Valid @NotNull @DefaultValue Jwt jwt,
         @DefaultValue("") String internalSecret,
         @DefaultValue List<String> publicPaths,
+        @DefaultValue List<String> internalPaths,
         @Valid @NotNull @DefaultValue Anonymous anonymous) {
 
     /**

@@ -11,6 +11,7 @@ import app.donna.localinfra.StandInRealtime;
 import app.donna.schemas.EventCodec;
 import app.donna.schemas.Topics;
 import app.donna.testing.InfraExtension;
+import app.donna.testing.RealtimeCaller;
 import app.donna.testing.TopicReader;
 import app.donna.voice.VoiceRelayApplication;
 import java.net.URI;

@@ -21,6 +21,7 @@ import app.donna.platform.security.AnonymousSessionTokens;
 import app.donna.schemas.EventCodec;
 import app.donna.schemas.Topics;
 import app.donna.testing.InfraExtension;
+import app.donna.testing.RealtimeCaller;
 import app.donna.testing.TopicReader;
 import app.donna.voice.VoiceRelayApplication;
 import java.io.ByteArrayOutputStream;

@@ -1,4 +1,4 @@
-package app.donna.voice.relay;
+package app.donna.testing;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,25 +22,25 @@ import tools.jackson.databind.json.JsonMapper;
  * or as a browser does (the {@code openai-insecure-api-key.<token>} subprotocol beside {@code realtime},
  * and an {@code Origin}). It keeps every event it receives, in order, and how the call was closed.
  */
-final class RealtimeCaller implements WebSocket.Listener, AutoCloseable {
+public final class RealtimeCaller implements WebSocket.Listener, AutoCloseable {
 
-    static final JsonMapper JSON = JsonMapper.builder().build();
-    static final Duration WAIT = Duration.ofSeconds(15);
+    public static final JsonMapper JSON = JsonMapper.builder().build();
+    public static final Duration WAIT = Duration.ofSeconds(15);
 
     /** How the relay closed the call. */
-    record Closed(int code, String reason) {}
+    public record Closed(int code, String reason) {}
 
     private final BlockingQueue<JsonNode> received = new LinkedBlockingQueue<>();
     private final List<JsonNode> all = new ArrayList<>();
     private final StringBuilder partial = new StringBuilder();
-    final CompletableFuture<Closed> closed = new CompletableFuture<>();
+    public final CompletableFuture<Closed> closed = new CompletableFuture<>();
     private WebSocket socket;
     private volatile boolean paused;
 
     private RealtimeCaller() {}
 
     /** Connects as a server client: {@code Authorization: Bearer <token>}. */
-    static RealtimeCaller serverClient(URI relay, String token) {
+    public static RealtimeCaller serverClient(URI relay, String token) {
         RealtimeCaller caller = new RealtimeCaller();
         caller.socket = HttpClient.newHttpClient()
                 .newWebSocketBuilder()
@@ -53,7 +53,7 @@ final class RealtimeCaller implements WebSocket.Listener, AutoCloseable {
     }
 
     /** Connects as a browser on {@code origin}: the token in the subprotocol, beside {@code realtime}. */
-    static RealtimeCaller browser(URI relay, String origin, String token) {
+    public static RealtimeCaller browser(URI relay, String origin, String token) {
         RealtimeCaller caller = new RealtimeCaller();
         caller.socket = HttpClient.newHttpClient()
                 .newWebSocketBuilder()
@@ -66,22 +66,22 @@ final class RealtimeCaller implements WebSocket.Listener, AutoCloseable {
         return caller;
     }
 
-    String subprotocol() {
+    public String subprotocol() {
         return socket.getSubprotocol();
     }
 
-    void send(Map<String, Object> event) {
+    public void send(Map<String, Object> event) {
         sendText(JSON.writeValueAsString(event));
     }
 
-    void sendText(String text) {
+    public void sendText(String text) {
         socket.sendText(text, true)
                 .orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS)
                 .join();
     }
 
     /** Says {@code words}: the stand-in model "hears" audio bytes as text. */
-    void say(String words) {
+    public void say(String words) {
         byte[] audio = words.getBytes(StandardCharsets.UTF_8);
         int half = audio.length / 2;
         send(Map.of("type", "input_audio_buffer.append", "audio", base64(audio, 0, half)));
@@ -94,7 +94,7 @@ final class RealtimeCaller implements WebSocket.Listener, AutoCloseable {
     }
 
     /** The next event of {@code type}, skipping others (kept in {@link #all()}). */
-    JsonNode next(String type) throws InterruptedException {
+    public JsonNode next(String type) throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (System.nanoTime() < deadline) {
             JsonNode event = received.poll(100, TimeUnit.MILLISECONDS);
@@ -109,25 +109,25 @@ final class RealtimeCaller implements WebSocket.Listener, AutoCloseable {
         throw new AssertionError("no " + type + " within " + WAIT + "; received " + types());
     }
 
-    synchronized List<JsonNode> all() {
+    public synchronized List<JsonNode> all() {
         return List.copyOf(all);
     }
 
-    List<String> types() {
+    public List<String> types() {
         return all().stream().map(e -> e.path("type").asString()).toList();
     }
 
     /** Stops reading what the relay sends (a caller on a bad connection), after the message in hand. */
-    void pauseReading() {
+    public void pauseReading() {
         paused = true;
     }
 
-    void resumeReading() {
+    public void resumeReading() {
         paused = false;
         socket.request(1);
     }
 
-    Closed awaitClose() {
+    public Closed awaitClose() {
         return closed.orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS).join();
     }
 
