@@ -120,6 +120,30 @@ public final class ReplyComposer {
      * Whether an answer begun now would come from the offline responder without asking the model: there is
      * none, or the circuit is open (or half-open with its one trial call under way).
      */
+    /**
+     * A call's recap for the business ({@link CallRecap}): the model's, when there is one and the circuit
+     * lets it be asked; empty otherwise, or when it fails (the caller then writes an extractive one).
+     */
+    public Optional<String> recap(List<CallRecap.Line> lines, List<String> requestsTaken) {
+        if (llm.isEmpty() || !breaker.allowsCall()) {
+            return Optional.empty();
+        }
+        try {
+            LlmClient.Completion completion = llm.get()
+                    .complete(
+                            CallRecap.instructions(persona.businessName()),
+                            List.of(new Turn(Turn.Role.USER, CallRecap.record(lines, requestsTaken))),
+                            delta -> {},
+                            new Cancellation());
+            breaker.recordSuccess();
+            return Optional.of(completion.text().strip()).filter(text -> !text.isEmpty());
+        } catch (LlmClient.LlmUnavailableException e) {
+            breaker.recordFailure();
+            log.warn("The model could not recap a call; an extractive recap goes instead: {}", e.getMessage());
+            return Optional.empty();
+        }
+    }
+
     public boolean answersOfflineNow() {
         return llm.isEmpty() || breaker.rejectsCalls();
     }

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
  */
 @Command(
         name = "bench",
-        subcommands = {BenchCommand.Projector.class, BenchCommand.Chat.class},
+        subcommands = {BenchCommand.Projector.class, BenchCommand.Chat.class, BenchCommand.Voice.class},
         description = {
             "Benchmarks of docs/performance.md, each on a broker and database of its own in a temporary folder."
         })
@@ -188,6 +188,35 @@ public final class BenchCommand {
                     ingestClients,
                     fragmentIntervalMs,
                     !noEagerCommits));
+        }
+    }
+
+    @Command(
+            name = "voice",
+            description = {
+                "The voice relay's added latency per audio message (p50, p99) against a direct connection to the "
+                        + "same stand-in Realtime model, and its heap per idle call with many calls open."
+            })
+    static final class Voice implements Callable<Integer> {
+
+        @Option(
+                names = "--round-trips",
+                paramLabel = "N",
+                defaultValue = "5000",
+                description =
+                        "audio round trips measured each way, after as many to warm up (default: ${DEFAULT-VALUE})")
+        int roundTrips;
+
+        @Option(
+                names = "--sessions",
+                paramLabel = "N",
+                defaultValue = "1000",
+                description = "idle calls open at once for the heap measurement (default: ${DEFAULT-VALUE})")
+        int sessions;
+
+        @Override
+        public Integer call() throws Exception {
+            return VoiceBench.run(roundTrips, sessions);
         }
     }
 }

@@ -43,7 +43,7 @@ import tools.jackson.databind.JsonNode;
  * caller leaves a message, which chat-processor delivers, signed, to the business's webhook; then the
  * caller threatens the business, the abuse detector blocks the transcript and the relay ends the call
  * politely; projections writes the call, its redacted transcript and the delivered action, which
- * ingress-api shows the caller.
+ * ingress-api shows the caller; and the business gets chat-processor's recap of the call.
  */
 @ExtendWith(InfraExtension.class)
 @SpringBootTest(
@@ -123,7 +123,12 @@ class VoiceSliceEndToEndTest {
         String caller = "vic-" + UUID.randomUUID();
         String token = token(caller);
         URI relay = URI.create("ws://127.0.0.1:" + RELAY_PORT + "/v1/realtime?model=gpt-realtime");
-        try (RealtimeCaller call = RealtimeCaller.serverClient(relay, token)) {
+        // the relay started before ingress-api, whose dev issuer it discovers: until it has, it answers 503
+        RealtimeCaller connected = await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(250))
+                .ignoreExceptions()
+                .until(() -> RealtimeCaller.serverClient(relay, token), java.util.Objects::nonNull);
+        try (RealtimeCaller call = connected) {
             call.next("session.updated");
             call.say("Hello, I would like to leave a message, my number is 555 0100 333");
             call.next("response.function_call_arguments.done");
@@ -166,6 +171,17 @@ class VoiceSliceEndToEndTest {
                 .contains("USER: If you do not call back I will burn down your shop");
         assertThat(get(token(caller + "-someone-else"), "/api/voice/sessions").get("sessions"))
                 .isEmpty();
+
+        // and after the call, the business got chat-processor's recap of it, written by the (stand-in) model
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> DELIVERIES.stream().anyMatch(d -> d.contains("secretary.call_summary")));
+        JsonNode recap = RealtimeCaller.JSON.readTree(DELIVERIES.stream()
+                .filter(d -> d.contains("secretary.call_summary"))
+                .findFirst()
+                .orElseThrow());
+        assertThat(recap.at("/payload/voiceSessionId").asString()).isEqualTo(id);
+        assertThat(recap.at("/payload/summarisedBy").asString()).isEqualTo("model");
+        assertThat(recap.at("/payload/requestsPassedOn/0").asString()).isEqualTo("take_message");
     }
 
     private String token(String user) throws Exception {
