@@ -239,7 +239,9 @@ public final class StandInRealtime implements AutoCloseable {
             session.put("model", modelName == null ? "gpt-realtime" : modelName.get(0));
             session.put("instructions", "");
             session.put("tools", List.of());
-            socket.setMaxTextMessageBufferSize(16 * 1024 * 1024);
+            // Tomcat grows a session's message buffer to this size at its first message and keeps it: large
+            // enough for the tests' biggest audio chunks, small enough for a thousand calls in a benchmark
+            socket.setMaxTextMessageBufferSize(128 * 1024);
             socket.addMessageHandler(this);
             send(Map.of("type", "session.created", "event_id", eventId(), "session", session));
         }

@@ -21,7 +21,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.util.FileSystemUtils;
@@ -72,8 +72,8 @@ public final class VoiceBench {
 
                 Caller viaModel = Caller.open(callers, direct, "Bearer " + KEY);
                 Caller viaRelay = Caller.open(callers, relayed, "Bearer " + visitors.mint(UUID.randomUUID()));
-                viaModel.skipGreeting(1);
-                viaRelay.skipGreeting(2); // the model's session.created and the pinned session's session.updated
+                viaModel.skipUntil("session.created");
+                viaRelay.skipUntil("session.updated"); // the session the relay pinned
                 long[] warm = new long[roundTrips];
                 long[] directTimes = new long[roundTrips];
                 long[] relayTimes = new long[roundTrips];
@@ -89,13 +89,17 @@ public final class VoiceBench {
                 double[] d = percentiles(directTimes);
                 double[] r = percentiles(relayTimes);
 
+                System.out.printf("round trips done; opening %d idle calls directly%n", sessions);
                 long base = usedHeapAfterGc();
-                List<Caller> open = openIdle(callers, direct, sessions, i -> "Bearer " + KEY);
+                // each direct caller sets its session, as the relay does for each relayed call: the model's side
+                // of both then holds the same
+                List<Caller> open = openIdle(callers, direct, sessions, i -> "Bearer " + KEY, true);
                 long withDirect = usedHeapAfterGc();
                 open.forEach(Caller::close);
                 Thread.sleep(2_000);
+                System.out.printf("opening %d idle calls through the relay%n", sessions);
                 long baseAgain = usedHeapAfterGc();
-                open = openIdle(callers, relayed, sessions, i -> "Bearer " + visitors.mint(UUID.randomUUID()));
+                open = openIdle(callers, relayed, sessions, i -> "Bearer " + visitors.mint(UUID.randomUUID()), false);
                 long withRelay = usedHeapAfterGc();
                 open.forEach(Caller::close);
                 double directPerSession = (withDirect - base) / (double) sessions;
@@ -124,12 +128,22 @@ public final class VoiceBench {
     }
 
     private static List<Caller> openIdle(
-            HttpClient callers, URI uri, int sessions, java.util.function.IntFunction<String> authorization)
+            HttpClient callers,
+            URI uri,
+            int sessions,
+            java.util.function.IntFunction<String> authorization,
+            boolean setSession)
             throws Exception {
         List<CompletableFuture<Caller>> opening = new ArrayList<>();
         List<Caller> open = new ArrayList<>();
         for (int i = 0; i < sessions; i++) {
-            opening.add(Caller.openAsync(callers, uri, authorization.apply(i)));
+            CompletableFuture<Caller> caller = Caller.openAsync(callers, uri, authorization.apply(i));
+            if (setSession) {
+                caller = caller.thenCompose(c -> c.socket
+                        .sendText("{\"type\":\"session.update\",\"session\":{\"type\":\"realtime\"}}", true)
+                        .thenApply(sent -> c));
+            }
+            opening.add(caller);
             if (opening.size() == 50) { // a few at a time: the relay opens the model's side of each
                 for (var c : opening) {
                     open.add(c.get(30, TimeUnit.SECONDS));
@@ -165,14 +179,18 @@ public final class VoiceBench {
 
     /** A caller's WebSocket: sends a chunk of audio and waits for the echo; ignores everything else. */
     private static final class Caller implements WebSocket.Listener {
-        private final SynchronousQueue<String> received = new SynchronousQueue<>();
+        private final LinkedBlockingQueue<String> received = new LinkedBlockingQueue<>();
         private final StringBuilder partial = new StringBuilder();
         private volatile boolean discard = true;
         private WebSocket socket;
 
         static Caller open(HttpClient client, URI uri, String authorization) throws Exception {
-            Caller caller = openAsync(client, uri, authorization).get(30, TimeUnit.SECONDS);
-            caller.discard = false;
+            Caller caller = new Caller();
+            caller.discard = false; // before the handshake: the greeting may come at once
+            caller.socket = client.newWebSocketBuilder()
+                    .header("Authorization", authorization)
+                    .buildAsync(uri, caller)
+                    .get(30, TimeUnit.SECONDS);
             return caller;
         }
 
@@ -187,10 +205,13 @@ public final class VoiceBench {
                     });
         }
 
-        void skipGreeting(int events) throws InterruptedException {
-            for (int i = 0; i < events; i++) {
-                if (received.poll(30, TimeUnit.SECONDS) == null) {
-                    throw new IllegalStateException("no greeting from " + socket);
+        void skipUntil(String type) throws InterruptedException {
+            for (String event = received.poll(30, TimeUnit.SECONDS); ; event = received.poll(30, TimeUnit.SECONDS)) {
+                if (event == null) {
+                    throw new IllegalStateException("no " + type + " from " + socket);
+                }
+                if (event.contains("\"" + type + "\"")) {
+                    return;
                 }
             }
         }
@@ -227,11 +248,7 @@ public final class VoiceBench {
                 String event = partial.toString();
                 partial.setLength(0);
                 if (!discard) {
-                    try {
-                        received.offer(event, 30, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
+                    received.add(event);
                 }
             }
             webSocket.request(1);

@@ -124,6 +124,16 @@ class RealtimeRelay extends AbstractWebSocketHandler
         timer.scheduleWithFixedDelay(this::endOverdueCalls, 1, 1, TimeUnit.SECONDS);
     }
 
+    /**
+     * Messages arrive in parts, put together here up to {@code max-frame-bytes}: the container then needs
+     * only a small buffer per call (it keeps one of its maximum message size for each session), so an idle
+     * call costs little however large a message may be.
+     */
+    @Override
+    public boolean supportsPartialMessages() {
+        return true;
+    }
+
     @Override
     public List<String> getSubProtocols() {
         return List.of("realtime");
@@ -212,10 +222,23 @@ class RealtimeRelay extends AbstractWebSocketHandler
     }
 
     @Override
-    protected void handleTextMessage(WebSocketSession client, TextMessage message) {
+    protected void handleTextMessage(WebSocketSession client, TextMessage part) {
         RelayedCall call = calls.get(client.getId());
         if (call == null || call.ended() || call.goodbyeByNanos != 0) {
             return; // a call being ended by moderation hears nothing more from the caller
+        }
+        String text = call.assemble(part.getPayload(), part.isLast(), limits.maxFrameBytes());
+        if (text == RelayedCall.TOO_BIG) {
+            end(
+                    call,
+                    VoiceEndReason.LIMIT_REACHED,
+                    "a message over " + limits.maxFrameBytes() + " bytes",
+                    CloseStatus.TOO_BIG_TO_PROCESS.withReason(
+                            "Message too big: at most " + limits.maxFrameBytes() + " bytes."));
+            return;
+        }
+        if (text == null) {
+            return; // more of the message to come
         }
         if (!call.heard(System.nanoTime())) {
             end(
@@ -226,7 +249,6 @@ class RealtimeRelay extends AbstractWebSocketHandler
                             "Too many messages: at most " + limits.messagesPerSecond() + " per second."));
             return;
         }
-        String text = message.getPayload();
         String type = EventTypes.typeOf(json, text);
         if (type == null) {
             tell(call, null, "invalid_event", "Each message must be a JSON event with a type.");

@@ -16,11 +16,14 @@ import tools.jackson.databind.json.JsonMapper;
  * base URL. Browsers are let in from the origins the platform's CORS allows ({@code donna.web.allowed-origins},
  * exact origins): from any other the handshake is refused (403), so a page elsewhere cannot open a call with
  * a visitor's credentials (cross-site WebSocket hijacking). Clients that send no origin (servers, apps) are
- * not browsers, and go on to the token check. The container refuses frames over the size limit (1009).
+ * not browsers, and go on to the token check.
  */
 @Configuration
 @EnableWebSocket
 class RelayConfiguration implements WebSocketConfigurer {
+
+    /** The largest part of a message the container hands over at once. */
+    static final int PART_CHARS = 8 * 1024;
 
     /** The path of the Realtime API under an OpenAI base URL ({@code …/v1}). */
     static final String PATH = "/v1/realtime";
@@ -47,8 +50,10 @@ class RelayConfiguration implements WebSocketConfigurer {
         VoiceRelaySettings.Relay limits =
                 Binder.get(environment).bindOrCreate("donna.voice.relay", VoiceRelaySettings.Relay.class);
         ServletServerContainerFactoryBean container = new ServletServerContainerFactoryBean();
-        container.setMaxTextMessageBufferSize(limits.maxFrameBytes());
-        container.setMaxBinaryMessageBufferSize(limits.maxFrameBytes());
+        // the relay takes messages in parts of at most this (RealtimeRelay.supportsPartialMessages) and puts
+        // them together up to max-frame-bytes itself; the container keeps buffers of this size per call
+        container.setMaxTextMessageBufferSize(PART_CHARS);
+        container.setMaxBinaryMessageBufferSize(PART_CHARS);
         container.setAsyncSendTimeout(limits.sendTimeout().toMillis());
         return container;
     }

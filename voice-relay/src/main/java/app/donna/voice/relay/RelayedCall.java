@@ -214,6 +214,35 @@ final class RelayedCall {
         return lastHeardNanos;
     }
 
+    /** What {@link #assemble} returns for a message over the limit. */
+    static final String TOO_BIG = new String("too big");
+
+    private final StringBuilder inbound = new StringBuilder();
+
+    /**
+     * Adds one part of the caller's current message: the whole message once its last part came, null while
+     * more is to come, {@link #TOO_BIG} when it outgrew {@code maxChars}. Parts of one message come on one
+     * thread, in order.
+     */
+    String assemble(String part, boolean last, int maxChars) {
+        if (inbound.isEmpty() && last) {
+            return part.length() <= maxChars ? part : TOO_BIG;
+        }
+        if (inbound.length() + part.length() > maxChars) {
+            inbound.setLength(0);
+            inbound.trimToSize();
+            return TOO_BIG;
+        }
+        inbound.append(part);
+        if (!last) {
+            return null;
+        }
+        String message = inbound.toString();
+        inbound.setLength(0);
+        inbound.trimToSize();
+        return message;
+    }
+
     /** Counts a message from the caller; false when it is over the rate (per one-second window). */
     synchronized boolean heard(long now) {
         lastHeardNanos = now;

@@ -317,6 +317,13 @@ class RealtimeRelayTest {
     void anOversizedFrameAndAFloodOfMessagesEndTheCallWithAReason() throws Exception {
         try (RealtimeCaller big = RealtimeCaller.serverClient(RELAY, issuer.mint("olga"))) {
             big.next("session.updated");
+            // a large message the relay takes in parts reaches the model whole
+            String large = "QUJD".repeat(10_000);
+            big.sendText("{\"type\":\"input_audio_buffer.append\",\"audio\":\"" + large + "\"}");
+            org.awaitility.Awaitility.await()
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> MODEL.received("input_audio_buffer.append").stream()
+                            .anyMatch(e -> large.equals(e.get("audio"))));
             big.sendText("{\"type\":\"input_audio_buffer.append\",\"audio\":\"" + "A".repeat(70_000) + "\"}");
             assertThat(big.awaitClose().code()).isEqualTo(1009);
         }
