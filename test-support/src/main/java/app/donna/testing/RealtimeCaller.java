@@ -41,9 +41,13 @@ public final class RealtimeCaller implements WebSocket.Listener, AutoCloseable {
 
     /** Connects as a server client: {@code Authorization: Bearer <token>}. */
     public static RealtimeCaller serverClient(URI relay, String token) {
+        return serverClient(HttpClient.newHttpClient(), relay, token);
+    }
+
+    /** As {@link #serverClient(URI, String)}, through {@code client} (e.g. one that trusts a test certificate). */
+    public static RealtimeCaller serverClient(HttpClient client, URI relay, String token) {
         RealtimeCaller caller = new RealtimeCaller();
-        caller.socket = HttpClient.newHttpClient()
-                .newWebSocketBuilder()
+        caller.socket = client.newWebSocketBuilder()
                 .header("Authorization", "Bearer " + token)
                 .connectTimeout(WAIT)
                 .buildAsync(relay, caller)

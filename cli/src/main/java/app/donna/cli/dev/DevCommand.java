@@ -1,5 +1,6 @@
 package app.donna.cli.dev;
 
+import app.donna.localinfra.SelfSignedTls;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
@@ -140,11 +141,19 @@ public final class DevCommand implements Callable<Integer> {
                                 : "\n");
         URI relay = stack.services().get("voice-relay");
         if (relay != null) {
-            out.append("  Voice relay:   ws://")
+            boolean tls = relay.getScheme().equals("https");
+            out.append("  Voice relay:   ")
+                    .append(tls ? "wss://" : "ws://")
                     .append(relay.getAuthority())
-                    .append("/v1/realtime?model=gpt-realtime   (an OpenAI Realtime client with base URL http://")
-                    .append(relay.getAuthority())
-                    .append("/v1 and $TOKEN as its key")
+                    .append("/v1/realtime?model=gpt-realtime   (an OpenAI Realtime client with base URL ")
+                    .append(relay)
+                    .append("/v1")
+                    .append(
+                            tls
+                                    ? ", trusting " + SelfSignedTls.keystore(options.home()) + " (password "
+                                            + SelfSignedTls.PASSWORD + ")"
+                                    : "")
+                    .append(" and $TOKEN as its key")
                     .append(
                             System.getenv().getOrDefault("OPENAI_API_KEY", "").isBlank()
                                     ? "; offline without OPENAI_API_KEY: calls close with 1013)\n"

@@ -17,6 +17,8 @@ import java.util.Optional;
  * @param allowedOrigins browser origins allowed to call ingress-api
  * @param extraArgs      more {@code --property=value} arguments per service ({@code "*"}: every service)
  * @param tokens         who signs the user tokens the services accept
+ * @param voiceTls       whether voice-relay serves TLS ({@code wss://}) with a self-signed certificate made
+ *                       in {@code home} ({@code DONNA_VOICE_TLS=self-signed})
  */
 public record DevOptions(
         Path home,
@@ -27,7 +29,8 @@ public record DevOptions(
         Map<String, Integer> ports,
         String allowedOrigins,
         Map<String, List<String>> extraArgs,
-        Tokens tokens) {
+        Tokens tokens,
+        boolean voiceTls) {
 
     /** Options with the dev token issuer. */
     public DevOptions(
@@ -48,7 +51,14 @@ public record DevOptions(
                 ports,
                 allowedOrigins,
                 extraArgs,
-                Tokens.DEV_ISSUER);
+                Tokens.DEV_ISSUER,
+                false);
+    }
+
+    /** These options with voice-relay on TLS, or not. */
+    public DevOptions withVoiceTls(boolean on) {
+        return new DevOptions(
+                home, kafkaBootstrap, kafkaPort, database, postgresPort, ports, allowedOrigins, extraArgs, tokens, on);
     }
 
     /** An existing PostgreSQL database. */
@@ -96,7 +106,17 @@ public record DevOptions(
                 new Tokens(
                         nonBlank(env.get("DONNA_JWT_ISSUER_URI")),
                         nonBlank(env.get("DONNA_JWT_JWK_SET_URI")),
-                        nonBlank(env.get("DONNA_JWT_AUDIENCES")).orElse(Tokens.DEV_ISSUER.audiences())));
+                        nonBlank(env.get("DONNA_JWT_AUDIENCES")).orElse(Tokens.DEV_ISSUER.audiences())),
+                voiceTls(env.getOrDefault("DONNA_VOICE_TLS", "off")));
+    }
+
+    private static boolean voiceTls(String value) {
+        return switch (value.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "", "off" -> false;
+            case "self-signed" -> true;
+            default ->
+                throw new IllegalArgumentException("DONNA_VOICE_TLS must be off or self-signed, not '" + value + "'");
+        };
     }
 
     private static Map<String, Integer> orderedPorts() {

@@ -6,6 +6,7 @@ import app.donna.email.EmailProcessorApplication;
 import app.donna.ingress.IngressApplication;
 import app.donna.localinfra.LocalKafka;
 import app.donna.localinfra.LocalPostgres;
+import app.donna.localinfra.SelfSignedTls;
 import app.donna.projections.ProjectionsApplication;
 import app.donna.voice.VoiceRelayApplication;
 import java.io.IOException;
@@ -150,6 +151,10 @@ public final class DevStack implements AutoCloseable {
                 args.add("--donna.security.anonymous.secret=" + anonymousSecret);
                 args.add("--donna.web.allowed-origins=" + options.allowedOrigins());
             }
+            boolean tls = service.equals("voice-relay") && options.voiceTls();
+            if (tls) {
+                args.addAll(SelfSignedTls.serverArgs(SelfSignedTls.keystore(options.home())));
+            }
             args.addAll(options.extraArgs().getOrDefault("*", List.of()));
             args.addAll(options.extraArgs().getOrDefault(service, List.of()));
             ConfigurableApplicationContext context = ServiceNameConverter.runAs(service, () -> {
@@ -157,7 +162,7 @@ public final class DevStack implements AutoCloseable {
                 return apps.get(service).get().registerShutdownHook(false).run(args.toArray(String[]::new));
             });
             started.add(() -> ServiceNameConverter.runAs(service, context::close));
-            services.put(service, URI.create("http://127.0.0.1:" + entry.getValue()));
+            services.put(service, URI.create((tls ? "https" : "http") + "://127.0.0.1:" + entry.getValue()));
         }
     }
 

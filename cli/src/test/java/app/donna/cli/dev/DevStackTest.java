@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import app.donna.devissuer.DevTokenIssuer;
 import app.donna.localinfra.LocalPorts;
 import app.donna.localinfra.LocalPostgres;
+import app.donna.localinfra.SelfSignedTls;
 import app.donna.testing.InfraExtension;
 import app.donna.testing.SharedInfra;
 import ch.qos.logback.classic.Level;
@@ -53,6 +54,8 @@ import tools.jackson.databind.json.JsonMapper;
 class DevStackTest {
 
     final HttpClient http = HttpClient.newHttpClient();
+    /** A client that trusts donna dev's self-signed certificate, for the relay on TLS. */
+    HttpClient trusted = http;
 
     @Test
     void everyServiceStartsHealthyTheChatSliceWorksAndAllStopsCleanly(
@@ -60,8 +63,20 @@ class DevStackTest {
         Map<String, Integer> ports = new LinkedHashMap<>();
         DevOptions.DEFAULT_PORTS.keySet().forEach(service -> ports.put(service, LocalPorts.free()));
         // the embedded PostgreSQL, as in donna dev; the test JVM's shared broker
+        // voice-relay on TLS, with the self-signed certificate donna dev makes (DONNA_VOICE_TLS=self-signed)
         DevOptions options = new DevOptions(
-                home, Optional.of(kafka.servers()), 0, Optional.empty(), 0, ports, "http://localhost:3000", Map.of());
+                        home,
+                        Optional.of(kafka.servers()),
+                        0,
+                        Optional.empty(),
+                        0,
+                        ports,
+                        "http://localhost:3000",
+                        Map.of())
+                .withVoiceTls(true);
+        trusted = HttpClient.newBuilder()
+                .sslContext(SelfSignedTls.trustingContext(SelfSignedTls.keystore(home)))
+                .build();
 
         try (DevStack stack = DevStack.start(options)) {
             assertThat(stack.services().keySet())
@@ -143,13 +158,13 @@ class DevStackTest {
     }
 
     /** Opens a call to the relay as a server client would, and returns how it was closed: code and reason. */
-    private static String closeOfACall(URI relay, String token) {
+    private String closeOfACall(URI relay, String token) {
         CompletableFuture<String> closed = new CompletableFuture<>();
-        HttpClient.newHttpClient()
-                .newWebSocketBuilder()
+        trusted.newWebSocketBuilder()
                 .header("Authorization", "Bearer " + token)
                 .buildAsync(
-                        URI.create("ws://" + relay.getAuthority() + "/v1/realtime?model=gpt-realtime"),
+                        URI.create((relay.getScheme().equals("https") ? "wss://" : "ws://") + relay.getAuthority()
+                                + "/v1/realtime?model=gpt-realtime"),
                         new WebSocket.Listener() {
                             @Override
                             public CompletionStage<?> onClose(WebSocket socket, int code, String reason) {
@@ -201,7 +216,8 @@ class DevStackTest {
                 Map.of("ingress-api", LocalPorts.free()),
                 "",
                 Map.of(),
-                fromEnvironment.tokens());
+                fromEnvironment.tokens(),
+                false);
 
         // when donna dev starts (ingress-api is enough here)
         try (DevStack stack = DevStack.start(options)) {
@@ -303,6 +319,12 @@ class DevStackTest {
         assertThat(options.kafkaBootstrap()).isEmpty();
         assertThat(options.tokens().devIssuer()).isTrue();
         assertThat(options.tokens().audiences()).isEqualTo("donna-api");
+        assertThat(options.voiceTls()).isFalse();
+        assertThat(DevOptions.fromEnvironment(Map.of("DONNA_VOICE_TLS", "self-signed"))
+                        .voiceTls())
+                .isTrue();
+        assertThatThrownBy(() -> DevOptions.fromEnvironment(Map.of("DONNA_VOICE_TLS", "yes")))
+                .hasMessageContaining("DONNA_VOICE_TLS must be off or self-signed");
         DevOptions.Tokens tokens = DevOptions.fromEnvironment(
                         Map.of("DONNA_JWT_ISSUER_URI", "https://id.example/", "DONNA_JWT_AUDIENCES", "a,b"))
                 .tokens();
@@ -356,6 +378,7 @@ class DevStackTest {
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
         }
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return (uri.getScheme().equals("https") ? trusted : http)
+                .send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 }
