@@ -49,8 +49,11 @@ class CallRecapsTest {
     void anEndedCallIsRecappedByTheModelOrExtractivelyWhenTheModelFails(InfraExtension.KafkaBootstrap kafka)
             throws Exception {
         String group = UUID.randomUUID().toString();
+        // keyed by what the model is asked: this app also answers chat messages other tests left on the broker
         try (StandInOpenAi model = new StandInOpenAi()
-                        .then(StandInOpenAi.answer("Ada called to leave a message ", "for the owner."))
+                        .whenAsked(
+                                "Hi, this is Ada",
+                                StandInOpenAi.answer("Ada called to leave a message ", "for the owner."))
                         .byDefault(StandInOpenAi.fail(500));
                 ConfigurableApplicationContext app = ChatProcessorApplication.application()
                         .run(
