@@ -1,6 +1,7 @@
 package app.donna.projections;
 
 import static app.donna.projections.db.Tables.ACTIONS;
+import static app.donna.projections.db.Tables.VOICE_RESPONSES;
 import static app.donna.projections.db.Tables.VOICE_SESSIONS;
 import static app.donna.projections.db.Tables.VOICE_TRANSCRIPTS;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -55,11 +56,13 @@ class VoiceAndActionProjectionsTest {
     void aCallIsOneRowWhateverOrderItsEventsArriveInWithItsTranscriptOnce() {
         UUID call = UUID.randomUUID();
         VoiceTranscript said = transcript(call, SpeakerRole.USER, "Hi, it's Ada\u0000", 1);
+        VoiceResponseCompleted first = response(call, 10, 20);
         apply(new VoiceProjection(), ended(call, VoiceEndReason.CLIENT_CLOSED, 65_000), said);
         apply(
                 new VoiceProjection(),
                 started(call),
-                response(call, 10, 20),
+                first,
+                first, // a client's repeated report: the same event
                 said, // read again: kept once
                 transcript(call, SpeakerRole.ASSISTANT, "Hello Ada", 2),
                 tool(call),
@@ -73,10 +76,13 @@ class VoiceAndActionProjectionsTest {
         assertThat(row.getStartedAt()).isEqualTo(T0);
         assertThat(row.getEndReason()).isEqualTo("CLIENT_CLOSED");
         assertThat(row.getDurationMs()).isEqualTo(65_000);
-        assertThat(row.getResponses()).isEqualTo(2);
-        assertThat(row.getInputTokens()).isEqualTo(15);
-        assertThat(row.getOutputTokens()).isEqualTo(27);
         assertThat(row.getToolCalls()).isEqualTo(1);
+        String usage = DB.select(
+                        DSL.count(), DSL.sum(VOICE_RESPONSES.INPUT_TOKENS), DSL.sum(VOICE_RESPONSES.OUTPUT_TOKENS))
+                .from(VOICE_RESPONSES)
+                .where(VOICE_RESPONSES.VOICE_SESSION_ID.eq(call))
+                .fetchOne(r -> r.value1() + " responses, " + r.value2() + " in, " + r.value3() + " out");
+        assertThat(usage).as("a response reported twice counts once").isEqualTo("2 responses, 15 in, 27 out");
         assertThat(DB.select(VOICE_TRANSCRIPTS.ROLE, VOICE_TRANSCRIPTS.TEXT)
                         .from(VOICE_TRANSCRIPTS)
                         .where(VOICE_TRANSCRIPTS.VOICE_SESSION_ID.eq(call))

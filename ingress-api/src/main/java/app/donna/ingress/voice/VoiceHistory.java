@@ -1,17 +1,19 @@
 package app.donna.ingress.voice;
 
 import static app.donna.projections.db.Tables.ACTIONS;
+import static app.donna.projections.db.Tables.VOICE_RESPONSES;
 import static app.donna.projections.db.Tables.VOICE_SESSIONS;
 import static app.donna.projections.db.Tables.VOICE_TRANSCRIPTS;
 
 import app.donna.ingress.paging.Cursor;
-import app.donna.projections.db.tables.records.VoiceSessionsRecord;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.Record;
 import org.jooq.impl.DSL;
 import org.springframework.stereotype.Component;
 
@@ -56,7 +58,7 @@ class VoiceHistory {
             condition = condition.and(DSL.row(VOICE_SESSIONS.STARTED_AT, VOICE_SESSIONS.VOICE_SESSION_ID)
                     .lt(before.get().at(), before.get().id()));
         }
-        List<Call> rows = db.selectFrom(VOICE_SESSIONS)
+        List<Call> rows = withUsage()
                 .where(condition)
                 .orderBy(VOICE_SESSIONS.STARTED_AT.desc(), VOICE_SESSIONS.VOICE_SESSION_ID.desc())
                 .limit(limit + 1)
@@ -71,7 +73,7 @@ class VoiceHistory {
 
     /** One call of {@code owner}'s with its transcript and actions; empty when there is none (or not theirs). */
     Optional<Detail> call(String owner, UUID voiceSessionId) {
-        Optional<Call> call = db.selectFrom(VOICE_SESSIONS)
+        Optional<Call> call = withUsage()
                 .where(VOICE_SESSIONS.VOICE_SESSION_ID.eq(voiceSessionId).and(VOICE_SESSIONS.USER_ID.eq(owner)))
                 .fetchOptional(VoiceHistory::call);
         return call.map(c -> new Detail(
@@ -95,18 +97,41 @@ class VoiceHistory {
                                 new Action(r.value1(), r.value2(), r.value3(), r.value4(), r.value5(), r.value6()))));
     }
 
-    private static Call call(VoiceSessionsRecord r) {
+    private static final Field<Integer> RESPONSES = DSL.field(DSL.selectCount()
+                    .from(VOICE_RESPONSES)
+                    .where(VOICE_RESPONSES.VOICE_SESSION_ID.eq(VOICE_SESSIONS.VOICE_SESSION_ID)))
+            .as("responses");
+    private static final Field<Long> INPUT_TOKENS = DSL.field(DSL.select(
+                            DSL.coalesce(DSL.sum(VOICE_RESPONSES.INPUT_TOKENS), DSL.inline(java.math.BigDecimal.ZERO)))
+                    .from(VOICE_RESPONSES)
+                    .where(VOICE_RESPONSES.VOICE_SESSION_ID.eq(VOICE_SESSIONS.VOICE_SESSION_ID)))
+            .cast(Long.class)
+            .as("input_tokens");
+    private static final Field<Long> OUTPUT_TOKENS = DSL.field(DSL.select(
+                            DSL.coalesce(DSL.sum(VOICE_RESPONSES.OUTPUT_TOKENS), DSL.inline(java.math.BigDecimal.ZERO)))
+                    .from(VOICE_RESPONSES)
+                    .where(VOICE_RESPONSES.VOICE_SESSION_ID.eq(VOICE_SESSIONS.VOICE_SESSION_ID)))
+            .cast(Long.class)
+            .as("output_tokens");
+
+    /** A call's row with its responses counted and their tokens summed (each response once). */
+    private org.jooq.SelectJoinStep<Record> withUsage() {
+        return db.select(VOICE_SESSIONS.asterisk(), RESPONSES, INPUT_TOKENS, OUTPUT_TOKENS)
+                .from(VOICE_SESSIONS);
+    }
+
+    private static Call call(Record r) {
         return new Call(
-                r.getVoiceSessionId(),
-                r.getStartedAt(),
-                r.getEndedAt(),
-                r.getDurationMs(),
-                r.getEndReason(),
-                r.getModel(),
-                r.getTransport(),
-                r.getResponses(),
-                r.getInputTokens(),
-                r.getOutputTokens(),
-                r.getToolCalls());
+                r.get(VOICE_SESSIONS.VOICE_SESSION_ID),
+                r.get(VOICE_SESSIONS.STARTED_AT),
+                r.get(VOICE_SESSIONS.ENDED_AT),
+                r.get(VOICE_SESSIONS.DURATION_MS),
+                r.get(VOICE_SESSIONS.END_REASON),
+                r.get(VOICE_SESSIONS.MODEL),
+                r.get(VOICE_SESSIONS.TRANSPORT),
+                r.get(RESPONSES),
+                r.get(INPUT_TOKENS),
+                r.get(OUTPUT_TOKENS),
+                r.get(VOICE_SESSIONS.TOOL_CALLS));
     }
 }

@@ -1,6 +1,7 @@
 package app.donna.ingress.voice;
 
 import static app.donna.projections.db.Tables.ACTIONS;
+import static app.donna.projections.db.Tables.VOICE_RESPONSES;
 import static app.donna.projections.db.Tables.VOICE_SESSIONS;
 import static app.donna.projections.db.Tables.VOICE_TRANSCRIPTS;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -93,6 +94,8 @@ class VoiceSessionsApiTest {
         assertThat(first.at("/sessions/0/durationMs").asLong()).isEqualTo(42_000);
         assertThat(first.at("/sessions/0/endReason").asString()).isEqualTo("CLIENT_CLOSED");
         assertThat(first.at("/sessions/0/inputTokens").asLong()).isEqualTo(100);
+        assertThat(first.at("/sessions/0/outputTokens").asLong()).isEqualTo(200);
+        assertThat(first.at("/sessions/0/responses").asInt()).isEqualTo(2);
         JsonNode second = body(
                 API.get(
                         token,
@@ -138,10 +141,17 @@ class VoiceSessionsApiTest {
                 .set(VOICE_SESSIONS.ENDED_AT, startedAt.plusSeconds(42))
                 .set(VOICE_SESSIONS.DURATION_MS, 42_000L)
                 .set(VOICE_SESSIONS.END_REASON, "CLIENT_CLOSED")
-                .set(VOICE_SESSIONS.RESPONSES, 3)
-                .set(VOICE_SESSIONS.INPUT_TOKENS, 100L)
-                .set(VOICE_SESSIONS.OUTPUT_TOKENS, 200L)
                 .execute();
+        for (int i = 0; i < 2; i++) {
+            db.insertInto(VOICE_RESPONSES)
+                    .set(VOICE_RESPONSES.EVENT_ID, UUID.randomUUID())
+                    .set(VOICE_RESPONSES.VOICE_SESSION_ID, id)
+                    .set(VOICE_RESPONSES.RESPONSE_ID, "resp_" + i)
+                    .set(VOICE_RESPONSES.INPUT_TOKENS, 50)
+                    .set(VOICE_RESPONSES.OUTPUT_TOKENS, 100)
+                    .set(VOICE_RESPONSES.OCCURRED_AT, startedAt.plusSeconds(10 + i))
+                    .execute();
+        }
         return id;
     }
 

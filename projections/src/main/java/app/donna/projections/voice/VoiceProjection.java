@@ -1,5 +1,6 @@
 package app.donna.projections.voice;
 
+import static app.donna.projections.db.Tables.VOICE_RESPONSES;
 import static app.donna.projections.db.Tables.VOICE_SESSIONS;
 import static app.donna.projections.db.Tables.VOICE_TRANSCRIPTS;
 
@@ -23,9 +24,10 @@ import org.jooq.Query;
  * Voice calls for their owners and dashboards.
  *
  * <p>Consumes: {@code donna.voice.events}. Produces: one {@code voice_sessions} row per call, which each
- * event fills in or adds to whatever order they arrive in (the start's details, the end's reason and
- * duration, a count and token usage per completed response, a count of tool calls), and the final
- * transcripts in {@code voice_transcripts}, as redacted by the relay. A call's events share a partition,
+ * event fills in whatever order they arrive in (the start's details, the end's reason and duration, a
+ * count of tool calls); each completed response once in {@code voice_responses} (a repeated report has
+ * the same event id), from which a call's usage is summed; and the final transcripts in
+ * {@code voice_transcripts}, as redacted by the relay. A call's events share a partition,
  * and the batch's statements run in order in the batch's transaction.
  */
 public final class VoiceProjection implements Projection {
@@ -70,17 +72,22 @@ public final class VoiceProjection implements Projection {
                             .set(VOICE_SESSIONS.END_REASON, e.getReason().name())
                             .set(VOICE_SESSIONS.ERROR, StorableText.of(e.getError())));
                 case VoiceResponseCompleted r -> {
-                    long in = r.getUsage() == null ? 0 : r.getUsage().getInputTokens();
-                    long out = r.getUsage() == null ? 0 : r.getUsage().getOutputTokens();
                     queries.add(session(tx, r.getVoiceSessionId(), r.getUserId())
-                            .set(VOICE_SESSIONS.RESPONSES, 1)
-                            .set(VOICE_SESSIONS.INPUT_TOKENS, in)
-                            .set(VOICE_SESSIONS.OUTPUT_TOKENS, out)
                             .onConflict(VOICE_SESSIONS.VOICE_SESSION_ID)
-                            .doUpdate()
-                            .set(VOICE_SESSIONS.RESPONSES, VOICE_SESSIONS.RESPONSES.plus(1))
-                            .set(VOICE_SESSIONS.INPUT_TOKENS, VOICE_SESSIONS.INPUT_TOKENS.plus(in))
-                            .set(VOICE_SESSIONS.OUTPUT_TOKENS, VOICE_SESSIONS.OUTPUT_TOKENS.plus(out)));
+                            .doNothing());
+                    queries.add(tx.insertInto(VOICE_RESPONSES)
+                            .set(VOICE_RESPONSES.EVENT_ID, r.getEventId())
+                            .set(VOICE_RESPONSES.VOICE_SESSION_ID, r.getVoiceSessionId())
+                            .set(VOICE_RESPONSES.RESPONSE_ID, StorableText.of(r.getResponseId()))
+                            .set(
+                                    VOICE_RESPONSES.INPUT_TOKENS,
+                                    r.getUsage() == null ? null : r.getUsage().getInputTokens())
+                            .set(
+                                    VOICE_RESPONSES.OUTPUT_TOKENS,
+                                    r.getUsage() == null ? null : r.getUsage().getOutputTokens())
+                            .set(VOICE_RESPONSES.LATENCY_MS, r.getLatencyMs())
+                            .set(VOICE_RESPONSES.OCCURRED_AT, r.getOccurredAt())
+                            .onConflictDoNothing());
                 }
                 case VoiceToolCalled t ->
                     queries.add(session(tx, t.getVoiceSessionId(), t.getUserId())
