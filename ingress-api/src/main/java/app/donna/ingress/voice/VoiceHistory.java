@@ -101,18 +101,17 @@ class VoiceHistory {
                     .from(VOICE_RESPONSES)
                     .where(VOICE_RESPONSES.VOICE_SESSION_ID.eq(VOICE_SESSIONS.VOICE_SESSION_ID)))
             .as("responses");
-    private static final Field<Long> INPUT_TOKENS = DSL.field(DSL.select(
-                            DSL.coalesce(DSL.sum(VOICE_RESPONSES.INPUT_TOKENS), DSL.inline(java.math.BigDecimal.ZERO)))
-                    .from(VOICE_RESPONSES)
-                    .where(VOICE_RESPONSES.VOICE_SESSION_ID.eq(VOICE_SESSIONS.VOICE_SESSION_ID)))
-            .cast(Long.class)
-            .as("input_tokens");
-    private static final Field<Long> OUTPUT_TOKENS = DSL.field(DSL.select(
-                            DSL.coalesce(DSL.sum(VOICE_RESPONSES.OUTPUT_TOKENS), DSL.inline(java.math.BigDecimal.ZERO)))
-                    .from(VOICE_RESPONSES)
-                    .where(VOICE_RESPONSES.VOICE_SESSION_ID.eq(VOICE_SESSIONS.VOICE_SESSION_ID)))
-            .cast(Long.class)
-            .as("output_tokens");
+    private static final Field<Long> INPUT_TOKENS = tokens(VOICE_RESPONSES.INPUT_TOKENS, "input_tokens");
+    private static final Field<Long> OUTPUT_TOKENS = tokens(VOICE_RESPONSES.OUTPUT_TOKENS, "output_tokens");
+
+    /** The call's responses' {@code column}, summed (0 when none reported any). */
+    private static Field<Long> tokens(Field<Integer> column, String name) {
+        return DSL.field(DSL.select(DSL.coalesce(DSL.sum(column), DSL.inline(java.math.BigDecimal.ZERO)))
+                        .from(VOICE_RESPONSES)
+                        .where(VOICE_RESPONSES.VOICE_SESSION_ID.eq(VOICE_SESSIONS.VOICE_SESSION_ID)))
+                .cast(Long.class)
+                .as(name);
+    }
 
     /** A call's row with its responses counted and their tokens summed (each response once). */
     private org.jooq.SelectJoinStep<Record> withUsage() {
