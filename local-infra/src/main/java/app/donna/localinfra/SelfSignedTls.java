@@ -7,7 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -73,14 +75,22 @@ public final class SelfSignedTls {
         }
     }
 
-    /** Spring Boot arguments that serve the keystore's certificate on a service's port (SSL bundle {@code donna-dev}). */
+    /** Spring Boot properties that serve the keystore's certificate on a service's port (SSL bundle {@code donna-dev}). */
+    public static Map<String, String> serverProperties(Path keystore) {
+        Map<String, String> properties = new LinkedHashMap<>();
+        properties.put("server.ssl.bundle", "donna-dev");
+        properties.put("spring.ssl.bundle.jks.donna-dev.keystore.location", "file:" + keystore.toAbsolutePath());
+        properties.put("spring.ssl.bundle.jks.donna-dev.keystore.password", PASSWORD);
+        properties.put("spring.ssl.bundle.jks.donna-dev.keystore.type", "PKCS12");
+        properties.put("spring.ssl.bundle.jks.donna-dev.key.alias", ALIAS);
+        return properties;
+    }
+
+    /** {@link #serverProperties} as command-line arguments. */
     public static List<String> serverArgs(Path keystore) {
-        return List.of(
-                "--server.ssl.bundle=donna-dev",
-                "--spring.ssl.bundle.jks.donna-dev.keystore.location=file:" + keystore.toAbsolutePath(),
-                "--spring.ssl.bundle.jks.donna-dev.keystore.password=" + PASSWORD,
-                "--spring.ssl.bundle.jks.donna-dev.keystore.type=PKCS12",
-                "--spring.ssl.bundle.jks.donna-dev.key.alias=" + ALIAS);
+        return serverProperties(keystore).entrySet().stream()
+                .map(p -> "--" + p.getKey() + "=" + p.getValue())
+                .toList();
     }
 
     /** A TLS context for clients that trusts the keystore's certificate. */

@@ -115,30 +115,11 @@ class CallRecapsTest {
                         .setModel("gpt-realtime")
                         .setTransport(VoiceTransport.WEBSOCKET)
                         .build());
+        publish(kafka, call, transcript(call, user, "item_1", SpeakerRole.USER, said, t0));
         publish(
                 kafka,
                 call,
-                VoiceTranscript.newBuilder()
-                        .setEventId(UUID.randomUUID())
-                        .setOccurredAt(t0)
-                        .setVoiceSessionId(call)
-                        .setUserId(user)
-                        .setItemId("item_1")
-                        .setRole(SpeakerRole.USER)
-                        .setText(said)
-                        .build());
-        publish(
-                kafka,
-                call,
-                VoiceTranscript.newBuilder()
-                        .setEventId(UUID.randomUUID())
-                        .setOccurredAt(t0)
-                        .setVoiceSessionId(call)
-                        .setUserId(user)
-                        .setItemId("item_2")
-                        .setRole(SpeakerRole.ASSISTANT)
-                        .setText("Of course, I will pass that on.")
-                        .build());
+                transcript(call, user, "item_2", SpeakerRole.ASSISTANT, "Of course, I will pass that on.", t0));
         if (said.contains("call me back")) {
             publish(
                     kafka,
@@ -154,6 +135,18 @@ class CallRecapsTest {
                             .build());
         }
         publish(kafka, call, ended(call, user));
+    }
+
+    static VoiceTranscript transcript(UUID call, String user, String item, SpeakerRole role, String text, Instant at) {
+        return VoiceTranscript.newBuilder()
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(at)
+                .setVoiceSessionId(call)
+                .setUserId(user)
+                .setItemId(item)
+                .setRole(role)
+                .setText(text)
+                .build();
     }
 
     static VoiceSessionEnded ended(UUID call, String user) {

@@ -132,13 +132,12 @@ public final class DevCommand implements Callable<Integer> {
         out.append("                 curl -s -H \"Authorization: Bearer $TOKEN\" ")
                 .append(ingress)
                 .append("/api/chat/sessions/$S/messages\n");
+        boolean voiceOffline =
+                System.getenv().getOrDefault("OPENAI_API_KEY", "").isBlank();
         out.append("  Voice token:   curl -s -X POST -H \"Authorization: Bearer $TOKEN\" ")
                 .append(ingress)
                 .append("/api/realtime/token")
-                .append(
-                        System.getenv().getOrDefault("OPENAI_API_KEY", "").isBlank()
-                                ? "   (503 offline: set OPENAI_API_KEY)\n"
-                                : "\n");
+                .append(voiceOffline ? "   (503 offline: set OPENAI_API_KEY)\n" : "\n");
         URI relay = stack.services().get("voice-relay");
         if (relay != null) {
             boolean tls = relay.getScheme().equals("https");
@@ -154,10 +153,7 @@ public final class DevCommand implements Callable<Integer> {
                                             + SelfSignedTls.PASSWORD + ")"
                                     : "")
                     .append(" and $TOKEN as its key")
-                    .append(
-                            System.getenv().getOrDefault("OPENAI_API_KEY", "").isBlank()
-                                    ? "; offline without OPENAI_API_KEY: calls close with 1013)\n"
-                                    : ")\n");
+                    .append(voiceOffline ? "; offline without OPENAI_API_KEY: calls close with 1013)\n" : ")\n");
         }
         out.append("\n  Press Ctrl-C to stop.\n");
         return out.toString();

@@ -48,8 +48,8 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code donna.voice.events} ({@link CallTap}). The caller's token was checked during the handshake by the
  * platform's security (an {@code Authorization} header, or the subprotocol browsers use).
  *
- * <p>Close codes: 1008 for a broken rule (no person's token, over the message rate), 1009 for a frame over
- * the size limit (the container's), 1013 when the caller has too many calls open or voice is offline,
+ * <p>Close codes: 1008 for a broken rule (no person's token, over the message rate, a moderation decision),
+ * 1009 for a message over {@code max-frame-bytes}, 1013 when the caller has too many calls open or voice is offline,
  * 1011 when the model failed or could not be reached, 1000 when the call ends by time (idle, maximum
  * length). Each carries a reason a person can read. Before the model's session reaches
  * {@code rollover-after}, the call moves to a fresh one seeded with what was said ({@link #rollOver}).
@@ -64,7 +64,7 @@ class RealtimeRelay extends AbstractWebSocketHandler
     static final Duration GOODBYE_WAIT = Duration.ofSeconds(8);
 
     static final String GOODBYE =
-            "Politely tell the caller that you cannot continue this call, and say goodbye. " + "Say nothing else.";
+            "Politely tell the caller that you cannot continue this call, and say goodbye. Say nothing else.";
 
     /** How long a rollover waits for a moment when neither side is speaking. */
     static final Duration QUIET_WAIT = Duration.ofSeconds(10);
@@ -106,11 +106,7 @@ class RealtimeRelay extends AbstractWebSocketHandler
                 .executor(modelThreads)
                 .connectTimeout(limits.connectTimeout())
                 .build();
-        Map<String, Object> update = new LinkedHashMap<>();
-        update.put("type", "session.update");
-        update.put("event_id", "donna_pinned_session");
-        update.put("session", settings.pinnedSession().asRealtimeSession());
-        this.pinnedSessionUpdate = json.writeValueAsString(update);
+        this.pinnedSessionUpdate = sessionUpdate("");
         this.trimmed = Counter.builder("donna.voice.client.events.trimmed")
                 .description(
                         "Caller events the relay trimmed or refused because they tried to change the pinned session")
@@ -344,6 +340,7 @@ class RealtimeRelay extends AbstractWebSocketHandler
         link.send(carriedOver.isEmpty() ? pinnedSessionUpdate : sessionUpdate(carriedOver));
     }
 
+    /** The pinned session as a {@code session.update}, its instructions followed by {@code carriedOver}. */
     private String sessionUpdate(String carriedOver) {
         Map<String, Object> session =
                 new LinkedHashMap<>(settings.pinnedSession().asRealtimeSession());

@@ -45,11 +45,7 @@ class RelayOverTlsTest {
     static void properties(DynamicPropertyRegistry registry) {
         RelayUnderTest.properties(registry, PORT, MODEL, SERVER_KEY);
         registry.add("donna.security.anonymous.secret", () -> VISITOR_SECRET);
-        for (String arg : SelfSignedTls.serverArgs(KEYSTORE)) {
-            String property = arg.substring(2);
-            int eq = property.indexOf('=');
-            registry.add(property.substring(0, eq), () -> property.substring(eq + 1));
-        }
+        SelfSignedTls.serverProperties(KEYSTORE).forEach((name, value) -> registry.add(name, () -> value));
     }
 
     @AfterAll
