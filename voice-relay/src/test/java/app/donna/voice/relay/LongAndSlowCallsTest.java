@@ -6,16 +6,19 @@ import static org.awaitility.Awaitility.await;
 import app.donna.devissuer.DevTokenIssuer;
 import app.donna.events.voice.VoiceEndReason;
 import app.donna.events.voice.VoiceSessionEnded;
+import app.donna.events.voice.VoiceTranscript;
 import app.donna.localinfra.LocalPorts;
 import app.donna.localinfra.StandInRealtime;
 import app.donna.schemas.EventCodec;
 import app.donna.schemas.Topics;
 import app.donna.testing.InfraExtension;
 import app.donna.testing.RealtimeCaller;
+import app.donna.testing.SharedInfra;
 import app.donna.testing.TopicReader;
 import app.donna.voice.VoiceRelayApplication;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
@@ -143,6 +146,36 @@ class LongAndSlowCallsTest {
         } finally {
             MODEL.echo(false);
         }
+    }
+
+    @Test
+    void aCallGoesOnWhileTheBrokerIsAwayAndItsTrailArrivesWhenItIsBack(InfraExtension.KafkaBootstrap kafka)
+            throws Exception {
+        try (RealtimeCaller caller = RealtimeCaller.serverClient(RELAY, issuer.mint("bea"))) {
+            caller.next("session.updated");
+            try (SharedInfra.Outage outage = SharedInfra.stopKafka()) {
+                // audio and answers do not wait for the broker
+                caller.say("Are you open while the broker is away?");
+                assertThat(caller.next("conversation.item.input_audio_transcription.completed")
+                                .path("transcript")
+                                .asString())
+                        .isEqualTo("Are you open while the broker is away?");
+                caller.next("response.done");
+            }
+        }
+        // nothing of the call was lost: the trail reaches the broker once it is back
+        List<VoiceTranscript> said = TopicReader.readUntilFound(
+                        kafka.servers(),
+                        Topics.VOICE_EVENTS.name(),
+                        r -> CODEC.decode(r.value()) instanceof VoiceTranscript t
+                                && t.getUserId().equals("bea"),
+                        2,
+                        Duration.ofSeconds(60))
+                .stream()
+                .map(r -> (VoiceTranscript) CODEC.decode(r.value()))
+                .toList();
+        assertThat(said).extracting(VoiceTranscript::getText).contains("Are you open while the broker is away?");
+        assertThat(endOf(kafka, "bea", Duration.ofSeconds(60)).getReason()).isEqualTo(VoiceEndReason.CLIENT_CLOSED);
     }
 
     private static boolean endedYet(InfraExtension.KafkaBootstrap kafka, String user) {
