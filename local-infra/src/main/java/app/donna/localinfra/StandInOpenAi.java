@@ -8,11 +8,12 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -26,7 +27,7 @@ import java.util.regex.Pattern;
  * protocol to the real {@code openai-java} client: {@code POST /v1/chat/completions} with
  * {@code "stream": true} answers {@code text/event-stream} chunks, a usage chunk and {@code [DONE]}.
  * Used by tests and by {@code donna bench chat} (an instantly answering model). Callers script what
- * comes next (an answer in pieces, an error status with {@code Retry-After}, a delay, a model that starts
+ * comes next (an answer in pieces, a tool call, an error status with {@code Retry-After}, a delay, a model that starts
  * its stream but is slow to write, one that never answers) and read the requests it received.
  */
 public final class StandInOpenAi implements AutoCloseable {
@@ -60,6 +61,15 @@ public final class StandInOpenAi implements AutoCloseable {
          * Each piece is due at a fixed time after the request, so a late write does not delay the rest.
          */
         record Paced(long firstTokenMillis, long tokenIntervalMillis, int tokens, String piece) implements Behaviour {}
+
+        /**
+         * Calls a function tool, as a model does when it decides to: streams {@code before} as text, then the
+         * call (its id, type and name first, then its arguments a few characters at a time) and finishes
+         * with {@code tool_calls}. A request that carries this call's output (a {@code tool} message naming
+         * {@code callId}) is answered by {@code then}.
+         */
+        record CallTool(List<String> before, String callId, String name, String argumentsJson, Behaviour then)
+                implements Behaviour {}
     }
 
     /** How often a stalled stream writes a keep-alive comment, which also finds a client that went away. */
@@ -72,7 +82,9 @@ public final class StandInOpenAi implements AutoCloseable {
 
     private final Deque<String> requests = new ArrayDeque<>();
     private volatile Behaviour fallback = new Behaviour.Answer(List.of("Hello", " from", " the", " stand-in."));
-    private final Map<String, Behaviour> byText = new ConcurrentHashMap<>();
+    /** In the order registered: the first whose text a request contains answers it. */
+    private final Map<String, Behaviour> byText = Collections.synchronizedMap(new LinkedHashMap<>());
+
     private final CountDownLatch closing = new CountDownLatch(1);
     private final ConcurrentLinkedDeque<Behaviour> secretScript = new ConcurrentLinkedDeque<>();
     private final List<SecretRequest> secretRequests = new ArrayList<>();
@@ -108,7 +120,9 @@ public final class StandInOpenAi implements AutoCloseable {
 
     /**
      * What to do with every request whose body contains {@code text} (a question, say), whatever the
-     * script: so a test can single out its own conversation among others the server is asked about.
+     * script: so a test can single out its own conversation among others the server is asked about. A
+     * request that contains several such texts (a conversation's later question, with the earlier ones as
+     * context) gets the behaviour registered first.
      */
     public StandInOpenAi whenAsked(String text, Behaviour behaviour) {
         byText.put(text, behaviour);
@@ -189,6 +203,15 @@ public final class StandInOpenAi implements AutoCloseable {
         return new Behaviour.Paced(firstTokenMillis, Math.round(1000 / tokensPerSecond), tokens, "word ");
     }
 
+    /**
+     * A model that calls tool {@code name} with {@code argumentsJson}, and once given the call's output,
+     * answers like {@code then}.
+     */
+    public static Behaviour callTool(String name, String argumentsJson, Behaviour then) {
+        return new Behaviour.CallTool(
+                List.of(), "call_" + UUID.randomUUID().toString().replace("-", ""), name, argumentsJson, then);
+    }
+
     /** A model that never answers. */
     public static Behaviour hang() {
         return new Behaviour.Hang();
@@ -203,12 +226,24 @@ public final class StandInOpenAi implements AutoCloseable {
                 requests.removeFirst();
             }
         }
-        Behaviour next = byText.entrySet().stream()
-                .filter(e -> body.contains(e.getKey()))
-                .map(Map.Entry::getValue)
-                .findFirst()
-                .orElseGet(script::pollFirst);
-        respond(exchange, next == null ? fallback : next, arrived);
+        Behaviour next;
+        synchronized (byText) {
+            next = byText.entrySet().stream()
+                    .filter(e -> body.contains(e.getKey()))
+                    .map(Map.Entry::getValue)
+                    .findFirst()
+                    .orElse(null);
+        }
+        if (next == null) {
+            next = script.pollFirst();
+        }
+        if (next == null) {
+            next = fallback;
+        }
+        while (next instanceof Behaviour.CallTool call && body.contains("\"tool_call_id\":\"" + call.callId() + "\"")) {
+            next = call.then(); // the model was given its call's output, and goes on
+        }
+        respond(exchange, next, arrived);
     }
 
     private void respond(HttpExchange exchange, Behaviour behaviour, long arrived) throws IOException {
@@ -272,6 +307,34 @@ public final class StandInOpenAi implements AutoCloseable {
                         return;
                     }
                     finish(out, p.tokens());
+                }
+                case Behaviour.CallTool call -> {
+                    OutputStream out = startStream(exchange);
+                    String head = head();
+                    for (String piece : call.before()) {
+                        content(out, head, piece);
+                    }
+                    event(
+                            out,
+                            head + "\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":"
+                                    + quote(call.callId()) + ",\"type\":\"function\",\"function\":{\"name\":"
+                                    + quote(call.name()) + ",\"arguments\":\"\"}}]},\"finish_reason\":null}]}");
+                    String arguments = call.argumentsJson();
+                    for (int from = 0; from < arguments.length(); from += 7) {
+                        event(
+                                out,
+                                head + "\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,"
+                                        + "\"function\":{\"arguments\":"
+                                        + quote(arguments.substring(from, Math.min(arguments.length(), from + 7)))
+                                        + "}}]},\"finish_reason\":null}]}");
+                    }
+                    event(out, head + "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]}");
+                    event(
+                            out,
+                            head + "\"choices\":[],\"usage\":{\"prompt_tokens\":42,\"completion_tokens\":9,"
+                                    + "\"total_tokens\":51}}");
+                    out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+                    out.flush();
                 }
                 case Behaviour.Hang h -> {
                     try {

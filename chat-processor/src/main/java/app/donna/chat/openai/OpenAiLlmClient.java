@@ -3,15 +3,22 @@ package app.donna.chat.openai;
 import app.donna.chat.reply.Cancellation;
 import app.donna.chat.reply.LlmClient;
 import app.donna.chat.reply.Turn;
+import app.donna.platform.persona.ReceptionistTools;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.JsonValue;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.OpenAIIoException;
 import com.openai.errors.OpenAIRetryableException;
 import com.openai.errors.OpenAIServiceException;
+import com.openai.models.FunctionDefinition;
+import com.openai.models.FunctionParameters;
+import com.openai.models.chat.completions.ChatCompletionAssistantMessageParam;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionMessageFunctionToolCall;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import com.openai.models.chat.completions.ChatCompletionToolMessageParam;
 import io.github.resilience4j.core.IntervalBiFunction;
 import io.github.resilience4j.core.functions.Either;
 import io.github.resilience4j.retry.Retry;
@@ -19,7 +26,9 @@ import io.github.resilience4j.retry.RetryConfig;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
@@ -30,6 +39,10 @@ import okhttp3.Response;
 /**
  * {@link LlmClient} on OpenAI's Chat Completions API through the official {@code openai-java} client,
  * streaming. The base URL makes any OpenAI-compatible server work; {@code timeout} bounds each attempt.
+ * The prompt's tools are declared as function tools; a tool call streams in pieces (its id and name, then
+ * its arguments a few characters at a time, each piece naming the call by index) and is put together here;
+ * a later round sends each call back as the assistant's {@code tool_calls} with a {@code tool} message
+ * carrying its output.
  *
  * <p>Retries are Resilience4j's ({@link #retryConfig}: connection errors, timeouts, 408, 409, 429 and 5xx,
  * with exponential backoff that honours {@code Retry-After}; metrics {@code resilience4j_retry_calls}),
@@ -101,22 +114,8 @@ public final class OpenAiLlmClient implements LlmClient, AutoCloseable {
     }
 
     @Override
-    public Completion complete(
-            String systemPrompt, List<Turn> context, Consumer<String> onDelta, Cancellation cancellation) {
-        ChatCompletionCreateParams.Builder params = ChatCompletionCreateParams.builder()
-                .model(model)
-                .maxCompletionTokens(maxOutputTokens)
-                .streamOptions(
-                        ChatCompletionStreamOptions.builder().includeUsage(true).build())
-                .addSystemMessage(systemPrompt);
-        for (Turn turn : context) {
-            if (turn.role() == Turn.Role.USER) {
-                params.addUserMessage(turn.text());
-            } else {
-                params.addAssistantMessage(turn.text());
-            }
-        }
-        ChatCompletionCreateParams request = params.build();
+    public Completion complete(Prompt prompt, Consumer<String> onDelta, Cancellation cancellation) {
+        ChatCompletionCreateParams request = request(prompt);
         Retry.AsyncContext<Object> attempts = retry.asyncContext();
         while (true) {
             Attempt attempt = new Attempt(onDelta);
@@ -135,6 +134,55 @@ public final class OpenAiLlmClient implements LlmClient, AutoCloseable {
         }
     }
 
+    /** The request: instructions, the conversation, then this answer's tool rounds, and the tools it may call. */
+    private ChatCompletionCreateParams request(Prompt prompt) {
+        ChatCompletionCreateParams.Builder params = ChatCompletionCreateParams.builder()
+                .model(model)
+                .maxCompletionTokens(maxOutputTokens)
+                .streamOptions(
+                        ChatCompletionStreamOptions.builder().includeUsage(true).build())
+                .addSystemMessage(prompt.instructions());
+        for (Turn turn : prompt.context()) {
+            if (turn.role() == Turn.Role.USER) {
+                params.addUserMessage(turn.text());
+            } else {
+                params.addAssistantMessage(turn.text());
+            }
+        }
+        for (ToolRound round : prompt.rounds()) {
+            ChatCompletionAssistantMessageParam.Builder called = ChatCompletionAssistantMessageParam.builder();
+            if (!round.text().isEmpty()) {
+                called.content(round.text());
+            }
+            for (ToolCall call : round.calls()) {
+                called.addToolCall(ChatCompletionMessageFunctionToolCall.builder()
+                        .id(call.id())
+                        .function(ChatCompletionMessageFunctionToolCall.Function.builder()
+                                .name(call.name())
+                                .arguments(call.argumentsJson())
+                                .build())
+                        .build());
+            }
+            params.addMessage(called.build());
+            for (int i = 0; i < round.calls().size(); i++) {
+                params.addMessage(ChatCompletionToolMessageParam.builder()
+                        .toolCallId(round.calls().get(i).id())
+                        .content(round.outputs().get(i))
+                        .build());
+            }
+        }
+        for (ReceptionistTools tool : prompt.tools()) {
+            FunctionParameters.Builder schema = FunctionParameters.builder();
+            tool.parameters().forEach((key, value) -> schema.putAdditionalProperty(key, JsonValue.from(value)));
+            params.addFunctionTool(FunctionDefinition.builder()
+                    .name(tool.name())
+                    .description(tool.description())
+                    .parameters(schema.build())
+                    .build());
+        }
+        return params.build();
+    }
+
     /** One request and its stream; whether it handed a fragment on is kept in {@code attempt}. */
     private Completion attempt(ChatCompletionCreateParams request, Attempt attempt, Cancellation cancellation) {
         if (cancellation.isCancelled()) {
@@ -143,6 +191,9 @@ public final class OpenAiLlmClient implements LlmClient, AutoCloseable {
         StringBuilder text = new StringBuilder();
         String[] answeredBy = {model};
         long[] usage = {0, 0};
+        // a tool call arrives in pieces, each naming its call by index: the id and name first, then the
+        // arguments a few characters at a time
+        Map<Long, StreamedToolCall> toolCalls = new TreeMap<>();
         CURRENT.set(cancellation);
         try (StreamResponse<ChatCompletionChunk> stream =
                 client.chat().completions().createStreaming(request)) {
@@ -162,6 +213,11 @@ public final class OpenAiLlmClient implements LlmClient, AutoCloseable {
                         text.append(fragment);
                         attempt.handOn(fragment);
                     });
+                    choice.delta()
+                            .toolCalls()
+                            .ifPresent(pieces -> pieces.forEach(piece -> toolCalls
+                                    .computeIfAbsent(piece.index(), index -> new StreamedToolCall())
+                                    .add(piece)));
                 }
             });
         } finally {
@@ -170,7 +226,31 @@ public final class OpenAiLlmClient implements LlmClient, AutoCloseable {
         if (cancellation.isCancelled()) {
             throw new CancellationException("cancelled after the last chunk");
         }
-        return new Completion(text.toString(), answeredBy[0], usage[0], usage[1]);
+        return new Completion(
+                text.toString(),
+                answeredBy[0],
+                usage[0],
+                usage[1],
+                toolCalls.values().stream().map(StreamedToolCall::call).toList());
+    }
+
+    /** A tool call put together from its streamed pieces. */
+    private static final class StreamedToolCall {
+        private String id = "";
+        private String name = "";
+        private final StringBuilder arguments = new StringBuilder();
+
+        void add(ChatCompletionChunk.Choice.Delta.ToolCall piece) {
+            piece.id().filter(s -> !s.isEmpty()).ifPresent(s -> id = s);
+            piece.function().ifPresent(function -> {
+                function.name().filter(s -> !s.isEmpty()).ifPresent(s -> name = s);
+                function.arguments().ifPresent(arguments::append);
+            });
+        }
+
+        ToolCall call() {
+            return new ToolCall(id, name, arguments.toString());
+        }
     }
 
     /** Waits before the next attempt; a cancellation ends the wait, and the call. */

@@ -1,7 +1,14 @@
 package app.donna.chat.reply;
 
 import app.donna.platform.persona.Persona;
+import app.donna.platform.persona.ReceptionistRequests;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -13,6 +20,11 @@ import java.util.regex.Pattern;
  * the more specific request wins: "can I cancel my booking on Friday?" names a booking and a day but asks
  * to cancel, and "book me in next Tuesday at 2pm" names a day but asks for an appointment, not for the
  * opening hours.
+ *
+ * <p>What it asks the customer for, it takes: a message that says how to reach the customer
+ * ({@link ContactDetails}) is passed on to the business as the same request a model's tool call makes: a
+ * booking request when this message or the customer's one before asked for an appointment, else a message
+ * for the team, in the customer's words.
  */
 public final class OfflineResponder {
 
@@ -64,6 +76,52 @@ public final class OfflineResponder {
     public OfflineResponder(Persona persona) {
         this.persona = persona;
     }
+
+    /** An offline answer, and the request it passes on to the business, if any. */
+    public record Offline(String text, Optional<RequestsTaken.Request> request) {}
+
+    /** The answer to {@code question}, asked after {@code context}, and the request it takes, if any. */
+    public Offline reply(String question, List<Turn> context) {
+        Optional<ContactDetails> contact = ContactDetails.in(question);
+        if (contact.isEmpty()) {
+            return new Offline(answer(question), Optional.empty());
+        }
+        Optional<String> earlier = context.reversed().stream()
+                .filter(turn -> turn.role() == Turn.Role.USER)
+                .map(Turn::text)
+                .findFirst()
+                .filter(text -> ASKS_FOR_THE_TEAM.contains(Intent.of(text)));
+        boolean booking = Intent.of(question) == Intent.BOOKING
+                || (!ASKS_FOR_THE_TEAM.contains(Intent.of(question))
+                        && earlier.map(Intent::of).orElse(null) == Intent.BOOKING);
+        String words = earlier.map(text -> text + "\n").orElse("") + question.strip();
+        words = words.length() <= ReceptionistRequests.MAX_ARGUMENT_CHARS
+                ? words
+                : words.substring(0, ReceptionistRequests.MAX_ARGUMENT_CHARS);
+        Map<String, String> details = new LinkedHashMap<>();
+        contact.get().name().ifPresent(name -> details.put("caller_name", name));
+        String thanks =
+                "Thank you" + contact.get().name().map(name -> ", " + name).orElse("") + ". ";
+        if (booking) {
+            details.put("service", words);
+            details.put("contact", contact.get().contact());
+            return new Offline(
+                    thanks + "I've passed your booking request on to the team at " + persona.businessName()
+                            + ", and they'll get back to you to confirm a time. Our opening hours are: "
+                            + persona.hours() + ".",
+                    Optional.of(new RequestsTaken.Request("bookings.request_booking", "bookings", details)));
+        }
+        details.put("callback_number", contact.get().contact());
+        details.put("message", words);
+        return new Offline(
+                thanks + "I've passed your message on to the team at " + persona.businessName()
+                        + ", and someone will get back to you.",
+                Optional.of(new RequestsTaken.Request("secretary.take_message", "secretary", details)));
+    }
+
+    /** Intents whose answer asks the customer to leave their details for the team. */
+    private static final Set<Intent> ASKS_FOR_THE_TEAM =
+            EnumSet.of(Intent.CANCELLATION, Intent.MESSAGE, Intent.PRICES, Intent.BOOKING);
 
     public String answer(String question) {
         String name = persona.businessName();

@@ -1,6 +1,7 @@
 package app.donna.chat.reply;
 
 import app.donna.platform.persona.Persona;
+import app.donna.platform.persona.ReceptionistTools;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,6 +17,11 @@ import org.slf4j.LoggerFactory;
  * fragments; when there is no model, the circuit is open, or the model fails or does not answer in time,
  * the offline responder answers and the reply is marked degraded. Failures and timeouts of calls that
  * reached the model count towards opening the circuit. Never an empty reply.
+ *
+ * <p>The model may call the chat's receptionist tools ({@link ReceptionistTools#CHAT}: leave a message, ask
+ * for a booking); each call is checked and taken into the answer's {@link RequestsTaken}, and the model is
+ * asked again with the tools' outputs. The requests go out with the reply, whoever settles it: the model,
+ * or the offline responder after the model failed or ran out of time.
  */
 public final class ReplyComposer {
 
@@ -24,7 +30,13 @@ public final class ReplyComposer {
     public static final String REFUSAL = "I'm sorry, but I can't help with that message. If you have a question "
             + "about our services or opening hours, I'm happy to help.";
 
-    /** A reply and how it was made. */
+    /**
+     * The most tool rounds one answer may take: after them the model is asked without tools, so it
+     * answers in words.
+     */
+    static final int MAX_TOOL_ROUNDS = 2;
+
+    /** A reply, how it was made, and what the customer asked the business for while it was made. */
     public record Reply(
             String text,
             boolean degraded,
@@ -32,7 +44,12 @@ public final class ReplyComposer {
             Optional<String> model,
             long inputTokens,
             long outputTokens,
-            Optional<Long> llmLatencyMs) {}
+            Optional<Long> llmLatencyMs,
+            List<RequestsTaken.Request> requests) {
+        public Reply {
+            requests = List.copyOf(requests);
+        }
+    }
 
     private final Persona persona;
     private final Optional<LlmClient> llm;
@@ -56,19 +73,26 @@ public final class ReplyComposer {
     }
 
     public Reply compose(String question, boolean blocked, List<Turn> context, Consumer<String> onDelta) {
-        return compose(question, blocked, context, onDelta, new Cancellation());
+        return compose(question, blocked, context, onDelta, new Cancellation(), new RequestsTaken());
     }
 
     /**
      * @param cancellation abandons the model call from another thread; whoever cancels accounts for the
      *                     call (a timeout is a failure, a shutdown is nothing), so a cancelled call is not
      *                     counted here, and is answered offline
+     * @param requests     where the requests the customer makes are taken, as they are made: whoever gives
+     *                     up on this answer still finds them there
      */
     public Reply compose(
-            String question, boolean blocked, List<Turn> context, Consumer<String> onDelta, Cancellation cancellation) {
+            String question,
+            boolean blocked,
+            List<Turn> context,
+            Consumer<String> onDelta,
+            Cancellation cancellation,
+            RequestsTaken requests) {
         if (blocked) {
             metrics.reply(ReplyMetrics.Source.REFUSAL);
-            return new Reply(REFUSAL, false, true, Optional.empty(), 0, 0, Optional.empty());
+            return new Reply(REFUSAL, false, true, Optional.empty(), 0, 0, Optional.empty(), List.of());
         }
         if (llm.isPresent() && breaker.allowsCall()) {
             List<Turn> turns = new ArrayList<>(context);
@@ -76,30 +100,30 @@ public final class ReplyComposer {
             long start = clock.millis();
             long startNanos = System.nanoTime();
             boolean[] fragmentSeen = {false};
+            StringBuilder said = new StringBuilder();
             Consumer<String> timedOnDelta = fragment -> {
                 if (!fragmentSeen[0]) {
                     fragmentSeen[0] = true;
                     metrics.firstFragment(Duration.ofNanos(System.nanoTime() - startNanos));
                 }
+                said.append(fragment);
                 onDelta.accept(fragment);
             };
             try {
-                LlmClient.Completion c = llm.get().complete(persona.systemPrompt(), turns, timedOnDelta, cancellation);
-                if (c.text() == null || c.text().isBlank()) {
-                    throw new LlmClient.LlmUnavailableException("the model returned an empty answer", null);
-                }
+                Answered answered = askWithTools(turns, timedOnDelta, said, cancellation, requests);
                 breaker.recordSuccess();
                 metrics.call(ReplyMetrics.Outcome.ANSWERED, Duration.ofNanos(System.nanoTime() - startNanos));
-                metrics.tokens(c.inputTokens(), c.outputTokens());
+                metrics.tokens(answered.inputTokens, answered.outputTokens);
                 metrics.reply(ReplyMetrics.Source.MODEL);
                 return new Reply(
-                        c.text(),
+                        said.toString(),
                         false,
                         false,
-                        Optional.ofNullable(c.model()),
-                        c.inputTokens(),
-                        c.outputTokens(),
-                        Optional.of(clock.millis() - start));
+                        Optional.ofNullable(answered.model),
+                        answered.inputTokens,
+                        answered.outputTokens,
+                        Optional.of(clock.millis() - start),
+                        requests.all());
             } catch (LlmClient.LlmUnavailableException e) {
                 boolean cancelled = cancellation.isCancelled();
                 metrics.call(
@@ -113,13 +137,66 @@ public final class ReplyComposer {
                 }
             }
         }
-        return offlineAnswer(question, onDelta);
+        return offlineAnswer(question, context, onDelta, requests);
     }
 
+    /** What the model's calls for one answer cost, and which model answered. */
+    private record Answered(String model, long inputTokens, long outputTokens) {}
+
     /**
-     * Whether an answer begun now would come from the offline responder without asking the model: there is
-     * none, or the circuit is open (or half-open with its one trial call under way).
+     * Asks the model, answering the receptionist tools it calls and asking again with their outputs, up to
+     * {@link #MAX_TOOL_ROUNDS} rounds; then it must answer in words. What it says in every round is the
+     * reply, as the customer saw it streamed ({@code said}).
      */
+    private Answered askWithTools(
+            List<Turn> turns,
+            Consumer<String> onDelta,
+            StringBuilder said,
+            Cancellation cancellation,
+            RequestsTaken requests) {
+        List<LlmClient.ToolRound> rounds = new ArrayList<>();
+        long inputTokens = 0;
+        long outputTokens = 0;
+        while (true) {
+            boolean mayUseTools = rounds.size() < MAX_TOOL_ROUNDS;
+            Consumer<String> spaced = onDelta;
+            if (!rounds.isEmpty() && !said.isEmpty() && !Character.isWhitespace(said.charAt(said.length() - 1))) {
+                // the next round's words follow the last round's, which ended without a space
+                boolean[] first = {true};
+                spaced = fragment -> {
+                    if (first[0]) {
+                        first[0] = false;
+                        onDelta.accept(" ");
+                    }
+                    onDelta.accept(fragment);
+                };
+            }
+            LlmClient.Completion c = llm.orElseThrow()
+                    .complete(
+                            new LlmClient.Prompt(
+                                    persona.chatInstructions(),
+                                    turns,
+                                    mayUseTools ? ReceptionistTools.CHAT : List.of(),
+                                    rounds),
+                            spaced,
+                            cancellation);
+            inputTokens += c.inputTokens();
+            outputTokens += c.outputTokens();
+            if (c.toolCalls().isEmpty() || !mayUseTools) {
+                if (said.toString().isBlank()) {
+                    throw new LlmClient.LlmUnavailableException("the model returned an empty answer", null);
+                }
+                return new Answered(c.model(), inputTokens, outputTokens);
+            }
+            List<String> outputs = c.toolCalls().stream().map(requests::answer).toList();
+            log.info(
+                    "The model called {}; {} request(s) taken so far",
+                    c.toolCalls().stream().map(LlmClient.ToolCall::name).toList(),
+                    requests.all().size());
+            rounds.add(new LlmClient.ToolRound(c.text(), c.toolCalls(), outputs));
+        }
+    }
+
     /**
      * A call's recap for the business ({@link CallRecap}): the model's, when there is one and the circuit
      * lets it be asked; empty otherwise, or when it fails (the caller then writes an extractive one).
@@ -144,6 +221,10 @@ public final class ReplyComposer {
         }
     }
 
+    /**
+     * Whether an answer begun now would come from the offline responder without asking the model: there is
+     * none, or the circuit is open (or half-open with its one trial call under way).
+     */
     public boolean answersOfflineNow() {
         return llm.isEmpty() || breaker.rejectsCalls();
     }
@@ -153,21 +234,41 @@ public final class ReplyComposer {
      * abandons the model call; one that had reached the model counts as a failure to the circuit breaker
      * (one still waiting for a thread to make it does not: the model never saw it).
      *
-     * @param why for the log: which message and which deadline
+     * @param why      for the log: which message and which deadline
+     * @param requests what the model had taken before it was given up: they still go out, and the answer
+     *                 says so
      */
-    public Reply timedOut(String question, boolean modelWasCalled, String why, Consumer<String> onDelta) {
+    public Reply timedOut(
+            String question,
+            List<Turn> context,
+            boolean modelWasCalled,
+            String why,
+            Consumer<String> onDelta,
+            RequestsTaken requests) {
         if (modelWasCalled) {
             breaker.recordFailure();
         }
         log.error("The model did not answer in time ({}); answering offline. Circuit: {}", why, breaker.state());
-        return offlineAnswer(question, onDelta);
+        return offlineAnswer(question, context, onDelta, requests);
     }
 
-    /** The offline responder's answer, marked degraded: also the answer when composing failed unexpectedly. */
-    public Reply offlineAnswer(String question, Consumer<String> onDelta) {
-        String text = offline.answer(question);
+    /**
+     * The offline responder's answer, marked degraded: also the answer when composing failed unexpectedly.
+     * When requests were taken already (the model called a tool, then failed), it confirms them rather than
+     * ask the customer for their details again; otherwise the responder may take one from the message.
+     */
+    public Reply offlineAnswer(String question, List<Turn> context, Consumer<String> onDelta, RequestsTaken requests) {
+        String text;
+        if (requests.isEmpty()) {
+            OfflineResponder.Offline answer = offline.reply(question, context);
+            answer.request().ifPresent(requests::take);
+            text = answer.text();
+        } else {
+            text = "Thank you. I've passed your request on to the team at " + persona.businessName()
+                    + ", and they'll get back to you.";
+        }
         metrics.reply(ReplyMetrics.Source.OFFLINE);
         onDelta.accept(text);
-        return new Reply(text, true, false, Optional.empty(), 0, 0, Optional.empty());
+        return new Reply(text, true, false, Optional.empty(), 0, 0, Optional.empty(), requests.all());
     }
 }

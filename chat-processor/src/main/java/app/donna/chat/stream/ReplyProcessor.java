@@ -3,16 +3,20 @@ package app.donna.chat.stream;
 import app.donna.chat.reply.Cancellation;
 import app.donna.chat.reply.Conversation;
 import app.donna.chat.reply.ReplyComposer;
+import app.donna.chat.reply.RequestsTaken;
 import app.donna.chat.reply.Turn;
+import app.donna.events.actions.ActionRequested;
 import app.donna.events.chat.ChatMessageScreened;
 import app.donna.events.chat.ChatReplyDelayReason;
 import app.donna.events.chat.ChatReplyDelayed;
 import app.donna.events.chat.ChatReplyDelta;
 import app.donna.events.chat.ChatReplyProduced;
 import app.donna.events.common.Decision;
+import app.donna.events.common.EventSource;
 import app.donna.events.common.TokenUsage;
 import app.donna.platform.kafka.EagerCommits;
 import app.donna.platform.observability.RecordTracing;
+import app.donna.platform.redaction.SensitiveText;
 import app.donna.schemas.DerivedIds;
 import io.micrometer.tracing.Span;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +27,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -46,6 +51,7 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Answers each screened message of a session once, without holding the stream thread while the model
@@ -84,6 +90,7 @@ import org.slf4j.LoggerFactory;
 final class ReplyProcessor implements Processor<String, SpecificRecordBase, String, SpecificRecordBase> {
 
     private static final Logger log = LoggerFactory.getLogger(ReplyProcessor.class);
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final ReplyComposer composer;
     private final DeltaSink deltas;
@@ -171,17 +178,23 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         private final AnswerFragments fragments;
         /** The answer's part of its message's trace, from when it begins until it is forwarded or dropped. */
         private final Span span;
+        /** The session's turns before this message. */
+        private final List<Turn> context;
+        /** What the customer asks the business for, taken as the answer is made, whoever settles it. */
+        private final RequestsTaken requests = new RequestsTaken();
         /** Whether the client was told this answer is delayed; stream thread only. */
         private boolean delayNoticed;
 
         Answer(
                 Incarnation incarnation,
                 AwaitingReply.Waiting waiting,
+                List<Turn> context,
                 Instant since,
                 Span span,
                 Function<Answer, AnswerFragments> fragments) {
             this.incarnation = incarnation;
             this.waiting = waiting;
+            this.context = context;
             this.since = since;
             this.span = span;
             this.fragments = fragments.apply(this);
@@ -305,6 +318,7 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         Answer answer = new Answer(
                 current,
                 waiting,
+                context,
                 clock.instant(),
                 tracing.startChild("chat.reply", waiting.traceparent()),
                 this::fragmentsOf);
@@ -321,7 +335,7 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
             return;
         }
         try {
-            modelCalls.execute(() -> callModel(answer, context));
+            modelCalls.execute(() -> callModel(answer));
         } catch (RejectedExecutionException e) {
             // only while shutting down: the message stays in its queue for the next owner
             log.warn("Not answering message {} now: {}", m.getMessageId(), e.getMessage());
@@ -329,7 +343,7 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
     }
 
     /** On a model-call thread: asks the model, unless a deadline or the open circuit settled the answer first. */
-    private void callModel(Answer answer, List<Turn> context) {
+    private void callModel(Answer answer) {
         if (answer.incarnation.closed || !answer.stage.compareAndSet(Stage.QUEUED, Stage.CALLING)) {
             return; // the task moved on (its next owner answers), or the answer was given offline meanwhile
         }
@@ -343,7 +357,7 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         // the call's span is current on this thread, so the fragments it writes carry it
         Span call = tracing.startChild("chat.model", answer.span);
         try (var scope = tracing.inScope(call)) {
-            reply = composer.compose(m.getText(), false, context, onDelta, answer.cancellation);
+            reply = composer.compose(m.getText(), false, answer.context, onDelta, answer.cancellation, answer.requests);
         } catch (RuntimeException e) {
             call.error(e);
             if (answer.incarnation.closed || answer.stage.get() != Stage.CALLING) {
@@ -351,7 +365,7 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
             }
             log.error("Composing the answer to message {} failed; answering offline", m.getMessageId(), e);
             try (var scope = tracing.inScope(answer.span)) {
-                reply = composer.offlineAnswer(m.getText(), onDelta);
+                reply = composer.offlineAnswer(m.getText(), answer.context, onDelta, answer.requests);
             }
         } finally {
             call.end();
@@ -367,7 +381,11 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
             try (var scope = tracing.inScope(answer.span)) {
                 settled(
                         answer,
-                        composer.offlineAnswer(answer.message().getText(), fragment -> publish(answer, fragment)));
+                        composer.offlineAnswer(
+                                answer.message().getText(),
+                                answer.context,
+                                fragment -> publish(answer, fragment),
+                                answer.requests));
             }
         }
     }
@@ -502,9 +520,11 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
                     answer,
                     composer.timedOut(
                             m.getText(),
+                            answer.context,
                             was.get() == Stage.CALLING,
                             "message " + m.getMessageId() + ": " + why,
-                            fragment -> publish(answer, fragment)));
+                            fragment -> publish(answer, fragment),
+                            answer.requests));
         }
         return Optional.of(answer);
     }
@@ -570,6 +590,17 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         tracing.inject(span, headers);
         span.tag("degraded", String.valueOf(reply.degraded()));
         context.forward(new Record<>(session, produced(m, reply, c.deltaCount()), clock.millis(), headers));
+        List<RequestsTaken.Request> requests = reply.requests();
+        for (int i = 0; i < requests.size(); i++) {
+            ActionRequested action = actionRequested(m, i, requests.get(i));
+            context.forward(new Record<>(m.getUserId().toString(), action, clock.millis(), headers));
+            log.info(
+                    "Message {} of session {}: {} passed on as action {}",
+                    m.getMessageId(),
+                    session,
+                    action.getKind(),
+                    action.getActionId());
+        }
         span.end();
         AwaitingReply rest = queue.withoutFirst();
         if (rest.isEmpty()) {
@@ -604,6 +635,32 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
                                 : null)
                 .setLlmLatencyMs(reply.llmLatencyMs().orElse(null))
                 .setDeltaCount(deltaCount)
+                .build();
+    }
+
+    /**
+     * The business is asked for what the customer asked for. The action's id comes from the message and the
+     * request's place among the answer's requests, so answering the message again (after a restart) asks
+     * again under the same ids, which the dispatcher delivers once.
+     */
+    private ActionRequested actionRequested(ChatMessageScreened m, int index, RequestsTaken.Request request) {
+        UUID actionId = DerivedIds.of("chat-action", m.getMessageId() + "/" + index);
+        Map<String, Object> payload = new LinkedHashMap<>();
+        payload.put("sessionId", m.getSessionId().toString());
+        payload.put("messageId", m.getMessageId().toString());
+        Map<String, String> details = new LinkedHashMap<>();
+        request.details().forEach((field, value) -> details.put(field, SensitiveText.redact(value)));
+        payload.put("details", details);
+        return ActionRequested.newBuilder()
+                .setEventId(DerivedIds.of("action-requested", actionId))
+                .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
+                .setUserId(m.getUserId())
+                .setActionId(actionId)
+                .setKind(request.kind())
+                .setIntegration(request.integration())
+                .setPayloadJson(JSON.writeValueAsString(payload))
+                .setSource(EventSource.CHAT)
+                .setSourceId(m.getSessionId().toString())
                 .build();
     }
 

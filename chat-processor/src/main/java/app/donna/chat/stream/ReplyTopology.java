@@ -1,6 +1,7 @@
 package app.donna.chat.stream;
 
 import app.donna.chat.reply.ReplyComposer;
+import app.donna.events.actions.ActionRequested;
 import app.donna.platform.kafka.EagerCommits;
 import app.donna.platform.observability.RecordTracing;
 import app.donna.schemas.Topics;
@@ -10,6 +11,7 @@ import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
@@ -20,7 +22,9 @@ import org.apache.kafka.streams.state.Stores;
  * The reply topology.
  *
  * <p>Consumes: {@code donna.chat.screened} (ChatMessageScreened, by session). Produces:
- * {@code donna.chat.replies} (ChatReplyProduced, by session, exactly once; the ChatReplyDelta fragments
+ * {@code donna.chat.replies} (ChatReplyProduced, by session, exactly once) and {@code donna.actions}
+ * (ActionRequested, by user, in the same transaction: what the customer asked the business for while the
+ * reply was made; the ChatReplyDelta fragments
  * go to {@code donna.chat.reply-fragments}, directly from the {@link DeltaSink}). The session's conversation lives in the
  * {@value #CONVERSATIONS_STORE} store and its messages awaiting an answer in the
  * {@value #AWAITING_REPLY_STORE} store, both backed by changelogs, so context and unanswered messages
@@ -75,10 +79,21 @@ public final class ReplyTopology {
                         Named.as("reply"),
                         CONVERSATIONS_STORE,
                         AWAITING_REPLY_STORE)
-                .to(
-                        Topics.CHAT_REPLIES.name(),
-                        Produced.with(Topics.CHAT_REPLIES.keySerde(), Topics.CHAT_REPLIES.valueSerde())
-                                .withName("to-chat-replies"));
+                .split(Named.as("reply-"))
+                .branch(
+                        (key, value) -> value instanceof ActionRequested,
+                        Branched.withConsumer(
+                                actions -> actions.to(
+                                        Topics.ACTIONS.name(),
+                                        Produced.with(Topics.ACTIONS.keySerde(), Topics.ACTIONS.valueSerde())
+                                                .withName("to-actions")),
+                                "actions"))
+                .defaultBranch(Branched.withConsumer(
+                        replies -> replies.to(
+                                Topics.CHAT_REPLIES.name(),
+                                Produced.with(Topics.CHAT_REPLIES.keySerde(), Topics.CHAT_REPLIES.valueSerde())
+                                        .withName("to-chat-replies")),
+                        "replies"));
     }
 
     /**

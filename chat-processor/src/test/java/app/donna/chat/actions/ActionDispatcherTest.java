@@ -14,8 +14,7 @@ import app.donna.schemas.Topics;
 import app.donna.testing.InfraExtension;
 import app.donna.testing.SharedInfra;
 import app.donna.testing.TopicReader;
-import com.sun.net.httpserver.HttpServer;
-import java.net.InetSocketAddress;
+import app.donna.testing.WebhookReceiver;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,9 +23,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -53,12 +49,21 @@ class ActionDispatcherTest {
     static final EventCodec CODEC = EventCodec.bundled();
     static final JsonMapper JSON = JsonMapper.builder().build();
 
-    /** What the receiver got: path, headers that matter, body, and whether the signature verified. */
-    record Received(String path, String idempotencyKey, String attempt, String body, boolean signed) {}
+    /** The business: 200 on /ok when signed, 500 then 200 on /flaky, slow then 200 on /slow, 404, 500. */
+    final WebhookReceiver receiver = new WebhookReceiver(
+            WebhookSignature.HEADER, ActionDispatcherTest::signs, (path, call, signed) -> switch (path) {
+                case "/ok" -> signed ? 200 : 401;
+                case "/flaky" -> call == 1 ? 500 : 200;
+                case "/slow" -> {
+                    if (call == 1) {
+                        sleep(3_000);
+                    }
+                    yield 200;
+                }
+                case "/gone" -> 404;
+                default -> 500;
+            });
 
-    final List<Received> received = new CopyOnWriteArrayList<>();
-    final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
-    final HttpServer receiver = receiver();
     final StandInOpenAi openAi = new StandInOpenAi();
     final String group = UUID.randomUUID().toString();
     final List<ConfigurableApplicationContext> apps = new ArrayList<>();
@@ -66,7 +71,7 @@ class ActionDispatcherTest {
     @AfterEach
     void stop() {
         apps.forEach(ConfigurableApplicationContext::close);
-        receiver.stop(0);
+        receiver.close();
         openAi.close();
     }
 
@@ -88,7 +93,7 @@ class ActionDispatcherTest {
         ActionDelivered delivered = outcome(kafka, ok, ActionDelivered.class);
         assertThat(delivered.getAttempt()).isEqualTo(1);
         assertThat(delivered.getResponseStatus()).isEqualTo(200);
-        Received first = only("/ok");
+        WebhookReceiver.Delivery first = only("/ok");
         assertThat(first.signed()).as("the receiver verified the signature").isTrue();
         assertThat(first.idempotencyKey()).isEqualTo(ok.getActionId().toString());
         JsonNode body = JSON.readTree(first.body());
@@ -108,11 +113,11 @@ class ActionDispatcherTest {
         ActionFailed notFound = outcome(kafka, gone, ActionFailed.class);
         assertThat(notFound.getRetryable()).isFalse();
         assertThat(notFound.getError()).contains("404");
-        assertThat(calls.get("/gone").get()).as("a 404 is not retried").isEqualTo(1);
+        assertThat(receiver.calls("/gone")).as("a 404 is not retried").isEqualTo(1);
         deadLettered(kafka, gone);
 
         deadLettered(kafka, down);
-        assertThat(calls.get("/down").get()).as("every attempt").isEqualTo(3);
+        assertThat(receiver.calls("/down")).as("every attempt").isEqualTo(3);
         List<ActionFailed> downs = outcomes(kafka, down, ActionFailed.class, 3);
         assertThat(downs).extracting(ActionFailed::getRetryable).containsExactly(true, true, false);
 
@@ -126,7 +131,7 @@ class ActionDispatcherTest {
         ActionRequested marker = request("t.ok", "{}");
         publish(kafka, marker);
         outcome(kafka, marker, ActionDelivered.class);
-        assertThat(received)
+        assertThat(receiver.deliveries())
                 .filteredOn(r -> r.idempotencyKey().equals(ok.getActionId().toString()))
                 .hasSize(1);
 
@@ -137,7 +142,7 @@ class ActionDispatcherTest {
         ActionRequested second = request("t.ok", "{}");
         publish(kafka, second);
         outcome(kafka, second, ActionDelivered.class);
-        assertThat(received)
+        assertThat(receiver.deliveries())
                 .filteredOn(r -> r.idempotencyKey().equals(ok.getActionId().toString()))
                 .hasSize(1);
     }
@@ -145,7 +150,7 @@ class ActionDispatcherTest {
     // the dispatcher, its receiver and its topics
 
     ConfigurableApplicationContext start(InfraExtension.KafkaBootstrap kafka) {
-        String hooks = "http://127.0.0.1:" + receiver.getAddress().getPort();
+        String hooks = receiver.url();
         return ChatProcessorApplication.application()
                 .run(
                         "--spring.kafka.bootstrap-servers=" + kafka.servers(),
@@ -169,46 +174,13 @@ class ActionDispatcherTest {
                         "--donna.actions.webhooks[t.metadata]=http://169.254.169.254/latest/meta-data");
     }
 
-    HttpServer receiver() {
-        try {
-            HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-            server.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
-            server.createContext("/", exchange -> {
-                String path = exchange.getRequestURI().getPath();
-                String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-                boolean signed = WebhookSignature.verify(
-                        SECRET.getBytes(StandardCharsets.UTF_8),
-                        exchange.getRequestHeaders().getFirst(WebhookSignature.HEADER),
-                        body,
-                        Instant.now().getEpochSecond(),
-                        300);
-                received.add(new Received(
-                        path,
-                        exchange.getRequestHeaders().getFirst("Idempotency-Key"),
-                        exchange.getRequestHeaders().getFirst("Donna-Attempt"),
-                        body,
-                        signed));
-                int call = calls.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
-                int status = switch (path) {
-                    case "/ok" -> signed ? 200 : 401;
-                    case "/flaky" -> call == 1 ? 500 : 200;
-                    case "/slow" -> {
-                        if (call == 1) {
-                            sleep(3_000);
-                        }
-                        yield 200;
-                    }
-                    case "/gone" -> 404;
-                    default -> 500;
-                };
-                exchange.sendResponseHeaders(status, -1);
-                exchange.close();
-            });
-            server.start();
-            return server;
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
+    static boolean signs(String signature, String body) {
+        return WebhookSignature.verify(
+                SECRET.getBytes(StandardCharsets.UTF_8),
+                signature,
+                body,
+                Instant.now().getEpochSecond(),
+                300);
     }
 
     static ActionRequested request(String kind, String payload) {
@@ -236,11 +208,8 @@ class ActionDispatcherTest {
         }
     }
 
-    Received only(String path) {
-        return assertThat(received)
-                .filteredOn(r -> r.path().equals(path))
-                .singleElement()
-                .actual();
+    WebhookReceiver.Delivery only(String path) {
+        return assertThat(receiver.deliveriesTo(path)).singleElement().actual();
     }
 
     static <T extends SpecificRecordBase> T outcome(

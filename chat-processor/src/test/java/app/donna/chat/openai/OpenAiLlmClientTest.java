@@ -15,6 +15,7 @@ import app.donna.chat.reply.Cancellation;
 import app.donna.chat.reply.LlmClient;
 import app.donna.chat.reply.Turn;
 import app.donna.localinfra.StandInOpenAi;
+import app.donna.platform.persona.ReceptionistTools;
 import io.github.resilience4j.retry.Retry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,6 +47,52 @@ class OpenAiLlmClientTest {
         client.close();
         patient.close();
         openAi.close();
+    }
+
+    @Test
+    void aStreamedToolCallIsPutTogetherAndItsOutputGoesBackWithTheToolsDeclared() {
+        String arguments = "{\"caller_name\":\"Ann Lee\",\"callback_number\":\"07700 900123\","
+                + "\"message\":\"Is my coat there?\"}";
+        openAi.whenAsked("my coat", StandInOpenAi.callTool("take_message", arguments, answer("Passed ", "on.")));
+        List<Turn> context = List.of(new Turn(Turn.Role.USER, "please tell them about my coat"));
+
+        LlmClient.Completion first = client.complete(
+                new LlmClient.Prompt("You are Donna.", context, ReceptionistTools.CHAT, List.of()),
+                d -> {},
+                new Cancellation());
+
+        assertThat(first.text()).isEmpty();
+        assertThat(first.toolCalls()).hasSize(1);
+        LlmClient.ToolCall call = first.toolCalls().getFirst();
+        assertThat(call.id()).startsWith("call_");
+        assertThat(call.name()).isEqualTo("take_message");
+        assertThat(call.argumentsJson()).as("put together from its pieces").isEqualTo(arguments);
+        String declared = openAi.requests().getFirst();
+        assertThat(declared)
+                .contains("\"tools\":[")
+                .contains("\"name\":\"take_message\"")
+                .contains("\"name\":\"request_booking\"")
+                .doesNotContain("transfer_to_human")
+                .contains("\"required\":[\"caller_name\",\"message\"]");
+
+        List<String> deltas = new ArrayList<>();
+        LlmClient.Completion second = client.complete(
+                new LlmClient.Prompt(
+                        "You are Donna.",
+                        context,
+                        List.of(),
+                        List.of(new LlmClient.ToolRound("", List.of(call), List.of("{\"status\":\"passed_on\"}")))),
+                deltas::add,
+                new Cancellation());
+
+        assertThat(second.toolCalls()).isEmpty();
+        assertThat(deltas).containsExactly("Passed ", "on.");
+        String answered = openAi.requests().getLast();
+        assertThat(answered)
+                .contains("\"tool_calls\":[{\"id\":\"" + call.id() + "\"")
+                .contains("\"role\":\"tool\"")
+                .contains("passed_on")
+                .doesNotContain("\"tools\":");
     }
 
     @Test

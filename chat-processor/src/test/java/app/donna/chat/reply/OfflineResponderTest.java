@@ -110,4 +110,63 @@ class OfflineResponderTest {
             assertThat(responder.answer(q)).isNotBlank();
         }
     }
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            please call me back on 07700 900123                        | 07700 900123     | -
+            my name is Bob Smith, ring me at +44 (0)20 7946 0958       | +44 (0)20 7946 0958 | Bob Smith
+            this is Carla: carla.r@example.co.uk                        | carla.r@example.co.uk | Carla
+            I'm looking for someone, call 555-123-4567                  | 555-123-4567     | -
+            """)
+    void contactDetailsAreFoundAsCustomersWriteThem(String message, String contact, String name) {
+        ContactDetails found = ContactDetails.in(message).orElseThrow();
+        assertThat(found.contact()).isEqualTo(contact);
+        assertThat(found.name().orElse("-")).isEqualTo(name);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            we open at 9 on 12.12.2026
+            see you on 2026-12-12
+            is 12-12-2026 free?
+            order 12345
+            email me please
+            """)
+    void numbersThatAreNotAWayToReachSomeoneAreNot(String message) {
+        assertThat(ContactDetails.in(message)).isEmpty();
+    }
+
+    @Test
+    void aMessageWithAWayToReachTheCustomerIsPassedOnInTheirWords() {
+        OfflineResponder.Offline reply =
+                responder.reply("Please call me back on 07700 900123 about my coat", List.of());
+
+        assertThat(reply.text()).contains("passed your message on").doesNotContain("07700");
+        assertThat(reply.request().orElseThrow().kind()).isEqualTo("secretary.take_message");
+        assertThat(reply.request().orElseThrow().details())
+                .containsEntry("callback_number", "07700 900123")
+                .containsEntry("message", "Please call me back on 07700 900123 about my coat")
+                .doesNotContainKey("caller_name");
+    }
+
+    @Test
+    void aMessageWithoutAWayToReachTheCustomerAsksForOneAndTakesNothing() {
+        OfflineResponder.Offline reply = responder.reply("please take a message for Anna", List.of());
+
+        assertThat(reply.request()).isEmpty();
+        assertThat(reply.text()).contains("how to reach you");
+    }
+
+    @Test
+    void detailsGivenAfterAQuestionAboutSomethingElseAreAMessage() {
+        List<Turn> askedHours = List.of(
+                new Turn(Turn.Role.USER, "when do you open?"), new Turn(Turn.Role.ASSISTANT, "Tue-Sat 9am-6pm."));
+
+        OfflineResponder.Offline reply = responder.reply("ok, Ann here, 07700 900123", askedHours);
+
+        assertThat(reply.request().orElseThrow().kind()).isEqualTo("secretary.take_message");
+        assertThat(reply.request().orElseThrow().details().get("message"))
+                .as("the hours question was not a request for the team")
+                .isEqualTo("ok, Ann here, 07700 900123");
+    }
 }

@@ -14,9 +14,8 @@ import app.donna.projections.ProjectionsApplication;
 import app.donna.testing.InfraExtension;
 import app.donna.testing.RealtimeCaller;
 import app.donna.testing.SharedInfra;
+import app.donna.testing.WebhookReceiver;
 import app.donna.voice.VoiceRelayApplication;
-import com.sun.net.httpserver.HttpServer;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,7 +25,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,8 +60,17 @@ class VoiceSliceEndToEndTest {
                     "leave a message",
                     "take_message",
                     "{\"caller_name\":\"Vic\",\"callback_number\":\"+1 555 0100 333\",\"message\":\"Please call back\"}");
-    static final List<String> DELIVERIES = new CopyOnWriteArrayList<>();
-    static final HttpServer WEBHOOK = webhook();
+    /** The business's webhook: keeps each delivery, and refuses those whose signature does not verify. */
+    static final WebhookReceiver WEBHOOK = new WebhookReceiver(
+            WebhookSignature.HEADER,
+            (signature, body) -> WebhookSignature.verify(
+                    SIGNING_SECRET.getBytes(StandardCharsets.UTF_8),
+                    signature,
+                    body,
+                    Instant.now().getEpochSecond(),
+                    300),
+            (path, call, signed) -> signed ? 204 : 401);
+
     static final StandInOpenAi CHAT_MODEL = new StandInOpenAi();
     static ConfigurableApplicationContext projections;
     static ConfigurableApplicationContext abuseDetector;
@@ -94,8 +101,7 @@ class VoiceSliceEndToEndTest {
                         "--donna.chat.state-dir=" + SharedInfra.scratchDir("chat-state"),
                         "--donna.actions.signing-secret=" + SIGNING_SECRET,
                         "--donna.actions.allowed-addresses=127.0.0.1",
-                        "--donna.actions.webhooks.secretary=http://127.0.0.1:"
-                                + WEBHOOK.getAddress().getPort() + "/hooks");
+                        "--donna.actions.webhooks.secretary=" + WEBHOOK.url() + "/hooks");
         voiceRelay = VoiceRelayApplication.application()
                 .run(
                         "--server.port=" + RELAY_PORT,
@@ -113,7 +119,7 @@ class VoiceSliceEndToEndTest {
         }
         MODEL.close();
         CHAT_MODEL.close();
-        WEBHOOK.stop(0);
+        WEBHOOK.close();
     }
 
     final HttpClient http = HttpClient.newHttpClient();
@@ -136,8 +142,8 @@ class VoiceSliceEndToEndTest {
             call.next("response.done");
 
             // the business's webhook got the message, signed
-            await().atMost(Duration.ofSeconds(30)).until(() -> !DELIVERIES.isEmpty());
-            JsonNode delivered = RealtimeCaller.JSON.readTree(DELIVERIES.getFirst());
+            await().atMost(Duration.ofSeconds(30)).until(() -> !deliveries().isEmpty());
+            JsonNode delivered = RealtimeCaller.JSON.readTree(deliveries().getFirst());
             assertThat(delivered.get("type").asString()).isEqualTo("secretary.take_message");
             assertThat(delivered.get("userId").asString()).isEqualTo(caller);
             assertThat(delivered.at("/payload/details/callback_number").asString())
@@ -174,8 +180,8 @@ class VoiceSliceEndToEndTest {
 
         // and after the call, the business got chat-processor's recap of it, written by the (stand-in) model
         await().atMost(Duration.ofSeconds(30))
-                .until(() -> DELIVERIES.stream().anyMatch(d -> d.contains("secretary.call_summary")));
-        JsonNode recap = RealtimeCaller.JSON.readTree(DELIVERIES.stream()
+                .until(() -> deliveries().stream().anyMatch(d -> d.contains("secretary.call_summary")));
+        JsonNode recap = RealtimeCaller.JSON.readTree(deliveries().stream()
                 .filter(d -> d.contains("secretary.call_summary"))
                 .findFirst()
                 .orElseThrow());
@@ -202,28 +208,11 @@ class VoiceSliceEndToEndTest {
         return RealtimeCaller.JSON.readTree(response.body());
     }
 
-    /** The business's webhook: keeps each delivery whose signature verifies, refuses the others. */
-    static HttpServer webhook() {
-        try {
-            HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-            server.createContext("/hooks", exchange -> {
-                String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-                boolean signed = WebhookSignature.verify(
-                        SIGNING_SECRET.getBytes(StandardCharsets.UTF_8),
-                        exchange.getRequestHeaders().getFirst(WebhookSignature.HEADER),
-                        body,
-                        Instant.now().getEpochSecond(),
-                        300);
-                if (signed) {
-                    DELIVERIES.add(body);
-                }
-                exchange.sendResponseHeaders(signed ? 204 : 401, -1);
-                exchange.close();
-            });
-            server.start();
-            return server;
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
+    /** The bodies of the deliveries whose signature verified, oldest first. */
+    static List<String> deliveries() {
+        return WEBHOOK.deliveries().stream()
+                .filter(WebhookReceiver.Delivery::signed)
+                .map(WebhookReceiver.Delivery::body)
+                .toList();
     }
 }

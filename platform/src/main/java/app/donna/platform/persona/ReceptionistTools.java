@@ -4,12 +4,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A tool the receptionist's voice model may call: what it may ask the business to do. Its parameters are a
- * JSON Schema, as function tools declare them.
+ * A tool the receptionist's model may call, on a call or in a chat: what it may ask the business to do. Its
+ * parameters are a JSON Schema, as function tools declare them; {@link ReceptionistRequests} checks what a
+ * model gives for them.
  */
 public record ReceptionistTools(String name, String description, Map<String, Object> parameters) {
 
-    /** {@code take_message}, {@code request_booking}, {@code transfer_to_human}. */
+    /** On a call: {@code take_message}, {@code request_booking}, {@code transfer_to_human}. */
     public static final List<ReceptionistTools> ALL = List.of(
             new ReceptionistTools(
                     "take_message",
@@ -33,6 +34,14 @@ public record ReceptionistTools(String name, String description, Map<String, Obj
                     "transfer_to_human",
                     "Hand the call to a person at the business.",
                     object(Map.of("reason", text("why the caller needs a person")), List.of("reason"))));
+
+    /**
+     * In a chat: {@code take_message} and {@code request_booking}. A chat has no one to transfer to until
+     * staff can take a conversation over.
+     */
+    public static final List<ReceptionistTools> CHAT = ALL.stream()
+            .filter(tool -> !tool.name().equals("transfer_to_human"))
+            .toList();
 
     private static Map<String, Object> object(Map<String, Object> properties, List<String> required) {
         return Map.of("type", "object", "properties", properties, "required", required, "additionalProperties", false);

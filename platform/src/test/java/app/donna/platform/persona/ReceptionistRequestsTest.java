@@ -1,8 +1,8 @@
-package app.donna.voice.session;
+package app.donna.platform.persona;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import app.donna.voice.session.ReceptionistRequests.Outcome;
+import app.donna.platform.persona.ReceptionistRequests.Outcome;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,5 @@
-package app.donna.voice.session;
+package app.donna.platform.persona;
 
-import app.donna.platform.persona.ReceptionistTools;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
