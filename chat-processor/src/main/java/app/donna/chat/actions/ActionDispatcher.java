@@ -31,8 +31,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -63,6 +66,13 @@ import tools.jackson.databind.json.JsonMapper;
  * after a crash between the delivery and the offset commit, and for a duplicate request published later).
  * A crash in the instant between the receiver's 2xx and {@code ActionDelivered} reaching the broker can
  * still repeat a delivery; its {@code Idempotency-Key} lets the receiver tell.
+ *
+ * <p>Each outcome is recorded before the dispatcher goes on. While the broker is away the dispatcher waits
+ * for it on the listener's thread, sending the outcome again whenever the producer gives it up: nothing
+ * else could be read meanwhile anyway, and handing the failure to the error
+ * handler would call the webhook again (its retries begin with the delivery) or dead-letter an action
+ * that was delivered. A stop while it waits leaves the offset uncommitted: the next owner finds no
+ * {@code ActionDelivered} and delivers again, with the same {@code Idempotency-Key}.
  *
  * <p>Retries wait on the listener's thread, so one failing webhook holds up the actions behind it in its
  * partition for at most attempts × (timeout + waits): about 41 s with the defaults, within the consumer's
@@ -315,17 +325,56 @@ class ActionDispatcher implements ConsumerSeekAware {
                         .build());
     }
 
-    /** Records an outcome before the request's offset is committed; a failure here retries the record. */
+    /**
+     * Records an outcome before the request's offset is committed, waiting while the broker is away (see
+     * the class comment): for the same record as long as the producer keeps it (its
+     * {@code delivery.timeout.ms}), then for a new one. Only a stop (an interrupt) gives up, and then the
+     * request is read again.
+     */
     private void publish(ActionRequested action, SpecificRecordBase outcome) {
-        try {
-            kafka.send(Topics.ACTIONS.record(action.getUserId(), outcome)).get(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while recording action " + action.getActionId(), e);
-        } catch (Exception e) {
-            throw new IllegalStateException("the outcome of action " + action.getActionId() + " was not recorded", e);
+        String what = outcome.getSchema().getName() + " of action " + action.getActionId();
+        Duration pause = RECORD_RETRY_FIRST;
+        CompletableFuture<?> sending = send(action, outcome);
+        for (long waitedSeconds = 0; ; ) {
+            try {
+                sending.get(STILL_WAITING.toMillis(), TimeUnit.MILLISECONDS);
+                if (waitedSeconds > 0) {
+                    log.info("The {} is recorded after {} s", what, waitedSeconds);
+                }
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while recording the " + what, e);
+            } catch (TimeoutException stillWithTheProducer) {
+                waitedSeconds += STILL_WAITING.toSeconds();
+                log.warn("The {} is not recorded yet after {} s: the broker may be away", what, waitedSeconds);
+            } catch (ExecutionException givenUp) {
+                meters.counter("donna.actions.record.retries").increment();
+                log.warn("The {} was not recorded ({}); sending it again in {}", what, givenUp.getCause(), pause);
+                sleep(pause);
+                waitedSeconds += pause.toSeconds();
+                pause = pause.multipliedBy(2).compareTo(RECORD_RETRY_MAX) > 0
+                        ? RECORD_RETRY_MAX
+                        : pause.multipliedBy(2);
+                sending = send(action, outcome);
+            }
         }
     }
+
+    /** Sends an outcome; a send refused at once (no metadata within {@code max.block.ms}) is a failed send. */
+    private CompletableFuture<?> send(ActionRequested action, SpecificRecordBase outcome) {
+        try {
+            return kafka.send(Topics.ACTIONS.record(action.getUserId(), outcome));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** How often a wait for the broker to take an outcome is logged. */
+    private static final Duration STILL_WAITING = Duration.ofSeconds(10);
+
+    private static final Duration RECORD_RETRY_FIRST = Duration.ofSeconds(1);
+    private static final Duration RECORD_RETRY_MAX = Duration.ofSeconds(8);
 
     private static void sleep(Duration wait) {
         try {

@@ -23,6 +23,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -40,7 +42,8 @@ import tools.jackson.databind.json.JsonMapper;
  * The webhook dispatcher on the real broker against a local receiver that checks every signature: one
  * delivery per action, retries on 500 and on a timeout, no retry of a 404, the dead-letter topic after the
  * last attempt, internal addresses refused without a call, and no second delivery of an action a receiver
- * took, even published again and read by a restarted dispatcher.
+ * took, even published again and read by a restarted dispatcher, or delivered just as the broker went away
+ * (recorded once it is back, health DOWN meanwhile, the partition going on after).
  */
 @ExtendWith(InfraExtension.class)
 class ActionDispatcherTest {
@@ -49,7 +52,15 @@ class ActionDispatcherTest {
     static final EventCodec CODEC = EventCodec.bundled();
     static final JsonMapper JSON = JsonMapper.builder().build();
 
-    /** The business: 200 on /ok when signed, 500 then 200 on /flaky, slow then 200 on /slow, 404, 500. */
+    /** The first delivery to /held has arrived, and waits for the test to release it. */
+    final CountDownLatch heldArrived = new CountDownLatch(1);
+
+    final CountDownLatch heldReleased = new CountDownLatch(1);
+
+    /**
+     * The business: 200 on /ok when signed, 500 then 200 on /flaky, slow then 200 on /slow, 404, 500, and
+     * on /held 200 once the test releases it.
+     */
     final WebhookReceiver receiver = new WebhookReceiver(
             WebhookSignature.HEADER, ActionDispatcherTest::signs, (path, call, signed) -> switch (path) {
                 case "/ok" -> signed ? 200 : 401;
@@ -61,6 +72,13 @@ class ActionDispatcherTest {
                     yield 200;
                 }
                 case "/gone" -> 404;
+                case "/held" -> {
+                    if (call == 1) {
+                        heldArrived.countDown();
+                        await(heldReleased);
+                    }
+                    yield 200;
+                }
                 default -> 500;
             });
 
@@ -147,31 +165,96 @@ class ActionDispatcherTest {
                 .hasSize(1);
     }
 
+    @Test
+    void anActionDeliveredAsTheBrokerGoesAwayIsRecordedWhenItIsBackAndNeverDeliveredAgain(
+            InfraExtension.KafkaBootstrap kafka) throws Exception {
+        // the producer gives an outcome up after 2 s without the broker's metadata, 4 s with it, so a
+        // dispatcher that let that fail the record would call the webhook again well within the outage
+        ConfigurableApplicationContext app = start(
+                kafka,
+                Duration.ofSeconds(60),
+                "--spring.kafka.producer.properties.delivery.timeout.ms=4000",
+                "--spring.kafka.producer.properties.request.timeout.ms=2000",
+                "--spring.kafka.producer.properties.max.block.ms=2000");
+        apps.add(app);
+        String health =
+                "http://127.0.0.1:" + app.getEnvironment().getProperty("local.server.port") + "/actuator/health";
+        ActionRequested held = request("t.held", "{}");
+        publish(kafka, held);
+        assertThat(heldArrived.await(60, TimeUnit.SECONDS)).isTrue();
+
+        try (SharedInfra.Outage outage = SharedInfra.stopKafka()) {
+            heldReleased.countDown(); // the business answers 200 while the broker is away
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> status(health) == 503);
+            Thread.sleep(12_000); // three times the producer's delivery timeout
+        }
+
+        ActionDelivered delivered = outcome(kafka, held, ActionDelivered.class);
+        assertThat(delivered.getAttempt()).isEqualTo(1);
+        assertThat(receiver.calls("/held"))
+                .as("delivered once, through the outage")
+                .isEqualTo(1);
+        // the partition goes on without a restart, and health says so
+        ActionRequested after = request("t.held", "{}");
+        publish(kafka, after);
+        outcome(kafka, after, ActionDelivered.class);
+        assertThat(receiver.deliveriesTo("/held"))
+                .extracting(WebhookReceiver.Delivery::idempotencyKey)
+                .containsExactly(
+                        held.getActionId().toString(), after.getActionId().toString());
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> status(health) == 200);
+    }
+
     // the dispatcher, its receiver and its topics
 
+    static int status(String url) throws Exception {
+        try (var http = java.net.http.HttpClient.newHttpClient()) {
+            return http.send(
+                            java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                                    .timeout(Duration.ofSeconds(10))
+                                    .build(),
+                            java.net.http.HttpResponse.BodyHandlers.discarding())
+                    .statusCode();
+        }
+    }
+
+    static void await(CountDownLatch latch) {
+        try {
+            latch.await(120, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     ConfigurableApplicationContext start(InfraExtension.KafkaBootstrap kafka) {
+        return start(kafka, Duration.ofSeconds(1));
+    }
+
+    ConfigurableApplicationContext start(InfraExtension.KafkaBootstrap kafka, Duration timeout, String... more) {
         String hooks = receiver.url();
-        return ChatProcessorApplication.application()
-                .run(
-                        "--spring.kafka.bootstrap-servers=" + kafka.servers(),
-                        "--server.port=0",
-                        "--donna.chat.application-id=chat-test-" + group,
-                        "--donna.chat.state-dir=" + SharedInfra.scratchDir("chat-state"),
-                        "--donna.chat.llm.base-url=" + openAi.baseUrl(),
-                        "--donna.chat.llm.api-key=sk-test",
-                        "--donna.actions.group-id=chat-actions-test-" + group,
-                        "--donna.actions.signing-secret=" + SECRET,
-                        "--donna.actions.timeout=1s",
-                        "--donna.actions.attempts=3",
-                        "--donna.actions.first-retry-after=100ms",
-                        "--donna.actions.retry-multiplier=2",
-                        "--donna.actions.allowed-addresses=127.0.0.1",
-                        "--donna.actions.webhooks[t.ok]=" + hooks + "/ok",
-                        "--donna.actions.webhooks[t.flaky]=" + hooks + "/flaky",
-                        "--donna.actions.webhooks[t.slow]=" + hooks + "/slow",
-                        "--donna.actions.webhooks[t.gone]=" + hooks + "/gone",
-                        "--donna.actions.webhooks[t.down]=" + hooks + "/down",
-                        "--donna.actions.webhooks[t.metadata]=http://169.254.169.254/latest/meta-data");
+        List<String> args = new ArrayList<>(List.of(
+                "--spring.kafka.bootstrap-servers=" + kafka.servers(),
+                "--server.port=0",
+                "--donna.chat.application-id=chat-test-" + group,
+                "--donna.chat.state-dir=" + SharedInfra.scratchDir("chat-state"),
+                "--donna.chat.llm.base-url=" + openAi.baseUrl(),
+                "--donna.chat.llm.api-key=sk-test",
+                "--donna.actions.group-id=chat-actions-test-" + group,
+                "--donna.actions.signing-secret=" + SECRET,
+                "--donna.actions.timeout=" + timeout.toMillis() + "ms",
+                "--donna.actions.attempts=3",
+                "--donna.actions.first-retry-after=100ms",
+                "--donna.actions.retry-multiplier=2",
+                "--donna.actions.allowed-addresses=127.0.0.1",
+                "--donna.actions.webhooks[t.ok]=" + hooks + "/ok",
+                "--donna.actions.webhooks[t.flaky]=" + hooks + "/flaky",
+                "--donna.actions.webhooks[t.slow]=" + hooks + "/slow",
+                "--donna.actions.webhooks[t.gone]=" + hooks + "/gone",
+                "--donna.actions.webhooks[t.down]=" + hooks + "/down",
+                "--donna.actions.webhooks[t.held]=" + hooks + "/held",
+                "--donna.actions.webhooks[t.metadata]=http://169.254.169.254/latest/meta-data"));
+        args.addAll(List.of(more));
+        return ChatProcessorApplication.application().run(args.toArray(String[]::new));
     }
 
     static boolean signs(String signature, String body) {
