@@ -12,7 +12,12 @@ import picocli.CommandLine.Option;
  */
 @Command(
         name = "bench",
-        subcommands = {BenchCommand.Projector.class, BenchCommand.Chat.class, BenchCommand.Voice.class},
+        subcommands = {
+            BenchCommand.Projector.class,
+            BenchCommand.Chat.class,
+            BenchCommand.Voice.class,
+            BenchCommand.VoiceFarEnd.class
+        },
         description = {
             "Benchmarks of docs/performance.md, each on a broker and database of its own in a temporary folder."
         })
@@ -202,9 +207,10 @@ public final class BenchCommand {
         @Option(
                 names = "--round-trips",
                 paramLabel = "N",
-                defaultValue = "5000",
+                defaultValue = "20000",
                 description =
-                        "audio round trips measured each way, after as many to warm up (default: ${DEFAULT-VALUE})")
+                        "audio round trips measured each way, after as many to warm up: fewer measure a JIT compiler "
+                                + "still at work (default: ${DEFAULT-VALUE})")
         int roundTrips;
 
         @Option(
@@ -214,9 +220,30 @@ public final class BenchCommand {
                 description = "idle calls open at once for the heap measurement (default: ${DEFAULT-VALUE})")
         int sessions;
 
+        @Option(
+                names = "--far-end",
+                description = "run the callers and the model in a second JVM, so this one runs the relay only "
+                        + "(latency only; the heap is measured without it)")
+        boolean farEnd;
+
         @Override
         public Integer call() throws Exception {
-            return VoiceBench.run(roundTrips, sessions);
+            return VoiceBench.run(roundTrips, sessions, farEnd);
+        }
+    }
+
+    @Command(
+            name = "voice-far-end",
+            hidden = true,
+            description = "The callers and the model of `donna bench voice --far-end`, which starts it.")
+    static final class VoiceFarEnd implements Callable<Integer> {
+
+        @Option(names = "--round-trips", paramLabel = "N", required = true)
+        int roundTrips;
+
+        @Override
+        public Integer call() throws Exception {
+            return VoiceBench.farEnd(roundTrips);
         }
     }
 }

@@ -39,6 +39,10 @@ class VoiceEventLog implements DisposableBean {
             new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(QUEUED), runnable -> {
                 Thread thread = new Thread(runnable, "voice-events-publisher");
                 thread.setDaemon(true);
+                // made by whichever thread publishes first (one of the model's connection threads, say), whose
+                // context class loader may not see the application's classes when it runs from its jar; the
+                // producer it makes loads its configured classes through this one
+                thread.setContextClassLoader(VoiceEventLog.class.getClassLoader());
                 return thread;
             });
 
