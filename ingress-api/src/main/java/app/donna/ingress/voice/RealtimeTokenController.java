@@ -12,6 +12,7 @@ import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -44,14 +45,20 @@ class RealtimeTokenController {
     private final RealtimeSecrets secrets;
     private final VoiceSettings settings;
     private final VoiceOwners owners;
+    private final VoiceSanctions sanctions;
     private final RateLimiter users;
     private final RateLimiter visitors;
 
     RealtimeTokenController(
-            RealtimeSecrets secrets, VoiceSettings settings, VoiceOwners owners, RateLimiters rateLimiters) {
+            RealtimeSecrets secrets,
+            VoiceSettings settings,
+            VoiceOwners owners,
+            VoiceSanctions sanctions,
+            RateLimiters rateLimiters) {
         this.secrets = secrets;
         this.settings = settings;
         this.owners = owners;
+        this.sanctions = sanctions;
         this.users = rateLimiters.limiter(
                 new RateLimitPolicy("realtime-tokens", settings.userTokensBurst(), settings.userTokensPerMinute()));
         this.visitors = rateLimiters.limiter(new RateLimitPolicy(
@@ -68,6 +75,19 @@ class RealtimeTokenController {
         RateLimitDecision allowed = (caller.anonymous() ? visitors : users).tryAcquire(caller.userId());
         if (!allowed.allowed()) {
             return RateLimitFilter.refused(allowed, "Too many voice tokens");
+        }
+        Optional<Instant> refused = sanctions.refusedUntil(caller.userId());
+        if (refused.isPresent()) {
+            long seconds =
+                    Math.max(1, Duration.between(Instant.now(), refused.get()).toSeconds());
+            return ResponseEntity.status(HttpStatus.FORBIDDEN)
+                    .header("Retry-After", Long.toString(seconds))
+                    .body(Problems.of(
+                            HttpStatus.FORBIDDEN,
+                            "voice-refused",
+                            "Calls are refused for now",
+                            "After a moderation decision, calls from this account are refused until " + refused.get()
+                                    + "."));
         }
         Duration lifetime = request == null || request.expiresInSeconds() == null
                 ? settings.tokenLifetime()

@@ -36,6 +36,8 @@ import org.springframework.validation.annotation.Validated;
  *                           credentials always are)
  * @param maskEmails         whether email addresses are
  * @param publishTimeout     how long reporting an event or a fan-out waits for the broker
+ * @param blockSanction      how long no voice token is minted for a caller after a BLOCK verdict on them
+ *                           (the relay's {@code donna.voice.relay.block-sanction} when that is set)
  */
 @Validated
 @ConfigurationProperties("donna.voice")
@@ -58,7 +60,8 @@ public record VoiceSettings(
         @Min(1) @DefaultValue("8000") int maxTranscriptChars,
         @DefaultValue("true") boolean maskPhones,
         @DefaultValue("true") boolean maskEmails,
-        @NotNull @DefaultValue("10s") Duration publishTimeout) {
+        @NotNull @DefaultValue("10s") Duration publishTimeout,
+        @NotNull @DefaultValue("1h") Duration blockSanction) {
 
     /** OpenAI's own bounds for a client secret's lifetime, in seconds (10 s to 2 h). */
     static final long SHORTEST_SECONDS = 10;

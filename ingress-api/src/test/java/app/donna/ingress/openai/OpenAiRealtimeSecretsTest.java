@@ -33,7 +33,8 @@ class OpenAiRealtimeSecretsTest {
                 8000,
                 true,
                 true,
-                Duration.ofSeconds(10));
+                Duration.ofSeconds(10),
+                Duration.ofHours(1));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package app.donna.ingress.voice;
 
+import static app.donna.projections.db.Tables.ABUSE_FLAGS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import app.donna.devissuer.DevTokenIssuer;
@@ -11,7 +12,9 @@ import app.donna.testing.InfraExtension;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.UUID;
+import org.jooq.DSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -63,6 +66,9 @@ class RealtimeTokenTest {
     @Autowired
     DevTokenIssuer issuer;
 
+    @Autowired
+    DSLContext db;
+
     @Test
     void aSignedInUserGetsASecretForTheSessionTheServerPinsAndNeverTheServersKey() throws Exception {
         int before = OPEN_AI.clientSecretRequests().size();
@@ -95,6 +101,48 @@ class RealtimeTokenTest {
         java.util.List<String> tools = new java.util.ArrayList<>();
         session.get("tools").forEach(tool -> tools.add(tool.get("name").asString()));
         assertThat(tools).containsExactlyInAnyOrder("take_message", "request_booking", "transfer_to_human");
+    }
+
+    @Test
+    void aCallerBlockedByModerationGetsNoTokenUntilTheSanctionEnds() throws Exception {
+        String blocked = "blocked-" + UUID.randomUUID();
+        String flaggedLongAgo = "long-ago-" + UUID.randomUUID();
+        String onlyFlagged = "flagged-" + UUID.randomUUID();
+        Instant now = Instant.now();
+        flag(blocked, "BLOCK", now.minus(Duration.ofMinutes(10)));
+        flag(flaggedLongAgo, "BLOCK", now.minus(Duration.ofHours(2)));
+        flag(onlyFlagged, "FLAG", now.minus(Duration.ofMinutes(1)));
+        int before = OPEN_AI.clientSecretRequests().size();
+
+        HttpResponse<String> refused = mint(issuer.mint(blocked), null);
+
+        assertThat(refused.statusCode()).isEqualTo(403);
+        assertThat(JSON.readTree(refused.body()).get("type").asString()).endsWith("voice-refused");
+        assertThat(Long.parseLong(refused.headers().firstValue("Retry-After").orElseThrow()))
+                .as("the hour's sanction, ten minutes in")
+                .isBetween(2_940L, 3_000L);
+        assertThat(OPEN_AI.clientSecretRequests()).as("nothing minted").hasSize(before);
+        assertThat(mint(issuer.mint(flaggedLongAgo), null).statusCode())
+                .as("the sanction is over")
+                .isEqualTo(200);
+        assertThat(mint(issuer.mint(onlyFlagged), null).statusCode())
+                .as("FLAG is not BLOCK")
+                .isEqualTo(200);
+    }
+
+    private void flag(String userId, String decision, Instant at) {
+        db.insertInto(ABUSE_FLAGS)
+                .set(ABUSE_FLAGS.FLAG_ID, UUID.randomUUID())
+                .set(ABUSE_FLAGS.USER_ID, userId)
+                .set(ABUSE_FLAGS.ANONYMOUS, false)
+                .set(ABUSE_FLAGS.SOURCE, "CHAT")
+                .set(ABUSE_FLAGS.SESSION_ID, UUID.randomUUID().toString())
+                .set(ABUSE_FLAGS.DECISION, decision)
+                .set(ABUSE_FLAGS.CATEGORIES, "THREAT")
+                .set(ABUSE_FLAGS.REASONS, "a test")
+                .set(ABUSE_FLAGS.TRIGGERING_EVENT_ID, UUID.randomUUID())
+                .set(ABUSE_FLAGS.OCCURRED_AT, at)
+                .execute();
     }
 
     @Test
