@@ -12,6 +12,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -21,7 +22,8 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * ingress-api while its broker is stopped or its database frozen, inside the test: every request is
+ * ingress-api while its broker is stopped or its database frozen, inside the test (chat, and the voice
+ * endpoints, which share the store): every request is
  * answered within its configured timeout with a 503 problem and {@code Retry-After} (never a 500 or a
  * minute's hang), health says DOWN promptly, and everything works again when the outage ends, without a
  * restart.
@@ -111,6 +113,18 @@ class ChatApiOutageTest {
             assertThat(fresh.statusCode()).isEqualTo(503);
             assertThat(health.statusCode()).isEqualTo(503);
             assertThat(health.body()).contains("\"db\":{\"status\":\"DOWN\"");
+            // the voice endpoints read and write the same store: the same answer, not a hang or a 500
+            for (HttpResponse<String> voice : List.of(
+                    post(user, "/api/realtime/token", ""),
+                    API.get(user, "/api/voice/sessions"),
+                    post(
+                            user,
+                            "/api/voice/events",
+                            "{\"voiceSessionId\":\"" + UUID.randomUUID() + "\",\"type\":\"session.started\"}"))) {
+                assertThat(voice.statusCode()).as(voice.uri().getPath()).isEqualTo(503);
+                assertThat(voice.body()).as(voice.uri().getPath()).contains("unavailable");
+                assertThat(voice.headers().firstValue("Retry-After")).isPresent();
+            }
         }
 
         await().atMost(Duration.ofSeconds(60))
@@ -120,6 +134,16 @@ class ChatApiOutageTest {
         assertThat(API.postMessage(user, UUID.randomUUID(), "{\"text\":\"after\"}")
                         .statusCode())
                 .isEqualTo(202);
+        assertThat(API.get(user, "/api/voice/sessions").statusCode()).isEqualTo(200);
+        assertThat(post(user, "/api/realtime/token", "").body())
+                .as("past the store again: no key here, so voice says it is offline")
+                .contains("voice-offline");
+    }
+
+    HttpResponse<String> post(String user, String path, String json) throws Exception {
+        return API.send(API.request(path, user)
+                .POST(HttpRequest.BodyPublishers.ofString(json))
+                .build());
     }
 
     // ---- helpers
