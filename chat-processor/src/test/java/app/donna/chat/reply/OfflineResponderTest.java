@@ -129,6 +129,9 @@ class OfflineResponderTest {
             we open at 9 on 12.12.2026
             see you on 2026-12-12
             is 12-12-2026 free?
+            when do you open? #f1326866-1
+            my order ref is AB1234567 thanks
+            see https://example.com/12345678/page
             order 12345
             email me please
             """)
