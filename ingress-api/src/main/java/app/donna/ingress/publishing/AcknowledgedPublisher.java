@@ -33,11 +33,6 @@ public class AcknowledgedPublisher {
         this.kafka = kafka;
     }
 
-    /**
-     * True once the broker has the record. False when it did not say so within {@code timeout}: it may
-     * still have it (a send that timed out here can complete later), so the outcome is unknown, and a retry
-     * must be safe (the caller's idempotency key, a derived event id).
-     */
     /** The answer when {@link #publish} was not acknowledged: 503, retry in 5 s, and how to retry safely. */
     public static ResponseEntity<ProblemDetail> notAcknowledged(String detail) {
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
@@ -45,6 +40,11 @@ public class AcknowledgedPublisher {
                 .body(Problems.of(HttpStatus.SERVICE_UNAVAILABLE, "not-acknowledged", "Not acknowledged", detail));
     }
 
+    /**
+     * True once the broker has the record. False when it did not say so within {@code timeout}: it may
+     * still have it (a send that timed out here can complete later), so the outcome is unknown, and a retry
+     * must be safe (the caller's idempotency key, a derived event id).
+     */
     public boolean publish(ProducerRecord<String, SpecificRecordBase> record, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         try {

@@ -1,0 +1,238 @@
+package app.donna.ingress.gmail;
+
+import static app.donna.projections.db.Tables.GMAIL_OAUTH_STATES;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import app.donna.devissuer.DevTokenIssuer;
+import app.donna.events.email.GmailConnectRequested;
+import app.donna.ingress.IngressApplication;
+import app.donna.ingress.chat.IngressUnderTest;
+import app.donna.ingress.gmail.oauth.Pkce;
+import app.donna.localinfra.LocalPorts;
+import app.donna.platform.crypto.SealedSecrets;
+import app.donna.schemas.EventCodec;
+import app.donna.schemas.Topics;
+import app.donna.testing.InfraExtension;
+import app.donna.testing.SharedInfra;
+import app.donna.testing.TopicReader;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.jooq.DSLContext;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Connecting Gmail through ingress-api: the consent page asked for with PKCE and offline access, the code
+ * taken once for the state that started it in the browser that started it, and handed on sealed; a missing,
+ * unknown, stale, reused or foreign state refused; and the code and verifier nowhere in clear: not in the
+ * record's bytes, a response or a log line.
+ */
+@ExtendWith({InfraExtension.class, OutputCaptureExtension.class})
+@SpringBootTest(
+        classes = IngressApplication.class,
+        webEnvironment = SpringBootTest.WebEnvironment.DEFINED_PORT,
+        properties = "spring.config.name=" + IngressApplication.CONFIG_NAME)
+class GmailConnectApiTest {
+
+    static final int PORT = LocalPorts.free();
+    static final IngressUnderTest API = new IngressUnderTest(PORT, Duration.ofSeconds(20));
+    static final String KEYS = "k1:" + SealedSecrets.newKey();
+    static final SealedSecrets SECRETS = SealedSecrets.fromConfig(KEYS);
+    static final EventCodec CODEC = EventCodec.bundled();
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) {
+        IngressUnderTest.properties(registry, PORT);
+        registry.add("donna.security.anonymous.secret", () -> "a-test-secret-of-at-least-32-bytes!!");
+        registry.add("donna.gmail.client-id", () -> "client-1.apps.googleusercontent.com");
+        registry.add("donna.gmail.authorization-endpoint", () -> "https://accounts.example/o/oauth2/v2/auth");
+        registry.add("donna.gmail.redirect-uri", () -> "http://127.0.0.1:" + PORT + "/api/gmail/oauth/callback");
+        registry.add("donna.gmail.after-connect", () -> "http://app.example/settings");
+        registry.add("donna.gmail.secret-keys", () -> KEYS);
+    }
+
+    @Autowired
+    DevTokenIssuer issuer;
+
+    @Autowired
+    DSLContext db;
+
+    /** A started connection, as the browser holds it: the consent page's address and the cookie. */
+    record Started(URI consent, Map<String, String> query, String cookie, String setCookie) {
+        String state() {
+            return query.get("state");
+        }
+    }
+
+    @Test
+    void aUserConnectsOnceAndTheCodeTravelsSealed(CapturedOutput output) throws Exception {
+        String user = "gail-" + UUID.randomUUID();
+        Started started = start(issuer.mint(user));
+
+        assertThat(started.consent().getHost()).isEqualTo("accounts.example");
+        assertThat(started.query())
+                .containsEntry("client_id", "client-1.apps.googleusercontent.com")
+                .containsEntry("code_challenge_method", "S256")
+                .containsEntry("access_type", "offline")
+                .containsEntry(
+                        "scope",
+                        "https://www.googleapis.com/auth/gmail.readonly https://www.googleapis.com/auth/gmail.compose");
+        assertThat(started.setCookie())
+                .contains("HttpOnly")
+                .contains("SameSite=Lax")
+                .contains("Path=/api/gmail/oauth");
+
+        String code = "4/0Ab-code-" + UUID.randomUUID();
+        HttpResponse<String> back = callback(code, started.state(), started.cookie());
+
+        assertThat(back.statusCode()).isEqualTo(302);
+        assertThat(back.headers().firstValue("Location")).contains("http://app.example/settings?gmail=connecting");
+        ConsumerRecord<byte[], byte[]> record = TopicReader.readUntilFound(
+                        SharedInfra.kafkaBootstrapServers(),
+                        Topics.EMAIL_JOBS.name(),
+                        r -> CODEC.decode(r.value()) instanceof GmailConnectRequested g
+                                && g.getUserId().equals(user),
+                        Duration.ofSeconds(30))
+                .getFirst();
+        GmailConnectRequested requested = (GmailConnectRequested) CODEC.decode(record.value());
+        assertThat(new String(record.value(), StandardCharsets.ISO_8859_1)).doesNotContain(code);
+        assertThat(SECRETS.open(requested.getAuthorizationCode(), "gmail-oauth-code:" + user))
+                .isEqualTo(code);
+        String verifier = SECRETS.open(requested.getCodeVerifier(), "gmail-oauth-verifier:" + user);
+        assertThat(Pkce.challengeOf(verifier))
+                .as("the verifier answers the challenge Google was shown")
+                .isEqualTo(started.query().get("code_challenge"));
+        assertThat(requested.getRedirectUri()).isEqualTo("http://127.0.0.1:" + PORT + "/api/gmail/oauth/callback");
+
+        HttpResponse<String> again = callback(code, started.state(), started.cookie());
+        assertThat(again.statusCode()).isEqualTo(400);
+        assertThat(again.body()).contains("oauth-state-refused").contains("used already");
+
+        assertThat(output.getAll()).doesNotContain(code).doesNotContain(verifier);
+        assertThat(back.body() + again.body()).doesNotContain(code);
+    }
+
+    @Test
+    void aMissingUnknownStaleOrForeignStateIsRefused() throws Exception {
+        String user = "gil-" + UUID.randomUUID();
+
+        assertThat(callback("c", null, null).body()).contains("carries no state");
+        assertThat(callback("c", "made-up", null).body()).contains("unknown or too old");
+
+        Started mine = start(issuer.mint(user));
+        Started theirs = start(issuer.mint("mallory-" + UUID.randomUUID()));
+        assertThat(callback("c", mine.state(), null).body())
+                .as("no cookie: not the browser that started it")
+                .contains("another browser");
+        assertThat(callback("c", mine.state(), theirs.cookie()).body())
+                .as("an attacker's browser")
+                .contains("another browser");
+        assertThat(callback("c", theirs.state(), mine.cookie()).body())
+                .as("the attacker's state in the user's browser (login CSRF)")
+                .contains("another browser");
+
+        Started stale = start(issuer.mint(user));
+        db.update(GMAIL_OAUTH_STATES)
+                .set(GMAIL_OAUTH_STATES.CREATED_AT, Instant.now().minus(Duration.ofMinutes(11)))
+                .where(GMAIL_OAUTH_STATES.STATE_HASH.eq(Pkce.hashOf(stale.state())))
+                .execute();
+        HttpResponse<String> late = callback("c", stale.state(), stale.cookie());
+        assertThat(late.statusCode()).isEqualTo(400);
+        assertThat(late.body()).contains("took too long");
+
+        // the refused ones were not used up: the right browser still finishes its own
+        assertThat(callback("c", mine.state(), mine.cookie()).statusCode()).isEqualTo(302);
+    }
+
+    @Test
+    void twoCallbacksWithOneStateAtOnceConnectOnce() throws Exception {
+        Started started = start(issuer.mint("gus-" + UUID.randomUUID()));
+
+        List<CompletableFuture<Integer>> both = List.of(
+                CompletableFuture.supplyAsync(() -> status("x", started.state(), started.cookie())),
+                CompletableFuture.supplyAsync(() -> status("x", started.state(), started.cookie())));
+
+        assertThat(both.stream().map(CompletableFuture::join).toList()).containsExactlyInAnyOrder(302, 400);
+    }
+
+    @Test
+    void aDeclinedConsentGoesBackSayingSoAndOnlyUsersMayConnect() throws Exception {
+        Started started = start(issuer.mint("gwen-" + UUID.randomUUID()));
+        HttpResponse<String> declined = API.send(HttpRequest.newBuilder(
+                        API.uri("/api/gmail/oauth/callback?error=access_denied&state=" + started.state()))
+                .header("Cookie", started.cookie())
+                .GET()
+                .build());
+        assertThat(declined.statusCode()).isEqualTo(302);
+        assertThat(declined.headers().firstValue("Location")).contains("http://app.example/settings?gmail=declined");
+
+        assertThat(API.get("not-a-token", "/api/gmail/oauth/start").statusCode())
+                .isEqualTo(401);
+        HttpResponse<String> visitor = API.send(HttpRequest.newBuilder(API.uri("/api/chat/sessions"))
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build());
+        String visitorToken = JsonMapper.builder()
+                .build()
+                .readTree(visitor.body())
+                .get("token")
+                .asString();
+        HttpResponse<String> anonymous = API.get(visitorToken, "/api/gmail/oauth/start");
+        assertThat(anonymous.statusCode()).isEqualTo(403);
+        assertThat(anonymous.body()).contains("gmail-needs-account");
+    }
+
+    // ---- the browser's side
+
+    Started start(String token) throws Exception {
+        HttpResponse<String> response = API.get(token, "/api/gmail/oauth/start");
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(302);
+        URI consent = URI.create(response.headers().firstValue("Location").orElseThrow());
+        Map<String, String> query = Arrays.stream(consent.getRawQuery().split("&"))
+                .map(p -> p.split("=", 2))
+                .collect(Collectors.toMap(p -> p[0], p -> URLDecoder.decode(p[1], StandardCharsets.UTF_8)));
+        String setCookie = response.headers().firstValue("Set-Cookie").orElseThrow();
+        return new Started(consent, query, setCookie.substring(0, setCookie.indexOf(';')), setCookie);
+    }
+
+    static HttpResponse<String> callback(String code, String state, String cookie) throws Exception {
+        StringBuilder query = new StringBuilder("/api/gmail/oauth/callback?code=")
+                .append(URLEncoder.encode(code, StandardCharsets.UTF_8));
+        if (state != null) {
+            query.append("&state=").append(URLEncoder.encode(state, StandardCharsets.UTF_8));
+        }
+        HttpRequest.Builder request =
+                HttpRequest.newBuilder(API.uri(query.toString())).GET();
+        if (cookie != null) {
+            request.header("Cookie", cookie);
+        }
+        return API.send(request.build());
+    }
+
+    static int status(String code, String state, String cookie) {
+        try {
+            return callback(code, state, cookie).statusCode();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
