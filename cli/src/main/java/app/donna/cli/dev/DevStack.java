@@ -135,7 +135,7 @@ public final class DevStack implements AutoCloseable {
             String service = entry.getKey();
             List<String> args = new ArrayList<>(common);
             args.add("--server.port=" + entry.getValue());
-            if (service.equals("projections") || service.equals("ingress-api")) {
+            if (service.equals("projections") || service.equals("ingress-api") || service.equals("email-processor")) {
                 args.addAll(database);
             }
             if (service.equals("chat-processor")) {

@@ -5,6 +5,7 @@ import app.donna.ingress.chat.Caller;
 import app.donna.ingress.gmail.oauth.ConsentRequest;
 import app.donna.ingress.gmail.oauth.Pkce;
 import app.donna.ingress.publishing.AcknowledgedPublisher;
+import app.donna.platform.crypto.SealedContexts;
 import app.donna.platform.crypto.SealedSecrets;
 import app.donna.platform.web.Problems;
 import app.donna.schemas.Topics;
@@ -67,16 +68,6 @@ class GmailOAuthController {
         this.secrets = settings.secretKeys().isBlank() ? null : SealedSecrets.fromConfig(settings.secretKeys());
     }
 
-    /** What a user's code is sealed for: only their own connection opens it. */
-    static String codeContext(String userId) {
-        return "gmail-oauth-code:" + userId;
-    }
-
-    /** What a user's PKCE verifier is sealed for. */
-    static String verifierContext(String userId) {
-        return "gmail-oauth-verifier:" + userId;
-    }
-
     @GetMapping("/api/gmail/oauth/start")
     ResponseEntity<?> start(@AuthenticationPrincipal Jwt token, HttpServletRequest request) {
         if (token == null) {
@@ -104,7 +95,7 @@ class GmailOAuthController {
                 state,
                 browser,
                 caller.userId(),
-                secrets.seal(pkce.verifier(), verifierContext(caller.userId())),
+                secrets.seal(pkce.verifier(), SealedContexts.gmailOAuthVerifier(caller.userId())),
                 settings.redirectUri());
         URI consent = new ConsentRequest(
                         settings.authorizationEndpoint(),
@@ -153,7 +144,7 @@ class GmailOAuthController {
                 .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
                 .setUserId(started.userId())
                 .setJobId(jobId)
-                .setAuthorizationCode(secrets.seal(code, codeContext(started.userId())))
+                .setAuthorizationCode(secrets.seal(code, SealedContexts.gmailOAuthCode(started.userId())))
                 .setRedirectUri(started.redirectUri().toString())
                 .setCodeVerifier(started.verifierSealed())
                 .build();

@@ -9,6 +9,7 @@ import app.donna.ingress.IngressApplication;
 import app.donna.ingress.chat.IngressUnderTest;
 import app.donna.ingress.gmail.oauth.Pkce;
 import app.donna.localinfra.LocalPorts;
+import app.donna.platform.crypto.SealedContexts;
 import app.donna.platform.crypto.SealedSecrets;
 import app.donna.schemas.EventCodec;
 import app.donna.schemas.Topics;
@@ -116,9 +117,9 @@ class GmailConnectApiTest {
                 .getFirst();
         GmailConnectRequested requested = (GmailConnectRequested) CODEC.decode(record.value());
         assertThat(new String(record.value(), StandardCharsets.ISO_8859_1)).doesNotContain(code);
-        assertThat(SECRETS.open(requested.getAuthorizationCode(), "gmail-oauth-code:" + user))
+        assertThat(SECRETS.open(requested.getAuthorizationCode(), SealedContexts.gmailOAuthCode(user)))
                 .isEqualTo(code);
-        String verifier = SECRETS.open(requested.getCodeVerifier(), "gmail-oauth-verifier:" + user);
+        String verifier = SECRETS.open(requested.getCodeVerifier(), SealedContexts.gmailOAuthVerifier(user));
         assertThat(Pkce.challengeOf(verifier))
                 .as("the verifier answers the challenge Google was shown")
                 .isEqualTo(started.query().get("code_challenge"));

@@ -1,0 +1,159 @@
+package app.donna.email.connect;
+
+import app.donna.events.email.EmailFailed;
+import app.donna.events.email.GmailConnectRequested;
+import app.donna.events.email.GmailConnected;
+import app.donna.platform.crypto.SealedContexts;
+import app.donna.platform.crypto.SealedSecrets;
+import app.donna.schemas.DerivedIds;
+import app.donna.schemas.Topics;
+import java.time.Clock;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.avro.specific.SpecificRecordBase;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.stereotype.Component;
+
+/**
+ * Finishes connecting a mailbox ({@code GmailConnectRequested} on {@code donna.email.jobs}): opens the
+ * sealed code and verifier, exchanges them with Google, reads the mailbox's address, keeps the refresh
+ * token sealed for its user ({@link GmailConnections}) and publishes {@code GmailConnected}; or
+ * {@code EmailFailed} with a reason the user can act on. A job read again after its connection was made
+ * (a restart before the offset was committed) publishes the same {@code GmailConnected} again rather than
+ * spend the code twice. No code, verifier or token is logged or published in clear.
+ */
+@Component
+class GmailConnectJobs {
+
+    private static final Logger log = LoggerFactory.getLogger(GmailConnectJobs.class);
+
+    private final GmailSettings settings;
+    private final GoogleAccounts google;
+    private final GmailConnections connections;
+    private final KafkaTemplate<String, SpecificRecordBase> kafka;
+    private final Clock clock;
+    /** Null when no keys are configured: every connection then fails, saying so. */
+    private final SealedSecrets secrets;
+
+    GmailConnectJobs(
+            GmailSettings settings,
+            GoogleAccounts google,
+            GmailConnections connections,
+            KafkaTemplate<String, SpecificRecordBase> kafka,
+            Clock clock) {
+        this.settings = settings;
+        this.google = google;
+        this.connections = connections;
+        this.kafka = kafka;
+        this.clock = clock;
+        this.secrets = settings.secretKeys().isBlank() ? null : SealedSecrets.fromConfig(settings.secretKeys());
+    }
+
+    @KafkaListener(
+            id = "gmail-connect",
+            topics = "donna.email.jobs",
+            groupId = "${donna.gmail.group-id:email-processor-connect}")
+    void onJob(ConsumerRecord<String, SpecificRecordBase> record) {
+        if (record.value() instanceof GmailConnectRequested job) {
+            connect(job);
+        }
+    }
+
+    private void connect(GmailConnectRequested job) {
+        String user = job.getUserId();
+        var made = connections.madeBy(job.getJobId());
+        if (made.isPresent()) {
+            log.info("Gmail connection job {} was done already; publishing its outcome again", job.getJobId());
+            connected(job, made.get().emailAddress(), made.get().scopes());
+            return;
+        }
+        if (!settings.configured() || secrets == null) {
+            failed(
+                    job,
+                    "Gmail is not configured here (DONNA_GMAIL_CLIENT_ID, DONNA_GMAIL_CLIENT_SECRET, DONNA_SECRET_KEYS).",
+                    false);
+            return;
+        }
+        String code;
+        String verifier;
+        try {
+            code = secrets.open(job.getAuthorizationCode(), SealedContexts.gmailOAuthCode(user));
+            verifier = job.getCodeVerifier() == null
+                    ? null
+                    : secrets.open(job.getCodeVerifier(), SealedContexts.gmailOAuthVerifier(user));
+        } catch (SealedSecrets.NotOpened e) {
+            failed(
+                    job,
+                    "The connection request could not be read (" + e.getMessage() + "). Connect Gmail again.",
+                    false);
+            return;
+        }
+        try {
+            GoogleAccounts.Grant grant = google.exchange(code, verifier, job.getRedirectUri());
+            if (grant.refreshToken() == null) {
+                failed(
+                        job,
+                        "Google granted no offline access, so the mailbox cannot be kept in sync. Connect Gmail again and allow it.",
+                        false);
+                return;
+            }
+            String mailbox = google.mailboxOf(grant.accessToken());
+            connections.save(
+                    user,
+                    mailbox,
+                    secrets.seal(grant.refreshToken(), SealedContexts.gmailRefreshToken(user)),
+                    grant.scopes(),
+                    job.getJobId());
+            log.info("Gmail mailbox connected for {} (job {}, scopes {})", user, job.getJobId(), grant.scopes());
+            connected(job, mailbox, grant.scopes());
+        } catch (GoogleAccounts.Refused e) {
+            failed(job, e.getMessage() + ". Connect Gmail again.", false);
+        } catch (GoogleAccounts.Unavailable e) {
+            // the code may be spent already: asking again could only be refused, so the user starts afresh
+            failed(job, e.getMessage() + ". Try connecting Gmail again in a moment.", true);
+        }
+    }
+
+    private void connected(GmailConnectRequested job, String mailbox, List<String> scopes) {
+        publish(
+                job,
+                GmailConnected.newBuilder()
+                        .setEventId(DerivedIds.of("gmail-connected", job.getJobId()))
+                        .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
+                        .setUserId(job.getUserId())
+                        .setEmailAddress(mailbox)
+                        .setScopes(scopes)
+                        .build());
+    }
+
+    private void failed(GmailConnectRequested job, String reason, boolean retryable) {
+        log.warn("Gmail connection job {} for {} failed: {}", job.getJobId(), job.getUserId(), reason);
+        publish(
+                job,
+                EmailFailed.newBuilder()
+                        .setEventId(DerivedIds.of("email-failed", job.getJobId()))
+                        .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
+                        .setUserId(job.getUserId())
+                        .setJobId(job.getJobId())
+                        .setReason(reason)
+                        .setRetryable(retryable)
+                        .build());
+    }
+
+    /** Published before the job's offset is committed; a failure here has the record read again. */
+    private void publish(GmailConnectRequested job, SpecificRecordBase outcome) {
+        try {
+            kafka.send(Topics.EMAIL_EVENTS.record(job.getUserId(), outcome)).get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while recording job " + job.getJobId(), e);
+        } catch (Exception e) {
+            throw new IllegalStateException("the outcome of job " + job.getJobId() + " was not recorded", e);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package app.donna.email.connect;
+
+import static app.donna.projections.db.Tables.GMAIL_CONNECTIONS;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.jooq.DSLContext;
+import org.springframework.stereotype.Component;
+
+/** The connected mailboxes ({@code gmail_connections}): one per user, its refresh token sealed. */
+@Component
+class GmailConnections {
+
+    /** A connection as stored. */
+    record Connection(String userId, String emailAddress, List<String> scopes, UUID jobId) {}
+
+    private final DSLContext db;
+    private final Clock clock;
+
+    GmailConnections(DSLContext db, Clock clock) {
+        this.db = db;
+        this.clock = clock;
+    }
+
+    /** Connects (or reconnects) {@code userId}'s mailbox. */
+    void save(String userId, String emailAddress, String refreshTokenSealed, List<String> scopes, UUID jobId) {
+        db.insertInto(GMAIL_CONNECTIONS)
+                .set(GMAIL_CONNECTIONS.USER_ID, userId)
+                .set(GMAIL_CONNECTIONS.EMAIL_ADDRESS, emailAddress)
+                .set(GMAIL_CONNECTIONS.REFRESH_TOKEN_SEALED, refreshTokenSealed)
+                .set(GMAIL_CONNECTIONS.SCOPES, String.join(" ", scopes))
+                .set(GMAIL_CONNECTIONS.CONNECTED_AT, clock.instant())
+                .set(GMAIL_CONNECTIONS.JOB_ID, jobId)
+                .onConflict(GMAIL_CONNECTIONS.USER_ID)
+                .doUpdate()
+                .set(GMAIL_CONNECTIONS.EMAIL_ADDRESS, emailAddress)
+                .set(GMAIL_CONNECTIONS.REFRESH_TOKEN_SEALED, refreshTokenSealed)
+                .set(GMAIL_CONNECTIONS.SCOPES, String.join(" ", scopes))
+                .set(GMAIL_CONNECTIONS.CONNECTED_AT, clock.instant())
+                .set(GMAIL_CONNECTIONS.JOB_ID, jobId)
+                .execute();
+    }
+
+    /** The connection job {@code jobId} made, if it made the user's current one. */
+    Optional<Connection> madeBy(UUID jobId) {
+        return db.select(
+                        GMAIL_CONNECTIONS.USER_ID,
+                        GMAIL_CONNECTIONS.EMAIL_ADDRESS,
+                        GMAIL_CONNECTIONS.SCOPES,
+                        GMAIL_CONNECTIONS.JOB_ID)
+                .from(GMAIL_CONNECTIONS)
+                .where(GMAIL_CONNECTIONS.JOB_ID.eq(jobId))
+                .fetchOptional(r -> new Connection(
+                        r.get(GMAIL_CONNECTIONS.USER_ID),
+                        r.get(GMAIL_CONNECTIONS.EMAIL_ADDRESS),
+                        List.of(r.get(GMAIL_CONNECTIONS.SCOPES).split(" ")),
+                        r.get(GMAIL_CONNECTIONS.JOB_ID)));
+    }
+
+    /** The sealed refresh token of {@code userId}'s mailbox, if connected. */
+    Optional<String> refreshTokenSealed(String userId) {
+        return db.select(GMAIL_CONNECTIONS.REFRESH_TOKEN_SEALED)
+                .from(GMAIL_CONNECTIONS)
+                .where(GMAIL_CONNECTIONS.USER_ID.eq(userId))
+                .fetchOptional(GMAIL_CONNECTIONS.REFRESH_TOKEN_SEALED);
+    }
+}

@@ -1,0 +1,121 @@
+package app.donna.email.connect;
+
+import com.google.api.client.auth.oauth2.AuthorizationCodeTokenRequest;
+import com.google.api.client.auth.oauth2.ClientParametersAuthentication;
+import com.google.api.client.auth.oauth2.TokenResponse;
+import com.google.api.client.auth.oauth2.TokenResponseException;
+import com.google.api.client.http.GenericUrl;
+import com.google.api.client.http.HttpRequestInitializer;
+import com.google.api.client.http.HttpResponseException;
+import com.google.api.client.http.HttpTransport;
+import com.google.api.client.http.javanet.NetHttpTransport;
+import com.google.api.client.json.JsonFactory;
+import com.google.api.client.json.gson.GsonFactory;
+import com.google.api.services.gmail.Gmail;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
+import org.springframework.stereotype.Component;
+
+/**
+ * Google's side of connecting a mailbox, through Google's own client libraries: the authorization code
+ * exchanged for tokens (google-oauth-client, with the PKCE verifier) and the mailbox's address read from
+ * the Gmail API (google-api-services-gmail). The endpoints come from {@link GmailSettings}, so a stand-in
+ * serves tests and {@code donna dev}.
+ */
+@Component
+class GoogleAccounts {
+
+    /** What Google granted: the tokens and the scopes the user allowed. */
+    record Grant(String accessToken, String refreshToken, List<String> scopes) {
+        @Override
+        public String toString() {
+            return "Grant[scopes=" + scopes + "]"; // never the tokens
+        }
+    }
+
+    /** Google refused the request for good ({@code invalid_grant}: the code was used, is too old, or the verifier does not match). */
+    static final class Refused extends Exception {
+        final String error;
+
+        Refused(String error, String message) {
+            super(message);
+            this.error = error;
+        }
+    }
+
+    /** Google could not be asked, or did not answer well (a timeout, 429, 5xx): it may work later. */
+    static final class Unavailable extends Exception {
+        Unavailable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private static final JsonFactory JSON = GsonFactory.getDefaultInstance();
+
+    private final GmailSettings settings;
+    private final HttpTransport transport = new NetHttpTransport();
+
+    GoogleAccounts(GmailSettings settings) {
+        this.settings = settings;
+    }
+
+    /** Exchanges an authorization code (with its PKCE verifier, if any) for tokens. */
+    Grant exchange(String code, String verifier, String redirectUri) throws Refused, Unavailable {
+        AuthorizationCodeTokenRequest request = new AuthorizationCodeTokenRequest(
+                        transport, JSON, new GenericUrl(settings.tokenEndpoint()), code)
+                .setRedirectUri(redirectUri)
+                .setClientAuthentication(
+                        new ClientParametersAuthentication(settings.clientId(), settings.clientSecret()))
+                .setRequestInitializer(timeouts(null));
+        if (verifier != null) {
+            request.set("code_verifier", verifier);
+        }
+        try {
+            TokenResponse response = request.execute();
+            List<String> scopes = response.getScope() == null
+                    ? List.of()
+                    : Arrays.stream(response.getScope().split(" "))
+                            .filter(s -> !s.isBlank())
+                            .toList();
+            return new Grant(response.getAccessToken(), response.getRefreshToken(), scopes);
+        } catch (TokenResponseException e) {
+            String error = e.getDetails() == null ? null : e.getDetails().getError();
+            if (e.getStatusCode() == 429 || e.getStatusCode() >= 500 || error == null) {
+                throw new Unavailable("Google's token endpoint answered " + e.getStatusCode(), null);
+            }
+            throw new Refused(error, "Google refused the code: " + error);
+        } catch (IOException e) {
+            throw new Unavailable(
+                    "Google's token endpoint could not be reached: "
+                            + e.getClass().getSimpleName(),
+                    e);
+        }
+    }
+
+    /** The address of the mailbox an access token opens. */
+    String mailboxOf(String accessToken) throws Unavailable {
+        Gmail gmail = new Gmail.Builder(transport, JSON, timeouts(accessToken))
+                .setRootUrl(settings.gmailRootUrl())
+                .setApplicationName("Donna")
+                .build();
+        try {
+            return gmail.users().getProfile("me").execute().getEmailAddress();
+        } catch (HttpResponseException e) {
+            throw new Unavailable("Gmail answered " + e.getStatusCode() + " for the mailbox's profile", null);
+        } catch (IOException e) {
+            throw new Unavailable("Gmail could not be reached: " + e.getClass().getSimpleName(), e);
+        }
+    }
+
+    private HttpRequestInitializer timeouts(String accessToken) {
+        int millis = (int) settings.timeout().toMillis();
+        return request -> {
+            request.setConnectTimeout(millis);
+            request.setReadTimeout(millis);
+            if (accessToken != null) {
+                request.getHeaders().setAuthorization("Bearer " + accessToken);
+            }
+        };
+    }
+}
