@@ -132,6 +132,13 @@ public final class DevCommand implements Callable<Integer> {
         out.append("                 curl -s -H \"Authorization: Bearer $TOKEN\" ")
                 .append(ingress)
                 .append("/api/chat/sessions/$S/messages\n");
+        stack.demoMailbox()
+                .ifPresent(mailbox -> out.append("  Gmail:         the demo mailbox ")
+                        .append(mailbox)
+                        .append(" on a stand-in Google that approves at once: open ")
+                        .append(ingress)
+                        .append("/api/gmail/oauth/start\n                 with $TOKEN and follow the redirects ")
+                        .append("(curl -sL -c jar -b jar -H \"Authorization: Bearer $TOKEN\" …)\n"));
         boolean voiceOffline =
                 System.getenv().getOrDefault("OPENAI_API_KEY", "").isBlank();
         out.append("  Voice token:   curl -s -X POST -H \"Authorization: Bearer $TOKEN\" ")

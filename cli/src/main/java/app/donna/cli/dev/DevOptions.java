@@ -19,6 +19,10 @@ import java.util.Optional;
  * @param tokens         who signs the user tokens the services accept
  * @param voiceTls       whether voice-relay serves TLS ({@code wss://}) with a self-signed certificate made
  *                       in {@code home} ({@code DONNA_VOICE_TLS=self-signed})
+ * @param gmailDemo      whether Gmail connects a demo mailbox on a stand-in Google (no
+ *                       {@code DONNA_GMAIL_CLIENT_ID}); otherwise the configured Google client is used
+ * @param secretKeys     the keys that seal secrets ({@code DONNA_SECRET_KEYS}); without them donna dev makes
+ *                       one and keeps it in {@code home}
  */
 public record DevOptions(
         Path home,
@@ -30,7 +34,9 @@ public record DevOptions(
         String allowedOrigins,
         Map<String, List<String>> extraArgs,
         Tokens tokens,
-        boolean voiceTls) {
+        boolean voiceTls,
+        boolean gmailDemo,
+        Optional<String> secretKeys) {
 
     /** Options with the dev token issuer. */
     public DevOptions(
@@ -52,13 +58,26 @@ public record DevOptions(
                 allowedOrigins,
                 extraArgs,
                 Tokens.DEV_ISSUER,
-                false);
+                false,
+                true,
+                Optional.empty());
     }
 
     /** These options with voice-relay on TLS, or not. */
     public DevOptions withVoiceTls(boolean on) {
         return new DevOptions(
-                home, kafkaBootstrap, kafkaPort, database, postgresPort, ports, allowedOrigins, extraArgs, tokens, on);
+                home,
+                kafkaBootstrap,
+                kafkaPort,
+                database,
+                postgresPort,
+                ports,
+                allowedOrigins,
+                extraArgs,
+                tokens,
+                on,
+                gmailDemo,
+                secretKeys);
     }
 
     /** An existing PostgreSQL database. */
@@ -107,7 +126,9 @@ public record DevOptions(
                         nonBlank(env.get("DONNA_JWT_ISSUER_URI")),
                         nonBlank(env.get("DONNA_JWT_JWK_SET_URI")),
                         nonBlank(env.get("DONNA_JWT_AUDIENCES")).orElse(Tokens.DEV_ISSUER.audiences())),
-                voiceTls(env.getOrDefault("DONNA_VOICE_TLS", "off")));
+                voiceTls(env.getOrDefault("DONNA_VOICE_TLS", "off")),
+                nonBlank(env.get("DONNA_GMAIL_CLIENT_ID")).isEmpty(),
+                nonBlank(env.get("DONNA_SECRET_KEYS")));
     }
 
     private static boolean voiceTls(String value) {

@@ -7,13 +7,17 @@ import app.donna.ingress.IngressApplication;
 import app.donna.localinfra.LocalKafka;
 import app.donna.localinfra.LocalPostgres;
 import app.donna.localinfra.SelfSignedTls;
+import app.donna.localinfra.StandInGoogle;
+import app.donna.platform.crypto.SealedSecrets;
 import app.donna.projections.ProjectionsApplication;
 import app.donna.voice.VoiceRelayApplication;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -43,6 +47,12 @@ public final class DevStack implements AutoCloseable {
     private String kafkaBootstrap;
     private String jdbcUrl;
     private String internalSecret;
+    private StandInGoogle demoGoogle;
+
+    /** The stand-in Google's client, and the mailbox every consent connects, in donna dev's demo. */
+    static final String DEMO_GMAIL_CLIENT = "donna-dev-demo.apps.googleusercontent.com";
+
+    static final String DEMO_MAILBOX = "demo@donna.example";
 
     private DevStack() {}
 
@@ -131,9 +141,11 @@ public final class DevStack implements AutoCloseable {
                 "chat-processor", ChatProcessorApplication::application,
                 "email-processor", EmailProcessorApplication::application,
                 "abuse-detector", AbuseDetectorApplication::application);
+        Map<String, List<String>> gmail = gmailArgs(options);
         for (var entry : options.ports().entrySet()) {
             String service = entry.getKey();
             List<String> args = new ArrayList<>(common);
+            args.addAll(gmail.getOrDefault(service, List.of()));
             args.add("--server.port=" + entry.getValue());
             if (service.equals("projections") || service.equals("ingress-api") || service.equals("email-processor")) {
                 args.addAll(database);
@@ -164,6 +176,62 @@ public final class DevStack implements AutoCloseable {
             started.add(() -> ServiceNameConverter.runAs(service, context::close));
             services.put(service, URI.create((tls ? "https" : "http") + "://127.0.0.1:" + entry.getValue()));
         }
+    }
+
+    /**
+     * Gmail's settings for ingress-api and email-processor: the keys that seal secrets (the environment's,
+     * or one made and kept in the data folder), and without a Google client a demo mailbox, on a stand-in
+     * Google that approves every consent at once.
+     */
+    private Map<String, List<String>> gmailArgs(DevOptions options) {
+        String keys = options.secretKeys().orElseGet(() -> devSecretKeys(options.home()));
+        List<String> ingress = new ArrayList<>(List.of("--donna.gmail.secret-keys=" + keys));
+        List<String> email = new ArrayList<>(List.of("--donna.gmail.secret-keys=" + keys));
+        if (options.gmailDemo()) {
+            String clientSecret = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
+            StandInGoogle google = new StandInGoogle(DEMO_GMAIL_CLIENT, clientSecret, DEMO_MAILBOX);
+            started.add(google::close);
+            demoGoogle = google;
+            ingress.addAll(List.of(
+                    "--donna.gmail.client-id=" + DEMO_GMAIL_CLIENT,
+                    "--donna.gmail.authorization-endpoint=" + google.authorizationEndpoint(),
+                    "--donna.gmail.redirect-uri=http://127.0.0.1:"
+                            + options.ports().getOrDefault("ingress-api", 8080) + "/api/gmail/oauth/callback"));
+            email.addAll(List.of(
+                    "--donna.gmail.client-id=" + DEMO_GMAIL_CLIENT,
+                    "--donna.gmail.client-secret=" + clientSecret,
+                    "--donna.gmail.token-endpoint=" + google.tokenEndpoint(),
+                    "--donna.gmail.revoke-endpoint=" + google.revokeEndpoint(),
+                    "--donna.gmail.gmail-root-url=" + google.gmailRootUrl()));
+        }
+        return Map.of("ingress-api", ingress, "email-processor", email);
+    }
+
+    /** The data folder's own key for sealing secrets, made on first use; readable by its owner alone. */
+    static String devSecretKeys(Path home) {
+        Path file = home.resolve("secret-keys");
+        try {
+            if (Files.exists(file)) {
+                return Files.readString(file).strip();
+            }
+            Files.createDirectories(home);
+            String keys = "dev:" + SealedSecrets.newKey();
+            Files.writeString(file, keys + "\n");
+            try {
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException notPosix) {
+                // elsewhere the folder's own permissions guard it
+            }
+            return keys;
+        } catch (IOException e) {
+            throw new DevStackException("Could not keep the secrets key in " + file + ": " + e.getMessage()
+                    + ". Set DONNA_SECRET_KEYS instead.");
+        }
+    }
+
+    /** The demo mailbox's address, when Gmail connects one (no Google client configured). */
+    public java.util.Optional<String> demoMailbox() {
+        return demoGoogle == null ? java.util.Optional.empty() : java.util.Optional.of(DEMO_MAILBOX);
     }
 
     /** Stops the services in reverse order, then the database and the broker. */

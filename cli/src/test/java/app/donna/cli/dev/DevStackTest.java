@@ -6,11 +6,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import app.donna.devissuer.DevTokenIssuer;
+import app.donna.events.email.GmailConnected;
 import app.donna.localinfra.LocalPorts;
 import app.donna.localinfra.LocalPostgres;
 import app.donna.localinfra.SelfSignedTls;
+import app.donna.schemas.EventCodec;
+import app.donna.schemas.Topics;
 import app.donna.testing.InfraExtension;
 import app.donna.testing.SharedInfra;
+import app.donna.testing.TopicReader;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -26,6 +30,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -130,6 +135,34 @@ class DevStackTest {
                     .startsWith("1013 ")
                     .contains("Voice is offline");
 
+            // without a Google client, Gmail connects the demo mailbox: start, consent, callback, as a browser
+            assertThat(stack.demoMailbox()).contains("demo@donna.example");
+            HttpResponse<String> started = get(ingress.resolve("/api/gmail/oauth/start"), token);
+            assertThat(started.statusCode()).as(started.body()).isEqualTo(302);
+            String cookie =
+                    started.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
+            HttpResponse<Void> consented = http.send(
+                    HttpRequest.newBuilder(URI.create(
+                                    started.headers().firstValue("Location").orElseThrow()))
+                            .build(),
+                    HttpResponse.BodyHandlers.discarding());
+            URI callback = URI.create(consented.headers().firstValue("Location").orElseThrow());
+            assertThat(callback.getPath()).isEqualTo("/api/gmail/oauth/callback");
+            HttpResponse<Void> back = http.send(
+                    HttpRequest.newBuilder(callback).header("Cookie", cookie).build(),
+                    HttpResponse.BodyHandlers.discarding());
+            assertThat(back.headers().firstValue("Location").orElseThrow()).endsWith("gmail=connecting");
+            TopicReader.readUntilFound(
+                    kafka.servers(),
+                    Topics.EMAIL_EVENTS.name(),
+                    r -> EventCodec.bundled().decode(r.value()) instanceof GmailConnected c
+                            && c.getUserId().equals("dev-user")
+                            && c.getEmailAddress().equals("demo@donna.example"),
+                    Duration.ofSeconds(60));
+            assertThat(Files.readString(home.resolve("secret-keys")))
+                    .as("the key it made")
+                    .startsWith("dev:");
+
             // services stop before the database they use, and nothing fails on the way down
             List<Logged> stopping = logDuring(stack::close);
             List<String> lines =
@@ -217,7 +250,9 @@ class DevStackTest {
                 "",
                 Map.of(),
                 fromEnvironment.tokens(),
-                false);
+                false,
+                true,
+                Optional.empty());
 
         // when donna dev starts (ingress-api is enough here)
         try (DevStack stack = DevStack.start(options)) {
@@ -316,6 +351,12 @@ class DevStackTest {
         assertThat(DevOptions.fromEnvironment(Map.of()).database())
                 .as("embedded")
                 .isEmpty();
+        assertThat(options.gmailDemo()).as("no Google client: the demo mailbox").isTrue();
+        assertThat(options.secretKeys()).isEmpty();
+        DevOptions withGoogle = DevOptions.fromEnvironment(
+                Map.of("DONNA_GMAIL_CLIENT_ID", "real.apps.googleusercontent.com", "DONNA_SECRET_KEYS", "k:abc"));
+        assertThat(withGoogle.gmailDemo()).isFalse();
+        assertThat(withGoogle.secretKeys()).contains("k:abc");
         assertThat(options.kafkaBootstrap()).isEmpty();
         assertThat(options.tokens().devIssuer()).isTrue();
         assertThat(options.tokens().audiences()).isEqualTo("donna-api");
