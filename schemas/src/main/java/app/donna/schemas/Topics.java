@@ -18,6 +18,8 @@ import app.donna.events.email.EmailReceived;
 import app.donna.events.email.EmailSent;
 import app.donna.events.email.GmailConnectRequested;
 import app.donna.events.email.GmailConnected;
+import app.donna.events.email.GmailDisconnectRequested;
+import app.donna.events.email.GmailDisconnected;
 import app.donna.events.email.MailboxSyncRequested;
 import app.donna.events.email.SendEmailRequested;
 import app.donna.events.settings.AutopilotSettings;
@@ -144,6 +146,7 @@ public final class Topics {
             "userId",
             List.of(
                     GmailConnectRequested.class,
+                    GmailDisconnectRequested.class,
                     DraftReplyRequested.class,
                     SendEmailRequested.class,
                     MailboxSyncRequested.class),
@@ -159,6 +162,7 @@ public final class Topics {
             "userId",
             List.of(
                     GmailConnected.class,
+                    GmailDisconnected.class,
                     EmailReceived.class,
                     DraftCreated.class,
                     EmailSent.class,

@@ -59,6 +59,30 @@ class GmailConnections {
                         r.get(GMAIL_CONNECTIONS.JOB_ID)));
     }
 
+    /** What is kept of a user's connection: the mailbox's address and the sealed refresh token. */
+    record Stored(String emailAddress, String refreshTokenSealed) {
+        @Override
+        public String toString() {
+            return "Stored[" + emailAddress + "]";
+        }
+    }
+
+    /** {@code userId}'s connection, if connected. */
+    Optional<Stored> of(String userId) {
+        return db.select(GMAIL_CONNECTIONS.EMAIL_ADDRESS, GMAIL_CONNECTIONS.REFRESH_TOKEN_SEALED)
+                .from(GMAIL_CONNECTIONS)
+                .where(GMAIL_CONNECTIONS.USER_ID.eq(userId))
+                .fetchOptional(r -> new Stored(
+                        r.get(GMAIL_CONNECTIONS.EMAIL_ADDRESS), r.get(GMAIL_CONNECTIONS.REFRESH_TOKEN_SEALED)));
+    }
+
+    /** Forgets {@code userId}'s connection and its token. */
+    void delete(String userId) {
+        db.deleteFrom(GMAIL_CONNECTIONS)
+                .where(GMAIL_CONNECTIONS.USER_ID.eq(userId))
+                .execute();
+    }
+
     /** The sealed refresh token of {@code userId}'s mailbox, if connected. */
     Optional<String> refreshTokenSealed(String userId) {
         return db.select(GMAIL_CONNECTIONS.REFRESH_TOKEN_SEALED)

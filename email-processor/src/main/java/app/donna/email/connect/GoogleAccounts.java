@@ -5,9 +5,12 @@ import com.google.api.client.auth.oauth2.ClientParametersAuthentication;
 import com.google.api.client.auth.oauth2.TokenResponse;
 import com.google.api.client.auth.oauth2.TokenResponseException;
 import com.google.api.client.http.GenericUrl;
+import com.google.api.client.http.HttpRequest;
 import com.google.api.client.http.HttpRequestInitializer;
+import com.google.api.client.http.HttpResponse;
 import com.google.api.client.http.HttpResponseException;
 import com.google.api.client.http.HttpTransport;
+import com.google.api.client.http.UrlEncodedContent;
 import com.google.api.client.http.javanet.NetHttpTransport;
 import com.google.api.client.json.JsonFactory;
 import com.google.api.client.json.gson.GsonFactory;
@@ -15,6 +18,7 @@ import com.google.api.services.gmail.Gmail;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.springframework.stereotype.Component;
 
 /**
@@ -105,6 +109,36 @@ class GoogleAccounts {
             throw new Unavailable("Gmail answered " + e.getStatusCode() + " for the mailbox's profile", null);
         } catch (IOException e) {
             throw new Unavailable("Gmail could not be reached: " + e.getClass().getSimpleName(), e);
+        }
+    }
+
+    /**
+     * Revokes a grant by one of its tokens. A token Google no longer knows (revoked or expired already)
+     * counts as revoked.
+     *
+     * @throws Unavailable when Google could not be asked, or answered 429 or 5xx
+     */
+    void revoke(String token) throws Unavailable {
+        try {
+            HttpRequest request = transport
+                    .createRequestFactory(timeouts(null))
+                    .buildPostRequest(
+                            new GenericUrl(settings.revokeEndpoint()), new UrlEncodedContent(Map.of("token", token)));
+            request.setThrowExceptionOnExecuteError(false);
+            HttpResponse response = request.execute();
+            try {
+                int status = response.getStatusCode();
+                if (status == 429 || status >= 500) {
+                    throw new Unavailable("Google's revocation endpoint answered " + status, null);
+                }
+            } finally {
+                response.disconnect();
+            }
+        } catch (IOException e) {
+            throw new Unavailable(
+                    "Google's revocation endpoint could not be reached: "
+                            + e.getClass().getSimpleName(),
+                    e);
         }
     }
 

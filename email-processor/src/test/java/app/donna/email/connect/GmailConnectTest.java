@@ -6,6 +6,8 @@ import app.donna.email.EmailProcessorApplication;
 import app.donna.events.email.EmailFailed;
 import app.donna.events.email.GmailConnectRequested;
 import app.donna.events.email.GmailConnected;
+import app.donna.events.email.GmailDisconnectRequested;
+import app.donna.events.email.GmailDisconnected;
 import app.donna.localinfra.StandInGoogle;
 import app.donna.platform.crypto.SealedContexts;
 import app.donna.platform.crypto.SealedSecrets;
@@ -49,7 +51,8 @@ import org.springframework.context.ConfigurableApplicationContext;
  * client libraries against a stand-in Google: the sealed code and verifier opened and exchanged (PKCE),
  * the refresh token kept sealed for its user, {@code GmailConnected}; a job read again spends no second
  * code; a spent code, a code sealed for someone else and Google being down each end in {@code EmailFailed}
- * with a reason; and no code, verifier or token in clear in a log line or on a topic.
+ * with a reason; disconnecting revokes the grant at Google and forgets it; and no code, verifier or token
+ * in clear in a log line or on a topic.
  */
 @ExtendWith({InfraExtension.class, OutputCaptureExtension.class})
 class GmailConnectTest {
@@ -76,6 +79,7 @@ class GmailConnectTest {
                                 "--donna.gmail.client-id=client-1",
                                 "--donna.gmail.client-secret=gsecret-1",
                                 "--donna.gmail.token-endpoint=" + google.tokenEndpoint(),
+                                "--donna.gmail.revoke-endpoint=" + google.revokeEndpoint(),
                                 "--donna.gmail.gmail-root-url=" + google.gmailRootUrl(),
                                 "--donna.gmail.secret-keys=" + KEYS,
                                 "--donna.gmail.group-id=connect-" + run)) {
@@ -124,6 +128,16 @@ class GmailConnectTest {
             EmailFailed down = failure(kafka, unlucky);
             assertThat(down.getRetryable()).isTrue();
             assertThat(down.getReason()).contains("503");
+
+            // disconnecting: Google's grant revoked, the stored token gone; again: nothing was connected
+            GmailDisconnected gone = disconnected(kafka, user);
+            assertThat(gone.getRevoked()).isTrue();
+            assertThat(gone.getEmailAddress()).isEqualTo("owner@salon.example");
+            assertThat(google.holds(refreshToken)).as("revoked at Google").isFalse();
+            assertThat(connectionCount(database, user)).isZero();
+            GmailDisconnected nothing = disconnected(kafka, user);
+            assertThat(nothing.getRevoked()).isFalse();
+            assertThat(nothing.getNote()).contains("No Gmail mailbox was connected");
 
             // nothing secret in clear: the log, and every record of this run on both topics
             assertThat(output.getAll())
@@ -175,13 +189,46 @@ class GmailConnectTest {
                 .build();
     }
 
+    /** Asks for {@code user}'s mailbox to be disconnected, and waits for the answer. */
+    static GmailDisconnected disconnected(InfraExtension.KafkaBootstrap kafka, String user) throws Exception {
+        UUID jobId = UUID.randomUUID();
+        sendJob(
+                kafka,
+                user,
+                GmailDisconnectRequested.newBuilder()
+                        .setEventId(UUID.randomUUID())
+                        .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                        .setUserId(user)
+                        .setJobId(jobId)
+                        .build());
+        return (GmailDisconnected) outcome(
+                kafka,
+                user,
+                e -> e instanceof GmailDisconnected d && d.getJobId().equals(jobId));
+    }
+
     static void send(InfraExtension.KafkaBootstrap kafka, GmailConnectRequested job) throws Exception {
+        sendJob(kafka, job.getUserId(), job);
+    }
+
+    static void sendJob(InfraExtension.KafkaBootstrap kafka, String user, SpecificRecordBase job) throws Exception {
         try (var producer = new KafkaProducer<>(
                 Map.<String, Object>of("bootstrap.servers", kafka.servers()),
                 new StringSerializer(),
                 new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(Topics.EMAIL_JOBS.name(), job.getUserId(), CODEC.encode(job)))
+            producer.send(new ProducerRecord<>(Topics.EMAIL_JOBS.name(), user, CODEC.encode(job)))
                     .get();
+        }
+    }
+
+    static int connectionCount(SharedInfra.Database database, String user) throws Exception {
+        try (Connection c = database.connect();
+                PreparedStatement q = c.prepareStatement("SELECT count(*) FROM gmail_connections WHERE user_id = ?")) {
+            q.setString(1, user);
+            try (ResultSet r = q.executeQuery()) {
+                r.next();
+                return r.getInt(1);
+            }
         }
     }
 

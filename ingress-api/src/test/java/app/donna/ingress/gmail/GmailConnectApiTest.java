@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import app.donna.devissuer.DevTokenIssuer;
 import app.donna.events.email.GmailConnectRequested;
+import app.donna.events.email.GmailDisconnectRequested;
 import app.donna.ingress.IngressApplication;
 import app.donna.ingress.chat.IngressUnderTest;
 import app.donna.ingress.gmail.oauth.Pkce;
@@ -200,6 +201,32 @@ class GmailConnectApiTest {
         HttpResponse<String> anonymous = API.get(visitorToken, "/api/gmail/oauth/start");
         assertThat(anonymous.statusCode()).isEqualTo(403);
         assertThat(anonymous.body()).contains("gmail-needs-account");
+    }
+
+    @Test
+    void disconnectingIsHandedToEmailProcessorAndOnlyForAUser() throws Exception {
+        String user = "dora-" + UUID.randomUUID();
+        HttpResponse<String> accepted = API.send(
+                API.request("/api/gmail/connection", issuer.mint(user)).DELETE().build());
+
+        assertThat(accepted.statusCode()).isEqualTo(202);
+        String jobId = JsonMapper.builder()
+                .build()
+                .readTree(accepted.body())
+                .get("jobId")
+                .asString();
+        TopicReader.readUntilFound(
+                SharedInfra.kafkaBootstrapServers(),
+                Topics.EMAIL_JOBS.name(),
+                r -> CODEC.decode(r.value()) instanceof GmailDisconnectRequested d
+                        && d.getUserId().equals(user)
+                        && d.getJobId().toString().equals(jobId),
+                Duration.ofSeconds(30));
+        assertThat(API.send(API.request("/api/gmail/connection", "not-a-token")
+                                .DELETE()
+                                .build())
+                        .statusCode())
+                .isEqualTo(401);
     }
 
     // ---- the browser's side

@@ -3,6 +3,8 @@ package app.donna.email.connect;
 import app.donna.events.email.EmailFailed;
 import app.donna.events.email.GmailConnectRequested;
 import app.donna.events.email.GmailConnected;
+import app.donna.events.email.GmailDisconnectRequested;
+import app.donna.events.email.GmailDisconnected;
 import app.donna.platform.crypto.SealedContexts;
 import app.donna.platform.crypto.SealedSecrets;
 import app.donna.schemas.DerivedIds;
@@ -10,6 +12,7 @@ import app.donna.schemas.Topics;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -20,7 +23,7 @@ import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * Finishes connecting a mailbox ({@code GmailConnectRequested} on {@code donna.email.jobs}): opens the
+ * Connects and disconnects mailboxes. Connecting ({@code GmailConnectRequested} on {@code donna.email.jobs}) opens the
  * sealed code and verifier, exchanges them with Google, reads the mailbox's address, keeps the refresh
  * token sealed for its user ({@link GmailConnections}) and publishes {@code GmailConnected}; or
  * {@code EmailFailed} with a reason the user can act on. A job read again after its connection was made
@@ -28,9 +31,9 @@ import org.springframework.stereotype.Component;
  * spend the code twice. No code, verifier or token is logged or published in clear.
  */
 @Component
-class GmailConnectJobs {
+class GmailConnectionJobs {
 
-    private static final Logger log = LoggerFactory.getLogger(GmailConnectJobs.class);
+    private static final Logger log = LoggerFactory.getLogger(GmailConnectionJobs.class);
 
     private final GmailSettings settings;
     private final GoogleAccounts google;
@@ -40,7 +43,7 @@ class GmailConnectJobs {
     /** Null when no keys are configured: every connection then fails, saying so. */
     private final SealedSecrets secrets;
 
-    GmailConnectJobs(
+    GmailConnectionJobs(
             GmailSettings settings,
             GoogleAccounts google,
             GmailConnections connections,
@@ -59,9 +62,56 @@ class GmailConnectJobs {
             topics = "donna.email.jobs",
             groupId = "${donna.gmail.group-id:email-processor-connect}")
     void onJob(ConsumerRecord<String, SpecificRecordBase> record) {
-        if (record.value() instanceof GmailConnectRequested job) {
-            connect(job);
+        switch (record.value()) {
+            case GmailConnectRequested job -> connect(job);
+            case GmailDisconnectRequested job -> disconnect(job);
+            default -> {
+                // the other jobs are other features'
+            }
         }
+    }
+
+    /**
+     * Disconnects: revokes Google's grant with the stored refresh token, then forgets the connection, and
+     * publishes {@code GmailDisconnected}. The connection is forgotten even when Google cannot be reached
+     * (the user asked for it gone); the event then says the grant may live on, and how to end it.
+     */
+    private void disconnect(GmailDisconnectRequested job) {
+        String user = job.getUserId();
+        var stored = connections.of(user);
+        boolean revoked = false;
+        String note = null;
+        if (stored.isEmpty()) {
+            note = "No Gmail mailbox was connected.";
+        } else if (secrets == null) {
+            note = "The stored grant could not be read here (no DONNA_SECRET_KEYS): remove Donna's access at "
+                    + "https://myaccount.google.com/permissions.";
+        } else {
+            try {
+                google.revoke(secrets.open(stored.get().refreshTokenSealed(), SealedContexts.gmailRefreshToken(user)));
+                revoked = true;
+            } catch (SealedSecrets.NotOpened e) {
+                note = "The stored grant could not be read (" + e.getMessage() + "): remove Donna's access at "
+                        + "https://myaccount.google.com/permissions.";
+            } catch (GoogleAccounts.Unavailable e) {
+                note = e.getMessage() + ": remove Donna's access at https://myaccount.google.com/permissions.";
+            }
+        }
+        stored.ifPresent(s -> connections.delete(user));
+        log.info("Gmail disconnected for {} (job {}): revoked {}", user, job.getJobId(), revoked);
+        publish(
+                job.getUserId(),
+                job.getJobId(),
+                GmailDisconnected.newBuilder()
+                        .setEventId(DerivedIds.of("gmail-disconnected", job.getJobId()))
+                        .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
+                        .setUserId(user)
+                        .setJobId(job.getJobId())
+                        .setEmailAddress(stored.map(GmailConnections.Stored::emailAddress)
+                                .orElse(null))
+                        .setRevoked(revoked)
+                        .setNote(note)
+                        .build());
     }
 
     private void connect(GmailConnectRequested job) {
@@ -145,15 +195,19 @@ class GmailConnectJobs {
                         .build());
     }
 
-    /** Published before the job's offset is committed; a failure here has the record read again. */
     private void publish(GmailConnectRequested job, SpecificRecordBase outcome) {
+        publish(job.getUserId(), job.getJobId(), outcome);
+    }
+
+    /** Published before the job's offset is committed; a failure here has the record read again. */
+    private void publish(String userId, UUID jobId, SpecificRecordBase outcome) {
         try {
-            kafka.send(Topics.EMAIL_EVENTS.record(job.getUserId(), outcome)).get(30, TimeUnit.SECONDS);
+            kafka.send(Topics.EMAIL_EVENTS.record(userId, outcome)).get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while recording job " + job.getJobId(), e);
+            throw new IllegalStateException("interrupted while recording job " + jobId, e);
         } catch (Exception e) {
-            throw new IllegalStateException("the outcome of job " + job.getJobId() + " was not recorded", e);
+            throw new IllegalStateException("the outcome of job " + jobId + " was not recorded", e);
         }
     }
 }
