@@ -15,8 +15,11 @@ import java.util.regex.Pattern;
 public record ContactDetails(String contact, Optional<String> name) {
 
     private static final Pattern EMAIL = Pattern.compile("[\\w.%+-]+@[\\w-]+(\\.[\\w-]+)*\\.\\p{Alpha}{2,}");
-    /** Digits standing on their own: "#f1326866-1" (a reference glued to letters) is no number to call. */
-    private static final Pattern PHONE = Pattern.compile("(?<![\\w#/.])\\+?\\(?\\d[\\d ()-]{5,}\\d(?![\\w/])");
+    /**
+     * Digits standing on their own: "#f1326866-1" (a reference glued to letters), the groups of a UUID
+     * ("…-4851-9422-…") or of a path are no number to call.
+     */
+    private static final Pattern PHONE = Pattern.compile("(?<![\\w#/.-])\\+?\\(?\\d[\\d ()-]{5,}\\d(?![\\w/-])");
     /** Digits that are a date ("2026-12-12", "12-12-2026"), not a number to call. */
     private static final Pattern DATE = Pattern.compile("\\d{4}-\\d{1,2}-\\d{1,2}|\\d{1,2}-\\d{1,2}-\\d{2,4}");
     /** An introduction, then one or two capitalised words: "I'm looking for…" names no one. */

@@ -117,6 +117,7 @@ class OfflineResponderTest {
             my name is Bob Smith, ring me at +44 (0)20 7946 0958       | +44 (0)20 7946 0958 | Bob Smith
             this is Carla: carla.r@example.co.uk                        | carla.r@example.co.uk | Carla
             I'm looking for someone, call 555-123-4567                  | 555-123-4567     | -
+            a haircut 434a38b7-4851-9422-95a4-60871d20a240 on Friday? I'm Bea, 07700 900456 | 07700 900456 | Bea
             """)
     void contactDetailsAreFoundAsCustomersWriteThem(String message, String contact, String name) {
         ContactDetails found = ContactDetails.in(message).orElseThrow();
@@ -132,6 +133,7 @@ class OfflineResponderTest {
             when do you open? #f1326866-1
             my order ref is AB1234567 thanks
             see https://example.com/12345678/page
+            ref 9b2f4851-9422-4c1d-a2b3-123456789012 please
             order 12345
             email me please
             """)
