@@ -159,6 +159,12 @@ class DevStackTest {
                             && c.getUserId().equals("dev-user")
                             && c.getEmailAddress().equals("demo@donna.example"),
                     Duration.ofSeconds(60));
+            // and the read model tells the user (projections, through ingress-api)
+            await().atMost(Duration.ofSeconds(60))
+                    .until(
+                            () -> get(ingress.resolve("/api/gmail/connection"), token)
+                                    .body(),
+                            body -> body.contains("\"status\":\"connected\"") && body.contains("demo@donna.example"));
             assertThat(Files.readString(home.resolve("secret-keys")))
                     .as("the key it made")
                     .startsWith("dev:");

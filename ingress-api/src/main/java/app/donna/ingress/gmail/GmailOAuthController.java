@@ -1,7 +1,6 @@
 package app.donna.ingress.gmail;
 
 import app.donna.events.email.GmailConnectRequested;
-import app.donna.events.email.GmailDisconnectRequested;
 import app.donna.ingress.chat.Caller;
 import app.donna.ingress.gmail.oauth.ConsentRequest;
 import app.donna.ingress.gmail.oauth.Pkce;
@@ -27,7 +26,6 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.web.bind.annotation.CookieValue;
-import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -77,7 +75,7 @@ class GmailOAuthController {
         }
         Caller caller = Caller.of(token);
         if (caller.anonymous()) {
-            return needsAccount();
+            return GmailConnectionController.needsAccount();
         }
         if (!settings.configured() || secrets == null) {
             return Problems.response(Problems.of(
@@ -152,43 +150,6 @@ class GmailOAuthController {
         }
         log.info("Gmail connection for {} handed to email-processor as job {}", started.userId(), jobId);
         return back("connecting", cleared);
-    }
-
-    /**
-     * {@code DELETE /api/gmail/connection}: email-processor, which holds the grant, revokes it at Google and
-     * forgets it ({@code GmailDisconnectRequested}; its outcome is {@code GmailDisconnected}). 202 with the
-     * job's id.
-     */
-    @DeleteMapping("/api/gmail/connection")
-    ResponseEntity<?> disconnect(@AuthenticationPrincipal Jwt token) {
-        if (token == null) {
-            return Problems.response(Problems.unauthorized(Problems.BAD_CREDENTIALS));
-        }
-        Caller caller = Caller.of(token);
-        if (caller.anonymous()) {
-            return needsAccount();
-        }
-        UUID jobId = UUID.randomUUID();
-        GmailDisconnectRequested requested = GmailDisconnectRequested.newBuilder()
-                .setEventId(UUID.randomUUID())
-                .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
-                .setUserId(caller.userId())
-                .setJobId(jobId)
-                .build();
-        if (!publisher.publish(Topics.EMAIL_JOBS.record(caller.userId(), requested), settings.publishTimeout())) {
-            return AcknowledgedPublisher.notAcknowledged("The request could not be handed on. Try again in a moment.");
-        }
-        log.info("Gmail disconnection for {} handed to email-processor as job {}", caller.userId(), jobId);
-        return ResponseEntity.accepted().body(Map.of("jobId", jobId.toString()));
-    }
-
-    /** 403: a visitor has no mailbox to connect or disconnect. */
-    private static ResponseEntity<?> needsAccount() {
-        return Problems.response(Problems.of(
-                HttpStatus.FORBIDDEN,
-                "gmail-needs-account",
-                "Sign in to manage Gmail",
-                "A mailbox is connected to a signed-in user, not to an anonymous visitor."));
     }
 
     /** A callback refused: 400, why, and the browser's cookie cleared. */

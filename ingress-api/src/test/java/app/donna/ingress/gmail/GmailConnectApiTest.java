@@ -1,5 +1,6 @@
 package app.donna.ingress.gmail;
 
+import static app.donna.projections.db.Tables.GMAIL_MAILBOXES;
 import static app.donna.projections.db.Tables.GMAIL_OAUTH_STATES;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -227,6 +228,32 @@ class GmailConnectApiTest {
                                 .build())
                         .statusCode())
                 .isEqualTo(401);
+    }
+
+    @Test
+    void aUserSeesWhereTheirConnectionStandsAndNoOneElses() throws Exception {
+        String user = "gina-" + UUID.randomUUID();
+        String token = issuer.mint(user);
+        assertThat(API.get(token, "/api/gmail/connection").body()).contains("\"status\":\"not-connected\"");
+
+        db.insertInto(GMAIL_MAILBOXES)
+                .set(GMAIL_MAILBOXES.USER_ID, user)
+                .set(GMAIL_MAILBOXES.EMAIL_ADDRESS, "gina@salon.example")
+                .set(GMAIL_MAILBOXES.STATUS, "connected")
+                .set(GMAIL_MAILBOXES.SCOPES, "https://www.googleapis.com/auth/gmail.readonly")
+                .set(GMAIL_MAILBOXES.CONNECTED_AT, Instant.parse("2026-12-02T10:00:00Z"))
+                .set(GMAIL_MAILBOXES.UPDATED_AT, Instant.parse("2026-12-02T10:00:00Z"))
+                .execute();
+        var connection = JsonMapper.builder()
+                .build()
+                .readTree(API.get(token, "/api/gmail/connection").body());
+        assertThat(connection.get("status").asString()).isEqualTo("connected");
+        assertThat(connection.get("emailAddress").asString()).isEqualTo("gina@salon.example");
+        assertThat(connection.get("scopes").get(0).asString()).endsWith("gmail.readonly");
+        assertThat(API.get(issuer.mint("someone-else-" + UUID.randomUUID()), "/api/gmail/connection")
+                        .body())
+                .contains("not-connected")
+                .doesNotContain("gina@salon.example");
     }
 
     // ---- the browser's side

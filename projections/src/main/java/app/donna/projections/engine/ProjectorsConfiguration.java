@@ -7,6 +7,7 @@ import app.donna.platform.observability.RecordTracing;
 import app.donna.projections.abuse.AbuseFlagProjection;
 import app.donna.projections.actions.ActionProjection;
 import app.donna.projections.chat.ChatProjection;
+import app.donna.projections.email.GmailMailboxProjection;
 import app.donna.projections.voice.VoiceProjection;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
@@ -48,6 +49,11 @@ class ProjectorsConfiguration {
     @Bean
     ActionProjection actionProjection() {
         return new ActionProjection();
+    }
+
+    @Bean
+    GmailMailboxProjection gmailMailboxProjection() {
+        return new GmailMailboxProjection();
     }
 
     /** The platform's dead-letter recoverer, writing a record only if it is not on the DLT already. */
