@@ -8,11 +8,9 @@ import app.donna.events.email.GmailDisconnected;
 import app.donna.projections.db.tables.records.GmailMailboxesRecord;
 import app.donna.projections.email.GmailMailboxProjection;
 import app.donna.projections.engine.MigratedDatabase;
-import app.donna.projections.engine.ProjectedEvent;
 import app.donna.testing.InfraExtension;
 import com.zaxxer.hikari.HikariDataSource;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import org.apache.avro.specific.SpecificRecordBase;
@@ -94,10 +92,7 @@ class GmailMailboxProjectionTest {
     }
 
     static void apply(SpecificRecordBase... events) {
-        List<ProjectedEvent> batch = Arrays.stream(events)
-                .map(e -> new ProjectedEvent("t", 0, 0, "k", e))
-                .toList();
-        DB.transaction(tx -> new GmailMailboxProjection().apply(tx.dsl(), batch));
+        MigratedDatabase.apply(DB, new GmailMailboxProjection(), events);
     }
 
     static GmailMailboxesRecord row(String user) {

@@ -21,15 +21,12 @@ import app.donna.events.voice.VoiceTranscript;
 import app.donna.events.voice.VoiceTransport;
 import app.donna.projections.actions.ActionProjection;
 import app.donna.projections.engine.MigratedDatabase;
-import app.donna.projections.engine.ProjectedEvent;
 import app.donna.projections.engine.Projection;
 import app.donna.projections.voice.VoiceProjection;
 import app.donna.testing.InfraExtension;
 import com.zaxxer.hikari.HikariDataSource;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Arrays;
-import java.util.List;
 import java.util.UUID;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.jooq.DSLContext;
@@ -126,10 +123,7 @@ class VoiceAndActionProjectionsTest {
     }
 
     static void apply(Projection projection, SpecificRecordBase... events) {
-        List<ProjectedEvent> batch = Arrays.stream(events)
-                .map(e -> new ProjectedEvent("t", 0, 0, "k", e))
-                .toList();
-        DB.transaction(tx -> projection.apply(tx.dsl(), batch));
+        MigratedDatabase.apply(DB, projection, events);
     }
 
     static String status(ActionRequested action) {

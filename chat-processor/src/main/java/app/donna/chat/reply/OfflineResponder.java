@@ -109,14 +109,14 @@ public final class OfflineResponder {
                     thanks + "I've passed your booking request on to the team at " + persona.businessName()
                             + ", and they'll get back to you to confirm a time. Our opening hours are: "
                             + persona.hours() + ".",
-                    Optional.of(new RequestsTaken.Request("bookings.request_booking", "bookings", details)));
+                    Optional.of(RequestsTaken.Request.of(ReceptionistRequests.accepted("request_booking", details))));
         }
         details.put("callback_number", contact.get().contact());
         details.put("message", words);
         return new Offline(
                 thanks + "I've passed your message on to the team at " + persona.businessName()
                         + ", and someone will get back to you.",
-                Optional.of(new RequestsTaken.Request("secretary.take_message", "secretary", details)));
+                Optional.of(RequestsTaken.Request.of(ReceptionistRequests.accepted("take_message", details))));
     }
 
     /** Intents whose answer asks the customer to leave their details for the team. */

@@ -24,6 +24,11 @@ public final class RequestsTaken {
         public Request {
             details = Map.copyOf(details);
         }
+
+        /** The request a receptionist tool makes with {@code details}. */
+        static Request of(ReceptionistRequests.Outcome.Accepted accepted) {
+            return new Request(accepted.kind(), accepted.integration(), accepted.details());
+        }
     }
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -45,7 +50,7 @@ public final class RequestsTaken {
         Map<String, String> output = new LinkedHashMap<>();
         switch (ReceptionistRequests.of(call.name(), arguments)) {
             case ReceptionistRequests.Outcome.Accepted accepted -> {
-                take(new Request(accepted.kind(), accepted.integration(), accepted.details()));
+                take(Request.of(accepted));
                 output.put("status", "passed_on");
                 output.put("message", "The team has it and will get back to the customer.");
             }

@@ -47,6 +47,7 @@ class GmailConnectionJobs {
             GmailSettings settings,
             GoogleAccounts google,
             GmailConnections connections,
+            GmailKeys keys,
             KafkaTemplate<String, SpecificRecordBase> kafka,
             Clock clock) {
         this.settings = settings;
@@ -54,7 +55,7 @@ class GmailConnectionJobs {
         this.connections = connections;
         this.kafka = kafka;
         this.clock = clock;
-        this.secrets = settings.secretKeys().isBlank() ? null : SealedSecrets.fromConfig(settings.secretKeys());
+        this.secrets = keys.secrets().orElse(null);
     }
 
     @KafkaListener(
@@ -71,6 +72,9 @@ class GmailConnectionJobs {
         }
     }
 
+    /** What a user does when Donna could not revoke its grant itself. */
+    private static final String REMOVE_ACCESS = "remove Donna's access at https://myaccount.google.com/permissions.";
+
     /**
      * Disconnects: revokes Google's grant with the stored refresh token, then forgets the connection, and
      * publishes {@code GmailDisconnected}. The connection is forgotten even when Google cannot be reached
@@ -84,17 +88,15 @@ class GmailConnectionJobs {
         if (stored.isEmpty()) {
             note = "No Gmail mailbox was connected.";
         } else if (secrets == null) {
-            note = "The stored grant could not be read here (no DONNA_SECRET_KEYS): remove Donna's access at "
-                    + "https://myaccount.google.com/permissions.";
+            note = "The stored grant could not be read here (no DONNA_SECRET_KEYS): " + REMOVE_ACCESS;
         } else {
             try {
                 google.revoke(secrets.open(stored.get().refreshTokenSealed(), SealedContexts.gmailRefreshToken(user)));
                 revoked = true;
             } catch (SealedSecrets.NotOpened e) {
-                note = "The stored grant could not be read (" + e.getMessage() + "): remove Donna's access at "
-                        + "https://myaccount.google.com/permissions.";
+                note = "The stored grant could not be read (" + e.getMessage() + "): " + REMOVE_ACCESS;
             } catch (GoogleAccounts.Unavailable e) {
-                note = e.getMessage() + ": remove Donna's access at https://myaccount.google.com/permissions.";
+                note = e.getMessage() + ": " + REMOVE_ACCESS;
             }
         }
         stored.ifPresent(s -> connections.delete(user));

@@ -82,12 +82,4 @@ class GmailConnections {
                 .where(GMAIL_CONNECTIONS.USER_ID.eq(userId))
                 .execute();
     }
-
-    /** The sealed refresh token of {@code userId}'s mailbox, if connected. */
-    Optional<String> refreshTokenSealed(String userId) {
-        return db.select(GMAIL_CONNECTIONS.REFRESH_TOKEN_SEALED)
-                .from(GMAIL_CONNECTIONS)
-                .where(GMAIL_CONNECTIONS.USER_ID.eq(userId))
-                .fetchOptional(GMAIL_CONNECTIONS.REFRESH_TOKEN_SEALED);
-    }
 }

@@ -23,19 +23,16 @@ class RefreshTokenReseal {
     private static final Logger log = LoggerFactory.getLogger(RefreshTokenReseal.class);
 
     private final DSLContext db;
-    private final GmailSettings settings;
+    private final GmailKeys keys;
 
-    RefreshTokenReseal(DSLContext db, GmailSettings settings) {
+    RefreshTokenReseal(DSLContext db, GmailKeys keys) {
         this.db = db;
-        this.settings = settings;
+        this.keys = keys;
     }
 
     @EventListener(ApplicationReadyEvent.class)
     void resealOnStart() {
-        if (settings.secretKeys().isBlank()) {
-            return;
-        }
-        reseal(SealedSecrets.fromConfig(settings.secretKeys()));
+        keys.secrets().ifPresent(this::reseal);
     }
 
     /** @return how many tokens were sealed again */

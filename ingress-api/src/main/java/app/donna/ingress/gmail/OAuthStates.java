@@ -79,6 +79,7 @@ class OAuthStates {
         if (state == null || state.isBlank()) {
             return new Outcome.Refused(Refusal.MISSING);
         }
+        String stateHash = Pkce.hashOf(state);
         Record row = db.select(
                         GMAIL_OAUTH_STATES.USER_ID,
                         GMAIL_OAUTH_STATES.BROWSER_HASH,
@@ -87,7 +88,7 @@ class OAuthStates {
                         GMAIL_OAUTH_STATES.CREATED_AT,
                         GMAIL_OAUTH_STATES.USED_AT)
                 .from(GMAIL_OAUTH_STATES)
-                .where(GMAIL_OAUTH_STATES.STATE_HASH.eq(Pkce.hashOf(state)))
+                .where(GMAIL_OAUTH_STATES.STATE_HASH.eq(stateHash))
                 .fetchOne();
         if (row == null) {
             return new Outcome.Refused(Refusal.UNKNOWN);
@@ -104,7 +105,7 @@ class OAuthStates {
         }
         int used = db.update(GMAIL_OAUTH_STATES)
                 .set(GMAIL_OAUTH_STATES.USED_AT, now)
-                .where(GMAIL_OAUTH_STATES.STATE_HASH.eq(Pkce.hashOf(state)))
+                .where(GMAIL_OAUTH_STATES.STATE_HASH.eq(stateHash))
                 .and(GMAIL_OAUTH_STATES.USED_AT.isNull())
                 .execute();
         if (used == 0) {

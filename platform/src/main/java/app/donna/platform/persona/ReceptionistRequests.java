@@ -64,6 +64,14 @@ public final class ReceptionistRequests {
         if (!missing.isEmpty()) {
             return new Outcome.Invalid("Ask the caller for " + String.join(" and ", missing) + " first.");
         }
+        return accepted(tool, details);
+    }
+
+    /**
+     * The business asked for {@code tool}'s request with {@code details}, already checked: its kind
+     * ({@code <integration>.<tool>}) and integration. Also what the offline responder takes without a model.
+     */
+    public static Outcome.Accepted accepted(String tool, Map<String, String> details) {
         String integration = integrationOf(tool);
         return new Outcome.Accepted(integration + "." + tool, integration, details);
     }
