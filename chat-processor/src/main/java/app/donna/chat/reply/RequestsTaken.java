@@ -1,6 +1,7 @@
 package app.donna.chat.reply;
 
 import app.donna.platform.persona.ReceptionistRequests;
+import app.donna.platform.persona.ReceptionistTools;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,7 +49,7 @@ public final class RequestsTaken {
             arguments = null;
         }
         Map<String, String> output = new LinkedHashMap<>();
-        switch (ReceptionistRequests.of(call.name(), arguments)) {
+        switch (ReceptionistRequests.of(call.name(), arguments, ReceptionistTools.CHAT)) {
             case ReceptionistRequests.Outcome.Accepted accepted -> {
                 take(Request.of(accepted));
                 output.put("status", "passed_on");

@@ -104,8 +104,10 @@ class ReplyToolsTest {
         LlmClient.ToolCall noName = new LlmClient.ToolCall("call_2", "take_message", "{\"message\":\"call me\"}");
         LlmClient.ToolCall notJson = new LlmClient.ToolCall("call_3", "request_booking", "{\"service\":");
         LlmClient.ToolCall unknown = new LlmClient.ToolCall("call_4", "transfer_money", "{}");
-        ToolModel model =
-                new ToolModel().then(calls("", noName, notJson, unknown)).then(says("May I have your name?"));
+        LlmClient.ToolCall notOffered = new LlmClient.ToolCall("call_5", "transfer_to_human", "{\"reason\":\"x\"}");
+        ToolModel model = new ToolModel()
+                .then(calls("", noName, notJson, unknown, notOffered))
+                .then(says("May I have your name?"));
 
         ReplyComposer.Reply reply =
                 composer(model).compose("call me", false, List.of(), d -> {}, new Cancellation(), new RequestsTaken());
@@ -116,6 +118,10 @@ class ReplyToolsTest {
         assertThat(outputs.get(0)).contains("invalid").contains("caller_name");
         assertThat(outputs.get(1)).contains("invalid");
         assertThat(outputs.get(2)).contains("invalid").contains("no tool called transfer_money");
+        assertThat(outputs.get(3))
+                .as("a call's tool, not offered in a chat")
+                .contains("invalid")
+                .contains("no tool called transfer_to_human");
     }
 
     @Test

@@ -33,11 +33,18 @@ public final class ReceptionistRequests {
         };
     }
 
+    /** A call of one of the tools a call offers ({@link ReceptionistTools#ALL}). */
     public static Outcome of(String tool, Object arguments) {
-        ReceptionistTools declared = ReceptionistTools.ALL.stream()
-                .filter(t -> t.name().equals(tool))
-                .findFirst()
-                .orElse(null);
+        return of(tool, arguments, ReceptionistTools.ALL);
+    }
+
+    /**
+     * A call of {@code tool}, checked against the tools the model was {@code offered}: a model that calls
+     * one it was not given (a chat model asking for {@code transfer_to_human}) asks for nothing.
+     */
+    public static Outcome of(String tool, Object arguments, List<ReceptionistTools> offered) {
+        ReceptionistTools declared =
+                offered.stream().filter(t -> t.name().equals(tool)).findFirst().orElse(null);
         if (declared == null) {
             return new Outcome.Invalid("There is no tool called " + tool + ".");
         }

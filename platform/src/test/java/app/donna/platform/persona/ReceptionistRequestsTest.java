@@ -45,4 +45,13 @@ class ReceptionistRequestsTest {
 
         assertThat(accepted.details().get("message")).hasSize(ReceptionistRequests.MAX_ARGUMENT_CHARS);
     }
+
+    @Test
+    void aToolTheModelWasNotOfferedIsNoRequest() {
+        Map<String, Object> reason = Map.of("reason", "wants a person");
+
+        assertThat(ReceptionistRequests.of("transfer_to_human", reason)).isInstanceOf(Outcome.Accepted.class);
+        assertThat(ReceptionistRequests.of("transfer_to_human", reason, ReceptionistTools.CHAT))
+                .isInstanceOf(Outcome.Invalid.class);
+    }
 }
