@@ -26,38 +26,72 @@ import java.util.concurrent.Executors;
  * protocol to the real Google client libraries: the consent page ({@code GET /o/oauth2/v2/auth}, which
  * approves at once by redirecting back with a code, as a user clicking "Allow" would), the token endpoint
  * ({@code POST /token}: the authorization code grant with PKCE S256, and refresh tokens), revocation
- * ({@code POST /revoke}) and the Gmail API's profile ({@code GET /gmail/v1/users/me/profile}). A code is
- * good once, for its redirect URI and its verifier; tokens are random and checked on every call. Tests
- * script failures of the token endpoint; {@code donna dev} runs it as the demo mailbox's Google.
+ * ({@code POST /revoke}) and the subset of the Gmail API Donna uses ({@link StandInGmailApi}), over
+ * mailboxes of its own ({@link StandInMailbox}). A code is good once, for its redirect URI and its verifier;
+ * tokens are random and checked on every call, each opening the one mailbox its consent connected. Tests
+ * script failures of the token endpoint and of each mailbox; {@code donna dev} runs it as the demo
+ * mailbox's Google.
  */
 public final class StandInGoogle implements AutoCloseable {
 
     /** A code handed out by the consent page, until it is exchanged. */
-    private record Pending(String redirectUri, String challenge, String scope) {}
+    private record Pending(String redirectUri, String challenge, String scope, String mailbox) {}
 
-    /** An answer the token endpoint gives next instead of its own: a status and a JSON body. */
-    public record Failure(int status, String json) {}
+    /** What a token opens: its scopes, in one mailbox. */
+    private record Grant(String scope, String mailbox) {}
+
+    /**
+     * An answer given next instead of the real one: a status, a JSON body and, for a {@code 429}, the
+     * seconds its {@code Retry-After} asks for.
+     */
+    public record Failure(int status, String json, int retryAfterSeconds) {
+        public Failure(int status, String json) {
+            this(status, json, status == 429 ? 1 : 0);
+        }
+
+        /** Gmail's per-user rate limit, as it answers it. */
+        public static Failure rateLimited(int retryAfterSeconds) {
+            return new Failure(
+                    429,
+                    "{\"error\":{\"code\":429,\"message\":\"User-rate limit exceeded.\","
+                            + "\"status\":\"RESOURCE_EXHAUSTED\"}}",
+                    retryAfterSeconds);
+        }
+
+        /** Gmail's backend failing. */
+        public static Failure backendError() {
+            return new Failure(
+                    503,
+                    "{\"error\":{\"code\":503,\"message\":\"The service is currently unavailable.\","
+                            + "\"status\":\"UNAVAILABLE\"}}",
+                    0);
+        }
+    }
 
     private final HttpServer server;
     private final String clientId;
     private final String clientSecret;
-    private final String mailbox;
+    private final String defaultMailbox;
+    private final Map<String, StandInMailbox> mailboxes = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
     private final Map<String, Pending> codes = new ConcurrentHashMap<>();
-    private final Map<String, String> refreshTokens = new ConcurrentHashMap<>(); // token -> scope
-    private final Map<String, String> accessTokens = new ConcurrentHashMap<>(); // token -> scope
+    private final Map<String, Grant> refreshTokens = new ConcurrentHashMap<>();
+    private final Map<String, Grant> accessTokens = new ConcurrentHashMap<>();
     private final ConcurrentLinkedDeque<Failure> tokenFailures = new ConcurrentLinkedDeque<>();
     private final List<Map<String, String>> tokenRequests = new ArrayList<>();
+    private final StandInGmailApi gmail = new StandInGmailApi();
 
     /**
      * @param clientId     the OAuth client it knows
      * @param clientSecret that client's secret
-     * @param mailbox      the address of the mailbox every consent connects
+     * @param mailbox      the address of the mailbox a consent connects unless its {@code login_hint}
+     *                     names another of {@link #mailbox(String)}'s
      */
     public StandInGoogle(String clientId, String clientSecret, String mailbox) {
         this.clientId = clientId;
         this.clientSecret = clientSecret;
-        this.mailbox = mailbox;
+        this.defaultMailbox = mailbox;
+        mailbox(mailbox);
         try {
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         } catch (IOException e) {
@@ -67,7 +101,12 @@ public final class StandInGoogle implements AutoCloseable {
         server.createContext("/o/oauth2/v2/auth", this::consent);
         server.createContext("/token", this::token);
         server.createContext("/revoke", this::revoke);
-        server.createContext("/gmail/v1/users/me/profile", this::profile);
+        server.createContext("/gmail/v1/users/me/", exchange -> {
+            StandInMailbox box = signedIn(exchange);
+            if (box != null) {
+                gmail.handle(exchange, box);
+            }
+        });
         server.start();
     }
 
@@ -106,6 +145,11 @@ public final class StandInGoogle implements AutoCloseable {
         }
     }
 
+    /** The mailbox at {@code address}, made empty on first use; a consent naming it in {@code login_hint} connects it. */
+    public StandInMailbox mailbox(String address) {
+        return mailboxes.computeIfAbsent(address, StandInMailbox::new);
+    }
+
     /** Whether {@code refreshToken} was issued and not revoked. */
     public boolean holds(String refreshToken) {
         return refreshTokens.containsKey(refreshToken);
@@ -134,7 +178,9 @@ public final class StandInGoogle implements AutoCloseable {
                 back.put("error", error);
             } else {
                 String code = "4/0" + token();
-                codes.put(code, new Pending(redirect, q.get("code_challenge"), q.getOrDefault("scope", "")));
+                String hint = q.get("login_hint");
+                String box = hint != null && mailboxes.containsKey(hint) ? hint : defaultMailbox;
+                codes.put(code, new Pending(redirect, q.get("code_challenge"), q.getOrDefault("scope", ""), box));
                 back.put("code", code);
                 back.put("scope", q.getOrDefault("scope", ""));
             }
@@ -155,8 +201,8 @@ public final class StandInGoogle implements AutoCloseable {
             }
             Failure failure = tokenFailures.pollFirst();
             if (failure != null) {
-                if (failure.status() == 429) {
-                    exchange.getResponseHeaders().add("Retry-After", "1");
+                if (failure.retryAfterSeconds() > 0) {
+                    exchange.getResponseHeaders().add("Retry-After", String.valueOf(failure.retryAfterSeconds()));
                 }
                 respond(exchange, failure.status(), "application/json", failure.json());
                 return;
@@ -177,16 +223,17 @@ public final class StandInGoogle implements AutoCloseable {
                         tokenError(exchange, 400, "invalid_grant", "Invalid code verifier.");
                     } else {
                         String refresh = "1//0" + token();
-                        refreshTokens.put(refresh, pending.scope());
-                        tokens(exchange, pending.scope(), refresh);
+                        Grant grant = new Grant(pending.scope(), pending.mailbox());
+                        refreshTokens.put(refresh, grant);
+                        tokens(exchange, grant, refresh);
                     }
                 }
                 case "refresh_token" -> {
-                    String scope = f.get("refresh_token") == null ? null : refreshTokens.get(f.get("refresh_token"));
-                    if (scope == null) {
+                    Grant grant = f.get("refresh_token") == null ? null : refreshTokens.get(f.get("refresh_token"));
+                    if (grant == null) {
                         tokenError(exchange, 400, "invalid_grant", "Token has been expired or revoked.");
                     } else {
-                        tokens(exchange, scope, null);
+                        tokens(exchange, grant, null);
                     }
                 }
                 default -> tokenError(exchange, 400, "unsupported_grant_type", "Invalid grant_type.");
@@ -194,9 +241,10 @@ public final class StandInGoogle implements AutoCloseable {
         }
     }
 
-    private void tokens(HttpExchange exchange, String scope, String refresh) throws IOException {
+    private void tokens(HttpExchange exchange, Grant grant, String refresh) throws IOException {
         String access = "ya29.a0" + token();
-        accessTokens.put(access, scope);
+        accessTokens.put(access, grant);
+        String scope = grant.scope();
         respond(
                 exchange,
                 200,
@@ -213,10 +261,10 @@ public final class StandInGoogle implements AutoCloseable {
             Map<String, String> f =
                     form(body.isEmpty() ? exchange.getRequestURI().getRawQuery() : body);
             String token = f.get("token");
-            boolean known =
-                    token != null && (refreshTokens.remove(token) != null || accessTokens.remove(token) != null);
-            if (known && token.startsWith("1//")) {
-                accessTokens.clear(); // revoking a grant ends its access tokens too (one mailbox here)
+            Grant revoked = token == null ? null : refreshTokens.remove(token);
+            boolean known = revoked != null || (token != null && accessTokens.remove(token) != null);
+            if (revoked != null) {
+                accessTokens.values().removeIf(revoked::equals); // revoking a grant ends its access tokens too
             }
             if (known) {
                 respond(exchange, 200, "application/json", "{}");
@@ -226,27 +274,24 @@ public final class StandInGoogle implements AutoCloseable {
         }
     }
 
-    private void profile(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            String authorization = exchange.getRequestHeaders().getFirst("Authorization");
-            if (authorization == null
-                    || !authorization.startsWith("Bearer ")
-                    || !accessTokens.containsKey(authorization.substring(7))) {
+    /** The mailbox the request's bearer token opens; or null, having answered 401 as Gmail does. */
+    private StandInMailbox signedIn(HttpExchange exchange) throws IOException {
+        String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+        Grant grant = authorization == null || !authorization.startsWith("Bearer ")
+                ? null
+                : accessTokens.get(authorization.substring(7));
+        if (grant == null) {
+            try (exchange) {
                 respond(
                         exchange,
                         401,
                         "application/json",
                         "{\"error\":{\"code\":401,\"message\":\"Request had invalid authentication credentials.\","
                                 + "\"status\":\"UNAUTHENTICATED\"}}");
-                return;
             }
-            respond(
-                    exchange,
-                    200,
-                    "application/json",
-                    "{\"emailAddress\":\"" + mailbox
-                            + "\",\"messagesTotal\":0,\"threadsTotal\":0,\"historyId\":\"1\"}");
+            return null;
         }
+        return mailbox(grant.mailbox());
     }
 
     private static void tokenError(HttpExchange exchange, int status, String error, String description)
@@ -258,7 +303,7 @@ public final class StandInGoogle implements AutoCloseable {
                 "{\"error\":\"" + error + "\",\"error_description\":\"" + description + "\"}");
     }
 
-    private static void respond(HttpExchange exchange, int status, String type, String body) throws IOException {
+    static void respond(HttpExchange exchange, int status, String type, String body) throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().add("Content-Type", type + "; charset=utf-8");
         exchange.sendResponseHeaders(status, bytes.length);
@@ -284,7 +329,7 @@ public final class StandInGoogle implements AutoCloseable {
         }
     }
 
-    private static Map<String, String> form(String encoded) {
+    static Map<String, String> form(String encoded) {
         Map<String, String> fields = new LinkedHashMap<>();
         if (encoded == null || encoded.isEmpty()) {
             return fields;

@@ -1,5 +1,10 @@
 package app.donna.email.connect;
 
+import app.donna.email.account.GmailCalls;
+import app.donna.email.account.GmailConnections;
+import app.donna.email.account.GmailKeys;
+import app.donna.email.account.GmailSettings;
+import app.donna.email.account.GoogleAccounts;
 import app.donna.events.email.EmailFailed;
 import app.donna.events.email.GmailConnectRequested;
 import app.donna.events.email.GmailConnected;
@@ -38,6 +43,7 @@ class GmailConnectionJobs {
     private final GmailSettings settings;
     private final GoogleAccounts google;
     private final GmailConnections connections;
+    private final GmailCalls calls;
     private final KafkaTemplate<String, SpecificRecordBase> kafka;
     private final Clock clock;
     /** Null when no keys are configured: every connection then fails, saying so. */
@@ -47,12 +53,14 @@ class GmailConnectionJobs {
             GmailSettings settings,
             GoogleAccounts google,
             GmailConnections connections,
+            GmailCalls calls,
             GmailKeys keys,
             KafkaTemplate<String, SpecificRecordBase> kafka,
             Clock clock) {
         this.settings = settings;
         this.google = google;
         this.connections = connections;
+        this.calls = calls;
         this.kafka = kafka;
         this.clock = clock;
         this.secrets = keys.secrets().orElse(null);
@@ -100,6 +108,7 @@ class GmailConnectionJobs {
             }
         }
         stored.ifPresent(s -> connections.delete(user));
+        calls.forget(user);
         log.info("Gmail disconnected for {} (job {}): revoked {}", user, job.getJobId(), revoked);
         publish(
                 job.getUserId(),

@@ -2,6 +2,7 @@ package app.donna.email.connect;
 
 import static app.donna.projections.db.Tables.GMAIL_CONNECTIONS;
 
+import app.donna.email.account.GmailKeys;
 import app.donna.platform.crypto.SealedContexts;
 import app.donna.platform.crypto.SealedSecrets;
 import org.jooq.DSLContext;

@@ -1,5 +1,6 @@
 package app.donna.email.connect;
 
+import static app.donna.email.EmailTestKit.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import app.donna.email.EmailProcessorApplication;
@@ -10,36 +11,18 @@ import app.donna.events.email.GmailDisconnectRequested;
 import app.donna.events.email.GmailDisconnected;
 import app.donna.localinfra.StandInGoogle;
 import app.donna.platform.crypto.SealedContexts;
-import app.donna.platform.crypto.SealedSecrets;
-import app.donna.schemas.EventCodec;
 import app.donna.schemas.Topics;
 import app.donna.testing.InfraExtension;
 import app.donna.testing.SharedInfra;
 import app.donna.testing.TopicReader;
-import java.net.URI;
-import java.net.URLDecoder;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
-import java.util.function.Predicate;
-import java.util.stream.Collectors;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -57,13 +40,6 @@ import org.springframework.context.ConfigurableApplicationContext;
 @ExtendWith({InfraExtension.class, OutputCaptureExtension.class})
 class GmailConnectTest {
 
-    static final String KEYS = "k1:" + SealedSecrets.newKey();
-    static final SealedSecrets SECRETS = SealedSecrets.fromConfig(KEYS);
-    static final EventCodec CODEC = EventCodec.bundled();
-    static final String REDIRECT = "http://127.0.0.1:8080/api/gmail/oauth/callback";
-    static final String SCOPES =
-            "https://www.googleapis.com/auth/gmail.readonly https://www.googleapis.com/auth/gmail.compose";
-
     @Test
     void aSealedCodeConnectsTheMailboxOnceAndEveryFailureSaysWhy(
             InfraExtension.KafkaBootstrap kafka, SharedInfra.Database database, CapturedOutput output)
@@ -72,17 +48,7 @@ class GmailConnectTest {
         String user = "owner-" + run;
         try (StandInGoogle google = new StandInGoogle("client-1", "gsecret-1", "owner@salon.example");
                 ConfigurableApplicationContext app = EmailProcessorApplication.application()
-                        .run(
-                                "--spring.kafka.bootstrap-servers=" + kafka.servers(),
-                                "--server.port=0",
-                                "--spring.flyway.enabled=true", // no projector here: the schema is migrated
-                                "--donna.gmail.client-id=client-1",
-                                "--donna.gmail.client-secret=gsecret-1",
-                                "--donna.gmail.token-endpoint=" + google.tokenEndpoint(),
-                                "--donna.gmail.revoke-endpoint=" + google.revokeEndpoint(),
-                                "--donna.gmail.gmail-root-url=" + google.gmailRootUrl(),
-                                "--donna.gmail.secret-keys=" + KEYS,
-                                "--donna.gmail.group-id=connect-" + run)) {
+                        .run(args(kafka, google, run).toArray(String[]::new))) {
             String verifier = "verifier-" + run + "-0123456789";
             String code = consent(google, verifier);
             GmailConnectRequested job = job(user, code, verifier);
@@ -104,7 +70,10 @@ class GmailConnectTest {
             send(kafka, job);
             List<SpecificRecordBase> twice = outcomes(kafka, user, GmailConnected.class::isInstance, 2);
             assertThat(twice).extracting(e -> e.get("eventId")).containsOnly(connected.getEventId());
-            assertThat(google.tokenRequests()).hasSize(1);
+            assertThat(google.tokenRequests())
+                    .filteredOn(r -> "authorization_code".equals(r.get("grant_type")))
+                    .as("one code exchanged; the sync's refreshes aside")
+                    .hasSize(1);
 
             // the code again, in a new job: Google refuses it, and the user is told to start again
             GmailConnectRequested spent = job(user, code, verifier);
@@ -160,35 +129,6 @@ class GmailConnectTest {
         }
     }
 
-    /** The browser's part: Google's consent with a PKCE challenge, and the code it comes back with. */
-    static String consent(StandInGoogle google, String verifier) throws Exception {
-        String challenge = Base64.getUrlEncoder()
-                .withoutPadding()
-                .encodeToString(
-                        MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(StandardCharsets.US_ASCII)));
-        URI back = google.approve(URI.create(google.authorizationEndpoint() + "?response_type=code&client_id=client-1"
-                + "&redirect_uri=" + URLEncoder.encode(REDIRECT, StandardCharsets.UTF_8)
-                + "&scope=" + URLEncoder.encode(SCOPES, StandardCharsets.UTF_8)
-                + "&state=s&code_challenge=" + challenge + "&code_challenge_method=S256&access_type=offline"));
-        Map<String, String> query = Arrays.stream(back.getRawQuery().split("&"))
-                .map(p -> p.split("=", 2))
-                .collect(Collectors.toMap(p -> p[0], p -> URLDecoder.decode(p[1], StandardCharsets.UTF_8)));
-        return query.get("code");
-    }
-
-    /** What ingress-api publishes once the callback checks out: the code and verifier sealed for the user. */
-    static GmailConnectRequested job(String user, String code, String verifier) {
-        return GmailConnectRequested.newBuilder()
-                .setEventId(UUID.randomUUID())
-                .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
-                .setUserId(user)
-                .setJobId(UUID.randomUUID())
-                .setAuthorizationCode(SECRETS.seal(code, SealedContexts.gmailOAuthCode(user)))
-                .setRedirectUri(REDIRECT)
-                .setCodeVerifier(SECRETS.seal(verifier, SealedContexts.gmailOAuthVerifier(user)))
-                .build();
-    }
-
     /** Asks for {@code user}'s mailbox to be disconnected, and waits for the answer. */
     static GmailDisconnected disconnected(InfraExtension.KafkaBootstrap kafka, String user) throws Exception {
         UUID jobId = UUID.randomUUID();
@@ -207,68 +147,10 @@ class GmailConnectTest {
                 e -> e instanceof GmailDisconnected d && d.getJobId().equals(jobId));
     }
 
-    static void send(InfraExtension.KafkaBootstrap kafka, GmailConnectRequested job) throws Exception {
-        sendJob(kafka, job.getUserId(), job);
-    }
-
-    static void sendJob(InfraExtension.KafkaBootstrap kafka, String user, SpecificRecordBase job) throws Exception {
-        try (var producer = new KafkaProducer<>(
-                Map.<String, Object>of("bootstrap.servers", kafka.servers()),
-                new StringSerializer(),
-                new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(Topics.EMAIL_JOBS.name(), user, CODEC.encode(job)))
-                    .get();
-        }
-    }
-
-    static int connectionCount(SharedInfra.Database database, String user) throws Exception {
-        try (Connection c = database.connect();
-                PreparedStatement q = c.prepareStatement("SELECT count(*) FROM gmail_connections WHERE user_id = ?")) {
-            q.setString(1, user);
-            try (ResultSet r = q.executeQuery()) {
-                r.next();
-                return r.getInt(1);
-            }
-        }
-    }
-
-    static SpecificRecordBase outcome(
-            InfraExtension.KafkaBootstrap kafka, String user, Predicate<SpecificRecordBase> which) {
-        return outcomes(kafka, user, which, 1).getFirst();
-    }
-
-    static List<SpecificRecordBase> outcomes(
-            InfraExtension.KafkaBootstrap kafka, String user, Predicate<SpecificRecordBase> which, int count) {
-        return TopicReader.readUntilFound(
-                        kafka.servers(),
-                        Topics.EMAIL_EVENTS.name(),
-                        r -> {
-                            SpecificRecordBase event = CODEC.decode(r.value());
-                            return user.equals(String.valueOf(event.get("userId"))) && which.test(event);
-                        },
-                        count,
-                        Duration.ofSeconds(30))
-                .stream()
-                .map(r -> CODEC.decode(r.value()))
-                .toList();
-    }
-
     static EmailFailed failure(InfraExtension.KafkaBootstrap kafka, GmailConnectRequested job) {
         return (EmailFailed) outcome(
                 kafka,
                 job.getUserId(),
                 e -> e instanceof EmailFailed f && f.getJobId().equals(job.getJobId()));
-    }
-
-    static String refreshTokenSealed(SharedInfra.Database database, String user) throws Exception {
-        try (Connection c = database.connect();
-                PreparedStatement q =
-                        c.prepareStatement("SELECT refresh_token_sealed FROM gmail_connections WHERE user_id = ?")) {
-            q.setString(1, user);
-            try (ResultSet r = q.executeQuery()) {
-                assertThat(r.next()).as("a connection for " + user).isTrue();
-                return r.getString(1);
-            }
-        }
     }
 }

@@ -74,6 +74,6 @@ class RefreshTokenResealTest {
     }
 
     static String sealedOf(SharedInfra.Database database, String user) throws Exception {
-        return GmailConnectTest.refreshTokenSealed(database, user);
+        return app.donna.email.EmailTestKit.refreshTokenSealed(database, user);
     }
 }

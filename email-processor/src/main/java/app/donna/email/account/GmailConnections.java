@@ -1,4 +1,4 @@
-package app.donna.email.connect;
+package app.donna.email.account;
 
 import static app.donna.projections.db.Tables.GMAIL_CONNECTIONS;
 
@@ -11,10 +11,10 @@ import org.springframework.stereotype.Component;
 
 /** The connected mailboxes ({@code gmail_connections}): one per user, its refresh token sealed. */
 @Component
-class GmailConnections {
+public class GmailConnections {
 
     /** A connection as stored. */
-    record Connection(String userId, String emailAddress, List<String> scopes, UUID jobId) {}
+    public record Connection(String userId, String emailAddress, List<String> scopes, UUID jobId) {}
 
     private final DSLContext db;
     private final Clock clock;
@@ -25,7 +25,7 @@ class GmailConnections {
     }
 
     /** Connects (or reconnects) {@code userId}'s mailbox. */
-    void save(String userId, String emailAddress, String refreshTokenSealed, List<String> scopes, UUID jobId) {
+    public void save(String userId, String emailAddress, String refreshTokenSealed, List<String> scopes, UUID jobId) {
         db.insertInto(GMAIL_CONNECTIONS)
                 .set(GMAIL_CONNECTIONS.USER_ID, userId)
                 .set(GMAIL_CONNECTIONS.EMAIL_ADDRESS, emailAddress)
@@ -33,6 +33,7 @@ class GmailConnections {
                 .set(GMAIL_CONNECTIONS.SCOPES, String.join(" ", scopes))
                 .set(GMAIL_CONNECTIONS.CONNECTED_AT, clock.instant())
                 .set(GMAIL_CONNECTIONS.JOB_ID, jobId)
+                .set(GMAIL_CONNECTIONS.NEXT_SYNC_AT, clock.instant())
                 .onConflict(GMAIL_CONNECTIONS.USER_ID)
                 .doUpdate()
                 .set(GMAIL_CONNECTIONS.EMAIL_ADDRESS, emailAddress)
@@ -40,11 +41,15 @@ class GmailConnections {
                 .set(GMAIL_CONNECTIONS.SCOPES, String.join(" ", scopes))
                 .set(GMAIL_CONNECTIONS.CONNECTED_AT, clock.instant())
                 .set(GMAIL_CONNECTIONS.JOB_ID, jobId)
+                .setNull(GMAIL_CONNECTIONS.HISTORY_ID) // perhaps another mailbox: its sync starts afresh
+                .set(GMAIL_CONNECTIONS.NEXT_SYNC_AT, clock.instant())
+                .set(GMAIL_CONNECTIONS.SYNC_FAILURES, 0)
+                .setNull(GMAIL_CONNECTIONS.LAST_SYNC_ERROR)
                 .execute();
     }
 
     /** The connection job {@code jobId} made, if it made the user's current one. */
-    Optional<Connection> madeBy(UUID jobId) {
+    public Optional<Connection> madeBy(UUID jobId) {
         return db.select(
                         GMAIL_CONNECTIONS.USER_ID,
                         GMAIL_CONNECTIONS.EMAIL_ADDRESS,
@@ -60,7 +65,7 @@ class GmailConnections {
     }
 
     /** What is kept of a user's connection: the mailbox's address and the sealed refresh token. */
-    record Stored(String emailAddress, String refreshTokenSealed) {
+    public record Stored(String emailAddress, String refreshTokenSealed) {
         @Override
         public String toString() {
             return "Stored[" + emailAddress + "]";
@@ -68,7 +73,7 @@ class GmailConnections {
     }
 
     /** {@code userId}'s connection, if connected. */
-    Optional<Stored> of(String userId) {
+    public Optional<Stored> of(String userId) {
         return db.select(GMAIL_CONNECTIONS.EMAIL_ADDRESS, GMAIL_CONNECTIONS.REFRESH_TOKEN_SEALED)
                 .from(GMAIL_CONNECTIONS)
                 .where(GMAIL_CONNECTIONS.USER_ID.eq(userId))
@@ -77,7 +82,7 @@ class GmailConnections {
     }
 
     /** Forgets {@code userId}'s connection and its token. */
-    void delete(String userId) {
+    public void delete(String userId) {
         db.deleteFrom(GMAIL_CONNECTIONS)
                 .where(GMAIL_CONNECTIONS.USER_ID.eq(userId))
                 .execute();

@@ -1,4 +1,4 @@
-package app.donna.email.connect;
+package app.donna.email.account;
 
 import app.donna.platform.crypto.SealedSecrets;
 import java.util.Optional;
@@ -10,7 +10,7 @@ import org.springframework.stereotype.Component;
  * when none are configured.
  */
 @Component
-class GmailKeys {
+public class GmailKeys {
 
     private final Optional<SealedSecrets> secrets;
 
@@ -20,7 +20,7 @@ class GmailKeys {
                 : Optional.of(SealedSecrets.fromConfig(settings.secretKeys()));
     }
 
-    Optional<SealedSecrets> secrets() {
+    public Optional<SealedSecrets> secrets() {
         return secrets;
     }
 }

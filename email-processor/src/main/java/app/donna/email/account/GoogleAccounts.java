@@ -1,4 +1,4 @@
-package app.donna.email.connect;
+package app.donna.email.account;
 
 import com.google.api.client.auth.oauth2.AuthorizationCodeTokenRequest;
 import com.google.api.client.auth.oauth2.ClientParametersAuthentication;
@@ -28,10 +28,10 @@ import org.springframework.stereotype.Component;
  * serves tests and {@code donna dev}.
  */
 @Component
-class GoogleAccounts {
+public class GoogleAccounts {
 
     /** What Google granted: the tokens and the scopes the user allowed. */
-    record Grant(String accessToken, String refreshToken, List<String> scopes) {
+    public record Grant(String accessToken, String refreshToken, List<String> scopes) {
         @Override
         public String toString() {
             return "Grant[scopes=" + scopes + "]"; // never the tokens
@@ -39,8 +39,8 @@ class GoogleAccounts {
     }
 
     /** Google refused the request for good ({@code invalid_grant}: the code was used, is too old, or the verifier does not match). */
-    static final class Refused extends Exception {
-        final String error;
+    public static final class Refused extends Exception {
+        public final String error;
 
         Refused(String error, String message) {
             super(message);
@@ -49,7 +49,7 @@ class GoogleAccounts {
     }
 
     /** Google could not be asked, or did not answer well (a timeout, 429, 5xx): it may work later. */
-    static final class Unavailable extends Exception {
+    public static final class Unavailable extends Exception {
         Unavailable(String message, Throwable cause) {
             super(message, cause);
         }
@@ -65,7 +65,7 @@ class GoogleAccounts {
     }
 
     /** Exchanges an authorization code (with its PKCE verifier, if any) for tokens. */
-    Grant exchange(String code, String verifier, String redirectUri) throws Refused, Unavailable {
+    public Grant exchange(String code, String verifier, String redirectUri) throws Refused, Unavailable {
         AuthorizationCodeTokenRequest request = new AuthorizationCodeTokenRequest(
                         transport, JSON, new GenericUrl(settings.tokenEndpoint()), code)
                 .setRedirectUri(redirectUri)
@@ -97,14 +97,57 @@ class GoogleAccounts {
         }
     }
 
-    /** The address of the mailbox an access token opens. */
-    String mailboxOf(String accessToken) throws Unavailable {
-        Gmail gmail = new Gmail.Builder(transport, JSON, timeouts(accessToken))
+    /** A short-lived access token, and when it stops working. */
+    public record AccessToken(String value, java.time.Instant expiresAt) {
+        @Override
+        public String toString() {
+            return "AccessToken[expiresAt=" + expiresAt + "]";
+        }
+    }
+
+    /**
+     * A fresh access token for a refresh token.
+     *
+     * @throws Refused     when Google no longer honours the grant ({@code invalid_grant}: revoked, expired,
+     *                     or the password changed): the user must connect again
+     * @throws Unavailable when Google could not be asked, or answered 429 or 5xx
+     */
+    public AccessToken accessToken(String refreshToken, java.time.Instant now) throws Refused, Unavailable {
+        var request = new com.google.api.client.auth.oauth2.RefreshTokenRequest(
+                        transport, JSON, new GenericUrl(settings.tokenEndpoint()), refreshToken)
+                .setClientAuthentication(
+                        new ClientParametersAuthentication(settings.clientId(), settings.clientSecret()))
+                .setRequestInitializer(timeouts(null));
+        try {
+            TokenResponse response = request.execute();
+            long seconds = response.getExpiresInSeconds() == null ? 3600 : response.getExpiresInSeconds();
+            return new AccessToken(response.getAccessToken(), now.plusSeconds(seconds));
+        } catch (TokenResponseException e) {
+            String error = e.getDetails() == null ? null : e.getDetails().getError();
+            if (e.getStatusCode() == 429 || e.getStatusCode() >= 500 || error == null) {
+                throw new Unavailable("Google's token endpoint answered " + e.getStatusCode(), null);
+            }
+            throw new Refused(error, "Google no longer honours the mailbox's grant (" + error + ")");
+        } catch (IOException e) {
+            throw new Unavailable(
+                    "Google's token endpoint could not be reached: "
+                            + e.getClass().getSimpleName(),
+                    e);
+        }
+    }
+
+    /** A Gmail API client that sends {@code accessToken} with every request, within the configured timeout. */
+    public Gmail gmail(String accessToken) {
+        return new Gmail.Builder(transport, JSON, timeouts(accessToken))
                 .setRootUrl(settings.gmailRootUrl())
                 .setApplicationName("Donna")
                 .build();
+    }
+
+    /** The address of the mailbox an access token opens. */
+    public String mailboxOf(String accessToken) throws Unavailable {
         try {
-            return gmail.users().getProfile("me").execute().getEmailAddress();
+            return gmail(accessToken).users().getProfile("me").execute().getEmailAddress();
         } catch (HttpResponseException e) {
             throw new Unavailable("Gmail answered " + e.getStatusCode() + " for the mailbox's profile", null);
         } catch (IOException e) {
@@ -118,7 +161,7 @@ class GoogleAccounts {
      *
      * @throws Unavailable when Google could not be asked, or answered 429 or 5xx
      */
-    void revoke(String token) throws Unavailable {
+    public void revoke(String token) throws Unavailable {
         try {
             HttpRequest request = transport
                     .createRequestFactory(timeouts(null))
