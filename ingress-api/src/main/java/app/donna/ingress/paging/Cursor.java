@@ -13,20 +13,40 @@ import java.util.UUID;
 public record Cursor(Instant at, UUID id) {
 
     public static Cursor parse(String value) {
+        Keyed keyed = Keyed.parse(value);
         try {
-            String decoded = new String(Base64.getUrlDecoder().decode(value), StandardCharsets.UTF_8);
-            int bar = decoded.indexOf('|');
-            if (bar < 0) {
-                throw new IllegalArgumentException("bad cursor");
-            }
-            return new Cursor(Instant.parse(decoded.substring(0, bar)), UUID.fromString(decoded.substring(bar + 1)));
-        } catch (java.time.DateTimeException | IllegalArgumentException e) {
+            return new Cursor(keyed.at(), UUID.fromString(keyed.key()));
+        } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("not a cursor of this API", e);
         }
     }
 
     @Override
     public String toString() {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString((at + "|" + id).getBytes(StandardCharsets.UTF_8));
+        return new Keyed(at, id.toString()).toString();
+    }
+
+    /** The same, after a row whose id is text (a Gmail message's). */
+    public record Keyed(Instant at, String key) {
+
+        public static Keyed parse(String value) {
+            try {
+                String decoded = new String(Base64.getUrlDecoder().decode(value), StandardCharsets.UTF_8);
+                int bar = decoded.indexOf('|');
+                if (bar < 0 || bar == decoded.length() - 1) {
+                    throw new IllegalArgumentException("bad cursor");
+                }
+                return new Keyed(Instant.parse(decoded.substring(0, bar)), decoded.substring(bar + 1));
+            } catch (java.time.DateTimeException | IllegalArgumentException e) {
+                throw new IllegalArgumentException("not a cursor of this API", e);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return Base64.getUrlEncoder()
+                    .withoutPadding()
+                    .encodeToString((at + "|" + key).getBytes(StandardCharsets.UTF_8));
+        }
     }
 }

@@ -1,6 +1,7 @@
 package app.donna.ingress.gmail;
 
 import static app.donna.projections.db.Tables.GMAIL_MAILBOXES;
+import static app.donna.projections.db.Tables.GMAIL_MESSAGES;
 import static app.donna.projections.db.Tables.GMAIL_OAUTH_STATES;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -72,7 +73,10 @@ class GmailConnectApiTest {
         registry.add("donna.gmail.redirect-uri", () -> "http://127.0.0.1:" + PORT + "/api/gmail/oauth/callback");
         registry.add("donna.gmail.after-connect", () -> "http://app.example/settings");
         registry.add("donna.gmail.secret-keys", () -> KEYS);
+        registry.add("donna.security.internal-secret", () -> INTERNAL_SECRET);
     }
+
+    static final String INTERNAL_SECRET = "cron-secret-" + UUID.randomUUID();
 
     @Autowired
     DevTokenIssuer issuer;
@@ -289,5 +293,104 @@ class GmailConnectApiTest {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    @Test
+    void theInboxPagesNewestFirstAndShowsNoOneElsesMail() throws Exception {
+        String user = "ines-" + UUID.randomUUID();
+        Instant t0 = Instant.parse("2026-12-01T09:00:00Z");
+        for (int i = 0; i < 23; i++) {
+            inboxRow(user, "m" + (100 + i), t0.plusSeconds(i / 2)); // pairs share a time: the id breaks the tie
+        }
+        inboxRow("someone-else-" + UUID.randomUUID(), "x1", t0.plusSeconds(60));
+        String token = issuer.mint(user);
+
+        List<String> seen = new java.util.ArrayList<>();
+        String cursor = null;
+        int pages = 0;
+        do {
+            HttpResponse<String> page =
+                    API.get(token, "/api/gmail/messages?limit=10" + (cursor == null ? "" : "&cursor=" + cursor));
+            assertThat(page.statusCode()).isEqualTo(200);
+            var body = JsonMapper.builder().build().readTree(page.body());
+            body.get("messages").forEach(m -> seen.add(m.get("id").asString()));
+            cursor = body.get("nextCursor").isNull()
+                    ? null
+                    : body.get("nextCursor").asString();
+            pages++;
+        } while (cursor != null && pages < 10);
+
+        assertThat(pages).isEqualTo(3);
+        assertThat(seen).hasSize(23).doesNotHaveDuplicates().doesNotContain("x1");
+        assertThat(seen.getFirst()).isEqualTo("m122");
+        assertThat(seen.getLast()).isEqualTo("m100");
+        HttpResponse<String> first = API.get(token, "/api/gmail/messages?limit=1");
+        assertThat(first.body()).contains("\"from\":\"Ana <ana@example.com>\"").contains("\"labelIds\":[\"INBOX\"]");
+
+        assertThat(API.get(token, "/api/gmail/messages?cursor=bm90LWEtY3Vyc29y").statusCode())
+                .isEqualTo(400);
+        assertThat(API.get(token, "/api/gmail/messages?limit=1000").statusCode())
+                .isEqualTo(400);
+    }
+
+    @Test
+    void syncNowIsForTheInternalSecretAndAsksEveryConnectedMailbox() throws Exception {
+        String connected = "cora-" + UUID.randomUUID();
+        String gone = "gus-" + UUID.randomUUID();
+        mailboxRow(connected, "connected");
+        mailboxRow(gone, "disconnected");
+
+        assertThat(API.get(issuer.mint(connected), "/api/gmail/autopilot-run").statusCode())
+                .as("a user's token is not the internal secret")
+                .isEqualTo(403);
+        HttpResponse<String> wrong = API.send(HttpRequest.newBuilder(API.uri("/api/gmail/autopilot-run"))
+                .header("X-Internal-Secret", "guess")
+                .GET()
+                .build());
+        assertThat(wrong.statusCode()).isIn(401, 403);
+
+        HttpResponse<String> run =
+                API.send(HttpRequest.newBuilder(API.uri("/api/gmail/autopilot-run?userId=" + connected))
+                        .header("X-Internal-Secret", INTERNAL_SECRET)
+                        .GET()
+                        .build());
+        assertThat(run.statusCode()).isEqualTo(202);
+        assertThat(run.body()).contains("\"mailboxes\":1");
+        TopicReader.readUntilFound(
+                SharedInfra.kafkaBootstrapServers(),
+                Topics.EMAIL_JOBS.name(),
+                r -> CODEC.decode(r.value()) instanceof app.donna.events.email.MailboxSyncRequested m
+                        && m.getUserId().equals(connected),
+                Duration.ofSeconds(30));
+        HttpResponse<String> none = API.send(HttpRequest.newBuilder(API.uri("/api/gmail/autopilot-run?userId=" + gone))
+                .header("X-Internal-Secret", INTERNAL_SECRET)
+                .GET()
+                .build());
+        assertThat(none.body()).as("a disconnected mailbox is not synced").contains("\"mailboxes\":0");
+    }
+
+    void inboxRow(String user, String id, Instant at) {
+        db.insertInto(GMAIL_MESSAGES)
+                .set(GMAIL_MESSAGES.USER_ID, user)
+                .set(GMAIL_MESSAGES.GMAIL_MESSAGE_ID, id)
+                .set(GMAIL_MESSAGES.THREAD_ID, "t-" + id)
+                .set(GMAIL_MESSAGES.FROM_HEADER, "Ana <ana@example.com>")
+                .set(GMAIL_MESSAGES.TO_ADDRESSES, "owner@salon.example")
+                .set(GMAIL_MESSAGES.SUBJECT, "Saturday?")
+                .set(GMAIL_MESSAGES.SNIPPET, "Are you open?")
+                .set(GMAIL_MESSAGES.RECEIVED_AT, at)
+                .set(GMAIL_MESSAGES.LABEL_IDS, "INBOX")
+                .set(GMAIL_MESSAGES.AUTOMATED, false)
+                .execute();
+    }
+
+    void mailboxRow(String user, String status) {
+        db.insertInto(GMAIL_MAILBOXES)
+                .set(GMAIL_MAILBOXES.USER_ID, user)
+                .set(GMAIL_MAILBOXES.EMAIL_ADDRESS, user + "@salon.example")
+                .set(GMAIL_MAILBOXES.STATUS, status)
+                .set(GMAIL_MAILBOXES.SCOPES, "")
+                .set(GMAIL_MAILBOXES.UPDATED_AT, Instant.now())
+                .execute();
     }
 }

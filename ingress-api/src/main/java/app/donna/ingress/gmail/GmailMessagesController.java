@@ -1,0 +1,147 @@
+package app.donna.ingress.gmail;
+
+import static app.donna.projections.db.Tables.GMAIL_MAILBOXES;
+import static app.donna.projections.db.Tables.GMAIL_MESSAGES;
+import static org.jooq.impl.DSL.row;
+
+import app.donna.events.email.MailboxSyncRequested;
+import app.donna.ingress.chat.Caller;
+import app.donna.ingress.paging.Cursor;
+import app.donna.ingress.publishing.AcknowledgedPublisher;
+import app.donna.platform.web.Problems;
+import app.donna.schemas.Topics;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.Size;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.jooq.DSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.validation.annotation.Validated;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * The inbox: {@code GET /api/gmail/messages} pages through the signed-in user's synced mail, newest first,
+ * from the {@code gmail_messages} read model; {@code GET /api/gmail/autopilot-run}, for cron-style callers
+ * with the internal secret only, asks for every connected mailbox (or one, {@code ?userId=}) to be synced
+ * now, as the original's endpoint of that name did; autopilot then reacts to what the sync finds.
+ */
+@Validated
+@RestController
+class GmailMessagesController {
+
+    private static final Logger log = LoggerFactory.getLogger(GmailMessagesController.class);
+    private static final int DEFAULT_PAGE = 25;
+
+    /** A message as listed. */
+    record Listed(
+            String id,
+            String threadId,
+            String from,
+            String to,
+            String subject,
+            String snippet,
+            Instant receivedAt,
+            List<String> labelIds,
+            boolean automated) {}
+
+    record Messages(List<Listed> messages, String nextCursor) {}
+
+    private final DSLContext db;
+    private final AcknowledgedPublisher publisher;
+    private final GmailSettings settings;
+    private final Clock clock;
+
+    GmailMessagesController(DSLContext db, AcknowledgedPublisher publisher, GmailSettings settings, Clock clock) {
+        this.db = db;
+        this.publisher = publisher;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    @GetMapping("/api/gmail/messages")
+    ResponseEntity<?> messages(
+            @AuthenticationPrincipal Jwt token,
+            @RequestParam(required = false) @Min(1) @Max(100) Integer limit,
+            @RequestParam(required = false) @Size(max = 400) String cursor) {
+        Caller caller = Caller.of(token);
+        if (caller.anonymous()) {
+            return GmailConnectionController.needsAccount();
+        }
+        Optional<Cursor.Keyed> before;
+        try {
+            before = Optional.ofNullable(cursor).map(Cursor.Keyed::parse);
+        } catch (IllegalArgumentException e) {
+            return Problems.response(Problems.invalid(
+                    "The cursor is not one this API returned.",
+                    List.of(new Problems.FieldProblem("cursor", "is not a cursor this API returned"))));
+        }
+        int size = limit == null ? DEFAULT_PAGE : limit;
+        var query = db.selectFrom(GMAIL_MESSAGES).where(GMAIL_MESSAGES.USER_ID.eq(caller.userId()));
+        if (before.isPresent()) {
+            query = query.and(row(GMAIL_MESSAGES.RECEIVED_AT, GMAIL_MESSAGES.GMAIL_MESSAGE_ID)
+                    .lt(before.get().at(), before.get().key()));
+        }
+        List<Listed> page = query.orderBy(GMAIL_MESSAGES.RECEIVED_AT.desc(), GMAIL_MESSAGES.GMAIL_MESSAGE_ID.desc())
+                .limit(size + 1)
+                .fetch(r -> new Listed(
+                        r.getGmailMessageId(),
+                        r.getThreadId(),
+                        r.getFromHeader(),
+                        r.getToAddresses(),
+                        r.getSubject(),
+                        r.getSnippet(),
+                        r.getReceivedAt(),
+                        r.getLabelIds().isBlank()
+                                ? List.of()
+                                : Arrays.asList(r.getLabelIds().split(" ")),
+                        r.getAutomated()));
+        String next = null;
+        if (page.size() > size) {
+            page = page.subList(0, size);
+            Listed last = page.getLast();
+            next = new Cursor.Keyed(last.receivedAt(), last.id()).toString();
+        }
+        return ResponseEntity.ok().header("Cache-Control", "no-store").body(new Messages(page, next));
+    }
+
+    @GetMapping("/api/gmail/autopilot-run")
+    ResponseEntity<?> syncNow(@RequestParam(required = false) @Size(max = 255) String userId) {
+        var connected =
+                db.select(GMAIL_MAILBOXES.USER_ID).from(GMAIL_MAILBOXES).where(GMAIL_MAILBOXES.STATUS.eq("connected"));
+        List<String> users = (userId == null ? connected : connected.and(GMAIL_MAILBOXES.USER_ID.eq(userId)))
+                .fetch(GMAIL_MAILBOXES.USER_ID);
+        int asked = 0;
+        for (String user : users) {
+            MailboxSyncRequested job = MailboxSyncRequested.newBuilder()
+                    .setEventId(UUID.randomUUID())
+                    .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
+                    .setUserId(user)
+                    .setJobId(UUID.randomUUID())
+                    .build();
+            if (!publisher.publish(Topics.EMAIL_JOBS.record(user, job), settings.publishTimeout())) {
+                log.warn(
+                        "Sync-now handed on for {} of {} mailboxes before the broker stopped answering",
+                        asked,
+                        users.size());
+                return AcknowledgedPublisher.notAcknowledged("Only " + asked + " of " + users.size()
+                        + " mailboxes were asked to sync. Try again in a moment.");
+            }
+            asked++;
+        }
+        log.info("Sync now asked of {} connected mailbox(es)", asked);
+        return ResponseEntity.accepted().body(Map.of("mailboxes", asked));
+    }
+}
