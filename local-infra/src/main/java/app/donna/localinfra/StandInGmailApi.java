@@ -63,6 +63,16 @@ final class StandInGmailApi {
                 error(exchange, 404, "NOT_FOUND", "Requested entity was not found.");
                 return;
             }
+            if (method.equals("POST")
+                    && path.endsWith("/send")
+                    && !box.sendAnswerDelay().isZero()) {
+                try {
+                    Thread.sleep(box.sendAnswerDelay()); // sent already; the answer comes late
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
             StandInGoogle.respond(exchange, 200, "application/json", JSON.writeValueAsString(answer));
         }
     }

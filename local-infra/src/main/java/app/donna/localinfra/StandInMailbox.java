@@ -59,6 +59,7 @@ public final class StandInMailbox {
     private long oldestHistoryId = 1;
     private long nextId = 0x18c0000000000000L;
     private volatile Duration delay = Duration.ZERO;
+    private volatile Duration sendAnswerDelay = Duration.ZERO;
 
     StandInMailbox(String address) {
         this.address = address;
@@ -136,6 +137,19 @@ public final class StandInMailbox {
     public StandInMailbox delayEachRequest(Duration delay) {
         this.delay = delay;
         return this;
+    }
+
+    /**
+     * A send is done at once but answered only after this long: a caller whose timeout is shorter never
+     * learns that it went (as when Donna stops between Gmail's send and its own record of it).
+     */
+    public StandInMailbox answerSendsAfter(Duration delay) {
+        this.sendAnswerDelay = delay;
+        return this;
+    }
+
+    Duration sendAnswerDelay() {
+        return sendAnswerDelay;
     }
 
     /** Forgets the history so far: a sync from an older {@code historyId} is answered 404, as Gmail does. */

@@ -2,11 +2,13 @@ package app.donna.email.account;
 
 import app.donna.platform.crypto.SealedContexts;
 import app.donna.platform.crypto.SealedSecrets;
+import app.donna.platform.ratelimit.RateLimiter;
+import app.donna.platform.ratelimit.RateLimiters;
+import app.donna.platform.ratelimit.policy.RateLimitDecision;
+import app.donna.platform.ratelimit.policy.RateLimitPolicy;
 import com.google.api.client.googleapis.json.GoogleJsonResponseException;
 import com.google.api.client.http.HttpResponseException;
 import com.google.api.services.gmail.Gmail;
-import io.github.bucket4j.Bandwidth;
-import io.github.bucket4j.Bucket;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,7 +28,8 @@ import org.springframework.stereotype.Component;
  *
  * <ul>
  *   <li>a quota budget per mailbox (a token bucket of {@code donna.gmail.quota-per-second} units, each call
- *       costing what Google charges for it);
+ *       costing what Google charges for it), counted in PostgreSQL so every instance spends one budget, as
+ *       Google counts one;
  *   <li>a {@code 429}, or a {@code 403} for a rate limit, pauses that mailbox alone until its
  *       {@code Retry-After} (or an exponential backoff without one); calls for it meanwhile fail at once,
  *       without reaching Google, and other mailboxes go on;
@@ -98,21 +101,11 @@ public class GmailCalls {
         T execute(Gmail gmail) throws IOException;
     }
 
-    /** A mailbox's standing with Google: its budget, its access token, and whether it is paused. */
+    /** A mailbox's standing with Google here: its access token, and whether it is paused. */
     private static final class Account {
-        final Bucket budget;
         volatile GoogleAccounts.AccessToken token;
         volatile Instant pausedUntil = Instant.EPOCH;
         volatile int throttledInARow;
-
-        Account(int perSecond) {
-            budget = Bucket.builder()
-                    .addLimit(Bandwidth.builder()
-                            .capacity(perSecond)
-                            .refillGreedy(perSecond, Duration.ofSeconds(1))
-                            .build())
-                    .build();
-        }
     }
 
     private static final Duration LONGEST_PAUSE = Duration.ofMinutes(15);
@@ -120,23 +113,29 @@ public class GmailCalls {
 
     private final GoogleAccounts google;
     private final GmailConnections connections;
-    private final GmailSettings settings;
     private final Clock clock;
     private final SealedSecrets secrets;
+    private final RateLimiter quota;
     private final Map<String, Account> accounts = new ConcurrentHashMap<>();
 
     GmailCalls(
-            GoogleAccounts google, GmailConnections connections, GmailSettings settings, GmailKeys keys, Clock clock) {
+            GoogleAccounts google,
+            GmailConnections connections,
+            GmailSettings settings,
+            GmailKeys keys,
+            RateLimiters rateLimiters,
+            Clock clock) {
         this.google = google;
         this.connections = connections;
-        this.settings = settings;
         this.clock = clock;
         this.secrets = keys.secrets().orElse(null);
+        this.quota = rateLimiters.limiter(
+                new RateLimitPolicy("gmail-quota", settings.quotaPerSecond(), settings.quotaPerSecond() * 60));
     }
 
     /** Calls Gmail for {@code userId}, within that mailbox's budget and pause. */
     public <T> T call(String userId, Cost cost, Request<T> request) throws Failed {
-        Account account = accounts.computeIfAbsent(userId, u -> new Account(settings.quotaPerSecond()));
+        Account account = accounts.computeIfAbsent(userId, u -> new Account());
         Instant now = clock.instant();
         if (now.isBefore(account.pausedUntil)) {
             throw new Failed(
@@ -144,15 +143,7 @@ public class GmailCalls {
                     "Gmail asked to slow down for this mailbox until " + account.pausedUntil,
                     account.pausedUntil);
         }
-        try {
-            if (!account.budget.asBlocking().tryConsume(cost.units, WAIT_FOR_BUDGET)) {
-                throw new Failed(
-                        Kind.THROTTLED, "this mailbox's Gmail quota budget is spent for now", now.plusSeconds(1));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new Failed(Kind.UNAVAILABLE, "interrupted while waiting for the quota budget", now);
-        }
+        spend(userId, cost, now);
         for (int attempt = 1; ; attempt++) {
             String accessToken = accessToken(userId, account);
             try {
@@ -172,6 +163,26 @@ public class GmailCalls {
                         "Gmail could not be reached: " + e.getClass().getSimpleName(),
                         clock.instant().plusSeconds(5));
             }
+        }
+    }
+
+    /** Takes the call's units from the mailbox's budget, waiting briefly for them if need be. */
+    private void spend(String userId, Cost cost, Instant now) throws Failed {
+        RateLimitDecision budget = quota.tryAcquire(userId, cost.units);
+        if (!budget.allowed() && budget.retryAfter().compareTo(WAIT_FOR_BUDGET) <= 0) {
+            try {
+                Thread.sleep(budget.retryAfter());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new Failed(Kind.UNAVAILABLE, "interrupted while waiting for the quota budget", now);
+            }
+            budget = quota.tryAcquire(userId, cost.units);
+        }
+        if (!budget.allowed()) {
+            throw new Failed(
+                    Kind.THROTTLED,
+                    "this mailbox's Gmail quota budget is spent for now",
+                    now.plus(budget.retryAfter()));
         }
     }
 

@@ -20,6 +20,7 @@ import org.springframework.validation.annotation.Validated;
  * @param timeout        how long one call to Google may take
  * @param groupId        the consumer group of the connect jobs
  * @param sync           how mailboxes are kept in sync
+ * @param send           how mail is sent
  * @param quotaPerSecond the Gmail quota units one mailbox may spend a second (Google's per-user limit is
  *                       250); a call that would overspend waits briefly, then is put off
  */
@@ -42,6 +43,7 @@ public record GmailSettings(
         @NotNull @DefaultValue("10s") Duration timeout,
         @DefaultValue("email-processor-connect") String groupId,
         @NotNull @DefaultValue Sync sync,
+        @NotNull @DefaultValue Send send,
         @DefaultValue("250") int quotaPerSecond) {
 
     /**
@@ -67,6 +69,26 @@ public record GmailSettings(
             @DefaultValue("4") int concurrency,
             @NotNull @DefaultValue("5m") Duration lease,
             @NotNull @DefaultValue("30m") Duration maxBackoff) {}
+
+    /**
+     * Sending ({@code donna.gmail.send}).
+     *
+     * @param maxAttempts how many times one mail is tried before it is given up, saying why
+     * @param backoff     the wait after a first failure, doubled after each further one
+     * @param maxBackoff  the longest wait between two attempts
+     * @param tick        how often due sends are looked for
+     * @param concurrency how many mails one instance sends at once
+     * @param lease       how long a claimed send is left to its instance (longer than a Gmail call may take)
+     * @param groupId     the consumer group of the send jobs
+     */
+    public record Send(
+            @DefaultValue("6") int maxAttempts,
+            @NotNull @DefaultValue("5s") Duration backoff,
+            @NotNull @DefaultValue("10m") Duration maxBackoff,
+            @NotNull @DefaultValue("500ms") Duration tick,
+            @DefaultValue("4") int concurrency,
+            @NotNull @DefaultValue("2m") Duration lease,
+            @DefaultValue("email-processor-send") String groupId) {}
 
     public boolean configured() {
         return !clientId.isBlank() && !clientSecret.isBlank() && !secretKeys.isBlank();

@@ -34,6 +34,8 @@ import java.util.regex.Pattern;
  *
  * @param from        the sender: the connected mailbox, perhaps with a display name
  * @param to          the recipients
+ * @param cc          the recipients copied
+ * @param bcc         the recipients copied unseen (Gmail sends to them and drops the header)
  * @param subject     the subject (a reply's usually begins "Re: ")
  * @param body        plain text
  * @param messageId   this message's id, {@code <...@...>}
@@ -44,6 +46,8 @@ import java.util.regex.Pattern;
 public record OutgoingMail(
         Address from,
         List<Address> to,
+        List<Address> cc,
+        List<Address> bcc,
         String subject,
         String body,
         String messageId,
@@ -52,11 +56,38 @@ public record OutgoingMail(
         boolean automatic) {
 
     /** An address and, perhaps, the name shown with it. */
-    public record Address(String email, Optional<String> name) {}
+    public record Address(String email, Optional<String> name) {
+
+        /**
+         * Addresses as people write them ({@code Name <a@b>} or {@code a@b}), one per entry. A line break or
+         * control character is refused before parsing, so it cannot split one entry into two addresses.
+         *
+         * @param what what the entries are, for the message of a refusal ("recipient")
+         */
+        public static List<Address> parseAll(String what, List<String> written) {
+            List<Address> parsed = new java.util.ArrayList<>();
+            for (String one : written) {
+                if (CONTROL.matcher(one).find()) {
+                    throw new Refused("A " + what + " contains a line break or control character, which could add "
+                            + "headers to the mail; it is refused.");
+                }
+                try {
+                    InternetAddress[] found = InternetAddress.parseHeader(one, true);
+                    if (found.length != 1) {
+                        throw new Refused("Each " + what + " must be one address: " + one);
+                    }
+                    parsed.add(new Address(found[0].getAddress(), Optional.ofNullable(found[0].getPersonal())));
+                } catch (AddressException e) {
+                    throw new Refused("Not an email address: " + one);
+                }
+            }
+            return parsed;
+        }
+    }
 
     /** The mail cannot be built as given: the message says what to change. */
     public static final class Refused extends RuntimeException {
-        Refused(String message) {
+        public Refused(String message) {
             super(message);
         }
     }
@@ -66,8 +97,23 @@ public record OutgoingMail(
 
     private static final Pattern MESSAGE_ID = Pattern.compile("<[^<>\\s@]+@[^<>\\s@]+>");
 
+    /** A mail without copies. */
+    public OutgoingMail(
+            Address from,
+            List<Address> to,
+            String subject,
+            String body,
+            String messageId,
+            Optional<String> inReplyTo,
+            List<String> references,
+            boolean automatic) {
+        this(from, to, List.of(), List.of(), subject, body, messageId, inReplyTo, references, automatic);
+    }
+
     public OutgoingMail {
         to = List.copyOf(to);
+        cc = List.copyOf(cc);
+        bcc = List.copyOf(bcc);
         references = List.copyOf(references);
         if (to.isEmpty()) {
             throw new Refused("A mail needs at least one recipient.");
@@ -76,7 +122,7 @@ public record OutgoingMail(
         requireId("Message-ID", messageId);
         inReplyTo.ifPresent(id -> requireId("In-Reply-To", id));
         references.forEach(id -> requireId("References", id));
-        for (Address a : concat(from, to)) {
+        for (Address a : concat(from, concat(to, concat(cc, bcc)))) {
             refuseControl("address", a.email());
             a.name().ifPresent(n -> refuseControl("name", n));
             internet(a); // one address each, strictly parsed: a list smuggled into one is refused here
@@ -90,6 +136,12 @@ public record OutgoingMail(
             message.setFrom(internet(from));
             for (Address a : to) {
                 message.addRecipient(Message.RecipientType.TO, internet(a));
+            }
+            for (Address a : cc) {
+                message.addRecipient(Message.RecipientType.CC, internet(a));
+            }
+            for (Address a : bcc) {
+                message.addRecipient(Message.RecipientType.BCC, internet(a));
             }
             message.setSubject(subject, StandardCharsets.UTF_8.name());
             message.setText(body, StandardCharsets.UTF_8.name());
@@ -152,8 +204,11 @@ public record OutgoingMail(
     }
 
     private static List<Address> concat(Address first, List<Address> rest) {
-        return java.util.stream.Stream.concat(java.util.stream.Stream.of(first), rest.stream())
-                .toList();
+        return concat(List.of(first), rest);
+    }
+
+    private static List<Address> concat(List<Address> some, List<Address> more) {
+        return java.util.stream.Stream.concat(some.stream(), more.stream()).toList();
     }
 
     /** A message whose {@code Message-ID} stays the one given when it is saved. */

@@ -2,25 +2,20 @@ package app.donna.email.sync;
 
 import app.donna.email.account.GmailCalls;
 import app.donna.email.account.GmailSettings;
+import app.donna.email.work.DueWork;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
- * Keeps every connected mailbox in sync: every {@code tick} it claims the mailboxes that are due (at most
- * as many as it has room for) and syncs each on a virtual thread of its own, so a slow or throttled mailbox
- * holds up no other. After a sync the mailbox is due again in {@code interval}, give or take the jitter;
+ * Keeps every connected mailbox in sync: due mailboxes are claimed and synced as {@link DueWork}, so a
+ * slow or throttled mailbox holds up no other. After a sync the mailbox is due again in {@code interval}, give or take the jitter;
  * after a failure, when Gmail said ({@code Retry-After}) or after a backoff that doubles with each failure
  * in a row, up to {@code maxBackoff}. A mailbox whose grant Google no longer honours waits the longest and
  * says so in its row ({@code last_sync_error}).
@@ -35,9 +30,7 @@ class MailboxSyncScheduler implements SmartLifecycle {
     private final GmailSettings.Sync settings;
     private final Clock clock;
     private final MeterRegistry meters;
-    private final Semaphore room;
-    private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
-    private ScheduledExecutorService ticker;
+    private final DueWork<SyncStates.Due> due;
 
     MailboxSyncScheduler(
             SyncStates states, MailboxSync sync, GmailSettings settings, Clock clock, MeterRegistry meters) {
@@ -46,69 +39,38 @@ class MailboxSyncScheduler implements SmartLifecycle {
         this.settings = settings.sync();
         this.clock = clock;
         this.meters = meters;
-        this.room = new Semaphore(Math.max(1, this.settings.concurrency()));
+        this.due = new DueWork<>(
+                "gmail-sync",
+                this.settings.tick(),
+                this.settings.concurrency(),
+                room -> states.claimDue(clock.instant(), this.settings.lease(), room),
+                this::run);
     }
 
     @Override
-    public synchronized void start() {
-        if (!settings.enabled() || ticker != null) {
-            return;
+    public void start() {
+        if (settings.enabled() && !due.running()) {
+            due.start();
+            log.info(
+                    "Gmail sync started: each mailbox every {}s, {} at once",
+                    settings.interval().toSeconds(),
+                    settings.concurrency());
         }
-        ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "gmail-sync");
-            t.setDaemon(true);
-            return t;
-        });
-        long tick = settings.tick().toMillis();
-        ticker.scheduleWithFixedDelay(this::tick, tick, tick, TimeUnit.MILLISECONDS);
-        log.info(
-                "Gmail sync started: each mailbox every {}s, {} at once",
-                settings.interval().toSeconds(),
-                room.availablePermits());
     }
 
     @Override
-    public synchronized void stop() {
-        if (ticker != null) {
-            ticker.shutdownNow();
-            ticker = null;
-        }
-        workers.shutdownNow();
+    public void stop() {
+        due.close();
     }
 
     @Override
-    public synchronized boolean isRunning() {
-        return ticker != null;
+    public boolean isRunning() {
+        return due.running();
     }
 
     /** Looks for due mailboxes now rather than at the next tick (someone asked for a sync). */
     void soon() {
-        ScheduledExecutorService t;
-        synchronized (this) {
-            t = ticker;
-        }
-        if (t != null) {
-            t.execute(this::tick);
-        }
-    }
-
-    private void tick() {
-        try {
-            int free = room.availablePermits();
-            for (SyncStates.Due due : states.claimDue(clock.instant(), settings.lease(), free)) {
-                room.acquireUninterruptibly();
-                workers.execute(() -> {
-                    try {
-                        run(due);
-                    } finally {
-                        room.release();
-                    }
-                });
-            }
-        } catch (RuntimeException e) {
-            // the database away: nothing claimed, nothing lost; the next tick tries again
-            log.warn("Could not look for mailboxes due a sync: {}", e.getMessage());
-        }
+        due.soon();
     }
 
     private void run(SyncStates.Due due) {

@@ -369,6 +369,64 @@ class GmailConnectApiTest {
         assertThat(none.body()).as("a disconnected mailbox is not synced").contains("\"mailboxes\":0");
     }
 
+    @Test
+    void aSendIsHandedOnOnceAndHeaderInjectionIsRefusedAtTheDoor() throws Exception {
+        String user = "sam-" + UUID.randomUUID();
+        String token = issuer.mint(user);
+        String mail = "{\"to\":[\"Zoë <zoe@example.com>\"],\"subject\":\"Re: Café ☕\",\"body\":\"Vendredi.\","
+                + "\"inReplyTo\":\"18c0000000000001\",\"idempotencyKey\":\"k-1\"}";
+        HttpResponse<String> first = post(token, "/api/gmail/send", mail);
+        HttpResponse<String> retried = post(token, "/api/gmail/send", mail);
+        assertThat(first.statusCode()).isEqualTo(202);
+        String jobId =
+                JsonMapper.builder().build().readTree(first.body()).get("jobId").asString();
+        assertThat(retried.body()).as("a retry is the same job").contains(jobId);
+        var job = (app.donna.events.email.SendEmailRequested) CODEC.decode(TopicReader.readUntilFound(
+                        SharedInfra.kafkaBootstrapServers(),
+                        Topics.EMAIL_JOBS.name(),
+                        r -> CODEC.decode(r.value()) instanceof app.donna.events.email.SendEmailRequested s
+                                && s.getUserId().equals(user),
+                        Duration.ofSeconds(30))
+                .getFirst()
+                .value());
+        assertThat(job.getJobId()).hasToString(jobId);
+        assertThat(job.getTo()).containsExactly("Zoë <zoe@example.com>");
+        assertThat(job.getSubject()).isEqualTo("Re: Café ☕");
+        assertThat(job.getInReplyToGmailMessageId()).isEqualTo("18c0000000000001");
+        assertThat(job.getOrigin()).isEqualTo(app.donna.events.common.SendOrigin.USER);
+
+        HttpResponse<String> injected = post(
+                token,
+                "/api/gmail/send",
+                "{\"to\":[\"a@example.com\"],\"subject\":\"Hi\\r\\nBcc: x@evil.example\",\"body\":\"b\"}");
+        assertThat(injected.statusCode()).isEqualTo(400);
+        assertThat(injected.body()).contains("subject");
+        HttpResponse<String> smuggled = post(
+                token,
+                "/api/gmail/send",
+                "{\"to\":[\"a@example.com\\nBcc: x@evil.example\"],\"subject\":\"Hi\",\"body\":\"b\"}");
+        assertThat(smuggled.statusCode()).isEqualTo(400);
+        HttpResponse<String> nobody = post(token, "/api/gmail/send", "{\"subject\":\"Hi\",\"body\":\"b\"}");
+        assertThat(nobody.statusCode()).isEqualTo(400);
+        assertThat(nobody.body()).contains("recipient");
+        HttpResponse<String> huge = post(
+                token,
+                "/api/gmail/send",
+                "{\"to\":[\"a@example.com\"],\"subject\":\"Hi\",\"body\":\"" + "x".repeat(50_001) + "\"}");
+        assertThat(huge.statusCode()).as("over the body's limit").isEqualTo(400);
+        HttpResponse<String> tooBig = post(
+                token,
+                "/api/gmail/send",
+                "{\"to\":[\"a@example.com\"],\"subject\":\"Hi\",\"body\":\"" + "x".repeat(70_000) + "\"}");
+        assertThat(tooBig.statusCode()).as("over the request's limit").isEqualTo(413);
+    }
+
+    HttpResponse<String> post(String token, String path, String json) throws Exception {
+        return API.send(API.request(path, token)
+                .POST(HttpRequest.BodyPublishers.ofString(json))
+                .build());
+    }
+
     void inboxRow(String user, String id, Instant at) {
         db.insertInto(GMAIL_MESSAGES)
                 .set(GMAIL_MESSAGES.USER_ID, user)

@@ -35,7 +35,15 @@ public final class RateLimiter {
 
     /** Takes one call from {@code key}'s bucket if it has one. */
     public RateLimitDecision tryAcquire(String key) {
-        return ask(key, RateLimiter::take, RateLimiter::tryAcquire);
+        return tryAcquire(key, 1);
+    }
+
+    /**
+     * Takes {@code tokens} from {@code key}'s bucket if it has them all (a call that costs more than one,
+     * as Gmail's quota units do); takes none otherwise.
+     */
+    public RateLimitDecision tryAcquire(String key, long tokens) {
+        return ask(key, bucket -> take(bucket, tokens), (local, k) -> local.tryAcquire(k, tokens));
     }
 
     /** Whether {@code key} could make a call now, without taking it. */
@@ -64,8 +72,8 @@ public final class RateLimiter {
         return answer;
     }
 
-    private static RateLimitDecision take(Bucket bucket) {
-        ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
+    private static RateLimitDecision take(Bucket bucket, long tokens) {
+        ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(tokens);
         Duration untilFull = Duration.ofNanos(probe.getNanosToWaitForReset());
         return probe.isConsumed()
                 ? RateLimitDecision.allowed(probe.getRemainingTokens(), untilFull)

@@ -36,6 +36,24 @@ class RateLimiterTest {
     }
 
     @Test
+    void aCallThatCostsMoreTakesAllItsTokensOrNone() {
+        RateLimiter quota = RateLimiters.local(clock).limiter(new RateLimitPolicy("gmail-quota", 250, 15_000));
+
+        assertThat(quota.tryAcquire("mailbox", 100).remaining()).isEqualTo(150);
+        assertThat(quota.tryAcquire("mailbox", 100).remaining()).isEqualTo(50);
+        RateLimitDecision tooDear = quota.tryAcquire("mailbox", 100);
+
+        assertThat(tooDear.allowed()).isFalse();
+        assertThat(tooDear.retryAfter()).as("50 more units at 250 a second").isEqualTo(Duration.ofMillis(200));
+        assertThat(quota.tryAcquire("mailbox", 50).allowed())
+                .as("nothing was taken by the refusal")
+                .isTrue();
+        assertThat(quota.tryAcquire("other", 250).allowed())
+                .as("mailboxes are independent")
+                .isTrue();
+    }
+
+    @Test
     void regainsCallsOverTime() {
         RateLimiter limiter = RateLimiters.local(clock).limiter(new RateLimitPolicy("user", 1, 60));
         limiter.tryAcquire("a");
