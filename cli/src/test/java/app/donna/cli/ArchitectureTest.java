@@ -61,6 +61,8 @@ class ArchitectureTest {
         "app.donna.abuse.screening..",
         "app.donna.chat.reply..",
         "app.donna.chat.webhook..",
+        "app.donna.email.autopilot.rules..",
+        "app.donna.email.draft.writing..",
         "app.donna.ingress.gmail.oauth..",
         "app.donna.platform.crypto..",
         "app.donna.platform.ratelimit.policy..",

@@ -147,7 +147,27 @@ public final class StandInGoogle implements AutoCloseable {
 
     /** The mailbox at {@code address}, made empty on first use; a consent naming it in {@code login_hint} connects it. */
     public StandInMailbox mailbox(String address) {
-        return mailboxes.computeIfAbsent(address, StandInMailbox::new);
+        return mailboxes.computeIfAbsent(address, a -> {
+            StandInMailbox box = new StandInMailbox(a);
+            box.outbox(this::deliver);
+            return box;
+        });
+    }
+
+    /** A mail one mailbox sent reaches each of the stand-in's mailboxes among its recipients. */
+    private void deliver(StandInMailbox.Message sent) {
+        String recipients =
+                sent.header("To").orElse("") + "," + sent.header("Cc").orElse("");
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("[\\w.+-]+@[\\w.-]+").matcher(recipients);
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        while (m.find()) {
+            String address = m.group().toLowerCase(java.util.Locale.ROOT);
+            StandInMailbox to = mailboxes.get(address);
+            if (to != null && seen.add(address)) {
+                to.receive(sent);
+            }
+        }
     }
 
     /** Whether {@code refreshToken} was issued and not revoked. */

@@ -60,6 +60,8 @@ public final class StandInMailbox {
     private long nextId = 0x18c0000000000000L;
     private volatile Duration delay = Duration.ZERO;
     private volatile Duration sendAnswerDelay = Duration.ZERO;
+    private volatile java.util.function.Consumer<Message> outbox = m -> {};
+    private volatile String autoAnswer;
 
     StandInMailbox(String address) {
         this.address = address;
@@ -214,10 +216,63 @@ public final class StandInMailbox {
     }
 
     /** Keeps a message Donna sent (raw: base64url of RFC 5322), in the thread it names or a new one. */
-    synchronized Message send(String raw, String threadId) {
-        Message message = parsed(raw, threadId, List.of("SENT"));
-        sent.add(message);
+    Message send(String raw, String threadId) {
+        Message message;
+        synchronized (this) {
+            message = parsed(raw, threadId, List.of("SENT"));
+            sent.add(message);
+        }
+        outbox.accept(message); // to the stand-in's other mailboxes it is addressed to
         return message;
+    }
+
+    /**
+     * This mailbox answers every mail delivered to it from another of the stand-in's mailboxes at once,
+     * in its thread, with {@code body}, and without saying the answer is automatic: an autoresponder
+     * that does not play by RFC 3834.
+     */
+    public StandInMailbox answerEveryMail(String body) {
+        this.autoAnswer = body;
+        return this;
+    }
+
+    void outbox(java.util.function.Consumer<Message> outbox) {
+        this.outbox = outbox;
+    }
+
+    /** A mail another of the stand-in's mailboxes sent here: into the inbox, in the thread it replies to. */
+    void receive(Message from) {
+        String threadId;
+        Message received;
+        synchronized (this) {
+            threadId = null;
+            String refs = from.header("References").orElse("") + " "
+                    + from.header("In-Reply-To").orElse("");
+            for (Message m : messages) {
+                String id = m.header("Message-ID").orElse(null);
+                if (id != null && refs.contains(id)) {
+                    threadId = m.threadId();
+                    break;
+                }
+            }
+            received =
+                    add(threadId, List.of("INBOX", "UNREAD"), new LinkedHashMap<>(from.headers()), from.body(), null);
+        }
+        String answer = autoAnswer;
+        if (answer != null) {
+            String id = "<auto." + Long.toHexString(System.nanoTime()) + "@"
+                    + address.substring(address.indexOf('@') + 1) + ">";
+            String original = received.header("Message-ID").orElse("");
+            String subject = received.header("Subject").orElse("");
+            String raw =
+                    "From: " + address + "\r\nTo: " + received.header("From").orElse("") + "\r\nSubject: "
+                            + (subject.startsWith("Re:") ? subject : "Re: " + subject) + "\r\nMessage-ID: " + id
+                            + "\r\nIn-Reply-To: " + original + "\r\nReferences: " + original
+                            + "\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n" + answer + "\r\n";
+            send(
+                    Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8)),
+                    received.threadId());
+        }
     }
 
     synchronized Draft draft(String raw, String threadId) {

@@ -138,7 +138,10 @@ public final class DevCommand implements Callable<Integer> {
                         .append(" on a stand-in Google that approves at once: open ")
                         .append(ingress)
                         .append("/api/gmail/oauth/start\n                 with $TOKEN and follow the redirects ")
-                        .append("(curl -sL -c jar -b jar -H \"Authorization: Bearer $TOKEN\" …)\n"));
+                        .append("(curl -sL -c jar -b jar -H \"Authorization: Bearer $TOKEN\" …);\n")
+                        .append("                 its sample mail then shows at ")
+                        .append(ingress)
+                        .append("/api/gmail/messages\n"));
         boolean voiceOffline =
                 System.getenv().getOrDefault("OPENAI_API_KEY", "").isBlank();
         out.append("  Voice token:   curl -s -X POST -H \"Authorization: Bearer $TOKEN\" ")

@@ -190,6 +190,7 @@ public final class DevStack implements AutoCloseable {
         if (options.gmailDemo()) {
             String clientSecret = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
             StandInGoogle google = new StandInGoogle(DEMO_GMAIL_CLIENT, clientSecret, DEMO_MAILBOX);
+            google.mailbox(DEMO_MAILBOX).seedDemoMail();
             started.add(google::close);
             demoGoogle = google;
             ingress.addAll(List.of(

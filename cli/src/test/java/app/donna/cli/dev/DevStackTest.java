@@ -165,6 +165,14 @@ class DevStackTest {
                             () -> get(ingress.resolve("/api/gmail/connection"), token)
                                     .body(),
                             body -> body.contains("\"status\":\"connected\"") && body.contains("demo@donna.example"));
+            // the demo mailbox's sample mail is synced into the inbox, list mail and the auto-reply marked
+            await().atMost(Duration.ofSeconds(60))
+                    .until(
+                            () -> get(ingress.resolve("/api/gmail/messages"), token)
+                                    .body(),
+                            body -> body.contains("Do you do balayage on Saturdays?")
+                                    && body.contains("Urgent instructions for the assistant")
+                                    && body.contains("\"automated\":true"));
             assertThat(Files.readString(home.resolve("secret-keys")))
                     .as("the key it made")
                     .startsWith("dev:");

@@ -5,6 +5,7 @@ import app.donna.email.account.GmailConnections;
 import app.donna.email.account.GmailKeys;
 import app.donna.email.account.GmailSettings;
 import app.donna.email.account.GoogleAccounts;
+import app.donna.email.work.Published;
 import app.donna.events.email.EmailFailed;
 import app.donna.events.email.GmailConnectRequested;
 import app.donna.events.email.GmailConnected;
@@ -18,13 +19,11 @@ import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.kafka.annotation.KafkaListener;
-import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Component;
 
 /**
@@ -44,7 +43,7 @@ class GmailConnectionJobs {
     private final GoogleAccounts google;
     private final GmailConnections connections;
     private final GmailCalls calls;
-    private final KafkaTemplate<String, SpecificRecordBase> kafka;
+    private final Published published;
     private final Clock clock;
     /** Null when no keys are configured: every connection then fails, saying so. */
     private final SealedSecrets secrets;
@@ -55,13 +54,13 @@ class GmailConnectionJobs {
             GmailConnections connections,
             GmailCalls calls,
             GmailKeys keys,
-            KafkaTemplate<String, SpecificRecordBase> kafka,
+            Published published,
             Clock clock) {
         this.settings = settings;
         this.google = google;
         this.connections = connections;
         this.calls = calls;
-        this.kafka = kafka;
+        this.published = published;
         this.clock = clock;
         this.secrets = keys.secrets().orElse(null);
     }
@@ -212,13 +211,6 @@ class GmailConnectionJobs {
 
     /** Published before the job's offset is committed; a failure here has the record read again. */
     private void publish(String userId, UUID jobId, SpecificRecordBase outcome) {
-        try {
-            kafka.send(Topics.EMAIL_EVENTS.record(userId, outcome)).get(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while recording job " + jobId, e);
-        } catch (Exception e) {
-            throw new IllegalStateException("the outcome of job " + jobId + " was not recorded", e);
-        }
+        published.on(Topics.EMAIL_EVENTS, userId, outcome);
     }
 }

@@ -129,6 +129,27 @@ public record OutgoingMail(
         }
     }
 
+    /** The most ids a reply's {@code References} carries: the latest, as the thread grows. */
+    public static final int MOST_REFERENCES = 20;
+
+    /**
+     * The {@code References} of a reply to a mail with these headers: the mail's own references, then its
+     * {@code Message-ID}, the latest {@link #MOST_REFERENCES}; anything that is not a message id dropped.
+     */
+    public static List<String> referencesOfReplyTo(Optional<String> messageId, Optional<String> references) {
+        List<String> ids = new java.util.ArrayList<>();
+        references.ifPresent(r -> java.util.Arrays.stream(r.split("\\s+"))
+                .filter(v -> MESSAGE_ID.matcher(v).matches())
+                .forEach(ids::add));
+        messageId.filter(v -> MESSAGE_ID.matcher(v).matches()).ifPresent(ids::add);
+        return ids.size() > MOST_REFERENCES ? List.copyOf(ids.subList(ids.size() - MOST_REFERENCES, ids.size())) : ids;
+    }
+
+    /** Whether {@code id} looks like a Message-ID ({@code <local@domain>}). */
+    public static boolean isMessageId(String id) {
+        return id != null && MESSAGE_ID.matcher(id).matches();
+    }
+
     /** The RFC 5322 message, as bytes. */
     public byte[] rfc5322() {
         try {

@@ -3,9 +3,11 @@ package app.donna.email.send;
 import app.donna.email.account.GmailCalls;
 import app.donna.email.account.GmailCalls.Cost;
 import app.donna.email.account.GmailConnections;
+import app.donna.email.account.GmailHeaders;
 import app.donna.email.account.GmailSettings;
 import app.donna.email.mime.OutgoingMail;
 import app.donna.email.work.DueWork;
+import app.donna.email.work.Published;
 import app.donna.events.common.SendOrigin;
 import app.donna.events.email.EmailFailed;
 import app.donna.events.email.EmailSent;
@@ -15,24 +17,17 @@ import app.donna.schemas.Topics;
 import com.google.api.services.gmail.model.Draft;
 import com.google.api.services.gmail.model.ListMessagesResponse;
 import com.google.api.services.gmail.model.Message;
-import com.google.api.services.gmail.model.MessagePartHeader;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
-import org.apache.avro.specific.SpecificRecordBase;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
-import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Component;
 
 /**
@@ -49,8 +44,6 @@ import org.springframework.stereotype.Component;
 class MailSender implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(MailSender.class);
-    private static final Pattern MESSAGE_ID = Pattern.compile("<[^<>\\s@]+@[^<>\\s@]+>");
-    private static final int MOST_REFERENCES = 20;
 
     /** A mail ready to go: raw for a new one, or the draft to send; its Message-ID; its thread. */
     private record Prepared(String raw, String draftId, String messageId, String threadId, String subject) {}
@@ -59,7 +52,7 @@ class MailSender implements SmartLifecycle {
     private final GmailCalls calls;
     private final GmailConnections connections;
     private final GmailSettings.Send settings;
-    private final KafkaTemplate<String, SpecificRecordBase> kafka;
+    private final Published published;
     private final Clock clock;
     private final MeterRegistry meters;
     private final DueWork<SendLedger.Entry> due;
@@ -69,14 +62,14 @@ class MailSender implements SmartLifecycle {
             GmailCalls calls,
             GmailConnections connections,
             GmailSettings settings,
-            KafkaTemplate<String, SpecificRecordBase> kafka,
+            Published published,
             Clock clock,
             MeterRegistry meters) {
         this.ledger = ledger;
         this.calls = calls;
         this.connections = connections;
         this.settings = settings.send();
-        this.kafka = kafka;
+        this.published = published;
         this.clock = clock;
         this.meters = meters;
         this.due = new DueWork<>(
@@ -234,7 +227,7 @@ class MailSender implements SmartLifecycle {
                 .increment();
         log.warn("Send job {} of {}: {}", entry.jobId(), entry.userId(), reason);
         try {
-            publish(entry.userId(), failed(entry, reason, true, "attempt-" + attempt));
+            published.on(Topics.EMAIL_EVENTS, entry.userId(), failed(entry, reason, true, "attempt-" + attempt));
         } catch (RuntimeException notPublished) {
             log.warn("The failed attempt of send job {} could not be logged on the topic", entry.jobId());
         }
@@ -271,18 +264,18 @@ class MailSender implements SmartLifecycle {
             return new Prepared(
                     null,
                     draftId,
-                    header(m, "Message-ID")
-                            .filter(id -> MESSAGE_ID.matcher(id).matches())
+                    GmailHeaders.of(m, "Message-ID")
+                            .filter(OutgoingMail::isMessageId)
                             .orElse(null),
                     m == null ? null : m.getThreadId(),
-                    header(m, "Subject").orElse(job.getSubject()));
+                    GmailHeaders.of(m, "Subject").orElse(job.getSubject()));
         }
         var mailbox = connections
                 .of(user)
                 .orElseThrow(() -> new OutgoingMail.Refused(
                         "No Gmail mailbox is connected. Connect Gmail, then send the mail again."));
         Optional<String> inReplyTo = Optional.empty();
-        List<String> references = new ArrayList<>();
+        List<String> references = List.of();
         String threadId = job.getThreadId();
         if (job.getInReplyToGmailMessageId() != null) {
             String id = job.getInReplyToGmailMessageId();
@@ -295,16 +288,9 @@ class MailSender implements SmartLifecycle {
                             .setFormat("metadata")
                             .setMetadataHeaders(List.of("Message-ID", "References", "In-Reply-To"))
                             .execute());
-            Optional<String> originalId = header(original, "Message-ID")
-                    .filter(v -> MESSAGE_ID.matcher(v).matches());
-            header(original, "References")
-                    .ifPresent(r -> Arrays.stream(r.split("\\s+"))
-                            .filter(v -> MESSAGE_ID.matcher(v).matches())
-                            .forEach(references::add));
-            originalId.ifPresent(references::add);
-            while (references.size() > MOST_REFERENCES) {
-                references.remove(0); // the thread's first and latest ids matter most; keep the latest
-            }
+            Optional<String> originalId =
+                    GmailHeaders.of(original, "Message-ID").filter(OutgoingMail::isMessageId);
+            references = OutgoingMail.referencesOfReplyTo(originalId, GmailHeaders.of(original, "References"));
             inReplyTo = originalId;
             if (threadId == null) {
                 threadId = original.getThreadId();
@@ -341,19 +327,10 @@ class MailSender implements SmartLifecycle {
                 : Optional.of(found.getMessages().getFirst());
     }
 
-    private static Optional<String> header(Message m, String name) {
-        if (m == null || m.getPayload() == null || m.getPayload().getHeaders() == null) {
-            return Optional.empty();
-        }
-        return m.getPayload().getHeaders().stream()
-                .filter(h -> h.getName().equalsIgnoreCase(name))
-                .map(MessagePartHeader::getValue)
-                .findFirst();
-    }
-
     private void publishSent(SendLedger.Entry entry, String gmailMessageId, String threadId, String subject) {
         SendEmailRequested job = entry.request();
-        publish(
+        published.on(
+                Topics.EMAIL_EVENTS,
                 entry.userId(),
                 EmailSent.newBuilder()
                         .setEventId(DerivedIds.of("email-sent", entry.jobId()))
@@ -370,7 +347,7 @@ class MailSender implements SmartLifecycle {
     }
 
     private void publishFailed(SendLedger.Entry entry, String reason, boolean retryable, String which) {
-        publish(entry.userId(), failed(entry, reason, retryable, which));
+        published.on(Topics.EMAIL_EVENTS, entry.userId(), failed(entry, reason, retryable, which));
         ledger.published(entry.jobId());
     }
 
@@ -383,17 +360,5 @@ class MailSender implements SmartLifecycle {
                 .setReason(reason)
                 .setRetryable(retryable)
                 .build();
-    }
-
-    private void publish(String userId, SpecificRecordBase event) {
-        try {
-            kafka.send(Topics.EMAIL_EVENTS.record(userId, event)).get(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(
-                    "interrupted while publishing " + event.getSchema().getName(), e);
-        } catch (Exception e) {
-            throw new IllegalStateException(event.getSchema().getName() + " was not published", e);
-        }
     }
 }

@@ -45,10 +45,10 @@ public class AcknowledgedPublisher {
      * still have it (a send that timed out here can complete later), so the outcome is unknown, and a retry
      * must be safe (the caller's idempotency key, a derived event id).
      */
-    public boolean publish(ProducerRecord<String, SpecificRecordBase> record, Duration timeout) {
+    public boolean publish(ProducerRecord<String, ? extends SpecificRecordBase> record, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
-            kafka.send(record).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            kafka.send(widened(record)).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -65,5 +65,12 @@ public class AcknowledgedPublisher {
                     String.valueOf(cause));
             return false;
         }
+    }
+
+    /** A record of one event type, as the template of all event types takes it. */
+    @SuppressWarnings("unchecked")
+    private static ProducerRecord<String, SpecificRecordBase> widened(
+            ProducerRecord<String, ? extends SpecificRecordBase> record) {
+        return (ProducerRecord<String, SpecificRecordBase>) record;
     }
 }

@@ -421,6 +421,112 @@ class GmailConnectApiTest {
         assertThat(tooBig.statusCode()).as("over the request's limit").isEqualTo(413);
     }
 
+    @Test
+    void draftsAreAskedForAndApprovedOnce() throws Exception {
+        String user = "dee-" + UUID.randomUUID();
+        String token = issuer.mint(user);
+
+        HttpResponse<String> asked = post(
+                token,
+                "/api/gmail/draft-reply",
+                "{\"messageId\":\"18c0000000000007\",\"instructions\":\"Keep it short.\"}");
+        assertThat(asked.statusCode()).isEqualTo(202);
+        var draftJob = (app.donna.events.email.DraftReplyRequested) CODEC.decode(TopicReader.readUntilFound(
+                        SharedInfra.kafkaBootstrapServers(),
+                        Topics.EMAIL_JOBS.name(),
+                        r -> CODEC.decode(r.value()) instanceof app.donna.events.email.DraftReplyRequested d
+                                && d.getUserId().equals(user),
+                        Duration.ofSeconds(30))
+                .getFirst()
+                .value());
+        assertThat(draftJob.getGmailMessageId()).isEqualTo("18c0000000000007");
+        assertThat(draftJob.getInstructions()).isEqualTo("Keep it short.");
+        assertThat(draftJob.getOrigin()).isEqualTo(app.donna.events.common.SendOrigin.USER);
+        assertThat(draftJob.getSendWhenDrafted()).isFalse();
+        assertThat(post(token, "/api/gmail/draft-reply", "{\"messageId\":\"../etc\"}")
+                        .statusCode())
+                .isEqualTo(400);
+
+        HttpResponse<String> approved = post(token, "/api/gmail/drafts/r123/approve", "");
+        HttpResponse<String> again = post(token, "/api/gmail/drafts/r123/approve", "");
+        assertThat(approved.statusCode()).isEqualTo(202);
+        String jobId = JsonMapper.builder()
+                .build()
+                .readTree(approved.body())
+                .get("jobId")
+                .asString();
+        assertThat(again.body()).as("approving twice is one send").contains(jobId);
+        var send = (app.donna.events.email.SendEmailRequested) CODEC.decode(TopicReader.readUntilFound(
+                        SharedInfra.kafkaBootstrapServers(),
+                        Topics.EMAIL_JOBS.name(),
+                        r -> CODEC.decode(r.value()) instanceof app.donna.events.email.SendEmailRequested s
+                                && s.getUserId().equals(user),
+                        Duration.ofSeconds(30))
+                .getFirst()
+                .value());
+        assertThat(send.getGmailDraftId()).isEqualTo("r123");
+        assertThat(post(token, "/api/gmail/drafts/r%0d%0a1/approve", "").statusCode())
+                .isEqualTo(400);
+    }
+
+    @Test
+    void autopilotSettingsArePublishedValidatedAndShownWithTheDecisions() throws Exception {
+        String user = "otto-" + UUID.randomUUID();
+        String token = issuer.mint(user);
+        assertThat(API.get(token, "/api/gmail/autopilot").body())
+                .as("off until set")
+                .contains("\"mode\":\"off\"");
+
+        String wanted = "{\"mode\":\"draft-only\",\"maxRepliesPerDay\":10,\"maxRepliesPerSender\":2,"
+                + "\"maxRepliesPerThread\":1,\"quietHours\":{\"start\":\"22:00\",\"end\":\"07:00\"},"
+                + "\"timeZone\":\"Europe/Paris\",\"allowedSenders\":[],\"blockedSenders\":[\"@spam.example\"]}";
+        HttpResponse<String> put = API.send(API.request("/api/gmail/autopilot", token)
+                .PUT(HttpRequest.BodyPublishers.ofString(wanted))
+                .build());
+        assertThat(put.statusCode()).isEqualTo(202);
+        var published = (app.donna.events.settings.AutopilotSettings) CODEC.decode(TopicReader.readUntilFound(
+                        SharedInfra.kafkaBootstrapServers(),
+                        Topics.AUTOPILOT_SETTINGS.name(),
+                        r -> r.value() != null
+                                && CODEC.decode(r.value()) instanceof app.donna.events.settings.AutopilotSettings a
+                                && a.getUserId().equals(user),
+                        Duration.ofSeconds(30))
+                .getFirst()
+                .value());
+        assertThat(published.getMode()).isEqualTo(app.donna.events.settings.AutopilotMode.DRAFT_ONLY);
+        assertThat(published.getQuietHoursStart()).isEqualTo("22:00");
+        assertThat(published.getTimeZone()).isEqualTo("Europe/Paris");
+        assertThat(published.getBlockedSenders()).containsExactly("@spam.example");
+
+        for (String bad : List.of(
+                wanted.replace("Europe/Paris", "Mars/Olympus"),
+                wanted.replace("22:00", "25:00"),
+                wanted.replace("draft-only", "yolo"),
+                wanted.replace("\"maxRepliesPerDay\":10", "\"maxRepliesPerDay\":100000"),
+                wanted.replace("@spam.example", "not an address\\r\\nBcc: x"))) {
+            HttpResponse<String> refused = API.send(API.request("/api/gmail/autopilot", token)
+                    .PUT(HttpRequest.BodyPublishers.ofString(bad))
+                    .build());
+            assertThat(refused.statusCode()).as(bad).isEqualTo(400);
+        }
+
+        // what the projection keeps, as the API shows it
+        db.insertInto(app.donna.projections.db.Tables.AUTOPILOT_DECISIONS)
+                .set(app.donna.projections.db.Tables.AUTOPILOT_DECISIONS.EVENT_ID, UUID.randomUUID())
+                .set(app.donna.projections.db.Tables.AUTOPILOT_DECISIONS.USER_ID, user)
+                .set(app.donna.projections.db.Tables.AUTOPILOT_DECISIONS.GMAIL_MESSAGE_ID, "m1")
+                .set(app.donna.projections.db.Tables.AUTOPILOT_DECISIONS.DECISION, "SKIP")
+                .set(app.donna.projections.db.Tables.AUTOPILOT_DECISIONS.REASONS, "list mail")
+                .set(app.donna.projections.db.Tables.AUTOPILOT_DECISIONS.DECIDED_AT, Instant.now())
+                .execute();
+        HttpResponse<String> why = API.get(token, "/api/gmail/autopilot/decisions?messageId=m1");
+        assertThat(why.statusCode()).isEqualTo(200);
+        assertThat(why.body()).contains("\"decision\":\"skip\"").contains("\"reasons\":[\"list mail\"]");
+        assertThat(API.get(issuer.mint("someone-else"), "/api/gmail/autopilot/decisions?messageId=m1")
+                        .body())
+                .doesNotContain("list mail");
+    }
+
     HttpResponse<String> post(String token, String path, String json) throws Exception {
         return API.send(API.request(path, token)
                 .POST(HttpRequest.BodyPublishers.ofString(json))

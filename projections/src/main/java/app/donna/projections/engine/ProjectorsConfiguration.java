@@ -7,6 +7,7 @@ import app.donna.platform.observability.RecordTracing;
 import app.donna.projections.abuse.AbuseFlagProjection;
 import app.donna.projections.actions.ActionProjection;
 import app.donna.projections.chat.ChatProjection;
+import app.donna.projections.email.AutopilotProjection;
 import app.donna.projections.email.GmailInboxProjection;
 import app.donna.projections.email.GmailMailboxProjection;
 import app.donna.projections.voice.VoiceProjection;
@@ -60,6 +61,11 @@ class ProjectorsConfiguration {
     @Bean
     GmailInboxProjection gmailInboxProjection() {
         return new GmailInboxProjection();
+    }
+
+    @Bean
+    AutopilotProjection autopilotProjection() {
+        return new AutopilotProjection();
     }
 
     /** The platform's dead-letter recoverer, writing a record only if it is not on the DLT already. */
