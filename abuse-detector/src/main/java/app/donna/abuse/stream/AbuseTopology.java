@@ -6,6 +6,7 @@ import app.donna.events.abuse.AbuseFlagged;
 import app.donna.events.chat.ChatMessageScreened;
 import app.donna.events.chat.ChatMessageSubmitted;
 import app.donna.events.chat.ChatSessionStarted;
+import app.donna.events.email.EmailReceived;
 import app.donna.events.voice.SpeakerRole;
 import app.donna.events.voice.VoiceTranscript;
 import app.donna.platform.kafka.EagerCommits;
@@ -29,9 +30,12 @@ import org.apache.kafka.streams.state.Stores;
  * The abuse screening topology.
  *
  * <p>Consumes: {@code donna.chat.inbound} (ChatSessionStarted and ChatMessageSubmitted, by user),
- * {@code donna.voice.events} (VoiceTranscript of the user's side). Produces: {@code donna.chat.screened}
- * (every chat message with its verdict, and the session starts unchanged, by session),
- * {@code donna.abuse.flags} (FLAG and BLOCK verdicts of chat and voice, by user).
+ * {@code donna.voice.events} (VoiceTranscript of the user's side), {@code donna.email.events}
+ * (EmailReceived: the subject and preview of mail reaching a connected mailbox). Produces:
+ * {@code donna.chat.screened} (every chat message with its verdict, and the session starts unchanged, by
+ * session), {@code donna.abuse.flags} (FLAG and BLOCK verdicts of chat and voice, by user; of email, by
+ * {@code email:<sender address>}, the mailbox's owner as the session, so the autopilot can leave that
+ * sender alone).
  * The inbound topic is keyed by user, so one user's messages, and with them their behaviour over time,
  * are judged in one task without a repartition hop, which under exactly-once would add a whole commit
  * interval to every message (ADR 4). Every processor and store is named so state survives redeploys.
@@ -111,6 +115,10 @@ public final class AbuseTopology {
         builder.stream(Topics.VOICE_EVENTS.name(), consumed(Topics.VOICE_EVENTS, "voice-events"))
                 .flatMap((voiceSession, event) -> voiceFlag(screening, verdicts, event), Named.as("screen-voice"))
                 .to(Topics.ABUSE_FLAGS.name(), produced(Topics.ABUSE_FLAGS, "voice-flags-to-abuse-flags"));
+
+        builder.stream(Topics.EMAIL_EVENTS.name(), consumed(Topics.EMAIL_EVENTS, "email-events"))
+                .flatMap((user, event) -> emailFlag(screening, verdicts, event), Named.as("screen-email"))
+                .to(Topics.ABUSE_FLAGS.name(), produced(Topics.ABUSE_FLAGS, "email-flags-to-abuse-flags"));
     }
 
     // donna.chat.inbound and donna.chat.screened carry several events, typed by their common supertype
@@ -143,6 +151,21 @@ public final class AbuseTopology {
             return List.of();
         }
         return List.of(KeyValue.pair(t.getUserId(), Contracts.flag(t, verdict)));
+    }
+
+    /** Mail reaching a mailbox: its subject and preview screened; a flag names the sender, not the owner. */
+    private static List<KeyValue<String, AbuseFlagged>> emailFlag(
+            Screening screening, VerdictMetrics verdicts, SpecificRecordBase event) {
+        if (!(event instanceof EmailReceived mail)) {
+            return List.of();
+        }
+        Verdict verdict = screening.screenContent(mail.getSubject() + "\n" + mail.getSnippet());
+        verdicts.count("email", verdict);
+        if (verdict.decision() == app.donna.abuse.screening.Decision.ALLOW) {
+            return List.of();
+        }
+        AbuseFlagged flag = Contracts.flag(mail, verdict);
+        return List.of(KeyValue.pair(flag.getUserId(), flag));
     }
 
     private static <V extends SpecificRecordBase> Consumed<String, V> consumed(Topic<V> topic, String name) {

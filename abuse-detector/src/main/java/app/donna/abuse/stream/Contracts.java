@@ -9,6 +9,7 @@ import app.donna.events.chat.ChatMessageSubmitted;
 import app.donna.events.common.EventSource;
 import app.donna.events.common.RiskCategory;
 import app.donna.events.common.VerdictReason;
+import app.donna.events.email.EmailReceived;
 import app.donna.events.voice.VoiceTranscript;
 import app.donna.schemas.DerivedIds;
 import java.util.List;
@@ -64,6 +65,34 @@ final class Contracts {
                 .setReasons(reasons(verdict.findings()))
                 .setTriggeringEventId(t.getEventId())
                 .build();
+    }
+
+    /** The sender of flagged mail, as {@code email:<address>}; the mailbox's owner is the session. */
+    static AbuseFlagged flag(EmailReceived mail, Verdict verdict) {
+        return AbuseFlagged.newBuilder()
+                .setEventId(DerivedIds.of("flagged", mail.getEventId()))
+                .setOccurredAt(mail.getOccurredAt())
+                .setUserId(EMAIL_SENDER + senderOf(mail.getReplyTo() != null ? mail.getReplyTo() : mail.getFrom()))
+                .setAnonymous(true)
+                .setSource(EventSource.EMAIL)
+                .setSessionId(mail.getUserId())
+                .setMessageId(mail.getGmailMessageId())
+                .setDecision(decision(verdict.decision()))
+                .setReasons(reasons(verdict.findings()))
+                .setTriggeringEventId(mail.getEventId())
+                .build();
+    }
+
+    /** How a flag names the sender of mail: {@code email:} and the bare address, in lower case. */
+    public static final String EMAIL_SENDER = "email:";
+
+    /** The bare address of a From header ({@code Name <a@b>} or {@code a@b}). */
+    static String senderOf(String header) {
+        String h = header == null ? "" : header.strip();
+        int open = h.lastIndexOf('<');
+        int close = h.lastIndexOf('>');
+        String address = open >= 0 && close > open ? h.substring(open + 1, close) : h;
+        return address.strip().toLowerCase(java.util.Locale.ROOT);
     }
 
     static app.donna.events.common.Verdict verdict(Verdict verdict, String rulesVersion) {

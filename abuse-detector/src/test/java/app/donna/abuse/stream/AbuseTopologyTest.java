@@ -57,6 +57,7 @@ class AbuseTopologyTest {
     TopologyTestDriver driver;
     TestInputTopic<String, SpecificRecordBase> inbound;
     TestInputTopic<String, SpecificRecordBase> voice;
+    TestInputTopic<String, SpecificRecordBase> email;
     TestOutputTopic<String, SpecificRecordBase> screened;
     TestOutputTopic<String, AbuseFlagged> flags;
     final TestTracing tracing = new TestTracing();
@@ -85,6 +86,10 @@ class AbuseTopologyTest {
                 Topics.VOICE_EVENTS.name(),
                 Topics.VOICE_EVENTS.keySerde().serializer(),
                 Topics.VOICE_EVENTS.valueSerde().serializer());
+        email = driver.createInputTopic(
+                Topics.EMAIL_EVENTS.name(),
+                Topics.EMAIL_EVENTS.keySerde().serializer(),
+                Topics.EMAIL_EVENTS.valueSerde().serializer());
         screened = driver.createOutputTopic(
                 Topics.CHAT_SCREENED.name(),
                 Topics.CHAT_SCREENED.keySerde().deserializer(),
@@ -391,6 +396,36 @@ class AbuseTopologyTest {
         assertThat(flag.getDecision()).isEqualTo(Decision.BLOCK);
         assertThat(flag.getSessionId()).isEqualTo(call.toString());
         assertThat(screened.isEmpty()).isTrue();
+    }
+
+    @Test
+    void mailReachingAMailboxIsScreenedAndAFlagNamesItsSender() {
+        email.pipeInput("owner-1", mail("Threat <Rex@Example.com>", "You'll regret it", "I'm going to kill you"), T0);
+        email.pipeInput("owner-1", mail("Ana <ana@example.com>", "Saturday?", "Are you open on Saturday?"), T0);
+
+        List<org.apache.kafka.streams.KeyValue<String, AbuseFlagged>> all = flags.readKeyValuesToList();
+        assertThat(all).hasSize(1);
+        assertThat(all.getFirst().key).isEqualTo("email:rex@example.com");
+        AbuseFlagged flag = all.getFirst().value;
+        assertThat(flag.getSource()).isEqualTo(EventSource.EMAIL);
+        assertThat(flag.getSessionId()).as("the mailbox's owner").isEqualTo("owner-1");
+        assertThat(flag.getMessageId()).isEqualTo("m-1");
+        assertThat(flag.getDecision()).isEqualTo(Decision.BLOCK);
+        assertThat(screened.isEmpty()).isTrue();
+    }
+
+    private static app.donna.events.email.EmailReceived mail(String from, String subject, String snippet) {
+        return app.donna.events.email.EmailReceived.newBuilder()
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(T0)
+                .setUserId("owner-1")
+                .setGmailMessageId(subject.startsWith("You") ? "m-1" : "m-2")
+                .setThreadId("t-1")
+                .setFrom(from)
+                .setSubject(subject)
+                .setSnippet(snippet)
+                .setReceivedAt(T0)
+                .build();
     }
 
     @Test

@@ -14,6 +14,7 @@ import picocli.CommandLine.Option;
         name = "bench",
         subcommands = {
             BenchCommand.Projector.class,
+            BenchCommand.Autopilot.class,
             BenchCommand.Chat.class,
             BenchCommand.Voice.class,
             BenchCommand.VoiceFarEnd.class
@@ -22,6 +23,34 @@ import picocli.CommandLine.Option;
             "Benchmarks of docs/performance.md, each on a broker and database of its own in a temporary folder."
         })
 public final class BenchCommand {
+
+    @Command(
+            name = "autopilot",
+            description = {
+                "Mails decided per second by the email autopilot beside the projector's rate for the same mails, "
+                        + "on the same broker and PostgreSQL, in one run."
+            })
+    static final class Autopilot implements Callable<Integer> {
+
+        @Option(
+                names = "--mails",
+                paramLabel = "N",
+                defaultValue = "20000",
+                description = "mails published, then projected and decided (default: ${DEFAULT-VALUE})")
+        int mails;
+
+        @Option(
+                names = "--users",
+                paramLabel = "U",
+                defaultValue = "50",
+                description = "users the mails are spread over (default: ${DEFAULT-VALUE})")
+        int users;
+
+        @Override
+        public Integer call() throws Exception {
+            return AutopilotBench.run(mails, users);
+        }
+    }
 
     @Command(
             name = "projector",

@@ -7,6 +7,7 @@ import app.donna.platform.observability.RecordTracing;
 import app.donna.projections.chat.ChatProjection;
 import app.donna.projections.engine.BatchProjector;
 import app.donna.projections.engine.BinaryCopy;
+import app.donna.projections.engine.Projection;
 import app.donna.projections.engine.ProjectorSettings;
 import app.donna.schemas.CatalogSerializer;
 import app.donna.schemas.Topic;
@@ -114,12 +115,21 @@ public final class ProjectorBench {
 
     private static double project(String servers, HikariDataSource ds, int events, boolean synchronousCommit) {
         System.out.printf("projecting with synchronous_commit=%s%n", synchronousCommit ? "on" : "off");
+        return project(servers, ds, new ChatProjection(), events, synchronousCommit);
+    }
+
+    /**
+     * Times the real projector with {@code projection} on {@code events} events published already, from
+     * start and after its first committed batch (returned).
+     */
+    static double project(
+            String servers, HikariDataSource ds, Projection projection, int events, boolean synchronousCommit) {
         ProjectorSettings settings = new ProjectorSettings(
                 true, 2000, Duration.ofMillis(100), Duration.ofMillis(50), 3, Duration.ofSeconds(5), synchronousCommit);
         // every bench event is valid: one given up on means the figure is wrong
         AtomicReference<Exception> refused = new AtomicReference<>();
         BatchProjector projector = new BatchProjector(
-                new ChatProjection(),
+                projection,
                 DSL.using(ds, SQLDialect.POSTGRES),
                 (record, error) -> refused.compareAndSet(null, error),
                 settings,
@@ -151,7 +161,8 @@ public final class ProjectorBench {
         }
         long end = System.nanoTime();
         double total = events / ((end - start) / 1e9);
-        double steady = (events - firstCommitCount) / ((end - firstCommitAt) / 1e9);
+        // all of it in the first batch (a small run): the rate from start is all there is
+        double steady = events > firstCommitCount ? (events - firstCommitCount) / ((end - firstCommitAt) / 1e9) : total;
         System.out.printf(
                 "projected %,d events in %,d ms from start (%,.0f events/s, including joining the "
                         + "consumer group); after the first batch: %,.0f events/s%n",
@@ -309,7 +320,7 @@ public final class ProjectorBench {
         }
     }
 
-    private static HikariDataSource dataSource(String url) {
+    static HikariDataSource dataSource(String url) {
         HikariDataSource ds = new HikariDataSource();
         ds.setJdbcUrl(url);
         ds.setUsername("postgres");

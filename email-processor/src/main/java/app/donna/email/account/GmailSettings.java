@@ -80,6 +80,7 @@ public record GmailSettings(
      * @param concurrency how many mails one instance sends at once
      * @param lease       how long a claimed send is left to its instance (longer than a Gmail call may take)
      * @param groupId     the consumer group of the send jobs
+     * @param enabled     whether this instance sends at all (off: send jobs wait on the topic)
      */
     public record Send(
             @DefaultValue("6") int maxAttempts,
@@ -88,7 +89,8 @@ public record GmailSettings(
             @NotNull @DefaultValue("500ms") Duration tick,
             @DefaultValue("4") int concurrency,
             @NotNull @DefaultValue("2m") Duration lease,
-            @DefaultValue("email-processor-send") String groupId) {}
+            @DefaultValue("email-processor-send") String groupId,
+            @DefaultValue("true") boolean enabled) {}
 
     public boolean configured() {
         return !clientId.isBlank() && !clientSecret.isBlank() && !secretKeys.isBlank();

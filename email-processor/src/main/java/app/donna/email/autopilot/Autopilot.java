@@ -4,6 +4,9 @@ import app.donna.email.account.GmailConnections;
 import app.donna.email.autopilot.rules.AutopilotRules;
 import app.donna.email.autopilot.rules.AutopilotRules.Outcome;
 import app.donna.email.work.Published;
+import app.donna.events.abuse.AbuseFlagged;
+import app.donna.events.common.Decision;
+import app.donna.events.common.EventSource;
 import app.donna.events.common.SendOrigin;
 import app.donna.events.email.AutopilotDecided;
 import app.donna.events.email.AutopilotDecision;
@@ -21,15 +24,20 @@ import java.time.Instant;
 import java.time.LocalTime;
 import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.kafka.listener.BatchListenerFailedException;
 import org.springframework.stereotype.Component;
 
 /**
@@ -37,7 +45,9 @@ import org.springframework.stereotype.Component;
  * does and why ({@link AutopilotRules}, then the caps, kept once per mail by {@link AutopilotStore}); a
  * reply becomes a {@code DraftReplyRequested} of origin AUTOPILOT, drafted for a person to approve or sent
  * at once, as the user's mode says. It learns the user's settings from the compacted
- * {@code donna.settings.autopilot}, and which threads a person answered from {@code EmailSent}.
+ * {@code donna.settings.autopilot}, which threads a person answered from {@code EmailSent}, and which
+ * senders the abuse detector flagged from {@code donna.abuse.flags} (a flag on a sender's mail reaches it
+ * about when that mail does, so it holds for certain from the sender's next mail on).
  */
 @Component
 class Autopilot {
@@ -78,36 +88,114 @@ class Autopilot {
     }
 
     @KafkaListener(
+            id = "gmail-autopilot-flags",
+            topics = "donna.abuse.flags",
+            groupId = "${donna.gmail.autopilot.flags-group-id:email-processor-autopilot-flags}")
+    void onFlag(ConsumerRecord<String, AbuseFlagged> record) {
+        AbuseFlagged flag = record.value();
+        if (flag != null
+                && flag.getSource() == EventSource.EMAIL
+                && flag.getUserId().startsWith(EMAIL_SENDER)
+                && flag.getDecision() != Decision.ALLOW) {
+            store.senderFlagged(
+                    flag.getSessionId(), flag.getUserId().substring(EMAIL_SENDER.length()), flag.getOccurredAt());
+            log.info(
+                    "Autopilot of {} leaves {} alone from now on (flagged {})",
+                    flag.getSessionId(),
+                    flag.getUserId(),
+                    flag.getDecision());
+        }
+    }
+
+    /** How the abuse detector names the sender of flagged mail. */
+    static final String EMAIL_SENDER = "email:";
+
+    /**
+     * A batch of the topic at once: every decision of the batch kept in one transaction (one commit), then
+     * every event published and awaited together, before the batch's offsets are committed. A batch read
+     * again (a failure, a rebalance) is decided the same way: the decisions are kept per mail. A record
+     * nobody can read goes to the dead-letter topic once those before it are done.
+     */
+    @KafkaListener(
             id = "gmail-autopilot",
             topics = "donna.email.events",
-            groupId = "${donna.gmail.autopilot.group-id:email-processor-autopilot}")
-    void onEvent(ConsumerRecord<String, SpecificRecordBase> record) {
-        switch (record.value()) {
-            case EmailReceived mail -> decide(mail);
-            case EmailSent sent
-            when sent.getOrigin() == SendOrigin.USER && sent.getThreadId() != null ->
-                store.answeredByPerson(sent.getUserId(), sent.getThreadId());
-            default -> {
-                // connections, drafts, failures and decisions are not autopilot's to react to
+            groupId = "${donna.gmail.autopilot.group-id:email-processor-autopilot}",
+            batch = "true",
+            concurrency = "${donna.gmail.autopilot.concurrency:3}",
+            containerPostProcessor = "autopilotContainer")
+    void onEvents(List<ConsumerRecord<String, SpecificRecordBase>> records) {
+        int unreadable = -1;
+        List<Runnable> publishing = new ArrayList<>();
+        List<EmailReceived> mails = new ArrayList<>();
+        for (int i = 0; i < records.size() && unreadable < 0; i++) {
+            switch (records.get(i).value()) {
+                case null -> unreadable = i;
+                case EmailReceived mail -> mails.add(mail);
+                case EmailSent sent
+                when sent.getOrigin() == SendOrigin.USER && sent.getThreadId() != null ->
+                    store.answeredByPerson(sent.getUserId(), sent.getThreadId());
+                default -> {
+                    // connections, drafts, failures and decisions are not autopilot's to react to
+                }
             }
         }
-    }
-
-    void decide(EmailReceived mail) {
-        String user = mail.getUserId();
-        Optional<AutopilotStore.Kept> kept = store.decided(user, mail.getGmailMessageId());
-        if (kept.isEmpty()) {
-            kept = Optional.of(decideAnew(mail));
+        List<CompletableFuture<?>> sends = new ArrayList<>();
+        if (!mails.isEmpty()) {
+            List<AutopilotStore.Kept> kept = store.inOneTransaction(tx -> {
+                Map<String, AutopilotRules.Settings> settings = new HashMap<>();
+                Map<String, String> owners = new HashMap<>();
+                List<AutopilotStore.Kept> decided = new ArrayList<>();
+                for (EmailReceived mail : mails) {
+                    decided.add(tx.decided(mail.getUserId(), mail.getGmailMessageId())
+                            .orElseGet(() -> decideAnew(tx, mail, settings, owners)));
+                }
+                return decided;
+            });
+            for (int i = 0; i < mails.size(); i++) {
+                sends.addAll(publish(mails.get(i), kept.get(i)));
+            }
         }
-        publish(mail, kept.get());
+        published.awaitAll(sends);
+        if (unreadable >= 0) {
+            throw new BatchListenerFailedException("a record nobody can read", unreadable);
+        }
     }
 
-    private AutopilotStore.Kept decideAnew(EmailReceived mail) {
+    /**
+     * The batch listener's container without Spring Kafka's own listener timer: a batch listener's timer
+     * has other tag names than the record listeners' observations, and Prometheus would then drop one of
+     * the two for the whole service. Its work is counted by {@code donna.gmail.autopilot.decisions}.
+     */
+    @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+    static class ContainerSettings {
+        @org.springframework.context.annotation.Bean
+        org.springframework.kafka.config.ContainerPostProcessor<
+                        Object,
+                        Object,
+                        org.springframework.kafka.listener.AbstractMessageListenerContainer<Object, Object>>
+                autopilotContainer() {
+            return container -> container.getContainerProperties().setMicrometerEnabled(false);
+        }
+    }
+
+    /** Decides one mail on its own (tests, and the first of a user's mail). */
+    void decide(EmailReceived mail) {
+        AutopilotStore.Kept kept = store.inOneTransaction(tx -> tx.decided(mail.getUserId(), mail.getGmailMessageId())
+                .orElseGet(() -> decideAnew(tx, mail, new HashMap<>(), new HashMap<>())));
+        published.awaitAll(publish(mail, kept));
+    }
+
+    private AutopilotStore.Kept decideAnew(
+            AutopilotStore tx,
+            EmailReceived mail,
+            Map<String, AutopilotRules.Settings> settings,
+            Map<String, String> owners) {
         String user = mail.getUserId();
-        AutopilotSettings settings = store.settings(user).orElse(null);
-        AutopilotRules.Settings rules = settings == null ? AutopilotRules.Settings.off() : rules(settings);
+        AutopilotRules.Settings rules = settings.computeIfAbsent(
+                user, u -> tx.settings(u).map(Autopilot::rules).orElse(AutopilotRules.Settings.off()));
         String sender = address(mail.getReplyTo() != null ? mail.getReplyTo() : mail.getFrom());
-        String owner = connections.of(user).map(c -> c.emailAddress()).orElse("");
+        String owner = owners.computeIfAbsent(
+                user, u -> connections.of(u).map(c -> c.emailAddress()).orElse(""));
         Instant now = clock.instant();
         AutopilotRules.Decision decision = AutopilotRules.decide(
                 rules,
@@ -116,8 +204,8 @@ class Autopilot {
                         owner,
                         mail.getAutomationHeaders(),
                         mail.getLabelIds(),
-                        store.isAnsweredByPerson(user, mail.getThreadId()),
-                        false),
+                        tx.isAnsweredByPerson(user, mail.getThreadId()),
+                        tx.isFlagged(user, sender)),
                 now);
         AutopilotRules.CapScopes scopes = AutopilotRules.capScopes(rules, sender, mail.getThreadId(), now);
         List<AutopilotStore.Cap> caps = List.of(
@@ -131,7 +219,7 @@ class Autopilot {
                         rules.perThread(),
                         "the cap of " + rules.perThread() + " replies in one thread"));
         UUID jobId = DerivedIds.of("autopilot-reply", user + "/" + mail.getGmailMessageId());
-        AutopilotStore.Kept kept = store.keep(
+        AutopilotStore.Kept kept = tx.keep(
                 user,
                 mail.getGmailMessageId(),
                 decision,
@@ -144,14 +232,15 @@ class Autopilot {
                         "decision",
                         kept.outcome().name().toLowerCase(Locale.ROOT))
                 .increment();
-        log.info("Autopilot on mail {} of {}: {} ({})", mail.getGmailMessageId(), user, kept.outcome(), kept.reason());
+        log.debug("Autopilot on mail {} of {}: {} ({})", mail.getGmailMessageId(), user, kept.outcome(), kept.reason());
         return kept;
     }
 
     /** The decision, and for a reply its draft job: the same events however often the mail is read. */
-    private void publish(EmailReceived mail, AutopilotStore.Kept kept) {
+    private List<CompletableFuture<?>> publish(EmailReceived mail, AutopilotStore.Kept kept) {
         String user = mail.getUserId();
-        published.on(
+        List<CompletableFuture<?>> sends = new ArrayList<>();
+        sends.add(published.start(
                 Topics.EMAIL_EVENTS,
                 user,
                 AutopilotDecided.newBuilder()
@@ -162,9 +251,9 @@ class Autopilot {
                         .setDecision(AutopilotDecision.valueOf(kept.outcome().name()))
                         .setReasons(List.of(kept.reason()))
                         .setJobId(kept.jobId())
-                        .build());
+                        .build()));
         if (kept.outcome() == Outcome.REPLY) {
-            published.on(
+            sends.add(published.start(
                     Topics.EMAIL_JOBS,
                     user,
                     DraftReplyRequested.newBuilder()
@@ -176,8 +265,9 @@ class Autopilot {
                             .setThreadId(mail.getThreadId())
                             .setOrigin(SendOrigin.AUTOPILOT)
                             .setSendWhenDrafted(kept.sendAtOnce())
-                            .build());
+                            .build()));
         }
+        return sends;
     }
 
     /** The rules' view of the user's settings; what cannot be read (a bad time zone) falls back safely. */

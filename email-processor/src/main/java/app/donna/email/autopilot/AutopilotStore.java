@@ -1,6 +1,7 @@
 package app.donna.email.autopilot;
 
 import static app.donna.projections.db.Tables.AUTOPILOT_CAPS;
+import static app.donna.projections.db.Tables.AUTOPILOT_FLAGGED_SENDERS;
 import static app.donna.projections.db.Tables.AUTOPILOT_LEDGER;
 import static app.donna.projections.db.Tables.AUTOPILOT_SETTINGS_IN_FORCE;
 import static app.donna.projections.db.Tables.AUTOPILOT_THREADS_ANSWERED;
@@ -18,7 +19,7 @@ import org.springframework.stereotype.Component;
 
 /**
  * Autopilot's state in PostgreSQL: the settings in force, each mail's decision (once), the caps'
- * counters and the threads a person answered. A reply's cap slots are taken in the same transaction as its
+ * counters, the threads a person answered and the senders the abuse detector flagged. A reply's cap slots are taken in the same transaction as its
  * decision is kept, each counter moving only while under its cap, so the caps hold however many mails
  * arrive at once and whichever instance decides them; a mail decided already (read again) keeps its
  * first decision and takes no second slot.
@@ -38,6 +39,14 @@ class AutopilotStore {
 
     AutopilotStore(DSLContext db) {
         this.db = db;
+    }
+
+    /**
+     * Runs {@code work} with a store whose reads and writes are one transaction, committed at the end: a
+     * batch of mail decided with one commit, each decision in a savepoint of its own.
+     */
+    <T> T inOneTransaction(java.util.function.Function<AutopilotStore, T> work) {
+        return db.transactionResult(configuration -> work.apply(new AutopilotStore(configuration.dsl())));
     }
 
     Optional<AutopilotSettings> settings(String userId) {
@@ -74,6 +83,21 @@ class AutopilotStore {
         return db.fetchExists(
                 AUTOPILOT_THREADS_ANSWERED,
                 AUTOPILOT_THREADS_ANSWERED.USER_ID.eq(userId).and(AUTOPILOT_THREADS_ANSWERED.THREAD_ID.eq(threadId)));
+    }
+
+    void senderFlagged(String userId, String sender, Instant at) {
+        db.insertInto(AUTOPILOT_FLAGGED_SENDERS)
+                .set(AUTOPILOT_FLAGGED_SENDERS.USER_ID, userId)
+                .set(AUTOPILOT_FLAGGED_SENDERS.SENDER, sender)
+                .set(AUTOPILOT_FLAGGED_SENDERS.FLAGGED_AT, at)
+                .onConflictDoNothing()
+                .execute();
+    }
+
+    boolean isFlagged(String userId, String sender) {
+        return db.fetchExists(
+                AUTOPILOT_FLAGGED_SENDERS,
+                AUTOPILOT_FLAGGED_SENDERS.USER_ID.eq(userId).and(AUTOPILOT_FLAGGED_SENDERS.SENDER.eq(sender)));
     }
 
     Optional<Kept> decided(String userId, String gmailMessageId) {

@@ -19,7 +19,8 @@ class DraftJobs {
     @KafkaListener(
             id = "gmail-draft-jobs",
             topics = "donna.email.jobs",
-            groupId = "${donna.gmail.drafting.group-id:email-processor-draft}")
+            groupId = "${donna.gmail.drafting.group-id:email-processor-draft}",
+            autoStartup = "${donna.gmail.drafting.enabled:true}")
     void onJob(ConsumerRecord<String, SpecificRecordBase> record) {
         if (record.value() instanceof DraftReplyRequested job) {
             drafter.draft(job);

@@ -15,6 +15,7 @@ import org.springframework.validation.annotation.Validated;
  * @param timeout         how long one answer may take
  * @param maxOutputTokens the longest answer asked for
  * @param groupId         the consumer group of the draft jobs
+ * @param enabled         whether this instance drafts at all (off: draft jobs wait on the topic)
  */
 @Validated
 @ConfigurationProperties("donna.gmail.drafting")
@@ -24,4 +25,5 @@ public record DraftingSettings(
         @NotNull @DefaultValue("gpt-4o-mini") String model,
         @NotNull @DefaultValue("30s") Duration timeout,
         @DefaultValue("800") long maxOutputTokens,
-        @DefaultValue("email-processor-draft") String groupId) {}
+        @DefaultValue("email-processor-draft") String groupId,
+        @DefaultValue("true") boolean enabled) {}

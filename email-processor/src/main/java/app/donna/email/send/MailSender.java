@@ -82,7 +82,9 @@ class MailSender implements SmartLifecycle {
 
     @Override
     public void start() {
-        due.start();
+        if (settings.enabled()) {
+            due.start();
+        }
     }
 
     @Override

@@ -33,7 +33,8 @@ class SendJobs {
     @KafkaListener(
             id = "gmail-send-jobs",
             topics = "donna.email.jobs",
-            groupId = "${donna.gmail.send.group-id:email-processor-send}")
+            groupId = "${donna.gmail.send.group-id:email-processor-send}",
+            autoStartup = "${donna.gmail.send.enabled:true}")
     void onJob(ConsumerRecord<String, SpecificRecordBase> record) throws InterruptedException {
         if (!(record.value() instanceof SendEmailRequested job)) {
             return;

@@ -1,6 +1,8 @@
 package app.donna.email.work;
 
 import app.donna.schemas.Topic;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.springframework.kafka.core.KafkaTemplate;
@@ -25,14 +27,24 @@ public class Published {
 
     /** @throws IllegalStateException when the broker did not acknowledge it in time */
     public void on(Topic<SpecificRecordBase> topic, String key, SpecificRecordBase event) {
+        awaitAll(List.of(start(topic, key, event)));
+    }
+
+    /** Starts publishing, without waiting: {@link #awaitAll} the sends of a batch together. */
+    public CompletableFuture<?> start(Topic<SpecificRecordBase> topic, String key, SpecificRecordBase event) {
+        return kafka.send(topic.record(key, event));
+    }
+
+    /** @throws IllegalStateException when the broker did not acknowledge them all in time */
+    public void awaitAll(List<CompletableFuture<?>> sends) {
         try {
-            kafka.send(topic.record(key, event)).get(ACKNOWLEDGEMENT_SECONDS, TimeUnit.SECONDS);
+            CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
+                    .get(ACKNOWLEDGEMENT_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException(
-                    "interrupted while publishing " + event.getSchema().getName(), e);
+            throw new IllegalStateException("interrupted while publishing", e);
         } catch (Exception e) {
-            throw new IllegalStateException(event.getSchema().getName() + " was not published", e);
+            throw new IllegalStateException("events were not published: " + e.getMessage(), e);
         }
     }
 }

@@ -8,6 +8,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import app.donna.email.EmailProcessorApplication;
+import app.donna.events.abuse.AbuseFlagged;
+import app.donna.events.common.Decision;
+import app.donna.events.common.EventSource;
 import app.donna.events.common.SendOrigin;
 import app.donna.events.email.AutopilotDecided;
 import app.donna.events.email.AutopilotDecision;
@@ -39,8 +42,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * The autopilot on the real broker and PostgreSQL, with the real Gmail client against a stand-in Gmail:
- * every mail gets one {@code AutopilotDecided} with its reason; list mail, automatic replies, no-reply and
- * denied senders, the user's own mail and threads a person answered are left alone; a mail that tells the
+ * every mail gets one {@code AutopilotDecided} with its reason; list mail, automatic replies, no-reply,
+ * denied and flagged senders, the user's own mail and threads a person answered are left alone; a mail that tells the
  * assistant what to do is decided and answered like any other; the caps hold when 1,000 mails arrive at
  * once; and two autopilots mailing each other stop.
  */
@@ -58,7 +61,23 @@ class AutopilotTest {
             StandInMailbox box = google.mailbox(owner);
             connect(kafka, google, user, owner);
             settings(kafka, user, AutopilotMode.DRAFT_ONLY, 20, 3, 2, List.of("@spam.example"));
-            Thread.sleep(1000); // the settings are read before the mail comes in
+            // the abuse detector flagged a sender's earlier mail to this mailbox
+            publish(
+                    kafka,
+                    Topics.ABUSE_FLAGS.name(),
+                    "email:rex@example.com",
+                    AbuseFlagged.newBuilder()
+                            .setEventId(UUID.randomUUID())
+                            .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                            .setUserId("email:rex@example.com")
+                            .setAnonymous(true)
+                            .setSource(EventSource.EMAIL)
+                            .setSessionId(user)
+                            .setMessageId("earlier")
+                            .setDecision(Decision.BLOCK)
+                            .setTriggeringEventId(UUID.randomUUID())
+                            .build());
+            Thread.sleep(1000); // the settings and the flag are read before the mail comes in
 
             Map<String, String> mails = new java.util.LinkedHashMap<>();
             mails.put("question", box.deliver("Ana <ana@example.com>", "Saturday?", "Are you open on Saturday?"));
@@ -73,6 +92,7 @@ class AutopilotTest {
             mails.put("no-reply", box.deliver("Shop <noreply@shop.example>", "Your order", "Shipped"));
             mails.put("own", box.deliver(owner, "Note to self", "Buy milk"));
             mails.put("denied", box.deliver("Spammer <x@spam.example>", "Deal", "Buy now"));
+            mails.put("flagged", box.deliver("Rex <Rex@example.com>", "Again", "Answer me"));
             mails.put(
                     "instructing",
                     box.deliver(
@@ -89,6 +109,7 @@ class AutopilotTest {
             assertThat(reason(decided, mails.get("no-reply"))).contains("no-reply");
             assertThat(reason(decided, mails.get("own"))).contains("own mail");
             assertThat(reason(decided, mails.get("denied"))).contains("deny list");
+            assertThat(reason(decided, mails.get("flagged"))).contains("abuse detector");
             AutopilotDecided instructing = decided.get(mails.get("instructing"));
             assertThat(instructing.getDecision())
                     .as("decided on its headers, like any routine mail")
@@ -239,7 +260,8 @@ class AutopilotTest {
                 "--donna.gmail.drafting.group-id=draft-" + run,
                 "--donna.gmail.send.group-id=send-" + run,
                 "--donna.gmail.autopilot.group-id=autopilot-" + run,
-                "--donna.gmail.autopilot.settings-group-id=autopilot-settings-" + run));
+                "--donna.gmail.autopilot.settings-group-id=autopilot-settings-" + run,
+                "--donna.gmail.autopilot.flags-group-id=autopilot-flags-" + run));
         return EmailProcessorApplication.application().run(appArgs.toArray(String[]::new));
     }
 
