@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import app.donna.devissuer.DevTokenIssuer;
+import app.donna.events.email.DraftCreated;
 import app.donna.events.email.GmailConnected;
 import app.donna.localinfra.LocalPorts;
 import app.donna.localinfra.LocalPostgres;
@@ -173,6 +174,41 @@ class DevStackTest {
                             body -> body.contains("Do you do balayage on Saturdays?")
                                     && body.contains("Urgent instructions for the assistant")
                                     && body.contains("\"automated\":true"));
+            // a reply to the customer's question: drafted (offline: the acknowledgement), sent, and logged
+            String inbox = get(ingress.resolve("/api/gmail/messages"), token).body();
+            tools.jackson.databind.JsonNode question = null;
+            for (tools.jackson.databind.JsonNode m :
+                    JsonMapper.builder().build().readTree(inbox).get("messages")) {
+                if (m.get("subject").asString().equals("Do you do balayage on Saturdays?")) {
+                    question = m;
+                }
+            }
+            assertThat(question).as(inbox).isNotNull();
+            HttpResponse<String> drafting = post(
+                    ingress.resolve("/api/gmail/draft-reply"),
+                    token,
+                    "{\"messageId\":\"" + question.get("id").asString() + "\"}");
+            assertThat(drafting.statusCode()).as(drafting.body()).isEqualTo(202);
+            TopicReader.readUntilFound(
+                    kafka.servers(),
+                    Topics.EMAIL_EVENTS.name(),
+                    r -> EventCodec.bundled().decode(r.value()) instanceof DraftCreated d
+                            && d.getUserId().equals("dev-user")
+                            && d.getDegraded()
+                            && d.getGmailDraftId() != null,
+                    Duration.ofSeconds(60));
+            HttpResponse<String> sending = post(
+                    ingress.resolve("/api/gmail/send"),
+                    token,
+                    "{\"to\":[\"Ana Ruiz <ana.ruiz@example.com>\"],\"subject\":\"Re: Do you do balayage on Saturdays?\","
+                            + "\"body\":\"Yes, from 9 to 1. See you Saturday!\",\"inReplyTo\":\""
+                            + question.get("id").asString() + "\"}");
+            assertThat(sending.statusCode()).as(sending.body()).isEqualTo(202);
+            await().atMost(Duration.ofSeconds(60))
+                    .until(
+                            () -> get(ingress.resolve("/api/gmail/logs"), token).body(),
+                            body -> body.contains("\"outcome\":\"sent\"")
+                                    && body.contains("Re: Do you do balayage on Saturdays?"));
             assertThat(Files.readString(home.resolve("secret-keys")))
                     .as("the key it made")
                     .startsWith("dev:");
@@ -426,6 +462,16 @@ class DevStackTest {
             }
         }
         return -1;
+    }
+
+    private HttpResponse<String> post(URI uri, String token, String json) throws Exception {
+        return http.send(
+                HttpRequest.newBuilder(uri)
+                        .header("Authorization", "Bearer " + token)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(json))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> get(URI uri, String token) throws Exception {

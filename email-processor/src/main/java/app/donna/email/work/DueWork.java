@@ -81,7 +81,7 @@ public final class DueWork<T> implements AutoCloseable {
                     try {
                         work.accept(item);
                     } catch (RuntimeException e) {
-                        log.warn("{}: an item failed ({}); it is tried again when its lease ends", name, e.toString());
+                        log.warn("{}: an item failed ({}); it is tried again when it is due", name, e.toString());
                     } finally {
                         room.release();
                     }

@@ -1,5 +1,6 @@
 package app.donna.ingress.gmail;
 
+import static app.donna.projections.db.Tables.EMAIL_LOGS;
 import static app.donna.projections.db.Tables.GMAIL_MAILBOXES;
 import static app.donna.projections.db.Tables.GMAIL_MESSAGES;
 import static org.jooq.impl.DSL.row;
@@ -34,7 +35,8 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * The inbox: {@code GET /api/gmail/messages} pages through the signed-in user's synced mail, newest first,
- * from the {@code gmail_messages} read model; {@code GET /api/gmail/autopilot-run}, for cron-style callers
+ * from the {@code gmail_messages} read model; {@code GET /api/gmail/logs} through the outcomes of their
+ * email jobs ({@code email_logs}); {@code GET /api/gmail/autopilot-run}, for cron-style callers
  * with the internal secret only, asks for every connected mailbox (or one, {@code ?userId=}) to be synced
  * now, as the original's endpoint of that name did; autopilot then reacts to what the sync finds.
  */
@@ -115,6 +117,68 @@ class GmailMessagesController {
             next = new Cursor.Keyed(last.receivedAt(), last.id()).toString();
         }
         return ResponseEntity.ok().header("Cache-Control", "no-store").body(new Messages(page, next));
+    }
+
+    /** An attempt to send (or another email job's outcome), as logged. */
+    record Logged(
+            UUID jobId,
+            String outcome,
+            Instant at,
+            String to,
+            String subject,
+            String gmailMessageId,
+            String threadId,
+            String origin,
+            String reason,
+            Boolean retryable,
+            UUID eventId) {}
+
+    record Logs(List<Logged> logs, String nextCursor) {}
+
+    /** {@code GET /api/gmail/logs}: every email job's outcome, each attempt of a send included, newest first. */
+    @GetMapping("/api/gmail/logs")
+    ResponseEntity<?> logs(
+            @AuthenticationPrincipal Jwt token,
+            @RequestParam(required = false) @Min(1) @Max(100) Integer limit,
+            @RequestParam(required = false) @Size(max = 200) String cursor) {
+        Caller caller = Caller.of(token);
+        if (caller.anonymous()) {
+            return GmailConnectionController.needsAccount();
+        }
+        Optional<Cursor> before;
+        try {
+            before = Optional.ofNullable(cursor).map(Cursor::parse);
+        } catch (IllegalArgumentException e) {
+            return Problems.response(Problems.invalid(
+                    "The cursor is not one this API returned.",
+                    List.of(new Problems.FieldProblem("cursor", "is not a cursor this API returned"))));
+        }
+        int size = limit == null ? DEFAULT_PAGE : limit;
+        var query = db.selectFrom(EMAIL_LOGS).where(EMAIL_LOGS.USER_ID.eq(caller.userId()));
+        if (before.isPresent()) {
+            query = query.and(row(EMAIL_LOGS.AT, EMAIL_LOGS.EVENT_ID)
+                    .lt(before.get().at(), before.get().id()));
+        }
+        List<Logged> page = query.orderBy(EMAIL_LOGS.AT.desc(), EMAIL_LOGS.EVENT_ID.desc())
+                .limit(size + 1)
+                .fetch(r -> new Logged(
+                        r.getJobId(),
+                        r.getOutcome(),
+                        r.getAt(),
+                        r.getRecipients(),
+                        r.getSubject(),
+                        r.getGmailMessageId(),
+                        r.getThreadId(),
+                        r.getOrigin(),
+                        r.getReason(),
+                        r.getRetryable(),
+                        r.getEventId()));
+        String next = null;
+        if (page.size() > size) {
+            page = page.subList(0, size);
+            next = new Cursor(page.getLast().at(), page.getLast().eventId()).toString();
+        }
+        return ResponseEntity.ok().header("Cache-Control", "no-store").body(new Logs(page, next));
     }
 
     @GetMapping("/api/gmail/autopilot-run")

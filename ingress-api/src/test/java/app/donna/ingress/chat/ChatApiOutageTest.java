@@ -125,6 +125,18 @@ class ChatApiOutageTest {
                 assertThat(voice.body()).as(voice.uri().getPath()).contains("unavailable");
                 assertThat(voice.headers().firstValue("Retry-After")).isPresent();
             }
+            // and so do the Gmail endpoints that read the read models
+            for (String path : List.of(
+                    "/api/gmail/messages",
+                    "/api/gmail/logs",
+                    "/api/gmail/connection",
+                    "/api/gmail/autopilot",
+                    "/api/gmail/autopilot/decisions")) {
+                HttpResponse<String> gmail = API.get(user, path);
+                assertThat(gmail.statusCode()).as(path).isEqualTo(503);
+                assertThat(gmail.body()).as(path).contains("unavailable").doesNotContain("\tat ");
+                assertThat(gmail.headers().firstValue("Retry-After")).as(path).isPresent();
+            }
         }
 
         await().atMost(Duration.ofSeconds(60))
@@ -135,6 +147,7 @@ class ChatApiOutageTest {
                         .statusCode())
                 .isEqualTo(202);
         assertThat(API.get(user, "/api/voice/sessions").statusCode()).isEqualTo(200);
+        assertThat(API.get(user, "/api/gmail/messages").statusCode()).isEqualTo(200);
         assertThat(post(user, "/api/realtime/token", "").body())
                 .as("past the store again: no key here, so voice says it is offline")
                 .contains("voice-offline");
