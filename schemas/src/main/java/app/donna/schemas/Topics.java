@@ -104,7 +104,7 @@ public final class Topics {
     /** Flagged and blocked content with redacted evidence. */
     public static final Topic<AbuseFlagged> ABUSE_FLAGS = Topic.of(
             "donna.abuse.flags",
-            "user id",
+            "user id (mail: email:address)",
             "userId",
             AbuseFlagged.class,
             3,
@@ -153,7 +153,7 @@ public final class Topics {
             3,
             Optional.of(Duration.ofDays(7)),
             CleanupPolicy.DELETE,
-            "ingress-api");
+            "ingress-api, email-processor (autopilot's drafts and sends)");
 
     /** What happened in users' mailboxes and what Donna did there. */
     public static final Topic<SpecificRecordBase> EMAIL_EVENTS = Topic.ofSeveral(

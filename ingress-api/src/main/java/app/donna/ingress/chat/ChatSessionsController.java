@@ -175,9 +175,7 @@ class ChatSessionsController {
         try {
             after = Optional.ofNullable(cursor).map(Cursor::parse);
         } catch (IllegalArgumentException e) {
-            return Problems.response(Problems.invalid(
-                    "The cursor is not one this API returned.",
-                    List.of(new Problems.FieldProblem("cursor", "is not a cursor this API returned"))));
+            return Cursor.notOurs();
         }
         ChatHistory.Page page = history.page(sessionId, after, limit == null ? settings.defaultPageSize() : limit);
         return ResponseEntity.ok(new History(

@@ -171,9 +171,7 @@ class GmailAutopilotController {
         try {
             before = Optional.ofNullable(cursor).map(Cursor::parse);
         } catch (IllegalArgumentException e) {
-            return Problems.response(Problems.invalid(
-                    "The cursor is not one this API returned.",
-                    List.of(new Problems.FieldProblem("cursor", "is not a cursor this API returned"))));
+            return Cursor.notOurs();
         }
         int size = limit == null ? DEFAULT_PAGE : limit;
         var query = db.selectFrom(AUTOPILOT_DECISIONS).where(AUTOPILOT_DECISIONS.USER_ID.eq(caller.userId()));

@@ -9,7 +9,6 @@ import app.donna.events.email.MailboxSyncRequested;
 import app.donna.ingress.chat.Caller;
 import app.donna.ingress.paging.Cursor;
 import app.donna.ingress.publishing.AcknowledgedPublisher;
-import app.donna.platform.web.Problems;
 import app.donna.schemas.Topics;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
@@ -86,9 +85,7 @@ class GmailMessagesController {
         try {
             before = Optional.ofNullable(cursor).map(Cursor.Keyed::parse);
         } catch (IllegalArgumentException e) {
-            return Problems.response(Problems.invalid(
-                    "The cursor is not one this API returned.",
-                    List.of(new Problems.FieldProblem("cursor", "is not a cursor this API returned"))));
+            return Cursor.notOurs();
         }
         int size = limit == null ? DEFAULT_PAGE : limit;
         var query = db.selectFrom(GMAIL_MESSAGES).where(GMAIL_MESSAGES.USER_ID.eq(caller.userId()));
@@ -149,9 +146,7 @@ class GmailMessagesController {
         try {
             before = Optional.ofNullable(cursor).map(Cursor::parse);
         } catch (IllegalArgumentException e) {
-            return Problems.response(Problems.invalid(
-                    "The cursor is not one this API returned.",
-                    List.of(new Problems.FieldProblem("cursor", "is not a cursor this API returned"))));
+            return Cursor.notOurs();
         }
         int size = limit == null ? DEFAULT_PAGE : limit;
         var query = db.selectFrom(EMAIL_LOGS).where(EMAIL_LOGS.USER_ID.eq(caller.userId()));

@@ -1,9 +1,12 @@
 package app.donna.ingress.paging;
 
+import app.donna.platform.web.Problems;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.UUID;
+import org.springframework.http.ResponseEntity;
 
 /**
  * Keyset position after a row of a list (a message, a chat session, a voice call): its time and id,
@@ -24,6 +27,13 @@ public record Cursor(Instant at, UUID id) {
     @Override
     public String toString() {
         return new Keyed(at, id.toString()).toString();
+    }
+
+    /** The 400 for a cursor this API did not write. */
+    public static ResponseEntity<?> notOurs() {
+        return Problems.response(Problems.invalid(
+                "The cursor is not one this API returned.",
+                List.of(new Problems.FieldProblem("cursor", "is not a cursor this API returned"))));
     }
 
     /** The same, after a row whose id is text (a Gmail message's). */

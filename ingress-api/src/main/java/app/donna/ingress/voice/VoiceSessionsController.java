@@ -45,9 +45,7 @@ class VoiceSessionsController {
         try {
             before = Optional.ofNullable(cursor).map(Cursor::parse);
         } catch (IllegalArgumentException e) {
-            return Problems.response(Problems.invalid(
-                    "The cursor is not one this API returned.",
-                    List.of(new Problems.FieldProblem("cursor", "is not a cursor this API returned"))));
+            return Cursor.notOurs();
         }
         VoiceHistory.Page page = history.calls(Caller.of(user).userId(), before, limit == null ? DEFAULT_PAGE : limit);
         return ResponseEntity.ok(
