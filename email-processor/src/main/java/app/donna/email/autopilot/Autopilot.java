@@ -178,13 +178,6 @@ class Autopilot {
         }
     }
 
-    /** Decides one mail on its own (tests, and the first of a user's mail). */
-    void decide(EmailReceived mail) {
-        AutopilotStore.Kept kept = store.inOneTransaction(tx -> tx.decided(mail.getUserId(), mail.getGmailMessageId())
-                .orElseGet(() -> decideAnew(tx, mail, new HashMap<>(), new HashMap<>())));
-        published.awaitAll(publish(mail, kept));
-    }
-
     private AutopilotStore.Kept decideAnew(
             AutopilotStore tx,
             EmailReceived mail,

@@ -188,7 +188,7 @@ class Drafter {
                 OutgoingMail.Address.parseAll("recipient", List.of(replyTo)),
                 reply.subject(),
                 reply.body(),
-                "<donna.draft." + job.getJobId() + "@" + domainOf(mailbox.emailAddress()) + ">",
+                OutgoingMail.messageId("donna.draft." + job.getJobId(), mailbox.emailAddress()),
                 messageId,
                 OutgoingMail.referencesOfReplyTo(messageId, GmailHeaders.of(original, "References")),
                 job.getOrigin() == SendOrigin.AUTOPILOT);
@@ -339,10 +339,5 @@ class Drafter {
             }
         }
         return Optional.empty();
-    }
-
-    private static String domainOf(String address) {
-        String domain = address.substring(address.indexOf('@') + 1);
-        return domain.matches("[A-Za-z0-9.-]+") ? domain : "donna.invalid";
     }
 }

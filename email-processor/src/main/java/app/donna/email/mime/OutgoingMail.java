@@ -145,6 +145,15 @@ public record OutgoingMail(
         return ids.size() > MOST_REFERENCES ? List.copyOf(ids.subList(ids.size() - MOST_REFERENCES, ids.size())) : ids;
     }
 
+    /**
+     * A Message-ID of Donna's: {@code <local@domain>}, the domain the mailbox's own (or
+     * {@code donna.invalid} when it is not one a Message-ID can carry).
+     */
+    public static String messageId(String local, String mailbox) {
+        String domain = mailbox == null ? "" : mailbox.substring(mailbox.indexOf('@') + 1);
+        return "<" + local + "@" + (domain.matches("[A-Za-z0-9.-]+") ? domain : "donna.invalid") + ">";
+    }
+
     /** Whether {@code id} looks like a Message-ID ({@code <local@domain>}). */
     public static boolean isMessageId(String id) {
         return id != null && MESSAGE_ID.matcher(id).matches();

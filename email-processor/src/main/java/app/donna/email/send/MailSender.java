@@ -104,12 +104,9 @@ class MailSender implements SmartLifecycle {
 
     /** The Message-ID a new mail of {@code job} carries: its job id, at the mailbox's domain. */
     String messageIdFor(SendEmailRequested job) {
-        String domain = connections
-                .of(job.getUserId())
-                .map(c -> c.emailAddress().substring(c.emailAddress().indexOf('@') + 1))
-                .filter(d -> d.matches("[A-Za-z0-9.-]+"))
-                .orElse("donna.invalid");
-        return "<donna." + job.getJobId() + "@" + domain + ">";
+        return OutgoingMail.messageId(
+                "donna." + job.getJobId(),
+                connections.of(job.getUserId()).map(c -> c.emailAddress()).orElse(null));
     }
 
     void process(SendLedger.Entry entry) {
@@ -183,13 +180,7 @@ class MailSender implements SmartLifecycle {
                                     .execute());
             ledger.sent(entry.jobId(), sent.getId(), sent.getThreadId());
             log.info("Send job {} of {} sent as Gmail message {}", entry.jobId(), entry.userId(), sent.getId());
-            meters.counter(
-                            "donna.gmail.sends",
-                            "outcome",
-                            "sent",
-                            "origin",
-                            job.getOrigin().name().toLowerCase(Locale.ROOT))
-                    .increment();
+            count(entry, "sent");
             publishSent(entry, sent.getId(), sent.getThreadId(), mail.subject());
         } catch (OutgoingMail.Refused e) {
             giveUp(entry, e.getMessage());
@@ -220,13 +211,7 @@ class MailSender implements SmartLifecycle {
         String reason = e.getMessage() + "; trying again at " + next.truncatedTo(ChronoUnit.SECONDS) + " (attempt "
                 + attempt + " of " + settings.maxAttempts() + ")";
         ledger.retryAt(entry.jobId(), e.getMessage(), next, counted);
-        meters.counter(
-                        "donna.gmail.sends",
-                        "outcome",
-                        e.kind().name().toLowerCase(Locale.ROOT),
-                        "origin",
-                        entry.request().getOrigin().name().toLowerCase(Locale.ROOT))
-                .increment();
+        count(entry, e.kind().name().toLowerCase(Locale.ROOT));
         log.warn("Send job {} of {}: {}", entry.jobId(), entry.userId(), reason);
         try {
             published.on(Topics.EMAIL_EVENTS, entry.userId(), failed(entry, reason, true, "attempt-" + attempt));
@@ -237,15 +222,20 @@ class MailSender implements SmartLifecycle {
 
     private void giveUp(SendLedger.Entry entry, String reason) {
         ledger.failed(entry.jobId(), reason);
+        count(entry, "failed");
+        log.warn("Send job {} of {} failed: {}", entry.jobId(), entry.userId(), reason);
+        publishFailed(entry, reason, false, "final");
+    }
+
+    /** Counts an outcome of a send ({@code donna.gmail.sends}), by who asked for it. */
+    private void count(SendLedger.Entry entry, String outcome) {
         meters.counter(
                         "donna.gmail.sends",
                         "outcome",
-                        "failed",
+                        outcome,
                         "origin",
                         entry.request().getOrigin().name().toLowerCase(Locale.ROOT))
                 .increment();
-        log.warn("Send job {} of {} failed: {}", entry.jobId(), entry.userId(), reason);
-        publishFailed(entry, reason, false, "final");
     }
 
     /** The mail as Gmail takes it, with what it replies to looked up. */
