@@ -124,30 +124,37 @@ class Autopilot {
             concurrency = "${donna.gmail.autopilot.concurrency:3}",
             containerPostProcessor = "autopilotContainer")
     void onEvents(List<ConsumerRecord<String, SpecificRecordBase>> records) {
-        int unreadable = -1;
-        List<Runnable> publishing = new ArrayList<>();
+        int unreadable = 0;
+        while (unreadable < records.size() && records.get(unreadable).value() != null) {
+            unreadable++;
+        }
+        // the records before the first unreadable one, in their order: a person's answer counts only for
+        // mail that came after it, as it would one record at a time
+        List<ConsumerRecord<String, SpecificRecordBase>> readable = records.subList(0, unreadable);
         List<EmailReceived> mails = new ArrayList<>();
-        for (int i = 0; i < records.size() && unreadable < 0; i++) {
-            switch (records.get(i).value()) {
-                case null -> unreadable = i;
-                case EmailReceived mail -> mails.add(mail);
-                case EmailSent sent
-                when sent.getOrigin() == SendOrigin.USER && sent.getThreadId() != null ->
-                    store.answeredByPerson(sent.getUserId(), sent.getThreadId());
-                default -> {
-                    // connections, drafts, failures and decisions are not autopilot's to react to
-                }
+        for (ConsumerRecord<String, SpecificRecordBase> record : readable) {
+            if (record.value() instanceof EmailReceived mail) {
+                mails.add(mail);
             }
         }
         List<CompletableFuture<?>> sends = new ArrayList<>();
-        if (!mails.isEmpty()) {
+        if (!readable.isEmpty()) {
             List<AutopilotStore.Kept> kept = store.inOneTransaction(tx -> {
                 Map<String, AutopilotRules.Settings> settings = new HashMap<>();
                 Map<String, String> owners = new HashMap<>();
                 List<AutopilotStore.Kept> decided = new ArrayList<>();
-                for (EmailReceived mail : mails) {
-                    decided.add(tx.decided(mail.getUserId(), mail.getGmailMessageId())
-                            .orElseGet(() -> decideAnew(tx, mail, settings, owners)));
+                for (ConsumerRecord<String, SpecificRecordBase> record : readable) {
+                    switch (record.value()) {
+                        case EmailReceived mail ->
+                            decided.add(tx.decided(mail.getUserId(), mail.getGmailMessageId())
+                                    .orElseGet(() -> decideAnew(tx, mail, settings, owners)));
+                        case EmailSent sent
+                        when sent.getOrigin() == SendOrigin.USER && sent.getThreadId() != null ->
+                            tx.answeredByPerson(sent.getUserId(), sent.getThreadId());
+                        default -> {
+                            // connections, drafts, failures and decisions are not autopilot's to react to
+                        }
+                    }
                 }
                 return decided;
             });
@@ -156,7 +163,7 @@ class Autopilot {
             }
         }
         published.awaitAll(sends);
-        if (unreadable >= 0) {
+        if (unreadable < records.size()) {
             throw new BatchListenerFailedException("a record nobody can read", unreadable);
         }
     }

@@ -12,7 +12,12 @@ import org.springframework.stereotype.Component;
 @Component
 class DraftRecords {
 
-    /** A draft as written. */
+    /**
+     * A draft as written.
+     *
+     * @param replyTo  where the reply goes (the mail's Reply-To or From); null in rows older than V18
+     * @param threadId the Gmail thread the reply joins
+     */
     record Written(
             UUID jobId,
             String gmailMessageId,
@@ -20,7 +25,9 @@ class DraftRecords {
             String subject,
             String body,
             String model,
-            boolean degraded) {}
+            boolean degraded,
+            String replyTo,
+            String threadId) {}
 
     private final DSLContext db;
     private final Clock clock;
@@ -40,7 +47,9 @@ class DraftRecords {
                         r.getSubject(),
                         r.getBody(),
                         r.getModel(),
-                        r.getDegraded()));
+                        r.getDegraded(),
+                        r.getReplyTo(),
+                        r.getThreadId()));
     }
 
     void save(String userId, Written draft) {
@@ -53,6 +62,8 @@ class DraftRecords {
                 .set(EMAIL_DRAFTS.BODY, draft.body())
                 .set(EMAIL_DRAFTS.MODEL, draft.model())
                 .set(EMAIL_DRAFTS.DEGRADED, draft.degraded())
+                .set(EMAIL_DRAFTS.REPLY_TO, draft.replyTo())
+                .set(EMAIL_DRAFTS.THREAD_ID, draft.threadId())
                 .set(EMAIL_DRAFTS.CREATED_AT, clock.instant())
                 .onConflictDoNothing()
                 .execute();

@@ -78,7 +78,7 @@ class Drafter {
         Optional<DraftRecords.Written> done = records.of(job.getJobId());
         if (done.isPresent()) {
             log.info("Draft job {} was done already; publishing its outcome again", job.getJobId());
-            finish(job, done.get(), null);
+            finish(job, done.get());
             return;
         }
         for (int tryNo = 1; ; tryNo++) {
@@ -209,7 +209,15 @@ class Drafter {
             draftId = created.getId();
         }
         DraftRecords.Written written = new DraftRecords.Written(
-                job.getJobId(), job.getGmailMessageId(), draftId, reply.subject(), reply.body(), writtenBy, degraded);
+                job.getJobId(),
+                job.getGmailMessageId(),
+                draftId,
+                reply.subject(),
+                reply.body(),
+                writtenBy,
+                degraded,
+                replyTo,
+                thread);
         records.save(user, written);
         log.info(
                 "Draft job {} of {}: {}{}",
@@ -217,13 +225,14 @@ class Drafter {
                 user,
                 draftId == null ? "to be sent" : "Gmail draft " + draftId,
                 degraded ? " (acknowledgement)" : "");
-        finish(job, written, new Recipient(replyTo, thread));
+        finish(job, written);
     }
 
-    /** Where the reply goes, when it is sent at once. */
-    private record Recipient(String to, String threadId) {}
-
-    private void finish(DraftReplyRequested job, DraftRecords.Written written, Recipient recipient) {
+    /**
+     * Publishes a written draft's outcome, and the send of a draft that goes at once. Both are derived from
+     * the job, so a job read again (after a crash anywhere past {@code records.save}) publishes the same two.
+     */
+    private void finish(DraftReplyRequested job, DraftRecords.Written written) {
         publish(
                 job.getUserId(),
                 DraftCreated.newBuilder()
@@ -238,7 +247,10 @@ class Drafter {
                         .setModel(written.model())
                         .setDegraded(written.degraded())
                         .build());
-        if (job.getSendWhenDrafted() && recipient != null) {
+        if (job.getSendWhenDrafted() && written.replyTo() == null) {
+            log.warn(
+                    "Draft job {} was saved without its recipient (before V18); its reply is not sent", job.getJobId());
+        } else if (job.getSendWhenDrafted()) {
             published.on(
                     Topics.EMAIL_JOBS,
                     job.getUserId(),
@@ -247,10 +259,10 @@ class Drafter {
                             .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
                             .setUserId(job.getUserId())
                             .setJobId(sendJobOf(job))
-                            .setTo(List.of(recipient.to()))
+                            .setTo(List.of(written.replyTo()))
                             .setSubject(written.subject())
                             .setBodyText(written.body())
-                            .setThreadId(recipient.threadId())
+                            .setThreadId(written.threadId())
                             .setInReplyToGmailMessageId(job.getGmailMessageId())
                             .setOrigin(job.getOrigin())
                             .build());

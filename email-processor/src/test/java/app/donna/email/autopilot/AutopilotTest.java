@@ -45,7 +45,8 @@ import org.springframework.context.ConfigurableApplicationContext;
  * every mail gets one {@code AutopilotDecided} with its reason; list mail, automatic replies, no-reply,
  * denied and flagged senders, the user's own mail and threads a person answered are left alone; a mail that tells the
  * assistant what to do is decided and answered like any other; the caps hold when 1,000 mails arrive at
- * once; and two autopilots mailing each other stop.
+ * once; a person's answer counts only for mail that came after it, in the same batch too; and two autopilots
+ * mailing each other stop.
  */
 @ExtendWith(InfraExtension.class)
 class AutopilotTest {
@@ -199,6 +200,43 @@ class AutopilotTest {
                             .map(d -> d.getReasons().getFirst())
                             .distinct())
                     .containsExactly("over the daily cap of 10 replies");
+        }
+    }
+
+    @Test
+    void aPersonsAnswerCountsOnlyForMailThatCameAfterIt(InfraExtension.KafkaBootstrap kafka) throws Exception {
+        String run = UUID.randomUUID().toString();
+        String user = "order-" + run;
+        try (StandInGoogle google = new StandInGoogle("client-1", "gsecret-1", "order-" + run + "@salon.example");
+                ConfigurableApplicationContext app = start(kafka, google, run)) {
+            settings(kafka, user, AutopilotMode.DRAFT_ONLY, 10, 3, 3, List.of());
+            Thread.sleep(1000);
+            // one produce request, so one batch for the autopilot: a mail, a person's answer in its thread,
+            // then a follow-up in that thread
+            EmailSent answer = EmailSent.newBuilder()
+                    .setEventId(UUID.randomUUID())
+                    .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                    .setUserId(user)
+                    .setJobId(UUID.randomUUID())
+                    .setSentGmailMessageId("person-reply")
+                    .setThreadId("t1")
+                    .setSubject("Re: Question before")
+                    .setOrigin(SendOrigin.USER)
+                    .build();
+            try (var producer = producer(kafka)) {
+                for (SpecificRecordBase event : List.of(
+                        received(user, "before", "t1", "ana@example.com"),
+                        answer,
+                        received(user, "after", "t1", "ana@example.com"))) {
+                    producer.send(new ProducerRecord<>(Topics.EMAIL_EVENTS.name(), user, CODEC.encode(event)));
+                }
+            }
+
+            Map<String, AutopilotDecided> decided = decisions(kafka, user, 2);
+            assertThat(decided.get("before").getDecision())
+                    .as("nobody had answered yet when it came")
+                    .isEqualTo(AutopilotDecision.REPLY);
+            assertThat(reason(decided, "after")).contains("a person already answered");
         }
     }
 

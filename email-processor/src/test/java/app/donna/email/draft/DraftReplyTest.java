@@ -34,7 +34,8 @@ import org.springframework.context.ConfigurableApplicationContext;
  * PostgreSQL: a reply in the owner's voice saved as a threaded Gmail draft; a mail that tells the assistant
  * what to do shown to the model as data, and a model that obeys it discarded for the acknowledgement; an
  * answer that is not the JSON asked for, and a model that hangs, also the acknowledgement, marked degraded;
- * a job read twice one draft; approving the draft sends it, once.
+ * a job read twice one draft; approving the draft sends it, once; an autopilot reply saved before a crash
+ * that kept its send from being published is sent when the job is read again, once.
  */
 @ExtendWith(InfraExtension.class)
 class DraftReplyTest {
@@ -151,6 +152,43 @@ class DraftReplyTest {
                 assertThat(box.sent()).hasSize(1);
                 assertThat(box.drafts()).extracting(StandInMailbox.Draft::id).doesNotContain(draft.id());
                 assertThat(box.sent().getFirst().body()).contains("we open at 9 on Saturdays");
+
+                // an autopilot reply whose draft was saved when the service died, before its send was
+                // published: the job read again publishes that send, and the reply goes, once
+                String late = box.deliver("Dee <dee@example.com>", "Late " + tag, "Still open?");
+                String lateThread = box.messages().stream()
+                        .filter(m -> m.id().equals(late))
+                        .findFirst()
+                        .orElseThrow()
+                        .threadId();
+                DraftReplyRequested auto = DraftReplyRequested.newBuilder(job(user, late))
+                        .setSendWhenDrafted(true)
+                        .setOrigin(SendOrigin.AUTOPILOT)
+                        .build();
+                app.getBean(DraftRecords.class)
+                        .save(
+                                user,
+                                new DraftRecords.Written(
+                                        auto.getJobId(),
+                                        late,
+                                        null,
+                                        "Re: Late " + tag,
+                                        "Yes, until 5.",
+                                        null,
+                                        true,
+                                        "Dee <dee@example.com>",
+                                        lateThread));
+                for (int i = 0; i < 2; i++) {
+                    sendJob(kafka, user, auto);
+                }
+                EmailSent resumed = (EmailSent) outcome(
+                        kafka,
+                        user,
+                        e -> e instanceof EmailSent s && s.getJobId().equals(Drafter.sendJobOf(auto)));
+                assertThat(resumed.getThreadId()).isEqualTo(lateThread);
+                Thread.sleep(1000);
+                assertThat(box.sent()).hasSize(2);
+                assertThat(box.sent().getLast().body()).contains("Yes, until 5.");
             }
         }
     }
