@@ -28,6 +28,9 @@ import app.donna.events.voice.VoiceSessionEnded;
 import app.donna.events.voice.VoiceSessionStarted;
 import app.donna.events.voice.VoiceToolCalled;
 import app.donna.events.voice.VoiceTranscript;
+import app.donna.events.workspace.WorkspaceCreated;
+import app.donna.events.workspace.WorkspaceMemberChanged;
+import app.donna.events.workspace.WorkspacePersonaSet;
 import app.donna.schemas.Topic.CleanupPolicy;
 import java.time.Duration;
 import java.util.List;
@@ -184,6 +187,32 @@ public final class Topics {
             CleanupPolicy.COMPACT,
             "ingress-api");
 
+    /**
+     * The workspaces, their members and their personas. Compacted, so each key is one fact whose latest
+     * record is in force: {@code <workspace>} its creation, {@code <workspace>/persona} its persona,
+     * {@code <workspace>/members/<user>} one membership (ADR 11). Every service that speaks for a business
+     * reads it whole at start-up.
+     */
+    public static final Topic<SpecificRecordBase> WORKSPACE = Topic.ofSeveral(
+            "donna.workspace",
+            "workspace id, /persona, /members/<user id>",
+            "workspaceId",
+            List.of(WorkspaceCreated.class, WorkspaceMemberChanged.class, WorkspacePersonaSet.class),
+            3,
+            FOREVER,
+            CleanupPolicy.COMPACT,
+            "ingress-api");
+
+    /** The key of a workspace's persona on {@link #WORKSPACE}. */
+    public static String personaKey(String workspaceId) {
+        return workspaceId + "/persona";
+    }
+
+    /** The key of one membership on {@link #WORKSPACE}. */
+    public static String memberKey(String workspaceId, String userId) {
+        return workspaceId + "/members/" + userId;
+    }
+
     /** Every topic of the catalog, in the order the docs list them. */
     public static final List<Topic<?>> ALL = List.of(
             CHAT_INBOUND,
@@ -195,7 +224,8 @@ public final class Topics {
             ACTIONS,
             EMAIL_JOBS,
             EMAIL_EVENTS,
-            AUTOPILOT_SETTINGS);
+            AUTOPILOT_SETTINGS,
+            WORKSPACE);
 
     private Topics() {}
 

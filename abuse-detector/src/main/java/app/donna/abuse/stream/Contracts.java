@@ -34,6 +34,7 @@ final class Contracts {
                 .setText(text)
                 .setVerdict(verdict(verdict, rulesVersion))
                 .setSubmittedEventId(m.getEventId())
+                .setWorkspaceId(m.getWorkspaceId())
                 .build();
     }
 

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,9 +52,9 @@ public final class ReplyComposer {
         }
     }
 
-    private final Persona persona;
+    private final Function<String, Persona> personas;
+    private final String workspaceId;
     private final Optional<LlmClient> llm;
-    private final OfflineResponder offline;
     private final CircuitBreaker breaker;
     private final Clock clock;
     private final ReplyMetrics metrics;
@@ -64,12 +65,47 @@ public final class ReplyComposer {
 
     public ReplyComposer(
             Persona persona, Optional<LlmClient> llm, CircuitBreaker breaker, Clock clock, ReplyMetrics metrics) {
-        this.persona = persona;
+        this(workspace -> persona, llm, breaker, clock, metrics);
+    }
+
+    /**
+     * @param personas each workspace's persona (null: the default workspace's), asked for each answer, so a
+     *                 persona an owner changes is used from the next answer on
+     */
+    public ReplyComposer(
+            Function<String, Persona> personas,
+            Optional<LlmClient> llm,
+            CircuitBreaker breaker,
+            Clock clock,
+            ReplyMetrics metrics) {
+        this(personas, null, llm, breaker, clock, metrics);
+    }
+
+    private ReplyComposer(
+            Function<String, Persona> personas,
+            String workspaceId,
+            Optional<LlmClient> llm,
+            CircuitBreaker breaker,
+            Clock clock,
+            ReplyMetrics metrics) {
+        this.personas = personas;
+        this.workspaceId = workspaceId;
         this.llm = llm;
-        this.offline = new OfflineResponder(persona);
         this.breaker = breaker;
         this.clock = clock;
         this.metrics = metrics;
+    }
+
+    /**
+     * This composer speaking for {@code workspaceId} (null: the default workspace), with the same model,
+     * circuit breaker and metrics.
+     */
+    public ReplyComposer in(String workspaceId) {
+        return new ReplyComposer(personas, workspaceId, llm, breaker, clock, metrics);
+    }
+
+    private Persona persona() {
+        return personas.apply(workspaceId);
     }
 
     public Reply compose(String question, boolean blocked, List<Turn> context, Consumer<String> onDelta) {
@@ -174,7 +210,7 @@ public final class ReplyComposer {
             LlmClient.Completion c = llm.orElseThrow()
                     .complete(
                             new LlmClient.Prompt(
-                                    persona.chatInstructions(),
+                                    persona().chatInstructions(),
                                     turns,
                                     mayUseTools ? ReceptionistTools.CHAT : List.of(),
                                     rounds),
@@ -208,7 +244,7 @@ public final class ReplyComposer {
         try {
             LlmClient.Completion completion = llm.get()
                     .complete(
-                            CallRecap.instructions(persona.businessName()),
+                            CallRecap.instructions(persona().businessName()),
                             List.of(new Turn(Turn.Role.USER, CallRecap.record(lines, requestsTaken))),
                             delta -> {},
                             new Cancellation());
@@ -260,12 +296,12 @@ public final class ReplyComposer {
     public Reply offlineAnswer(String question, List<Turn> context, Consumer<String> onDelta, RequestsTaken requests) {
         String text;
         if (requests.isEmpty()) {
-            OfflineResponder.Offline answer = offline.reply(question, context);
+            OfflineResponder.Offline answer = new OfflineResponder(persona()).reply(question, context);
             answer.request().ifPresent(requests::take);
             text = answer.text();
         } else {
-            text = "Thank you. I've passed your request on to the team at " + persona.businessName()
-                    + ", and they'll get back to you.";
+            text = "Thank you. I've passed your request on to the team at "
+                    + persona().businessName() + ", and they'll get back to you.";
         }
         metrics.reply(ReplyMetrics.Source.OFFLINE);
         onDelta.accept(text);

@@ -9,6 +9,7 @@ import app.donna.platform.kafka.EagerCommits;
 import app.donna.platform.kafka.KafkaClientProperties;
 import app.donna.platform.kafka.KafkaStreamsDefaults;
 import app.donna.platform.observability.RecordTracing;
+import app.donna.platform.workspace.WorkspaceDirectory;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.github.resilience4j.micrometer.tagged.TaggedRetryMetrics;
@@ -16,6 +17,7 @@ import io.github.resilience4j.retry.RetryRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -27,6 +29,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.annotation.EnableKafkaStreams;
@@ -79,8 +82,18 @@ class ChatStreamsConfiguration {
         return registry;
     }
 
+    /** Each workspace's persona, read from {@code donna.workspace}; the configured one until a workspace sets its own. */
+    @Bean
+    WorkspaceDirectory workspaceDirectory(
+            KafkaClientProperties clients,
+            ChatSettings settings,
+            @Value("${donna.workspace.default-id:default}") String defaultWorkspace) {
+        return new WorkspaceDirectory(clients, settings.persona().persona(), defaultWorkspace, Duration.ofSeconds(30));
+    }
+
     @Bean
     ReplyComposer replyComposer(
+            WorkspaceDirectory workspaces,
             ChatSettings settings,
             Clock clock,
             CircuitBreakerRegistry modelCircuitBreakers,
@@ -102,7 +115,7 @@ class ChatStreamsConfiguration {
             log.warn("No OpenAI API key (OPENAI_API_KEY): every chat reply comes from the offline responder, degraded");
         }
         return new ReplyComposer(
-                settings.persona().persona(),
+                workspaces::persona,
                 client,
                 new CircuitBreaker(modelCircuitBreakers, llm.breakerOpenFor(), clock),
                 clock,

@@ -326,7 +326,10 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         if (m.getVerdict().getDecision() == Decision.BLOCK) {
             answer.settle();
             try (var scope = tracing.inScope(answer.span)) {
-                settled(answer, composer.compose(m.getText(), true, context, fragment -> publish(answer, fragment)));
+                settled(
+                        answer,
+                        composer.in(m.getWorkspaceId())
+                                .compose(m.getText(), true, context, fragment -> publish(answer, fragment)));
             }
             return;
         }
@@ -357,7 +360,8 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         // the call's span is current on this thread, so the fragments it writes carry it
         Span call = tracing.startChild("chat.model", answer.span);
         try (var scope = tracing.inScope(call)) {
-            reply = composer.compose(m.getText(), false, answer.context, onDelta, answer.cancellation, answer.requests);
+            reply = composer.in(m.getWorkspaceId())
+                    .compose(m.getText(), false, answer.context, onDelta, answer.cancellation, answer.requests);
         } catch (RuntimeException e) {
             call.error(e);
             if (answer.incarnation.closed || answer.stage.get() != Stage.CALLING) {
@@ -365,7 +369,8 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
             }
             log.error("Composing the answer to message {} failed; answering offline", m.getMessageId(), e);
             try (var scope = tracing.inScope(answer.span)) {
-                reply = composer.offlineAnswer(m.getText(), answer.context, onDelta, answer.requests);
+                reply = composer.in(m.getWorkspaceId())
+                        .offlineAnswer(m.getText(), answer.context, onDelta, answer.requests);
             }
         } finally {
             call.end();
@@ -381,11 +386,12 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
             try (var scope = tracing.inScope(answer.span)) {
                 settled(
                         answer,
-                        composer.offlineAnswer(
-                                answer.message().getText(),
-                                answer.context,
-                                fragment -> publish(answer, fragment),
-                                answer.requests));
+                        composer.in(answer.message().getWorkspaceId())
+                                .offlineAnswer(
+                                        answer.message().getText(),
+                                        answer.context,
+                                        fragment -> publish(answer, fragment),
+                                        answer.requests));
             }
         }
     }
@@ -518,13 +524,14 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         try (var scope = tracing.inScope(answer.span)) {
             settled(
                     answer,
-                    composer.timedOut(
-                            m.getText(),
-                            answer.context,
-                            was.get() == Stage.CALLING,
-                            "message " + m.getMessageId() + ": " + why,
-                            fragment -> publish(answer, fragment),
-                            answer.requests));
+                    composer.in(m.getWorkspaceId())
+                            .timedOut(
+                                    m.getText(),
+                                    answer.context,
+                                    was.get() == Stage.CALLING,
+                                    "message " + m.getMessageId() + ": " + why,
+                                    fragment -> publish(answer, fragment),
+                                    answer.requests));
         }
         return Optional.of(answer);
     }

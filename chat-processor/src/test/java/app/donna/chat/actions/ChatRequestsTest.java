@@ -46,7 +46,7 @@ import tools.jackson.databind.json.JsonMapper;
  * delivered twice asks once.
  */
 @ExtendWith(InfraExtension.class)
-class ChatRequestsTest {
+public class ChatRequestsTest {
 
     static final EventCodec CODEC = EventCodec.bundled();
     static final JsonMapper JSON = JsonMapper.builder().build();
@@ -203,7 +203,7 @@ class ChatRequestsTest {
                 .build();
     }
 
-    static void send(InfraExtension.KafkaBootstrap kafka, ChatMessageScreened message) throws Exception {
+    public static void send(InfraExtension.KafkaBootstrap kafka, ChatMessageScreened message) throws Exception {
         try (var producer = new KafkaProducer<>(
                 Map.<String, Object>of("bootstrap.servers", kafka.servers()),
                 new StringSerializer(),
@@ -214,7 +214,7 @@ class ChatRequestsTest {
         }
     }
 
-    static ChatReplyProduced replyTo(InfraExtension.KafkaBootstrap kafka, ChatMessageScreened message) {
+    public static ChatReplyProduced replyTo(InfraExtension.KafkaBootstrap kafka, ChatMessageScreened message) {
         return (ChatReplyProduced) first(
                 kafka,
                 Topics.CHAT_REPLIES.name(),

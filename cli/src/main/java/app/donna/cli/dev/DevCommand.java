@@ -132,6 +132,17 @@ public final class DevCommand implements Callable<Integer> {
         out.append("                 curl -s -H \"Authorization: Bearer $TOKEN\" ")
                 .append(ingress)
                 .append("/api/chat/sessions/$S/messages\n");
+        if (tokens.devIssuer() && System.getenv("DONNA_WORKSPACE_OWNERS") == null) {
+            out.append("  Workspace:     the default workspace's owner is sub=")
+                    .append(DevStack.DEMO_OWNER)
+                    .append(" (")
+                    .append(ingress)
+                    .append("/dev/token?sub=")
+                    .append(DevStack.DEMO_OWNER)
+                    .append("): ")
+                    .append(ingress)
+                    .append("/api/workspace,\n                 its visitors' chats, its members and persona\n");
+        }
         stack.demoMailbox()
                 .ifPresent(mailbox -> out.append("  Gmail:         the demo mailbox ")
                         .append(mailbox)

@@ -53,6 +53,8 @@ public final class DevStack implements AutoCloseable {
     static final String DEMO_GMAIL_CLIENT = "donna-dev-demo.apps.googleusercontent.com";
 
     static final String DEMO_MAILBOX = "demo@donna.example";
+    /** Who owns the default workspace in {@code donna dev}, unless {@code DONNA_WORKSPACE_OWNERS} says. */
+    static final String DEMO_OWNER = "owner";
 
     private DevStack() {}
 
@@ -158,6 +160,9 @@ public final class DevStack implements AutoCloseable {
             }
             if (service.equals("ingress-api")) {
                 args.add("--donna.dev.token-issuer.enabled=" + tokens.devIssuer());
+                if (System.getenv("DONNA_WORKSPACE_OWNERS") == null) {
+                    args.add("--donna.workspace.owners=" + DEMO_OWNER);
+                }
             }
             if (service.equals("ingress-api") || service.equals("voice-relay")) {
                 args.add("--donna.security.anonymous.secret=" + anonymousSecret);

@@ -127,6 +127,47 @@ class DevStackTest {
                             body -> body.contains("hello from donna dev")
                                     && body.contains("\"role\":\"assistant\"")
                                     && body.contains("\"degraded\":true"));
+            // the default workspace's owner sets its persona; a visitor then hears it, and the owner reads
+            // the visitor's chat
+            String owner = JsonMapper.builder()
+                    .build()
+                    .readTree(get(ingress.resolve("/dev/token?sub=" + DevStack.DEMO_OWNER), null)
+                            .body())
+                    .get("access_token")
+                    .asString();
+            HttpResponse<String> persona = http.send(
+                    HttpRequest.newBuilder(ingress.resolve("/api/workspace/persona"))
+                            .header("Authorization", "Bearer " + owner)
+                            .header("Content-Type", "application/json")
+                            .PUT(HttpRequest.BodyPublishers.ofString("{\"businessName\":\"Dev Persona Salon\","
+                                    + "\"hours\":\"Sundays only, 10 to 2\",\"tone\":\"brisk\"}"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(persona.statusCode()).as(persona.body()).isEqualTo(202);
+            await().atMost(Duration.ofSeconds(60))
+                    .until(
+                            () -> get(ingress.resolve("/api/workspace/persona"), owner)
+                                    .body(),
+                            body -> body.contains("\"source\":\"workspace\""));
+            HttpResponse<String> opened = http.send(
+                    HttpRequest.newBuilder(ingress.resolve("/api/chat/sessions"))
+                            .POST(HttpRequest.BodyPublishers.noBody())
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            tools.jackson.databind.JsonNode visit = JsonMapper.builder().build().readTree(opened.body());
+            URI visitorMessages = ingress.resolve(
+                    "/api/chat/sessions/" + visit.get("sessionId").asString() + "/messages");
+            String visitor = visit.get("token").asString();
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                // the chat service reads the persona from donna.workspace as the projector does; ask until
+                // it has (the first answer may come before)
+                post(visitorMessages, visitor, "{\"text\":\"What are your opening hours?\"}");
+                Thread.sleep(2_000);
+                return get(visitorMessages, owner).body().contains("Sundays only, 10 to 2");
+            });
+            assertThat(get(visitorMessages, token).statusCode())
+                    .as("another signed-in user is no member")
+                    .isEqualTo(404);
             assertThat(get(stack.services().get("voice-relay").resolve("/actuator/prometheus"), null)
                             .statusCode())
                     .as("metrics need the internal secret")

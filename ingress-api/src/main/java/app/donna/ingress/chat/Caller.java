@@ -37,6 +37,6 @@ public record Caller(String userId, Optional<UUID> boundSession) {
         if (boundSession.isPresent() && !boundSession.get().equals(session)) {
             return false;
         }
-        return new SessionOwners.Owner(userId, anonymous()).equals(owner);
+        return owner.userId().equals(userId) && owner.anonymous() == anonymous();
     }
 }

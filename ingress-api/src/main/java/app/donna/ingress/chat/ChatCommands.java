@@ -40,7 +40,8 @@ class ChatCommands {
      * event ids are derived from it and the session, so a retry after a timeout or an unknown outcome is
      * the same message: downstream it yields one turn and one reply, however many copies reach the topic.
      */
-    Result submit(UUID sessionId, Caller caller, String text, String locale, String clientMessageId) {
+    Result submit(
+            UUID sessionId, Caller caller, String workspaceId, String text, String locale, String clientMessageId) {
         UUID messageId = clientMessageId == null || clientMessageId.isEmpty()
                 ? UUID.randomUUID()
                 : DerivedIds.of("message", sessionId + "/" + clientMessageId);
@@ -54,6 +55,7 @@ class ChatCommands {
                 .setText(text)
                 .setLocale(locale)
                 .setClientMessageId(clientMessageId)
+                .setWorkspaceId(workspaceId)
                 .build();
         return publish(sessionId, caller, event)
                 ? new Result.Accepted(messageId)
@@ -61,7 +63,7 @@ class ChatCommands {
     }
 
     /** Opens a session; true once the broker has the event (false: unknown, the session is claimed anyway). */
-    boolean start(UUID sessionId, Caller caller, String origin) {
+    boolean start(UUID sessionId, Caller caller, String workspaceId, String origin) {
         ChatSessionStarted event = ChatSessionStarted.newBuilder()
                 .setEventId(UUID.randomUUID())
                 .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
@@ -69,6 +71,7 @@ class ChatCommands {
                 .setUserId(caller.userId())
                 .setAnonymous(caller.anonymous())
                 .setOrigin(origin)
+                .setWorkspaceId(workspaceId)
                 .build();
         return publish(sessionId, caller, event);
     }

@@ -1,5 +1,7 @@
 package app.donna.ingress.chat;
 
+import app.donna.ingress.workspace.WorkspaceSettings;
+import app.donna.ingress.workspace.Workspaces;
 import app.donna.platform.ratelimit.RateLimitFilter;
 import app.donna.platform.ratelimit.RateLimiter;
 import app.donna.platform.ratelimit.RateLimiters;
@@ -8,8 +10,10 @@ import app.donna.platform.ratelimit.policy.RateLimitPolicy;
 import app.donna.platform.security.AnonymousSessionTokens;
 import app.donna.platform.web.Problems;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 import java.net.URI;
 import java.util.LinkedHashMap;
@@ -23,6 +27,7 @@ import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -41,6 +46,7 @@ class ChatSessionsApi {
     private final SessionOwners owners;
     private final Optional<AnonymousSessionTokens> visitorTokens;
     private final RateLimiter visitorSessionsPerIp;
+    private final Workspaces workspaces;
 
     ChatSessionsApi(
             ChatCommands commands,
@@ -48,7 +54,9 @@ class ChatSessionsApi {
             SessionOwners owners,
             ObjectProvider<AnonymousSessionTokens> visitorTokens,
             ChatApiSettings settings,
-            RateLimiters rateLimiters) {
+            RateLimiters rateLimiters,
+            Workspaces workspaces) {
+        this.workspaces = workspaces;
         this.commands = commands;
         this.directory = directory;
         this.owners = owners;
@@ -57,8 +65,26 @@ class ChatSessionsApi {
                 "visitor-sessions", settings.visitorSessionsBurst(), settings.visitorSessionsPerMinute()));
     }
 
+    /**
+     * What a client may say when it opens a session.
+     *
+     * @param workspaceId the workspace whose website the widget is on; none: the default workspace (a
+     *                    member's session is always their own workspace's)
+     */
+    record OpenSession(
+            @Pattern(regexp = WorkspaceSettings.ID) String workspaceId) {}
+
     @PostMapping
-    ResponseEntity<?> open(@AuthenticationPrincipal Jwt user, HttpServletRequest request) {
+    ResponseEntity<?> open(
+            @AuthenticationPrincipal Jwt user,
+            @Valid @RequestBody(required = false) OpenSession opening,
+            HttpServletRequest request) {
+        Optional<String> workspace =
+                workspaces.forConversation(user, Optional.ofNullable(opening).map(OpenSession::workspaceId));
+        if (workspace.isEmpty()) {
+            return Problems.response(Problems.of(
+                    HttpStatus.NOT_FOUND, "unknown-workspace", "Unknown workspace", "There is no such workspace."));
+        }
         UUID session = UUID.randomUUID();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("sessionId", session);
@@ -85,10 +111,10 @@ class ChatSessionsApi {
             body.put("tokenType", "Bearer");
             body.put("expiresIn", visitorTokens.get().lifetime().toSeconds());
         }
-        if (!owners.claim(session, caller)) {
+        if (!owners.claim(session, caller, workspace.get())) {
             throw new IllegalStateException("a fresh random session id " + session + " was taken");
         }
-        if (!commands.start(session, caller, request.getHeader("Origin"))) {
+        if (!commands.start(session, caller, workspace.get(), request.getHeader("Origin"))) {
             // The session is the caller's whatever happened; only its opening event may be missing.
             return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
                     .header("Retry-After", "5")

@@ -1,6 +1,7 @@
 package app.donna.ingress.chat;
 
 import app.donna.ingress.paging.Cursor;
+import app.donna.ingress.workspace.Workspaces;
 import app.donna.platform.web.Problems;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
@@ -30,7 +31,8 @@ import org.springframework.web.bind.annotation.RestController;
  * Chat messages: {@code POST} turns a message into a {@code ChatMessageSubmitted} event on
  * {@code donna.chat.inbound} and answers 202 once the broker has it; {@code GET} reads the session's
  * history from the read model. A session belongs to whoever claimed it first, by opening it or by the
- * first message to its id ({@link SessionOwners}); anyone else gets 404, so session ids reveal nothing.
+ * first message to its id ({@link SessionOwners}), and to a workspace, whose staff may read its history;
+ * anyone else gets 404, so session ids reveal nothing.
  */
 @RestController
 @RequestMapping("/api/chat/sessions/{sessionId}")
@@ -61,6 +63,7 @@ class ChatSessionsController {
     private final ChatApiSettings settings;
     private final ReplyStreams streams;
     private final StreamTickets tickets;
+    private final Workspaces workspaces;
 
     ChatSessionsController(
             ChatCommands commands,
@@ -68,7 +71,9 @@ class ChatSessionsController {
             SessionOwners owners,
             ChatApiSettings settings,
             ReplyStreams streams,
-            StreamTickets tickets) {
+            StreamTickets tickets,
+            Workspaces workspaces) {
+        this.workspaces = workspaces;
         this.tickets = tickets;
         this.commands = commands;
         this.history = history;
@@ -137,10 +142,16 @@ class ChatSessionsController {
         }
         Caller caller = Caller.of(user);
         // Claimed before anything is published: of two first messages racing for a new id, one wins for good.
-        if (!owners.claim(sessionId, caller)) {
+        // A session first used by a message belongs to the caller's workspace, or the default one.
+        String workspace = owners.ownerOf(sessionId)
+                .map(SessionOwners.Owner::workspaceId)
+                .orElseGet(
+                        () -> workspaces.forConversation(user, Optional.empty()).orElseThrow());
+        if (!owners.claim(sessionId, caller, workspace)) {
             return notFound();
         }
-        return switch (commands.submit(sessionId, caller, body.text(), body.locale(), body.clientMessageId())) {
+        return switch (commands.submit(
+                sessionId, caller, workspace, body.text(), body.locale(), body.clientMessageId())) {
             case ChatCommands.Result.Accepted accepted ->
                 ResponseEntity.accepted()
                         .location(URI.create("/api/chat/sessions/" + sessionId + "/messages"))
@@ -168,7 +179,8 @@ class ChatSessionsController {
             @RequestParam(required = false) @Min(1) @Max(200) Integer limit,
             @RequestParam(required = false) @Size(max = 200) String cursor,
             @AuthenticationPrincipal Jwt user) {
-        if (!owners.isOwnedBy(sessionId, Caller.of(user))) {
+        // the session's owner, and the staff of its workspace
+        if (!owners.isVisibleTo(sessionId, Caller.of(user), workspaces.of(user))) {
             return notFound();
         }
         Optional<Cursor> after;

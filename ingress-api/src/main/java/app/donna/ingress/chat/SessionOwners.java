@@ -3,6 +3,8 @@ package app.donna.ingress.chat;
 import static app.donna.projections.db.Tables.CHAT_SESSIONS;
 import static app.donna.projections.db.Tables.CHAT_SESSION_OWNERS;
 
+import app.donna.ingress.workspace.Membership;
+import app.donna.ingress.workspace.Workspaces;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Clock;
@@ -22,8 +24,12 @@ import org.springframework.stereotype.Component;
 @Component
 class SessionOwners {
 
-    /** A session's owner: a user, or a visitor ({@code anonymous}); the two never match each other. */
-    record Owner(String userId, boolean anonymous) {}
+    /**
+     * A session's owner: a user, or a visitor ({@code anonymous}); the two never match each other.
+     *
+     * @param workspaceId the workspace the session belongs to (a session from before workspaces: the default)
+     */
+    record Owner(String userId, boolean anonymous, String workspaceId) {}
 
     /** Sessions whose owner has been read, kept so that each message need not ask the database. */
     private static final int REMEMBERED_OWNERS = 100_000;
@@ -33,17 +39,20 @@ class SessionOwners {
     private final Cache<UUID, Owner> owners =
             Caffeine.newBuilder().maximumSize(REMEMBERED_OWNERS).build();
 
-    SessionOwners(DSLContext db, Clock clock) {
+    private final String defaultWorkspace;
+
+    SessionOwners(DSLContext db, Clock clock, Workspaces workspaces) {
         this.db = db;
         this.clock = clock;
+        this.defaultWorkspace = workspaces.defaultId();
     }
 
     /**
-     * Claims {@code session} for {@code caller} unless someone owns it already.
+     * Claims {@code session} for {@code caller}, in {@code workspaceId}, unless someone owns it already.
      *
      * @return whether the session is the caller's now (newly claimed, or theirs before)
      */
-    boolean claim(UUID session, Caller caller) {
+    boolean claim(UUID session, Caller caller, String workspaceId) {
         Owner owner = ownerOf(session).orElseGet(() -> {
             // A session opened before claims existed keeps the owner the read model gave it.
             var legacy = CHAT_SESSIONS.as("legacy");
@@ -52,12 +61,14 @@ class SessionOwners {
                             CHAT_SESSION_OWNERS.SESSION_ID,
                             CHAT_SESSION_OWNERS.OWNER_USER_ID,
                             CHAT_SESSION_OWNERS.ANONYMOUS,
-                            CHAT_SESSION_OWNERS.CLAIMED_AT)
+                            CHAT_SESSION_OWNERS.CLAIMED_AT,
+                            CHAT_SESSION_OWNERS.WORKSPACE_ID)
                     .select(DSL.select(
                                     DSL.val(session),
                                     DSL.coalesce(legacy.OWNER_USER_ID, DSL.val(caller.userId())),
                                     DSL.coalesce(legacy.ANONYMOUS, DSL.val(caller.anonymous())),
-                                    DSL.val(clock.instant()))
+                                    DSL.val(clock.instant()),
+                                    DSL.coalesce(legacy.WORKSPACE_ID, DSL.val(workspaceId)))
                             .from(DSL.selectOne().asTable("claim"))
                             .leftJoin(legacy)
                             .on(legacy.SESSION_ID.eq(session)))
@@ -75,10 +86,14 @@ class SessionOwners {
         if (known != null) {
             return Optional.of(known);
         }
-        Optional<Owner> owner = db.select(CHAT_SESSION_OWNERS.OWNER_USER_ID, CHAT_SESSION_OWNERS.ANONYMOUS)
+        Optional<Owner> owner = db.select(
+                        CHAT_SESSION_OWNERS.OWNER_USER_ID,
+                        CHAT_SESSION_OWNERS.ANONYMOUS,
+                        CHAT_SESSION_OWNERS.WORKSPACE_ID)
                 .from(CHAT_SESSION_OWNERS)
                 .where(CHAT_SESSION_OWNERS.SESSION_ID.eq(session))
-                .fetchOptional(r -> new Owner(r.value1(), r.value2()));
+                .fetchOptional(
+                        r -> new Owner(r.value1(), r.value2(), r.value3() == null ? defaultWorkspace : r.value3()));
         owner.ifPresent(o -> owners.put(session, o));
         return owner;
     }
@@ -86,5 +101,17 @@ class SessionOwners {
     /** Whether {@code session} exists and is {@code caller}'s. */
     boolean isOwnedBy(UUID session, Caller caller) {
         return ownerOf(session).filter(owner -> caller.owns(session, owner)).isPresent();
+    }
+
+    /**
+     * Whether {@code caller} may read {@code session}: its owner, or a member (owner or staff) of the
+     * workspace it belongs to.
+     */
+    boolean isVisibleTo(UUID session, Caller caller, Optional<Membership> member) {
+        return ownerOf(session)
+                .filter(owner -> caller.owns(session, owner)
+                        || member.filter(m -> m.workspaceId().equals(owner.workspaceId()))
+                                .isPresent())
+                .isPresent();
     }
 }

@@ -55,10 +55,15 @@ public final class ChatProjection implements Projection {
                 case ChatSessionStarted started ->
                     sessions.putIfAbsent(
                             started.getSessionId(),
-                            new Session(started.getUserId(), started.getAnonymous(), started.getOccurredAt()));
+                            new Session(
+                                    started.getUserId(),
+                                    started.getAnonymous(),
+                                    started.getOccurredAt(),
+                                    started.getWorkspaceId()));
                 case ChatMessageScreened m -> {
                     sessions.putIfAbsent(
-                            m.getSessionId(), new Session(m.getUserId(), m.getAnonymous(), m.getOccurredAt()));
+                            m.getSessionId(),
+                            new Session(m.getUserId(), m.getAnonymous(), m.getOccurredAt(), m.getWorkspaceId()));
                     turns.add(new Turn(
                             m.getMessageId(),
                             m.getSessionId(),
@@ -247,6 +252,7 @@ public final class ChatProjection implements Projection {
         String[] owners = new String[n];
         Boolean[] anonymous = new Boolean[n];
         OffsetDateTime[] created = new OffsetDateTime[n];
+        String[] workspaces = new String[n];
         int i = 0;
         for (var e : sessions.entrySet()) {
             Session s = e.getValue();
@@ -254,19 +260,25 @@ public final class ChatProjection implements Projection {
             owners[i] = StorableText.of(s.owner());
             anonymous[i] = s.anonymous();
             created[i] = s.firstAt().atOffset(ZoneOffset.UTC);
+            workspaces[i] = StorableText.of(s.workspaceId());
             i++;
         }
         // The first writer owns the session; later messages change nothing here.
         tx.execute(
-                "INSERT INTO chat_sessions (session_id, owner_user_id, anonymous, created_at) "
-                        + "SELECT * FROM unnest(?::uuid[], ?::varchar[], ?::boolean[], ?::timestamptz[]) "
+                "INSERT INTO chat_sessions (session_id, owner_user_id, anonymous, created_at, workspace_id) "
+                        + "SELECT * FROM unnest(?::uuid[], ?::varchar[], ?::boolean[], ?::timestamptz[], ?::varchar[]) "
                         + "ON CONFLICT (session_id) DO NOTHING",
                 ids,
                 owners,
                 anonymous,
-                created);
+                created,
+                workspaces);
     }
 
-    /** A session as first seen in a batch: the first message's author owns it. */
-    private record Session(String owner, boolean anonymous, Instant firstAt) {}
+    /**
+     * A session as first seen in a batch: the first message's author owns it.
+     *
+     * @param workspaceId null for a session from before workspaces (the default workspace's)
+     */
+    private record Session(String owner, boolean anonymous, Instant firstAt, String workspaceId) {}
 }

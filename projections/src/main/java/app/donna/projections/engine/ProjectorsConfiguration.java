@@ -11,6 +11,7 @@ import app.donna.projections.email.AutopilotProjection;
 import app.donna.projections.email.GmailInboxProjection;
 import app.donna.projections.email.GmailMailboxProjection;
 import app.donna.projections.voice.VoiceProjection;
+import app.donna.projections.workspace.WorkspaceProjection;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Clock;
@@ -66,6 +67,11 @@ class ProjectorsConfiguration {
     @Bean
     AutopilotProjection autopilotProjection() {
         return new AutopilotProjection();
+    }
+
+    @Bean
+    WorkspaceProjection workspaceProjection() {
+        return new WorkspaceProjection();
     }
 
     /** The platform's dead-letter recoverer, writing a record only if it is not on the DLT already. */
