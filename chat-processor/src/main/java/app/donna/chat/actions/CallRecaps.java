@@ -6,6 +6,7 @@ import app.donna.events.actions.ActionRequested;
 import app.donna.events.common.EventSource;
 import app.donna.events.voice.SpeakerRole;
 import app.donna.events.voice.VoiceSessionEnded;
+import app.donna.events.voice.VoiceSessionStarted;
 import app.donna.events.voice.VoiceToolCalled;
 import app.donna.events.voice.VoiceTranscript;
 import app.donna.platform.kafka.KafkaClientProperties;
@@ -78,12 +79,12 @@ class CallRecaps {
         }
         List<CallRecap.Line> lines = new ArrayList<>();
         List<String> requests = new ArrayList<>();
-        readCall(record, ended, lines, requests);
+        String workspace = readCall(record, ended, lines, requests);
         if (lines.isEmpty() && requests.isEmpty()) {
             log.info("Voice session {} ended with nothing said; no recap", ended.getVoiceSessionId());
             return;
         }
-        Optional<String> byModel = composer.recap(lines, requests);
+        Optional<String> byModel = composer.in(workspace).recap(lines, requests);
         String recap = byModel.orElseGet(() -> CallRecap.extractive(lines, requests));
         UUID actionId = DerivedIds.of("call-summary", ended.getVoiceSessionId());
         Map<String, Object> payload = new LinkedHashMap<>();
@@ -103,6 +104,7 @@ class CallRecaps {
                 .setPayloadJson(json.writeValueAsString(payload))
                 .setSource(EventSource.VOICE)
                 .setSourceId(ended.getVoiceSessionId().toString())
+                .setWorkspaceId(workspace)
                 .build();
         // waits for the broker: a recap not acknowledged is retried with the record, as the same action
         kafka.send(Topics.ACTIONS.record(ended.getUserId(), action)).get(30, TimeUnit.SECONDS);
@@ -113,8 +115,12 @@ class CallRecaps {
                 actionId);
     }
 
-    /** The call's final transcripts and tool calls, read back from its partition up to its end. */
-    private void readCall(
+    /**
+     * The call's final transcripts and tool calls, read back from its partition up to its end.
+     *
+     * @return the call's workspace, as its start said (null: not seen, or from before workspaces)
+     */
+    private String readCall(
             ConsumerRecord<String, SpecificRecordBase> end,
             VoiceSessionEnded ended,
             List<CallRecap.Line> lines,
@@ -125,6 +131,7 @@ class CallRecaps {
                 .minusSeconds(60)
                 .toEpochMilli();
         EventCodec codec = EventCodec.bundled();
+        String workspace = null;
         try (var reader = new KafkaConsumer<>(readerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             reader.assign(List.of(partition));
             OffsetAndTimestamp start =
@@ -143,13 +150,15 @@ class CallRecaps {
                         when t.getIsFinal() ->
                             lines.add(new CallRecap.Line(t.getRole() == SpeakerRole.USER, t.getText()));
                         case VoiceToolCalled t -> requests.add(t.getToolName());
+                        case VoiceSessionStarted started -> workspace = started.getWorkspaceId();
                         case null, default -> {
-                            // the start, responses: nothing the recap needs
+                            // responses: nothing the recap needs
                         }
                     }
                 }
             }
         }
+        return workspace;
     }
 
     private static SpecificRecordBase decode(EventCodec codec, byte[] value) {

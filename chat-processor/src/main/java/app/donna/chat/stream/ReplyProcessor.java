@@ -668,6 +668,7 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
                 .setPayloadJson(JSON.writeValueAsString(payload))
                 .setSource(EventSource.CHAT)
                 .setSourceId(m.getSessionId().toString())
+                .setWorkspaceId(m.getWorkspaceId())
                 .build();
     }
 

@@ -75,7 +75,12 @@ public final class VoiceBench {
                         new AnonymousSessionTokens(SECRET, Duration.ofHours(1), Clock.systemUTC());
 
                 double[][] times = roundTrips(
-                        callers, direct, relayed, "Bearer " + visitors.mint(UUID.randomUUID()), roundTrips, () -> {});
+                        callers,
+                        direct,
+                        relayed,
+                        "Bearer " + visitors.mint(UUID.randomUUID(), "default"),
+                        roundTrips,
+                        () -> {});
                 double[] d = times[0];
                 double[] r = times[1];
 
@@ -89,7 +94,12 @@ public final class VoiceBench {
                 Thread.sleep(2_000);
                 System.out.printf("opening %d idle calls through the relay%n", sessions);
                 long baseAgain = usedHeapAfterGc();
-                open = openIdle(callers, relayed, sessions, i -> "Bearer " + visitors.mint(UUID.randomUUID()), false);
+                open = openIdle(
+                        callers,
+                        relayed,
+                        sessions,
+                        i -> "Bearer " + visitors.mint(UUID.randomUUID(), "default"),
+                        false);
                 long withRelay = usedHeapAfterGc();
                 open.forEach(Caller::close);
                 double directPerSession = (withDirect - base) / (double) sessions;
@@ -165,7 +175,7 @@ public final class VoiceBench {
                         new AnonymousSessionTokens(SECRET, Duration.ofHours(1), Clock.systemUTC());
                 var cpu = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
                 toFar.println("RELAY ws://127.0.0.1:" + relayPort + "/v1/realtime?model=gpt-realtime Bearer "
-                        + visitors.mint(UUID.randomUUID()));
+                        + visitors.mint(UUID.randomUUID(), "default"));
                 expect(fromFar, "WARM");
                 long cpuBefore = cpu.getProcessCpuTime();
                 String[] p = expect(fromFar, "TIMES ").split(" ");

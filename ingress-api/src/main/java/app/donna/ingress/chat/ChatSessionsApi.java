@@ -1,6 +1,5 @@
 package app.donna.ingress.chat;
 
-import app.donna.ingress.workspace.WorkspaceSettings;
 import app.donna.ingress.workspace.Workspaces;
 import app.donna.platform.ratelimit.RateLimitFilter;
 import app.donna.platform.ratelimit.RateLimiter;
@@ -9,6 +8,7 @@ import app.donna.platform.ratelimit.policy.RateLimitDecision;
 import app.donna.platform.ratelimit.policy.RateLimitPolicy;
 import app.donna.platform.security.AnonymousSessionTokens;
 import app.donna.platform.web.Problems;
+import app.donna.platform.workspace.WorkspaceIdentity;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
@@ -72,7 +72,7 @@ class ChatSessionsApi {
      *                    member's session is always their own workspace's)
      */
     record OpenSession(
-            @Pattern(regexp = WorkspaceSettings.ID) String workspaceId) {}
+            @Pattern(regexp = WorkspaceIdentity.ID) String workspaceId) {}
 
     @PostMapping
     ResponseEntity<?> open(
@@ -107,7 +107,7 @@ class ChatSessionsApi {
                 return RateLimitFilter.refused(newSession, "Too many new chats from this address");
             }
             caller = Caller.visitor(session);
-            body.put("token", visitorTokens.get().mint(session));
+            body.put("token", visitorTokens.get().mint(session, workspace.get()));
             body.put("tokenType", "Bearer");
             body.put("expiresIn", visitorTokens.get().lifetime().toSeconds());
         }

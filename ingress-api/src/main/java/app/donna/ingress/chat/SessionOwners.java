@@ -3,8 +3,8 @@ package app.donna.ingress.chat;
 import static app.donna.projections.db.Tables.CHAT_SESSIONS;
 import static app.donna.projections.db.Tables.CHAT_SESSION_OWNERS;
 
-import app.donna.ingress.workspace.Membership;
 import app.donna.ingress.workspace.Workspaces;
+import app.donna.platform.workspace.Membership;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Clock;

@@ -3,6 +3,7 @@ package app.donna.ingress.openai;
 import app.donna.ingress.voice.RealtimeSecrets;
 import app.donna.ingress.voice.RealtimeSecrets.NotMinted.Reason;
 import app.donna.ingress.voice.VoiceSettings;
+import app.donna.platform.persona.Persona;
 import app.donna.platform.persona.PinnedVoiceSession;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
@@ -33,11 +34,9 @@ class OpenAiRealtimeSecrets implements RealtimeSecrets, DisposableBean {
 
     private final VoiceSettings settings;
     private final OpenAIClient client;
-    private final RealtimeSessionCreateRequest session;
 
     OpenAiRealtimeSecrets(VoiceSettings settings) {
         this.settings = settings;
-        this.session = pinnedSession(settings);
         this.client = settings.online()
                 ? OpenAIOkHttpClient.builder()
                         .baseUrl(settings.baseUrl())
@@ -50,14 +49,14 @@ class OpenAiRealtimeSecrets implements RealtimeSecrets, DisposableBean {
     }
 
     @Override
-    public Minted mint(Duration lifetime) {
+    public Minted mint(Duration lifetime, Persona persona) {
         if (client == null) {
             throw new NotMinted(Reason.OFFLINE, "Voice is offline here: no OpenAI API key is configured.", null);
         }
         Duration ttl = lifetime.compareTo(settings.tokenLifetime()) < 0 ? lifetime : settings.tokenLifetime();
         try {
             ClientSecretCreateResponse created =
-                    client.realtime().clientSecrets().create(params(ttl));
+                    client.realtime().clientSecrets().create(params(ttl, persona));
             return new Minted(created.value(), Instant.ofEpochSecond(created.expiresAt()), settings.model());
         } catch (OpenAIServiceException e) {
             if (e.statusCode() == 429 || e.statusCode() == 503) {
@@ -83,28 +82,24 @@ class OpenAiRealtimeSecrets implements RealtimeSecrets, DisposableBean {
         return false;
     }
 
-    /** The request: the lifetime, and the session every call is pinned to. */
-    ClientSecretCreateParams params(Duration ttl) {
+    /** The request: the lifetime, and the session the call is pinned to. */
+    ClientSecretCreateParams params(Duration ttl, Persona persona) {
         return ClientSecretCreateParams.builder()
                 .expiresAfter(ClientSecretCreateParams.ExpiresAfter.builder()
                         .anchor(ClientSecretCreateParams.ExpiresAfter.Anchor.CREATED_AT)
                         .seconds(ttl.toSeconds())
                         .build())
-                .session(session)
+                .session(pinnedSession(settings, persona))
                 .build();
     }
 
     /**
-     * The session the server pins, as the relay pins it too ({@link PinnedVoiceSession}): the same for every
-     * call, so made once, read into the client's own type so the request is what the API documents.
+     * The session the server pins, as the relay pins it too ({@link PinnedVoiceSession}), with the call's
+     * workspace's persona, read into the client's own type so the request is what the API documents.
      */
-    private static RealtimeSessionCreateRequest pinnedSession(VoiceSettings settings) {
+    private static RealtimeSessionCreateRequest pinnedSession(VoiceSettings settings, Persona persona) {
         PinnedVoiceSession pinned = PinnedVoiceSession.of(
-                settings.model(),
-                settings.voice(),
-                settings.persona().persona(),
-                settings.serverVad(),
-                settings.transcriptionModel());
+                settings.model(), settings.voice(), persona, settings.serverVad(), settings.transcriptionModel());
         return ObjectMappers.jsonMapper().convertValue(pinned.asRealtimeSession(), RealtimeSessionCreateRequest.class);
     }
 

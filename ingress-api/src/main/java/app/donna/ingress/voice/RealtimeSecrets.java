@@ -1,5 +1,6 @@
 package app.donna.ingress.voice;
 
+import app.donna.platform.persona.Persona;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -12,11 +13,12 @@ import java.time.Instant;
 public interface RealtimeSecrets {
 
     /**
-     * A secret living {@code lifetime}, at most the configured token lifetime.
+     * A secret living {@code lifetime}, at most the configured token lifetime, pinned to the receptionist
+     * of {@code persona} (the call's workspace's).
      *
      * @throws NotMinted when none could be had, saying why
      */
-    Minted mint(Duration lifetime);
+    Minted mint(Duration lifetime, Persona persona);
 
     /** A minted secret: what the caller connects with, until when, to which model. */
     record Minted(String secret, Instant expiresAt, String model) {}

@@ -1,6 +1,7 @@
 package app.donna.ingress.voice;
 
 import app.donna.ingress.chat.Caller;
+import app.donna.ingress.workspace.Workspaces;
 import app.donna.platform.ratelimit.RateLimitFilter;
 import app.donna.platform.ratelimit.RateLimiter;
 import app.donna.platform.ratelimit.RateLimiters;
@@ -45,6 +46,7 @@ class RealtimeTokenController {
     private final RealtimeSecrets secrets;
     private final VoiceSettings settings;
     private final VoiceOwners owners;
+    private final Workspaces workspaces;
     private final VoiceSanctions sanctions;
     private final RateLimiter users;
     private final RateLimiter visitors;
@@ -54,7 +56,9 @@ class RealtimeTokenController {
             VoiceSettings settings,
             VoiceOwners owners,
             VoiceSanctions sanctions,
-            RateLimiters rateLimiters) {
+            RateLimiters rateLimiters,
+            Workspaces workspaces) {
+        this.workspaces = workspaces;
         this.secrets = secrets;
         this.settings = settings;
         this.owners = owners;
@@ -93,13 +97,19 @@ class RealtimeTokenController {
                 ? settings.tokenLifetime()
                 : Duration.ofSeconds(request.expiresInSeconds());
         try {
-            RealtimeSecrets.Minted minted = secrets.mint(lifetime);
+            // the call is the caller's workspace's, and its receptionist speaks for that business
+            String workspace = workspaces.ofCaller(token);
+            RealtimeSecrets.Minted minted = secrets.mint(lifetime, workspaces.persona(workspace));
             long expiresIn = Math.max(
                     0, Duration.between(Instant.now(), minted.expiresAt()).toSeconds());
             return ResponseEntity.ok()
                     .header("Cache-Control", "no-store")
                     .body(new Token(
-                            minted.secret(), minted.expiresAt(), expiresIn, minted.model(), owners.claimNew(caller)));
+                            minted.secret(),
+                            minted.expiresAt(),
+                            expiresIn,
+                            minted.model(),
+                            owners.claimNew(caller, workspace)));
         } catch (RealtimeSecrets.NotMinted e) {
             return switch (e.reason()) {
                 case OFFLINE ->

@@ -178,6 +178,7 @@ class VoiceEventsController {
                         .setModel(settings.model())
                         .setVoice(settings.voice())
                         .setTransport(VoiceTransport.WEBRTC)
+                        .setWorkspaceId(owners.workspaceOf(session).orElse(null))
                         .build();
             case "transcript" ->
                 VoiceTranscript.newBuilder()

@@ -3,6 +3,7 @@ package app.donna.ingress.voice;
 import app.donna.events.actions.ActionRequested;
 import app.donna.events.common.EventSource;
 import app.donna.ingress.publishing.AcknowledgedPublisher;
+import app.donna.platform.workspace.WorkspaceIdentity;
 import app.donna.schemas.DerivedIds;
 import app.donna.schemas.Topics;
 import jakarta.validation.Valid;
@@ -25,7 +26,7 @@ import tools.jackson.databind.json.JsonMapper;
  * hands something a caller asked for to the business's integrations as {@code ActionRequested} on
  * {@code donna.actions}, from where chat-processor delivers it to the webhook configured for its kind (the
  * original system's marketing, sales and secretary hand-offs). With an {@code idempotencyKey} a retry is the
- * same action.
+ * same action. The business is {@code workspaceId}'s (none: the default workspace's).
  */
 @RestController
 class VoiceFanoutController {
@@ -41,16 +42,21 @@ class VoiceFanoutController {
             @Size(max = 255) String sourceId,
 
             @Size(max = 128) @Pattern(regexp = "[A-Za-z0-9_.:-]*")
-            String idempotencyKey) {}
+            String idempotencyKey,
+
+            @Pattern(regexp = WorkspaceIdentity.ID) String workspaceId) {}
 
     record Accepted(UUID actionId) {}
 
     private final AcknowledgedPublisher publisher;
     private final VoiceSettings settings;
     private final Clock clock;
+    private final WorkspaceIdentity identity;
     private final JsonMapper json = JsonMapper.builder().build();
 
-    VoiceFanoutController(AcknowledgedPublisher publisher, VoiceSettings settings, Clock clock) {
+    VoiceFanoutController(
+            AcknowledgedPublisher publisher, VoiceSettings settings, Clock clock, WorkspaceIdentity identity) {
+        this.identity = identity;
         this.publisher = publisher;
         this.settings = settings;
         this.clock = clock;
@@ -73,6 +79,7 @@ class VoiceFanoutController {
                 .setPayloadJson(json.writeValueAsString(fanout.payload()))
                 .setSource(EventSource.VOICE)
                 .setSourceId(fanout.sourceId())
+                .setWorkspaceId(fanout.workspaceId() == null ? identity.defaultId() : fanout.workspaceId())
                 .build();
         if (!publisher.publish(Topics.ACTIONS.record(fanout.userId(), action), settings.publishTimeout())) {
             return AcknowledgedPublisher.notAcknowledged(

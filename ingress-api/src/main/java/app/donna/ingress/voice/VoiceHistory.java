@@ -71,18 +71,28 @@ class VoiceHistory {
         return new Page(page, Optional.of(new Cursor(last.startedAt(), last.voiceSessionId())));
     }
 
-    /** One call of {@code owner}'s with its transcript and actions; empty when there is none (or not theirs). */
-    Optional<Detail> call(String owner, UUID voiceSessionId) {
-        Optional<Call> call = withUsage()
-                .where(VOICE_SESSIONS.VOICE_SESSION_ID.eq(voiceSessionId).and(VOICE_SESSIONS.USER_ID.eq(owner)))
-                .fetchOptional(VoiceHistory::call);
-        return call.map(c -> new Detail(
-                c,
+    /**
+     * One call with its transcript and actions, if it is {@code caller}'s own or, for staff
+     * ({@code staffOf}), their workspace's; empty otherwise, or when there is none.
+     *
+     * @param defaultWorkspace the workspace of calls from before workspaces
+     */
+    Optional<Detail> call(String caller, Optional<String> staffOf, String defaultWorkspace, UUID voiceSessionId) {
+        Condition visible = VOICE_SESSIONS.USER_ID.eq(caller);
+        if (staffOf.isPresent()) {
+            visible = visible.or(DSL.coalesce(VOICE_SESSIONS.WORKSPACE_ID, DSL.val(defaultWorkspace))
+                    .eq(staffOf.get()));
+        }
+        Optional<Record> row = withUsage()
+                .where(VOICE_SESSIONS.VOICE_SESSION_ID.eq(voiceSessionId).and(visible))
+                .fetchOptional();
+        return row.map(r -> new Detail(
+                call(r),
                 db.select(VOICE_TRANSCRIPTS.ROLE, VOICE_TRANSCRIPTS.TEXT, VOICE_TRANSCRIPTS.OCCURRED_AT)
                         .from(VOICE_TRANSCRIPTS)
                         .where(VOICE_TRANSCRIPTS.VOICE_SESSION_ID.eq(voiceSessionId))
                         .orderBy(VOICE_TRANSCRIPTS.OCCURRED_AT, VOICE_TRANSCRIPTS.EVENT_ID)
-                        .fetch(r -> new Line(r.value1(), r.value2(), r.value3())),
+                        .fetch(l -> new Line(l.value1(), l.value2(), l.value3())),
                 db.select(
                                 ACTIONS.ACTION_ID,
                                 ACTIONS.KIND,
@@ -91,10 +101,13 @@ class VoiceHistory {
                                 ACTIONS.LAST_ERROR,
                                 ACTIONS.REQUESTED_AT)
                         .from(ACTIONS)
-                        .where(ACTIONS.SOURCE_ID.eq(voiceSessionId.toString()).and(ACTIONS.USER_ID.eq(owner)))
+                        // the call's caller's requests: nobody else's can name this call
+                        .where(ACTIONS.SOURCE_ID
+                                .eq(voiceSessionId.toString())
+                                .and(ACTIONS.USER_ID.eq(r.get(VOICE_SESSIONS.USER_ID))))
                         .orderBy(ACTIONS.REQUESTED_AT)
-                        .fetch(r ->
-                                new Action(r.value1(), r.value2(), r.value3(), r.value4(), r.value5(), r.value6()))));
+                        .fetch(a ->
+                                new Action(a.value1(), a.value2(), a.value3(), a.value4(), a.value5(), a.value6()))));
     }
 
     private static final Field<Integer> RESPONSES = DSL.field(DSL.selectCount()

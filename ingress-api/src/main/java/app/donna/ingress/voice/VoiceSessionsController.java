@@ -2,7 +2,9 @@ package app.donna.ingress.voice;
 
 import app.donna.ingress.chat.Caller;
 import app.donna.ingress.paging.Cursor;
+import app.donna.ingress.workspace.Workspaces;
 import app.donna.platform.web.Problems;
+import app.donna.platform.workspace.Membership;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.Size;
@@ -21,7 +23,8 @@ import org.springframework.web.bind.annotation.RestController;
 /**
  * A caller's own voice calls: {@code GET /api/voice/sessions} (newest first, a page at a time) and
  * {@code GET /api/voice/sessions/{id}} with the transcript (as redacted by the relay) and the actions the
- * call led to. A call is its caller's alone: anyone else, a visitor included, gets 404.
+ * call led to. A call is its caller's, and its workspace's staff may read it: anyone else, a visitor
+ * included, gets 404.
  */
 @RestController
 class VoiceSessionsController {
@@ -31,9 +34,11 @@ class VoiceSessionsController {
     record Calls(List<VoiceHistory.Call> sessions, String nextCursor) {}
 
     private final VoiceHistory history;
+    private final Workspaces workspaces;
 
-    VoiceSessionsController(VoiceHistory history) {
+    VoiceSessionsController(VoiceHistory history, Workspaces workspaces) {
         this.history = history;
+        this.workspaces = workspaces;
     }
 
     @GetMapping("/api/voice/sessions")
@@ -54,7 +59,11 @@ class VoiceSessionsController {
 
     @GetMapping("/api/voice/sessions/{voiceSessionId}")
     ResponseEntity<?> one(@AuthenticationPrincipal Jwt user, @PathVariable UUID voiceSessionId) {
-        return history.call(Caller.of(user).userId(), voiceSessionId)
+        return history.call(
+                        Caller.of(user).userId(),
+                        workspaces.of(user).map(Membership::workspaceId),
+                        workspaces.defaultId(),
+                        voiceSessionId)
                 .<ResponseEntity<?>>map(ResponseEntity::ok)
                 .orElseGet(() -> Problems.response(
                         Problems.of(HttpStatus.NOT_FOUND, "not-found", "Not found", "No such voice session.")));

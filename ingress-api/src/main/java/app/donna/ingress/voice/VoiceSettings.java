@@ -1,7 +1,5 @@
 package app.donna.ingress.voice;
 
-import app.donna.platform.settings.PersonaSettings;
-import jakarta.validation.Valid;
 import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
@@ -28,7 +26,6 @@ import org.springframework.validation.annotation.Validated;
  * @param userTokensPerMinute     how many a signed-in user regains per minute
  * @param visitorTokensBurst      the same for an anonymous visitor (tighter: anyone can be one)
  * @param visitorTokensPerMinute  the same for an anonymous visitor
- * @param persona            who the receptionist speaks for (the same settings as chat's)
  * @param eventsBurst        events a caller on the direct path may report at once ({@code POST /api/voice/events})
  * @param eventsPerMinute    how many they regain per minute
  * @param maxTranscriptChars the longest transcript one reported event may carry
@@ -54,7 +51,6 @@ public record VoiceSettings(
         @Min(1) @DefaultValue("10") int userTokensPerMinute,
         @Min(1) @DefaultValue("2") int visitorTokensBurst,
         @Min(1) @DefaultValue("2") int visitorTokensPerMinute,
-        @Valid @NotNull @DefaultValue PersonaSettings persona,
         @Min(1) @DefaultValue("60") int eventsBurst,
         @Min(1) @DefaultValue("120") int eventsPerMinute,
         @Min(1) @DefaultValue("8000") int maxTranscriptChars,

@@ -8,8 +8,9 @@ import app.donna.events.workspace.WorkspacePersonaSet;
 import app.donna.events.workspace.WorkspaceRole;
 import app.donna.ingress.publishing.AcknowledgedPublisher;
 import app.donna.platform.persona.Persona;
-import app.donna.platform.security.AnonymousSessionTokens;
 import app.donna.platform.web.Problems;
+import app.donna.platform.workspace.Membership;
+import app.donna.platform.workspace.WorkspaceIdentity;
 import app.donna.schemas.Topics;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
@@ -98,6 +99,7 @@ class WorkspaceController {
 
     private final Workspaces workspaces;
     private final WorkspaceSettings settings;
+    private final WorkspaceIdentity identity;
     private final AcknowledgedPublisher publisher;
     private final DSLContext db;
     private final Clock clock;
@@ -105,9 +107,11 @@ class WorkspaceController {
     WorkspaceController(
             Workspaces workspaces,
             WorkspaceSettings settings,
+            WorkspaceIdentity identity,
             AcknowledgedPublisher publisher,
             DSLContext db,
             Clock clock) {
+        this.identity = identity;
         this.workspaces = workspaces;
         this.settings = settings;
         this.publisher = publisher;
@@ -182,8 +186,8 @@ class WorkspaceController {
                         r.getUserId(), r.getRole().toLowerCase(Locale.ROOT), r.getChangedBy(), r.getChangedAt()));
         return noStore(new Members(
                 members,
-                ws.equals(settings.defaultId()) ? settings.owners() : List.of(),
-                settings.roleClaim().isBlank() ? null : settings.roleClaim()));
+                ws.equals(identity.defaultId()) ? identity.owners() : List.of(),
+                identity.roleClaim().isBlank() ? null : identity.roleClaim()));
     }
 
     @PutMapping("/api/workspace/members/{userId}")
@@ -300,7 +304,7 @@ class WorkspaceController {
      * without one, nobody could manage the workspace any more.
      */
     private boolean lastOwner(String ws, String userId) {
-        if (ws.equals(settings.defaultId()) && !settings.owners().isEmpty()) {
+        if (ws.equals(identity.defaultId()) && !identity.owners().isEmpty()) {
             return false;
         }
         List<String> owners = db.select(WORKSPACE_MEMBERS.USER_ID)
@@ -356,7 +360,7 @@ class WorkspaceController {
     }
 
     private static boolean visitor(Jwt token) {
-        return token == null || AnonymousSessionTokens.ISSUER.equals(token.getClaimAsString("iss"));
+        return token == null || WorkspaceIdentity.visitor(token);
     }
 
     private static ResponseEntity<?> noStore(Object body) {

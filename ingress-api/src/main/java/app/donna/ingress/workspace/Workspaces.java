@@ -5,11 +5,10 @@ import static app.donna.projections.db.Tables.WORKSPACE_MEMBERS;
 import static app.donna.projections.db.Tables.WORKSPACE_PERSONAS;
 
 import app.donna.platform.persona.Persona;
-import app.donna.platform.security.AnonymousSessionTokens;
+import app.donna.platform.workspace.Membership;
+import app.donna.platform.workspace.WorkspaceIdentity;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import org.jooq.DSLContext;
 import org.springframework.security.oauth2.jwt.Jwt;
@@ -27,42 +26,43 @@ public class Workspaces {
 
     private final DSLContext db;
     private final WorkspaceSettings settings;
+    private final WorkspaceIdentity identity;
 
-    Workspaces(DSLContext db, WorkspaceSettings settings) {
+    Workspaces(DSLContext db, WorkspaceSettings settings, WorkspaceIdentity identity) {
         this.db = db;
         this.settings = settings;
+        this.identity = identity;
     }
 
     public String defaultId() {
-        return settings.defaultId();
+        return identity.defaultId();
+    }
+
+    /**
+     * The workspace a caller's call or conversation belongs to when they start one: a member's own; for a
+     * visitor, the one their token was minted for; for anyone else, the default.
+     */
+    public String ofCaller(Jwt token) {
+        if (token != null && WorkspaceIdentity.visitor(token)) {
+            return identity.visitorsWorkspace(token);
+        }
+        return of(token).map(Membership::workspaceId).orElse(identity.defaultId());
     }
 
     /** The caller's membership; none for visitors and for users who work for no workspace. */
     public Optional<Membership> of(Jwt token) {
-        if (token == null || AnonymousSessionTokens.ISSUER.equals(token.getClaimAsString("iss"))) {
+        if (token == null || WorkspaceIdentity.visitor(token)) {
             return Optional.empty();
         }
-        Optional<Membership.Role> claimed = claimedRole(token);
-        if (claimed.isPresent()) {
-            String workspace = settings.idClaim().isBlank() ? null : token.getClaimAsString(settings.idClaim());
-            if (workspace == null || !workspace.matches(WorkspaceSettings.ID)) {
-                workspace = settings.defaultId();
-            }
-            return Optional.of(new Membership(workspace, claimed.get(), Membership.Source.CLAIM));
-        }
-        String user = token.getSubject();
-        if (settings.owners().contains(user)) {
-            return Optional.of(
-                    new Membership(settings.defaultId(), Membership.Role.OWNER, Membership.Source.CONFIGURATION));
-        }
-        return db.select(WORKSPACE_MEMBERS.WORKSPACE_ID, WORKSPACE_MEMBERS.ROLE)
-                .from(WORKSPACE_MEMBERS)
-                .where(WORKSPACE_MEMBERS.USER_ID.eq(user))
-                .and(WORKSPACE_MEMBERS.ROLE.in("OWNER", "STAFF"))
-                .orderBy(WORKSPACE_MEMBERS.CHANGED_AT.desc())
-                .limit(1)
-                .fetchOptional(r ->
-                        new Membership(r.value1(), Membership.Role.valueOf(r.value2()), Membership.Source.MEMBERSHIP));
+        return identity.fromToken(token)
+                .or(() -> db.select(WORKSPACE_MEMBERS.WORKSPACE_ID, WORKSPACE_MEMBERS.ROLE)
+                        .from(WORKSPACE_MEMBERS)
+                        .where(WORKSPACE_MEMBERS.USER_ID.eq(token.getSubject()))
+                        .and(WORKSPACE_MEMBERS.ROLE.in("OWNER", "STAFF"))
+                        .orderBy(WORKSPACE_MEMBERS.CHANGED_AT.desc())
+                        .limit(1)
+                        .fetchOptional(r -> new Membership(
+                                r.value1(), Membership.Role.valueOf(r.value2()), Membership.Source.MEMBERSHIP)));
     }
 
     /**
@@ -76,15 +76,15 @@ public class Workspaces {
         if (member.isPresent()) {
             return Optional.of(member.get().workspaceId());
         }
-        if (named.isEmpty() || named.get().equals(settings.defaultId())) {
-            return Optional.of(settings.defaultId());
+        if (named.isEmpty() || named.get().equals(identity.defaultId())) {
+            return Optional.of(identity.defaultId());
         }
         return exists(named.get()) ? named : Optional.empty();
     }
 
     /** Whether the workspace exists: the default always does. */
     public boolean exists(String workspaceId) {
-        return workspaceId.equals(settings.defaultId())
+        return workspaceId.equals(identity.defaultId())
                 || db.fetchExists(WORKSPACES, WORKSPACES.WORKSPACE_ID.eq(workspaceId));
     }
 
@@ -114,32 +114,5 @@ public class Workspaces {
                                 : Arrays.asList(r.getServices().split("\n")),
                         r.getTone(),
                         r.getInstructions()));
-    }
-
-    private Optional<Membership.Role> claimedRole(Jwt token) {
-        if (settings.roleClaim().isBlank() || !token.hasClaim(settings.roleClaim())) {
-            return Optional.empty();
-        }
-        Object value = token.getClaims().get(settings.roleClaim());
-        List<?> values = value instanceof Collection<?> many ? List.copyOf(many) : List.of(value);
-        Optional<Membership.Role> best = Optional.empty();
-        for (Object v : values) {
-            Optional<Membership.Role> role = role(String.valueOf(v));
-            if (role.isPresent() && (best.isEmpty() || role.get() == Membership.Role.OWNER)) {
-                best = role;
-            }
-        }
-        return best;
-    }
-
-    /** A role claim's value as a role: owner or admin, staff or member; anything else grants nothing. */
-    static Optional<Membership.Role> role(String claimed) {
-        String name = claimed.toLowerCase(Locale.ROOT).strip();
-        name = name.substring(name.lastIndexOf(':') + 1);
-        return switch (name) {
-            case "owner", "admin" -> Optional.of(Membership.Role.OWNER);
-            case "staff", "member", "basic_member" -> Optional.of(Membership.Role.STAFF);
-            default -> Optional.empty();
-        };
     }
 }

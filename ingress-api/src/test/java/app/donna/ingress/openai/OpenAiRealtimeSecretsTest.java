@@ -5,13 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import app.donna.ingress.voice.RealtimeSecrets;
 import app.donna.ingress.voice.VoiceSettings;
-import app.donna.platform.settings.PersonaSettings;
+import app.donna.platform.persona.Persona;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Minting without a network: offline without a key, and the lifetime asked of OpenAI. */
 class OpenAiRealtimeSecretsTest {
+
+    static final Persona ADA = new Persona("Salon Ada", "9 to 5", List.of("haircuts"), "warm", "");
 
     static VoiceSettings settings(String apiKey) {
         return new VoiceSettings(
@@ -27,7 +29,6 @@ class OpenAiRealtimeSecretsTest {
                 10,
                 2,
                 2,
-                new PersonaSettings("Salon Ada", "9 to 5", List.of("haircuts"), "warm", ""),
                 60,
                 120,
                 8000,
@@ -41,7 +42,7 @@ class OpenAiRealtimeSecretsTest {
     void withoutAKeyVoiceSaysItIsOffline() {
         OpenAiRealtimeSecrets secrets = new OpenAiRealtimeSecrets(settings(""));
 
-        assertThatThrownBy(() -> secrets.mint(Duration.ofMinutes(1)))
+        assertThatThrownBy(() -> secrets.mint(Duration.ofMinutes(1), ADA))
                 .isInstanceOfSatisfying(
                         RealtimeSecrets.NotMinted.class,
                         e -> assertThat(e.reason()).isEqualTo(RealtimeSecrets.NotMinted.Reason.OFFLINE))
@@ -52,7 +53,7 @@ class OpenAiRealtimeSecretsTest {
     void theSessionIsPinnedWithTheLifetimeAskedAndNoTurnDetectionWhenServerVadIsOff() {
         OpenAiRealtimeSecrets secrets = new OpenAiRealtimeSecrets(settings("sk-test"));
         try {
-            var params = secrets.params(Duration.ofSeconds(90));
+            var params = secrets.params(Duration.ofSeconds(90), ADA);
 
             assertThat(params.expiresAfter().orElseThrow().seconds()).contains(90L);
             var session = params.session().orElseThrow().asRealtime();

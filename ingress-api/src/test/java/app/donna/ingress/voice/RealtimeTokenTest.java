@@ -1,14 +1,23 @@
 package app.donna.ingress.voice;
 
 import static app.donna.projections.db.Tables.ABUSE_FLAGS;
+import static app.donna.projections.db.Tables.VOICE_SESSIONS;
+import static app.donna.projections.db.Tables.WORKSPACES;
+import static app.donna.projections.db.Tables.WORKSPACE_MEMBERS;
+import static app.donna.projections.db.Tables.WORKSPACE_PERSONAS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import app.donna.devissuer.DevTokenIssuer;
+import app.donna.events.voice.VoiceSessionStarted;
 import app.donna.ingress.IngressApplication;
 import app.donna.ingress.chat.IngressUnderTest;
 import app.donna.localinfra.LocalPorts;
 import app.donna.localinfra.StandInOpenAi;
+import app.donna.schemas.EventCodec;
+import app.donna.schemas.Topics;
 import app.donna.testing.InfraExtension;
+import app.donna.testing.SharedInfra;
+import app.donna.testing.TopicReader;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -50,6 +59,9 @@ class RealtimeTokenTest {
         registry.add("donna.security.anonymous.secret", () -> "a-test-secret-of-at-least-32-bytes!!");
         registry.add("donna.rate-limit.per-user-burst", () -> "100000");
         registry.add("donna.rate-limit.per-ip-burst", () -> "100000");
+        // visitors open sessions here from 127.0.0.1 as in other test classes: limits counted in this
+        // context's memory, so they use up no other class's shared per-address budget
+        registry.add("donna.rate-limit.shared", () -> "false");
         registry.add("donna.voice.api-key", () -> SERVER_KEY);
         registry.add("donna.voice.base-url", OPEN_AI::baseUrl);
         registry.add("donna.voice.timeout", () -> "2s");
@@ -219,6 +231,87 @@ class RealtimeTokenTest {
         assertThat(third.headers().firstValue("Retry-After")).isPresent();
         // a signed-in user is not held back by the visitor's limit
         assertThat(mint(issuer.mint("yara"), null).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aCallIsItsWorkspacesItsReceptionistSpeaksForItAndItsStaffReadIt() throws Exception {
+        String run = UUID.randomUUID().toString();
+        String ws = "ws-" + run;
+        String staff = "vs-staff-" + run;
+        Instant now = Instant.now();
+        // the workspace as the projector keeps it: created, with a persona and a member of staff
+        db.insertInto(WORKSPACES)
+                .set(WORKSPACES.WORKSPACE_ID, ws)
+                .set(WORKSPACES.NAME, "Chez Voice")
+                .set(WORKSPACES.CREATED_BY, "vo-" + run)
+                .set(WORKSPACES.CREATED_AT, now)
+                .execute();
+        db.insertInto(WORKSPACE_PERSONAS)
+                .set(WORKSPACE_PERSONAS.WORKSPACE_ID, ws)
+                .set(WORKSPACE_PERSONAS.BUSINESS_NAME, "Chez Voice " + run)
+                .set(WORKSPACE_PERSONAS.HOURS, "nights only")
+                .set(WORKSPACE_PERSONAS.SERVICES, "")
+                .set(WORKSPACE_PERSONAS.TONE, "calm")
+                .set(WORKSPACE_PERSONAS.INSTRUCTIONS, "")
+                .set(WORKSPACE_PERSONAS.UPDATED_BY, "vo-" + run)
+                .set(WORKSPACE_PERSONAS.UPDATED_AT, now)
+                .execute();
+        db.insertInto(WORKSPACE_MEMBERS)
+                .set(WORKSPACE_MEMBERS.WORKSPACE_ID, ws)
+                .set(WORKSPACE_MEMBERS.USER_ID, staff)
+                .set(WORKSPACE_MEMBERS.ROLE, "STAFF")
+                .set(WORKSPACE_MEMBERS.CHANGED_BY, "vo-" + run)
+                .set(WORKSPACE_MEMBERS.CHANGED_AT, now)
+                .execute();
+
+        // a visitor of the workspace's website calls: the receptionist speaks for that business
+        HttpResponse<String> opened = API.send(HttpRequest.newBuilder(API.uri("/api/chat/sessions"))
+                .timeout(Duration.ofSeconds(20))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"workspaceId\":\"" + ws + "\"}"))
+                .build());
+        String visitor = JSON.readTree(opened.body()).get("token").asString();
+        HttpResponse<String> minted = mint(visitor, null);
+        assertThat(minted.statusCode()).as(minted.body()).isEqualTo(200);
+        assertThat(JSON.readTree(OPEN_AI.clientSecretRequests().getLast().body())
+                        .at("/session/instructions")
+                        .asString())
+                .contains("Chez Voice " + run)
+                .contains("nights only")
+                .doesNotContain("Donna Demo Salon");
+        String call = JSON.readTree(minted.body()).get("voiceSessionId").asString();
+
+        // the call's start, as the browser reports it, says whose call it is
+        HttpResponse<String> started = API.send(API.request("/api/voice/events", visitor)
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"voiceSessionId\":\"" + call + "\",\"type\":\"session.started\"}"))
+                .build());
+        assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
+        VoiceSessionStarted event = (VoiceSessionStarted) EventCodec.bundled()
+                .decode(TopicReader.readUntilFound(
+                                SharedInfra.kafkaBootstrapServers(),
+                                Topics.VOICE_EVENTS.name(),
+                                r -> new String(r.key()).equals(call),
+                                Duration.ofSeconds(10))
+                        .getFirst()
+                        .value());
+        assertThat(event.getWorkspaceId()).isEqualTo(ws);
+
+        // once projected, the workspace's staff read the call; another signed-in user does not
+        db.insertInto(VOICE_SESSIONS)
+                .set(VOICE_SESSIONS.VOICE_SESSION_ID, UUID.fromString(call))
+                .set(VOICE_SESSIONS.USER_ID, event.getUserId())
+                .set(VOICE_SESSIONS.MODEL, "gpt-realtime")
+                .set(VOICE_SESSIONS.TRANSPORT, "WEBRTC")
+                .set(VOICE_SESSIONS.STARTED_AT, now)
+                .set(VOICE_SESSIONS.WORKSPACE_ID, ws)
+                .execute();
+        assertThat(API.get(issuer.mint(staff), "/api/voice/sessions/" + call).statusCode())
+                .isEqualTo(200);
+        assertThat(API.get(visitor, "/api/voice/sessions/" + call).statusCode()).isEqualTo(200);
+        assertThat(API.get(issuer.mint("vx-" + run), "/api/voice/sessions/" + call)
+                        .statusCode())
+                .isEqualTo(404);
     }
 
     private HttpResponse<String> mint(String token, String body) throws Exception {

@@ -1,5 +1,6 @@
 package app.donna.platform.security;
 
+import app.donna.platform.workspace.WorkspaceIdentity;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -60,13 +61,19 @@ public final class AnonymousSessionTokens {
         return SUBJECT_PREFIX + session;
     }
 
-    public String mint(UUID session) {
+    /**
+     * A visitor's token for {@code session}, opened on the website of {@code workspaceId}: the claim
+     * {@value app.donna.platform.workspace.WorkspaceIdentity#VISITOR_WORKSPACE_CLAIM} tells services that
+     * cannot ask the database (voice-relay) whose visitor it is.
+     */
+    public String mint(UUID session, String workspaceId) {
         Instant now = clock.instant();
         JwtClaimsSet claims = JwtClaimsSet.builder()
                 .issuer(ISSUER)
                 .subject(subjectFor(session))
                 .audience(List.of(AUDIENCE))
                 .claim(SESSION_CLAIM, session.toString())
+                .claim(WorkspaceIdentity.VISITOR_WORKSPACE_CLAIM, workspaceId)
                 .issuedAt(now)
                 .notBefore(now)
                 .expiresAt(now.plus(lifetime))

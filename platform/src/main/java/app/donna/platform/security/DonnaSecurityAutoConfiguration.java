@@ -6,6 +6,7 @@ import app.donna.platform.ratelimit.RateLimiter;
 import app.donna.platform.ratelimit.RateLimiters;
 import app.donna.platform.ratelimit.policy.RateLimitPolicy;
 import app.donna.platform.web.Problems;
+import app.donna.platform.workspace.WorkspaceIdentity;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.proc.SecurityContext;
 import jakarta.servlet.http.HttpServletRequest;
@@ -45,7 +46,7 @@ import org.springframework.security.web.servlet.util.matcher.PathPatternRequestM
  */
 @AutoConfiguration(before = OAuth2ResourceServerAutoConfiguration.class)
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
-@EnableConfigurationProperties({SecuritySettings.class, RateLimitSettings.class})
+@EnableConfigurationProperties({SecuritySettings.class, RateLimitSettings.class, WorkspaceIdentity.class})
 public class DonnaSecurityAutoConfiguration {
 
     /**

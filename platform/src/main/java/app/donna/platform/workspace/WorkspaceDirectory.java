@@ -1,14 +1,19 @@
 package app.donna.platform.workspace;
 
+import app.donna.events.workspace.WorkspaceCreated;
+import app.donna.events.workspace.WorkspaceMemberChanged;
 import app.donna.events.workspace.WorkspacePersonaSet;
+import app.donna.events.workspace.WorkspaceRole;
 import app.donna.platform.kafka.KafkaClientProperties;
 import app.donna.platform.persona.Persona;
 import app.donna.schemas.EventCodec;
 import app.donna.schemas.Topics;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -22,7 +27,8 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * The workspaces' personas, for a service that speaks for a business: it reads the compacted
+ * The workspaces' personas and memberships, for a service that speaks for a business or must know whose
+ * caller it has without a database: it reads the compacted
  * {@code donna.workspace} whole, every partition, from the start (no consumer group: every instance needs
  * all of it), and keeps reading, so a persona an owner sets is used from the next answer on. Start-up
  * waits, up to {@code catchUp}, until what was on the topic is read, so the first answers already speak for
@@ -37,13 +43,16 @@ public final class WorkspaceDirectory implements SmartLifecycle {
     private final Persona configured;
     private final String defaultWorkspace;
     private final Duration catchUp;
-    private final Map<String, Stamped> personas = new ConcurrentHashMap<>();
+    private final Map<String, Stamped<Persona>> personas = new ConcurrentHashMap<>();
+    /** Each user's memberships by workspace (REMOVED ones kept, so a late older record changes nothing). */
+    private final Map<String, Map<String, Stamped<WorkspaceRole>>> memberships = new ConcurrentHashMap<>();
+
     private final AtomicBoolean running = new AtomicBoolean();
     private final CountDownLatch caughtUp = new CountDownLatch(1);
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private Thread thread;
 
-    private record Stamped(Persona persona, Instant at) {}
+    private record Stamped<T>(T value, Instant at) {}
 
     /**
      * @param configured       the persona of a workspace that has set none
@@ -60,18 +69,48 @@ public final class WorkspaceDirectory implements SmartLifecycle {
 
     /** The persona of {@code workspaceId} (null: the default workspace), or the configured one. */
     public Persona persona(String workspaceId) {
-        Stamped set = personas.get(workspaceId == null ? defaultWorkspace : workspaceId);
-        return set == null ? configured : set.persona();
+        Stamped<Persona> set = personas.get(workspaceId == null ? defaultWorkspace : workspaceId);
+        return set == null ? configured : set.value();
+    }
+
+    /**
+     * The workspace {@code userId} works for by a membership an owner manages (the newest, should there be
+     * more); empty for anyone else. Role claims and configured owners are the token's to say
+     * ({@link WorkspaceIdentity}).
+     */
+    public Optional<String> workspaceOf(String userId) {
+        return memberships.getOrDefault(userId, Map.of()).entrySet().stream()
+                .filter(e -> e.getValue().value() == WorkspaceRole.OWNER
+                        || e.getValue().value() == WorkspaceRole.STAFF)
+                .max(Comparator.comparing(e -> e.getValue().at()))
+                .map(Map.Entry::getKey);
+    }
+
+    void apply(WorkspaceCreated created) {
+        // the creator is the first owner, unless a record of their membership says otherwise
+        memberships
+                .computeIfAbsent(created.getCreatedBy(), u -> new ConcurrentHashMap<>())
+                .putIfAbsent(created.getWorkspaceId(), new Stamped<>(WorkspaceRole.OWNER, created.getOccurredAt()));
+    }
+
+    void apply(WorkspaceMemberChanged changed) {
+        memberships
+                .computeIfAbsent(changed.getUserId(), u -> new ConcurrentHashMap<>())
+                .merge(
+                        changed.getWorkspaceId(),
+                        new Stamped<>(changed.getRole(), changed.getOccurredAt()),
+                        WorkspaceDirectory::newer);
     }
 
     /** Keeps a persona unless a newer one of the same workspace is known (a compacted topic read again). */
     void apply(WorkspacePersonaSet set) {
         Persona persona = new Persona(
                 set.getBusinessName(), set.getHours(), set.getServices(), set.getTone(), set.getInstructions());
-        personas.merge(
-                set.getWorkspaceId(),
-                new Stamped(persona, set.getOccurredAt()),
-                (known, now) -> now.at().isBefore(known.at()) ? known : now);
+        personas.merge(set.getWorkspaceId(), new Stamped<>(persona, set.getOccurredAt()), WorkspaceDirectory::newer);
+    }
+
+    private static <T> Stamped<T> newer(Stamped<T> known, Stamped<T> now) {
+        return now.at().isBefore(known.at()) ? known : now;
     }
 
     @Override
@@ -114,8 +153,13 @@ public final class WorkspaceDirectory implements SmartLifecycle {
                             continue;
                         }
                         try {
-                            if (codec.decode(record.value()) instanceof WorkspacePersonaSet set) {
-                                apply(set);
+                            switch (codec.decode(record.value())) {
+                                case WorkspacePersonaSet set -> apply(set);
+                                case WorkspaceMemberChanged changed -> apply(changed);
+                                case WorkspaceCreated created -> apply(created);
+                                default -> {
+                                    // nothing else is carried here
+                                }
                             }
                         } catch (RuntimeException unreadable) {
                             log.warn(

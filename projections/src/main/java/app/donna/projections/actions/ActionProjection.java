@@ -58,6 +58,7 @@ public final class ActionProjection implements Projection {
                             .set(ACTIONS.STATUS, REQUESTED)
                             .set(ACTIONS.REQUESTED_AT, r.getOccurredAt())
                             .set(ACTIONS.UPDATED_AT, r.getOccurredAt())
+                            .set(ACTIONS.WORKSPACE_ID, StorableText.of(r.getWorkspaceId()))
                             .onConflictDoNothing());
                 case ActionDelivered d ->
                     queries.add(tx.update(ACTIONS)

@@ -53,12 +53,14 @@ public final class VoiceProjection implements Projection {
                             .set(VOICE_SESSIONS.VOICE, StorableText.of(s.getVoice()))
                             .set(VOICE_SESSIONS.TRANSPORT, s.getTransport().name())
                             .set(VOICE_SESSIONS.STARTED_AT, s.getOccurredAt())
+                            .set(VOICE_SESSIONS.WORKSPACE_ID, StorableText.of(s.getWorkspaceId()))
                             .onConflict(VOICE_SESSIONS.VOICE_SESSION_ID)
                             .doUpdate()
                             .set(VOICE_SESSIONS.MODEL, StorableText.of(s.getModel()))
                             .set(VOICE_SESSIONS.VOICE, StorableText.of(s.getVoice()))
                             .set(VOICE_SESSIONS.TRANSPORT, s.getTransport().name())
-                            .set(VOICE_SESSIONS.STARTED_AT, s.getOccurredAt()));
+                            .set(VOICE_SESSIONS.STARTED_AT, s.getOccurredAt())
+                            .set(VOICE_SESSIONS.WORKSPACE_ID, StorableText.of(s.getWorkspaceId())));
                 case VoiceSessionEnded e ->
                     queries.add(session(tx, e.getVoiceSessionId(), e.getUserId())
                             .set(VOICE_SESSIONS.ENDED_AT, e.getOccurredAt())

@@ -144,6 +144,7 @@ class CallTap {
                         .setPayloadJson(json.writeValueAsString(payload))
                         .setSource(EventSource.VOICE)
                         .setSourceId(call.voiceSessionId)
+                        .setWorkspaceId(call.caller.workspaceId())
                         .build();
                 if (events.request(action, limits.publishTimeout())) {
                     log.info(

@@ -4,7 +4,9 @@ import app.donna.events.voice.VoiceEndReason;
 import app.donna.events.voice.VoiceSessionEnded;
 import app.donna.events.voice.VoiceSessionStarted;
 import app.donna.events.voice.VoiceTransport;
-import app.donna.platform.security.AnonymousSessionTokens;
+import app.donna.platform.workspace.Membership;
+import app.donna.platform.workspace.WorkspaceDirectory;
+import app.donna.platform.workspace.WorkspaceIdentity;
 import app.donna.voice.session.ClientEventReview;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -29,6 +31,7 @@ import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
 import org.springframework.stereotype.Component;
 import org.springframework.web.socket.BinaryMessage;
@@ -79,7 +82,8 @@ class RealtimeRelay extends AbstractWebSocketHandler
     private final VoiceRelaySettings.Relay limits;
     private final CallTap tap;
     private final JsonMapper json;
-    private final String pinnedSessionUpdate;
+    private final WorkspaceIdentity identity;
+    private final WorkspaceDirectory workspaces;
     private final ExecutorService modelThreads = Executors.newVirtualThreadPerTaskExecutor();
     private final HttpClient models;
     private final Map<String, RelayedCall> calls = new ConcurrentHashMap<>();
@@ -96,7 +100,15 @@ class RealtimeRelay extends AbstractWebSocketHandler
     private final Counter trimmed;
     private final Counter rollovers;
 
-    RealtimeRelay(VoiceRelaySettings settings, CallTap tap, JsonMapper json, MeterRegistry meters) {
+    RealtimeRelay(
+            VoiceRelaySettings settings,
+            CallTap tap,
+            JsonMapper json,
+            MeterRegistry meters,
+            WorkspaceIdentity identity,
+            WorkspaceDirectory workspaces) {
+        this.identity = identity;
+        this.workspaces = workspaces;
         this.settings = settings;
         this.limits = settings.relay();
         this.tap = tap;
@@ -106,7 +118,6 @@ class RealtimeRelay extends AbstractWebSocketHandler
                 .executor(modelThreads)
                 .connectTimeout(limits.connectTimeout())
                 .build();
-        this.pinnedSessionUpdate = sessionUpdate("");
         this.trimmed = Counter.builder("donna.voice.client.events.trimmed")
                 .description(
                         "Caller events the relay trimmed or refused because they tried to change the pinned session")
@@ -214,6 +225,7 @@ class RealtimeRelay extends AbstractWebSocketHandler
                         .setModel(settings.model())
                         .setVoice(settings.voice())
                         .setTransport(VoiceTransport.WEBSOCKET)
+                        .setWorkspaceId(caller.workspaceId())
                         .build());
     }
 
@@ -337,13 +349,17 @@ class RealtimeRelay extends AbstractWebSocketHandler
                 .buildAsync(settings.realtimeUri(), link)
                 .get(limits.connectTimeout().toMillis() + 1_000, TimeUnit.MILLISECONDS);
         link.connected(model);
-        link.send(carriedOver.isEmpty() ? pinnedSessionUpdate : sessionUpdate(carriedOver));
+        link.send(sessionUpdate(call, carriedOver));
     }
 
-    /** The pinned session as a {@code session.update}, its instructions followed by {@code carriedOver}. */
-    private String sessionUpdate(String carriedOver) {
+    /**
+     * The pinned session as a {@code session.update}, speaking for the call's workspace, its instructions
+     * followed by {@code carriedOver}.
+     */
+    private String sessionUpdate(RelayedCall call, String carriedOver) {
         Map<String, Object> session =
-                new LinkedHashMap<>(settings.pinnedSession().asRealtimeSession());
+                new LinkedHashMap<>(settings.pinnedSession(workspaces.persona(call.caller.workspaceId()))
+                        .asRealtimeSession());
         session.put("instructions", session.get("instructions") + carriedOver);
         Map<String, Object> update = new LinkedHashMap<>();
         update.put("type", "session.update");
@@ -620,13 +636,24 @@ class RealtimeRelay extends AbstractWebSocketHandler
         openPerCaller.computeIfPresent(caller.userId(), (k, open) -> open <= 1 ? null : open - 1);
     }
 
-    /** The person on the call, from the token the platform checked; null for anyone else. */
-    static RelayedCall.Caller callerOf(Principal principal) {
+    /**
+     * The person on the call, from the token the platform checked, with the workspace the call is for: the
+     * token's (a role claim, a configured owner, a visitor's widget), a membership an owner manages, or the
+     * default. Null for anyone without a token.
+     */
+    RelayedCall.Caller callerOf(Principal principal) {
         if (!(principal instanceof JwtAuthenticationToken token)) {
             return null;
         }
-        boolean visitor = AnonymousSessionTokens.ISSUER.equals(token.getToken().getClaimAsString("iss"));
-        return new RelayedCall.Caller(token.getName(), visitor);
+        Jwt jwt = token.getToken();
+        boolean visitor = WorkspaceIdentity.visitor(jwt);
+        String workspace = visitor
+                ? identity.visitorsWorkspace(jwt)
+                : identity.fromToken(jwt)
+                        .map(Membership::workspaceId)
+                        .or(() -> workspaces.workspaceOf(token.getName()))
+                        .orElse(identity.defaultId());
+        return new RelayedCall.Caller(token.getName(), visitor, workspace);
     }
 
     @Override

@@ -1,6 +1,10 @@
 package app.donna.voice.relay;
 
+import app.donna.platform.kafka.KafkaClientProperties;
 import app.donna.platform.web.WebSettings;
+import app.donna.platform.workspace.WorkspaceDirectory;
+import app.donna.platform.workspace.WorkspaceIdentity;
+import java.time.Duration;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -56,6 +60,17 @@ class RelayConfiguration implements WebSocketConfigurer {
         container.setMaxBinaryMessageBufferSize(PART_CHARS);
         container.setAsyncSendTimeout(limits.sendTimeout().toMillis());
         return container;
+    }
+
+    /**
+     * Each workspace's persona and memberships, read from {@code donna.workspace}: whose call a member's is
+     * and who the receptionist speaks for on it. Static: the relay this configuration registers needs it.
+     */
+    @Bean
+    static WorkspaceDirectory workspaceDirectory(
+            KafkaClientProperties clients, VoiceRelaySettings settings, WorkspaceIdentity identity) {
+        return new WorkspaceDirectory(
+                clients, settings.persona().persona(), identity.defaultId(), Duration.ofSeconds(30));
     }
 
     /** Jackson for the events: one mapper, no framework customisation needed for plain maps. */

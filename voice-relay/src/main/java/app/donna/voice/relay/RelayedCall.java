@@ -31,7 +31,13 @@ final class RelayedCall {
     private static final Logger log = LoggerFactory.getLogger(RelayedCall.class);
 
     /** Who is calling: the token's subject, and whether it is an anonymous visitor's. */
-    record Caller(String userId, boolean visitor) {}
+    /**
+     * Who is on the call.
+     *
+     * @param workspaceId the business the call is for: the caller's own when a member, a visitor's token's,
+     *                    or the default
+     */
+    record Caller(String userId, boolean visitor, String workspaceId) {}
 
     /** How the relay hears of what happens on the model's side, and on which of the call's links. */
     interface Upstream {

@@ -1,5 +1,6 @@
 package app.donna.voice.relay;
 
+import app.donna.platform.persona.Persona;
 import app.donna.platform.persona.PinnedVoiceSession;
 import app.donna.platform.settings.PersonaSettings;
 import jakarta.validation.Valid;
@@ -22,7 +23,7 @@ import org.springframework.validation.annotation.Validated;
  * @param voice              the voice the model speaks with
  * @param serverVad          whether the server detects the end of the caller's turns
  * @param transcriptionModel the model that transcribes the caller
- * @param persona            who the receptionist speaks for
+ * @param persona            who the receptionist speaks for in a workspace that has set no persona
  * @param relay              the relay's limits
  */
 @Validated
@@ -85,7 +86,8 @@ public record VoiceRelaySettings(
                 ws + "/realtime?model=" + java.net.URLEncoder.encode(model, java.nio.charset.StandardCharsets.UTF_8));
     }
 
-    public PinnedVoiceSession pinnedSession() {
-        return PinnedVoiceSession.of(model, voice, persona.persona(), serverVad, transcriptionModel);
+    /** The session a call is pinned to, speaking for {@code business} (the call's workspace's persona). */
+    public PinnedVoiceSession pinnedSession(Persona business) {
+        return PinnedVoiceSession.of(model, voice, business, serverVad, transcriptionModel);
     }
 }

@@ -15,6 +15,9 @@ import app.donna.events.voice.VoiceSessionStarted;
 import app.donna.events.voice.VoiceToolCalled;
 import app.donna.events.voice.VoiceTranscript;
 import app.donna.events.voice.VoiceTransport;
+import app.donna.events.workspace.WorkspaceMemberChanged;
+import app.donna.events.workspace.WorkspacePersonaSet;
+import app.donna.events.workspace.WorkspaceRole;
 import app.donna.localinfra.LocalPorts;
 import app.donna.localinfra.StandInRealtime;
 import app.donna.platform.security.AnonymousSessionTokens;
@@ -29,6 +32,8 @@ import java.net.URI;
 import java.net.http.WebSocketHandshakeException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -289,7 +294,7 @@ class RealtimeRelayTest {
     @Test
     void aVisitorGetsOneCallAtATimeEvenWhenTwoStartAtOnce() throws Exception {
         String visitor = new AnonymousSessionTokens(VISITOR_SECRET, Duration.ofMinutes(5), Clock.systemUTC())
-                .mint(UUID.randomUUID());
+                .mint(UUID.randomUUID(), "default");
         var first = CompletableFuture.supplyAsync(() -> RealtimeCaller.browser(RELAY, SHOP, visitor));
         var second = CompletableFuture.supplyAsync(() -> RealtimeCaller.browser(RELAY, SHOP, visitor));
         RealtimeCaller a = first.join();
@@ -408,6 +413,90 @@ class RealtimeRelayTest {
                 new org.apache.kafka.common.serialization.ByteArraySerializer())) {
             producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(
                             Topics.ABUSE_FLAGS.name(), user, CODEC.encode(flag)))
+                    .get();
+        }
+    }
+
+    @Test
+    void eachCallIsItsWorkspacesAndTheReceptionistSpeaksForThatBusiness(InfraExtension.KafkaBootstrap kafka)
+            throws Exception {
+        String run = UUID.randomUUID().toString();
+        String ws = "ws-" + run;
+        String member = "wm-" + run;
+        // the owner set a persona and added a member; the relay reads both from donna.workspace
+        publishWorkspace(
+                kafka,
+                Topics.personaKey(ws),
+                WorkspacePersonaSet.newBuilder()
+                        .setEventId(UUID.randomUUID())
+                        .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                        .setWorkspaceId(ws)
+                        .setBusinessName("Relay Bistro " + run)
+                        .setHours("evenings")
+                        .setTone("warm")
+                        .setUpdatedBy("owner")
+                        .build());
+        publishWorkspace(
+                kafka,
+                Topics.memberKey(ws, member),
+                WorkspaceMemberChanged.newBuilder()
+                        .setEventId(UUID.randomUUID())
+                        .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                        .setWorkspaceId(ws)
+                        .setUserId(member)
+                        .setRole(WorkspaceRole.STAFF)
+                        .setChangedBy("owner")
+                        .build());
+        Thread.sleep(1500);
+
+        // a visitor of the workspace's website, and a member of its staff: both calls are the workspace's
+        String visitor = new AnonymousSessionTokens(VISITOR_SECRET, Duration.ofMinutes(5), Clock.systemUTC())
+                .mint(UUID.randomUUID(), ws);
+        for (String token : List.of(visitor, issuer.mint(member))) {
+            try (RealtimeCaller caller = RealtimeCaller.browser(RELAY, SHOP, token)) {
+                assertThat(caller.next("session.updated")
+                                .path("session")
+                                .path("instructions")
+                                .asString())
+                        .contains("Relay Bistro " + run)
+                        .doesNotContain("Donna Demo Salon");
+            }
+        }
+        VoiceSessionStarted members =
+                only(trailOf(kafka, member, VoiceSessionStarted.class), VoiceSessionStarted.class);
+        assertThat(members.getWorkspaceId()).isEqualTo(ws);
+        List<String> visitorsCall = new ArrayList<>();
+        TopicReader.readUntilFound(
+                kafka.servers(),
+                Topics.VOICE_EVENTS.name(),
+                r -> CODEC.decode(r.value()) instanceof VoiceSessionStarted started
+                        && started.getUserId().startsWith("anon:")
+                        && ws.equals(started.getWorkspaceId())
+                        && visitorsCall.add(started.getWorkspaceId()),
+                Duration.ofSeconds(20));
+        assertThat(visitorsCall).containsExactly(ws);
+
+        // anyone else's call is the default workspace's, with the configured receptionist
+        try (RealtimeCaller caller = RealtimeCaller.serverClient(RELAY, issuer.mint("nm-" + run))) {
+            assertThat(caller.next("session.updated")
+                            .path("session")
+                            .path("instructions")
+                            .asString())
+                    .contains("Donna Demo Salon");
+        }
+        assertThat(only(trailOf(kafka, "nm-" + run, VoiceSessionStarted.class), VoiceSessionStarted.class)
+                        .getWorkspaceId())
+                .isEqualTo("default");
+    }
+
+    private static void publishWorkspace(InfraExtension.KafkaBootstrap kafka, String key, SpecificRecordBase record)
+            throws Exception {
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<>(
+                Map.<String, Object>of("bootstrap.servers", kafka.servers()),
+                new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(
+                            Topics.WORKSPACE.name(), key, CODEC.encode(record)))
                     .get();
         }
     }

@@ -56,7 +56,7 @@ class RelayOverTlsTest {
     @Test
     void aCallerConnectsWithWssAndOnlyWithTrustedTls() throws Exception {
         String visitor = new AnonymousSessionTokens(VISITOR_SECRET, Duration.ofMinutes(5), Clock.systemUTC())
-                .mint(UUID.randomUUID());
+                .mint(UUID.randomUUID(), "default");
         URI wss = URI.create("wss://127.0.0.1:" + PORT + "/v1/realtime?model=gpt-realtime");
         HttpClient trusting = HttpClient.newBuilder()
                 .sslContext(SelfSignedTls.trustingContext(KEYSTORE))

@@ -1,4 +1,4 @@
-package app.donna.ingress.workspace;
+package app.donna.platform.workspace;
 
 /**
  * Where a signed-in user works, and as what.
