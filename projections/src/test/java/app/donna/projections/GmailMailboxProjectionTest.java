@@ -45,6 +45,7 @@ class GmailMailboxProjectionTest {
         assertThat(row.getEmailAddress()).isEqualTo("owner@salon.example");
         assertThat(row.getScopes()).isEqualTo("https://www.googleapis.com/auth/gmail.readonly");
         assertThat(row.getConnectedAt()).isEqualTo(T0);
+        assertThat(row.getWorkspaceId()).isEqualTo("ws-salon");
 
         apply(disconnected(user, T0.plusSeconds(60), false, "Google could not be reached: remove access"));
         apply(connected); // a replay of the older connection: the newer disconnection stands
@@ -76,6 +77,7 @@ class GmailMailboxProjectionTest {
                 .setUserId(user)
                 .setEmailAddress("owner@salon.example")
                 .setScopes(List.of("https://www.googleapis.com/auth/gmail.readonly"))
+                .setWorkspaceId("ws-salon")
                 .build();
     }
 

@@ -4,6 +4,7 @@ import app.donna.events.abuse.AbuseFlagged;
 import app.donna.events.actions.ActionDelivered;
 import app.donna.events.actions.ActionFailed;
 import app.donna.events.actions.ActionRequested;
+import app.donna.events.actions.ActionStatusChanged;
 import app.donna.events.chat.ChatMessageScreened;
 import app.donna.events.chat.ChatMessageSubmitted;
 import app.donna.events.chat.ChatReplyDelayed;
@@ -136,7 +137,7 @@ public final class Topics {
             "donna.actions",
             "user id",
             "userId",
-            List.of(ActionRequested.class, ActionDelivered.class, ActionFailed.class),
+            List.of(ActionRequested.class, ActionDelivered.class, ActionFailed.class, ActionStatusChanged.class),
             3,
             FOREVER,
             CleanupPolicy.DELETE,

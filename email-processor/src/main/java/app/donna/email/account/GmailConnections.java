@@ -24,8 +24,14 @@ public class GmailConnections {
         this.clock = clock;
     }
 
-    /** Connects (or reconnects) {@code userId}'s mailbox. */
-    public void save(String userId, String emailAddress, String refreshTokenSealed, List<String> scopes, UUID jobId) {
+    /** Connects (or reconnects) {@code userId}'s mailbox, as {@code workspaceId}'s (null: the default's). */
+    public void save(
+            String userId,
+            String emailAddress,
+            String refreshTokenSealed,
+            List<String> scopes,
+            UUID jobId,
+            String workspaceId) {
         db.insertInto(GMAIL_CONNECTIONS)
                 .set(GMAIL_CONNECTIONS.USER_ID, userId)
                 .set(GMAIL_CONNECTIONS.EMAIL_ADDRESS, emailAddress)
@@ -34,6 +40,7 @@ public class GmailConnections {
                 .set(GMAIL_CONNECTIONS.CONNECTED_AT, clock.instant())
                 .set(GMAIL_CONNECTIONS.JOB_ID, jobId)
                 .set(GMAIL_CONNECTIONS.NEXT_SYNC_AT, clock.instant())
+                .set(GMAIL_CONNECTIONS.WORKSPACE_ID, workspaceId)
                 .onConflict(GMAIL_CONNECTIONS.USER_ID)
                 .doUpdate()
                 .set(GMAIL_CONNECTIONS.EMAIL_ADDRESS, emailAddress)
@@ -45,6 +52,7 @@ public class GmailConnections {
                 .set(GMAIL_CONNECTIONS.NEXT_SYNC_AT, clock.instant())
                 .set(GMAIL_CONNECTIONS.SYNC_FAILURES, 0)
                 .setNull(GMAIL_CONNECTIONS.LAST_SYNC_ERROR)
+                .set(GMAIL_CONNECTIONS.WORKSPACE_ID, workspaceId)
                 .execute();
     }
 

@@ -168,7 +168,8 @@ class GmailConnectionJobs {
                     mailbox,
                     secrets.seal(grant.refreshToken(), SealedContexts.gmailRefreshToken(user)),
                     grant.scopes(),
-                    job.getJobId());
+                    job.getJobId(),
+                    job.getWorkspaceId());
             log.info("Gmail mailbox connected for {} (job {}, scopes {})", user, job.getJobId(), grant.scopes());
             connected(job, mailbox, grant.scopes());
         } catch (GoogleAccounts.Refused e) {
@@ -188,6 +189,7 @@ class GmailConnectionJobs {
                         .setUserId(job.getUserId())
                         .setEmailAddress(mailbox)
                         .setScopes(scopes)
+                        .setWorkspaceId(job.getWorkspaceId())
                         .build());
     }
 

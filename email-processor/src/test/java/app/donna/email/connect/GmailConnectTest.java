@@ -51,11 +51,16 @@ class GmailConnectTest {
                         .run(args(kafka, google, run).toArray(String[]::new))) {
             String verifier = "verifier-" + run + "-0123456789";
             String code = consent(google, verifier);
-            GmailConnectRequested job = job(user, code, verifier);
+            GmailConnectRequested job = GmailConnectRequested.newBuilder(job(user, code, verifier))
+                    .setWorkspaceId("ws-" + run)
+                    .build();
             send(kafka, job);
 
             GmailConnected connected = (GmailConnected) outcome(kafka, user, GmailConnected.class::isInstance);
             assertThat(connected.getEmailAddress()).isEqualTo("owner@salon.example");
+            assertThat(connected.getWorkspaceId())
+                    .as("the mailbox is the workspace's its member connected it for")
+                    .isEqualTo("ws-" + run);
             assertThat(connected.getScopes()).containsExactly(SCOPES.split(" "));
             assertThat(google.tokenRequests().getFirst())
                     .containsEntry("grant_type", "authorization_code")

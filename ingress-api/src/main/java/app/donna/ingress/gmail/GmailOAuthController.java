@@ -5,6 +5,7 @@ import app.donna.ingress.chat.Caller;
 import app.donna.ingress.gmail.oauth.ConsentRequest;
 import app.donna.ingress.gmail.oauth.Pkce;
 import app.donna.ingress.publishing.AcknowledgedPublisher;
+import app.donna.ingress.workspace.Workspaces;
 import app.donna.platform.crypto.SealedContexts;
 import app.donna.platform.crypto.SealedSecrets;
 import app.donna.platform.web.Problems;
@@ -59,7 +60,15 @@ class GmailOAuthController {
 
     private final SecureRandom random = new SecureRandom();
 
-    GmailOAuthController(GmailSettings settings, OAuthStates states, AcknowledgedPublisher publisher, Clock clock) {
+    private final Workspaces workspaces;
+
+    GmailOAuthController(
+            GmailSettings settings,
+            OAuthStates states,
+            AcknowledgedPublisher publisher,
+            Clock clock,
+            Workspaces workspaces) {
+        this.workspaces = workspaces;
         this.settings = settings;
         this.states = states;
         this.publisher = publisher;
@@ -91,6 +100,8 @@ class GmailOAuthController {
                 state,
                 browser,
                 caller.userId(),
+                // the mailbox is the workspace's the member works for now
+                workspaces.ofCaller(token),
                 secrets.seal(pkce.verifier(), SealedContexts.gmailOAuthVerifier(caller.userId())),
                 settings.redirectUri());
         URI consent = new ConsentRequest(
@@ -143,6 +154,7 @@ class GmailOAuthController {
                 .setAuthorizationCode(secrets.seal(code, SealedContexts.gmailOAuthCode(started.userId())))
                 .setRedirectUri(started.redirectUri().toString())
                 .setCodeVerifier(started.verifierSealed())
+                .setWorkspaceId(started.workspaceId())
                 .build();
         if (!publisher.publish(Topics.EMAIL_JOBS.record(started.userId(), requested), settings.publishTimeout())) {
             return AcknowledgedPublisher.notAcknowledged(

@@ -23,7 +23,7 @@ class OAuthStates {
     private static final Duration KEPT = Duration.ofDays(1);
 
     /** A started connection that came back as it should. */
-    record Started(String userId, String verifierSealed, URI redirectUri) {}
+    record Started(String userId, String verifierSealed, URI redirectUri, String workspaceId) {}
 
     /** Why a callback's state is refused: a user can act on each. */
     enum Refusal {
@@ -56,7 +56,8 @@ class OAuthStates {
     }
 
     /** Records a started connection (forgetting those begun over a day ago). */
-    void started(String state, String browser, String userId, String verifierSealed, URI redirectUri) {
+    void started(
+            String state, String browser, String userId, String workspaceId, String verifierSealed, URI redirectUri) {
         Instant now = clock.instant();
         db.deleteFrom(GMAIL_OAUTH_STATES)
                 .where(GMAIL_OAUTH_STATES.CREATED_AT.lt(now.minus(KEPT)))
@@ -68,6 +69,7 @@ class OAuthStates {
                 .set(GMAIL_OAUTH_STATES.VERIFIER_SEALED, verifierSealed)
                 .set(GMAIL_OAUTH_STATES.REDIRECT_URI, redirectUri.toString())
                 .set(GMAIL_OAUTH_STATES.CREATED_AT, now)
+                .set(GMAIL_OAUTH_STATES.WORKSPACE_ID, workspaceId)
                 .execute();
     }
 
@@ -86,7 +88,8 @@ class OAuthStates {
                         GMAIL_OAUTH_STATES.VERIFIER_SEALED,
                         GMAIL_OAUTH_STATES.REDIRECT_URI,
                         GMAIL_OAUTH_STATES.CREATED_AT,
-                        GMAIL_OAUTH_STATES.USED_AT)
+                        GMAIL_OAUTH_STATES.USED_AT,
+                        GMAIL_OAUTH_STATES.WORKSPACE_ID)
                 .from(GMAIL_OAUTH_STATES)
                 .where(GMAIL_OAUTH_STATES.STATE_HASH.eq(stateHash))
                 .fetchOne();
@@ -114,6 +117,7 @@ class OAuthStates {
         return new Outcome.Accepted(new Started(
                 row.get(GMAIL_OAUTH_STATES.USER_ID),
                 row.get(GMAIL_OAUTH_STATES.VERIFIER_SEALED),
-                URI.create(row.get(GMAIL_OAUTH_STATES.REDIRECT_URI))));
+                URI.create(row.get(GMAIL_OAUTH_STATES.REDIRECT_URI)),
+                row.get(GMAIL_OAUTH_STATES.WORKSPACE_ID)));
     }
 }

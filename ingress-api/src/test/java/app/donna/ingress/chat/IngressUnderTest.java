@@ -1,10 +1,14 @@
 package app.donna.ingress.chat;
 
+import app.donna.devissuer.DevTokenIssuer;
+import com.nimbusds.jwt.JWTClaimsSet;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -41,6 +45,27 @@ public final class IngressUnderTest {
         properties.put("spring.flyway.enabled", "true");
         properties.put("spring.datasource.hikari.read-only", "false");
         return properties;
+    }
+
+    /**
+     * A token from the dev issuer with the role claim {@code org_role} ({@code role}: a string or a list) and,
+     * unless null, the workspace claim {@code org_id}, for an instance configured with those claim names.
+     */
+    public static String withRoleClaim(DevTokenIssuer issuer, String subject, Object role, String workspace) {
+        Instant now = Instant.now();
+        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
+                .issuer(issuer.issuer())
+                .subject(subject)
+                .audience("donna-api")
+                .issueTime(Date.from(now))
+                .notBeforeTime(Date.from(now))
+                .expirationTime(Date.from(now.plusSeconds(300)))
+                .jwtID(UUID.randomUUID().toString())
+                .claim("org_role", role);
+        if (workspace != null) {
+            claims.claim("org_id", workspace);
+        }
+        return issuer.sign(claims.build(), "at+jwt");
     }
 
     public URI uri(String path) {

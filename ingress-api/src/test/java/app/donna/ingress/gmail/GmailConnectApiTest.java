@@ -94,6 +94,15 @@ class GmailConnectApiTest {
     @Test
     void aUserConnectsOnceAndTheCodeTravelsSealed(CapturedOutput output) throws Exception {
         String user = "gail-" + UUID.randomUUID();
+        String workspace = "ws-" + UUID.randomUUID();
+        // gail works for a workspace (as the projector keeps it): her mailbox will be its
+        db.insertInto(app.donna.projections.db.Tables.WORKSPACE_MEMBERS)
+                .set(app.donna.projections.db.Tables.WORKSPACE_MEMBERS.WORKSPACE_ID, workspace)
+                .set(app.donna.projections.db.Tables.WORKSPACE_MEMBERS.USER_ID, user)
+                .set(app.donna.projections.db.Tables.WORKSPACE_MEMBERS.ROLE, "STAFF")
+                .set(app.donna.projections.db.Tables.WORKSPACE_MEMBERS.CHANGED_BY, "owner")
+                .set(app.donna.projections.db.Tables.WORKSPACE_MEMBERS.CHANGED_AT, Instant.now())
+                .execute();
         Started started = start(issuer.mint(user));
 
         assertThat(started.consent().getHost()).isEqualTo("accounts.example");
@@ -130,6 +139,7 @@ class GmailConnectApiTest {
                 .as("the verifier answers the challenge Google was shown")
                 .isEqualTo(started.query().get("code_challenge"));
         assertThat(requested.getRedirectUri()).isEqualTo("http://127.0.0.1:" + PORT + "/api/gmail/oauth/callback");
+        assertThat(requested.getWorkspaceId()).isEqualTo(workspace);
 
         HttpResponse<String> again = callback(code, started.state(), started.cookie());
         assertThat(again.statusCode()).isEqualTo(400);

@@ -18,13 +18,10 @@ import app.donna.schemas.Topics;
 import app.donna.testing.InfraExtension;
 import app.donna.testing.SharedInfra;
 import app.donna.testing.TopicReader;
-import com.nimbusds.jwt.JWTClaimsSet;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -330,20 +327,7 @@ class WorkspaceApiTest {
 
     /** A token from the identity provider with a role claim (a string or a list) and a workspace claim. */
     String claimed(String subject, Object role, String workspace) {
-        Instant now = Instant.now();
-        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
-                .issuer(issuer.issuer())
-                .subject(subject)
-                .audience("donna-api")
-                .issueTime(Date.from(now))
-                .notBeforeTime(Date.from(now))
-                .expirationTime(Date.from(now.plusSeconds(300)))
-                .jwtID(UUID.randomUUID().toString())
-                .claim("org_role", role);
-        if (workspace != null) {
-            claims.claim("org_id", workspace);
-        }
-        return issuer.sign(claims.build(), "at+jwt");
+        return IngressUnderTest.withRoleClaim(issuer, subject, role, workspace);
     }
 
     /** Applies what was published to {@code donna.workspace} since the last call, as the projector would. */

@@ -15,7 +15,8 @@ import org.jooq.DSLContext;
 import org.jooq.Query;
 
 /**
- * Each user's Gmail mailbox: {@code connected} (address, scopes, since when) or {@code disconnected}
+ * Each user's Gmail mailbox: {@code connected} (address, scopes, since when, the workspace it belongs to) or
+ * {@code disconnected}
  * (whether Google's grant was revoked, and a note for the user when it may not be). One row per user; an
  * event older than the row's last change changes nothing, so a replay or a late duplicate cannot undo a
  * newer state.
@@ -52,6 +53,7 @@ public final class GmailMailboxProjection implements Projection {
                             .set(GMAIL_MAILBOXES.SCOPES, StorableText.of(scopes))
                             .set(GMAIL_MAILBOXES.CONNECTED_AT, c.getOccurredAt())
                             .set(GMAIL_MAILBOXES.UPDATED_AT, c.getOccurredAt())
+                            .set(GMAIL_MAILBOXES.WORKSPACE_ID, StorableText.of(c.getWorkspaceId()))
                             .onConflict(GMAIL_MAILBOXES.USER_ID)
                             .doUpdate()
                             .set(GMAIL_MAILBOXES.EMAIL_ADDRESS, StorableText.of(c.getEmailAddress()))
@@ -61,6 +63,7 @@ public final class GmailMailboxProjection implements Projection {
                             .set(GMAIL_MAILBOXES.UPDATED_AT, c.getOccurredAt())
                             .setNull(GMAIL_MAILBOXES.REVOKED)
                             .setNull(GMAIL_MAILBOXES.NOTE)
+                            .set(GMAIL_MAILBOXES.WORKSPACE_ID, StorableText.of(c.getWorkspaceId()))
                             .where(GMAIL_MAILBOXES.UPDATED_AT.le(c.getOccurredAt())));
                 }
                 case GmailDisconnected d ->

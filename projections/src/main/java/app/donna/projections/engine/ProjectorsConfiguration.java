@@ -7,6 +7,7 @@ import app.donna.platform.observability.RecordTracing;
 import app.donna.projections.abuse.AbuseFlagProjection;
 import app.donna.projections.actions.ActionProjection;
 import app.donna.projections.chat.ChatProjection;
+import app.donna.projections.dashboards.DashboardProjection;
 import app.donna.projections.email.AutopilotProjection;
 import app.donna.projections.email.GmailInboxProjection;
 import app.donna.projections.email.GmailMailboxProjection;
@@ -67,6 +68,11 @@ class ProjectorsConfiguration {
     @Bean
     AutopilotProjection autopilotProjection() {
         return new AutopilotProjection();
+    }
+
+    @Bean
+    DashboardProjection dashboardProjection() {
+        return new DashboardProjection();
     }
 
     @Bean

@@ -1,0 +1,261 @@
+package app.donna.ingress.dashboards;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import app.donna.devissuer.DevTokenIssuer;
+import app.donna.events.actions.ActionRequested;
+import app.donna.events.actions.ActionStatus;
+import app.donna.events.actions.ActionStatusChanged;
+import app.donna.events.chat.ChatMessageScreened;
+import app.donna.events.chat.ChatSessionStarted;
+import app.donna.events.common.Decision;
+import app.donna.events.common.EventSource;
+import app.donna.events.common.Verdict;
+import app.donna.ingress.IngressApplication;
+import app.donna.ingress.chat.IngressUnderTest;
+import app.donna.localinfra.LocalPorts;
+import app.donna.projections.dashboards.DashboardProjection;
+import app.donna.projections.engine.ProjectedEvent;
+import app.donna.schemas.EventCodec;
+import app.donna.schemas.Topics;
+import app.donna.testing.InfraExtension;
+import app.donna.testing.SharedInfra;
+import app.donna.testing.SseReader;
+import app.donna.testing.TopicReader;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import org.apache.avro.specific.SpecificRecordBase;
+import org.jooq.DSLContext;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The dashboards through ingress-api, on the real broker and PostgreSQL, with the dashboards projection
+ * applied here as the projector would (no projector runs): each workspace's staff see its conversations
+ * and requests and nothing of another's; an open stream gets the new figures when a batch commits; staff
+ * move a request along by a command that is an event, and once it is projected the conversation is
+ * handled; strangers, visitors and unknown dashboards are refused.
+ */
+@ExtendWith(InfraExtension.class)
+@SpringBootTest(
+        classes = IngressApplication.class,
+        webEnvironment = SpringBootTest.WebEnvironment.DEFINED_PORT,
+        properties = "spring.config.name=" + IngressApplication.CONFIG_NAME)
+class DashboardsApiTest {
+
+    static final int PORT = LocalPorts.free();
+    static final IngressUnderTest API = new IngressUnderTest(PORT, Duration.ofSeconds(10));
+    static final JsonMapper JSON = JsonMapper.builder().build();
+    static final EventCodec CODEC = EventCodec.bundled();
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) {
+        IngressUnderTest.properties(registry, PORT);
+        registry.add("donna.security.anonymous.secret", () -> "a-test-secret-of-at-least-32-bytes!!");
+        // visitors open sessions here from 127.0.0.1 as in other test classes: limits counted in memory
+        registry.add("donna.rate-limit.shared", () -> "false");
+        registry.add("donna.workspace.role-claim", () -> "org_role");
+        registry.add("donna.workspace.id-claim", () -> "org_id");
+    }
+
+    @Autowired
+    DevTokenIssuer issuer;
+
+    @Autowired
+    DSLContext db;
+
+    @Test
+    void staffSeeTheirWorkspacesFiguresLiveAndMoveRequestsAlong() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String ours = "ws-a-" + run;
+        String theirs = "ws-b-" + run;
+        String staff = member("sam-" + run, "staff", ours);
+        String rival = member("rex-" + run, "owner", theirs);
+
+        UUID session = UUID.randomUUID();
+        String visitor = "anon:" + session;
+        project(started(ours, session, visitor), screened(ours, session, visitor, "Can someone call me back?"));
+        project(started(theirs, UUID.randomUUID(), "anon:x-" + run));
+
+        JsonNode inbox = json(API.get(staff, "/api/dashboards/inbox"), 200);
+        assertThat(inbox.get("conversations")).hasSize(1);
+        JsonNode row = inbox.get("conversations").get(0);
+        assertThat(row.get("conversationId").asString()).isEqualTo("chat:" + session);
+        assertThat(row.get("status").asString()).isEqualTo("open");
+        assertThat(row.get("lastMessage").asString()).isEqualTo("Can someone call me back?");
+        assertThat(json(API.get(rival, "/api/dashboards/inbox"), 200).get("conversations"))
+                .extracting(c -> c.get("conversationId").asString())
+                .doesNotContain("chat:" + session)
+                .hasSize(1);
+
+        // a stream open on our dashboards hears of the request once its batch commits
+        try (SseReader stream =
+                SseReader.open(HttpClient.newHttpClient(), API.uri("/api/dashboards/stream"), staff, null)) {
+            assertThat(next(stream, "inbox").path("conversations")).hasSize(1);
+            next(stream, "secretary");
+            ActionRequested request = requested(ours, visitor, session);
+            project(request);
+            JsonNode live = next(stream, "inbox");
+            assertThat(live.at("/conversations/0/status").asString())
+                    .as("a request taken in it waits for staff")
+                    .isEqualTo("waiting");
+            assertThat(live.at("/counts/waiting").asInt()).isEqualTo(1);
+            JsonNode secretary = next(stream, "secretary");
+            assertThat(secretary.at("/items/0/actionId").asString())
+                    .isEqualTo(request.getActionId().toString());
+            assertThat(secretary.at("/counts/callbacksDue").asInt()).isEqualTo(1);
+
+            // the rival cannot touch it; our staff mark it done, which is an event
+            String path = "/api/dashboards/secretary/items/" + request.getActionId() + "/status";
+            assertThat(post(rival, path, "{\"status\":\"done\"}").statusCode()).isEqualTo(404);
+            assertThat(post(staff, path, "{\"status\":\"finished\"}").statusCode())
+                    .isEqualTo(400);
+            assertThat(post(staff, path, "{\"status\":\"done\"}").statusCode()).isEqualTo(202);
+            ActionStatusChanged changed = (ActionStatusChanged) CODEC.decode(TopicReader.readUntilFound(
+                            SharedInfra.kafkaBootstrapServers(),
+                            Topics.ACTIONS.name(),
+                            r -> CODEC.decode(r.value()) instanceof ActionStatusChanged c
+                                    && c.getActionId().equals(request.getActionId()),
+                            Duration.ofSeconds(10))
+                    .getFirst()
+                    .value());
+            assertThat(changed.getStatus()).isEqualTo(ActionStatus.DONE);
+            assertThat(changed.getChangedBy()).isEqualTo("sam-" + run);
+            assertThat(changed.getWorkspaceId()).isEqualTo(ours);
+            project(changed);
+            assertThat(next(stream, "inbox").at("/conversations/0/status").asString())
+                    .isEqualTo("handled");
+            assertThat(next(stream, "secretary").at("/counts/done").asInt()).isEqualTo(1);
+        }
+
+        // refused: a stranger, a visitor, a dashboard that does not exist
+        assertThat(problem(API.get(issuer.mint("nobody-" + run), "/api/dashboards/inbox"), 404))
+                .isEqualTo("no-workspace");
+        String visitorToken = JSON.readTree(API.send(HttpRequest.newBuilder(API.uri("/api/chat/sessions"))
+                                .POST(HttpRequest.BodyPublishers.noBody())
+                                .build())
+                        .body())
+                .get("token")
+                .asString();
+        assertThat(API.get(visitorToken, "/api/dashboards/secretary").statusCode())
+                .isEqualTo(404);
+        assertThat(problem(API.get(staff, "/api/dashboards/payroll"), 404)).isEqualTo("unknown-dashboard");
+    }
+
+    @Test
+    void aStreamOutlivesItsListenerDyingAndTheDatabaseFreezing() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String ws = "ws-c-" + run;
+        String owner = member("oli-" + run, "owner", ws);
+        project(started(ws, UUID.randomUUID(), "anon:a-" + run));
+        try (SseReader stream =
+                SseReader.open(HttpClient.newHttpClient(), API.uri("/api/dashboards/stream"), owner, null)) {
+            assertThat(next(stream, "inbox").path("conversations")).hasSize(1);
+
+            // the listening connection is killed, as a database restart would: the stream is sent afresh
+            // once ingress-api listens again, and hears the next change
+            db.fetch("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN %'");
+            assertThat(next(stream, "inbox").path("conversations")).hasSize(1);
+            project(started(ws, UUID.randomUUID(), "anon:b-" + run));
+            assertThat(next(stream, "inbox").path("conversations")).hasSize(2);
+
+            // the database freezes for a while: the stream stays open, and carries on after
+            try (SharedInfra.Outage frozen = SharedInfra.pauseDatabase()) {
+                Thread.sleep(3_000);
+            }
+            project(started(ws, UUID.randomUUID(), "anon:c-" + run));
+            assertThat(next(stream, "inbox").path("conversations")).hasSize(3);
+        }
+    }
+
+    /** The next event named {@code name}, as JSON (events of other dashboards in between are skipped). */
+    static JsonNode next(SseReader stream, String name) throws InterruptedException {
+        return JSON.readTree(stream.until(e -> e.name().equals(name), Duration.ofSeconds(10))
+                .getLast()
+                .data());
+    }
+
+    /** A token whose role claim makes its subject {@code role} of {@code workspace}. */
+    String member(String subject, String role, String workspace) {
+        return IngressUnderTest.withRoleClaim(issuer, subject, role, workspace);
+    }
+
+    /** Applies {@code events} as one projector batch (its notification is sent when it commits). */
+    void project(SpecificRecordBase... events) {
+        List<ProjectedEvent> batch = Arrays.stream(events)
+                .map(e -> new ProjectedEvent("t", 0, 0, "k", e))
+                .toList();
+        db.transaction(tx -> new DashboardProjection().apply(tx.dsl(), batch));
+    }
+
+    static ChatSessionStarted started(String ws, UUID session, String visitor) {
+        return ChatSessionStarted.newBuilder()
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                .setSessionId(session)
+                .setUserId(visitor)
+                .setAnonymous(true)
+                .setWorkspaceId(ws)
+                .build();
+    }
+
+    static ChatMessageScreened screened(String ws, UUID session, String visitor, String text) {
+        return ChatMessageScreened.newBuilder()
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                .setSessionId(session)
+                .setMessageId(UUID.randomUUID())
+                .setUserId(visitor)
+                .setAnonymous(true)
+                .setText(text)
+                .setVerdict(Verdict.newBuilder().setDecision(Decision.ALLOW).build())
+                .setSubmittedEventId(UUID.randomUUID())
+                .setWorkspaceId(ws)
+                .build();
+    }
+
+    static ActionRequested requested(String ws, String visitor, UUID session) {
+        return ActionRequested.newBuilder()
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                .setUserId(visitor)
+                .setActionId(UUID.randomUUID())
+                .setKind("secretary.take_message")
+                .setIntegration("secretary")
+                .setPayloadJson("{\"details\":{\"caller_name\":\"Ann\",\"callback_number\":\"0770\","
+                        + "\"message\":\"Call me back\"}}")
+                .setSource(EventSource.CHAT)
+                .setSourceId(session.toString())
+                .setWorkspaceId(ws)
+                .build();
+    }
+
+    static HttpResponse<String> post(String token, String path, String json) throws Exception {
+        return API.send(API.request(path, token)
+                .POST(HttpRequest.BodyPublishers.ofString(json))
+                .build());
+    }
+
+    static JsonNode json(HttpResponse<String> response, int status) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        return JSON.readTree(response.body());
+    }
+
+    static String problem(HttpResponse<String> response, int status) {
+        String type = json(response, status).get("type").asString();
+        return type.substring(type.lastIndexOf('/') + 1);
+    }
+}
