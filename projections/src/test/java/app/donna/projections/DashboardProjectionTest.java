@@ -13,6 +13,7 @@ import app.donna.events.chat.ChatSessionStarted;
 import app.donna.events.common.Decision;
 import app.donna.events.common.EventSource;
 import app.donna.events.common.SendOrigin;
+import app.donna.events.common.TokenUsage;
 import app.donna.events.common.Verdict;
 import app.donna.events.email.AutopilotDecided;
 import app.donna.events.email.AutopilotDecision;
@@ -21,6 +22,7 @@ import app.donna.events.email.EmailSent;
 import app.donna.events.email.GmailConnected;
 import app.donna.events.voice.SpeakerRole;
 import app.donna.events.voice.VoiceEndReason;
+import app.donna.events.voice.VoiceResponseCompleted;
 import app.donna.events.voice.VoiceSessionEnded;
 import app.donna.events.voice.VoiceSessionStarted;
 import app.donna.events.voice.VoiceTranscript;
@@ -106,6 +108,18 @@ class DashboardProjectionTest {
                         "{\"details\":{\"service\":\"haircut\",\"contact\":\"0771\"}}",
                         13),
                 transcript(call, visitor, SpeakerRole.ASSISTANT, "Booked it for you to confirm.", 14),
+                VoiceResponseCompleted.newBuilder()
+                        .setEventId(UUID.randomUUID())
+                        .setOccurredAt(T0.plusSeconds(14))
+                        .setVoiceSessionId(call)
+                        .setUserId(visitor)
+                        .setResponseId("resp_1")
+                        .setUsage(TokenUsage.newBuilder()
+                                .setInputTokens(300)
+                                .setOutputTokens(120)
+                                .setTotalTokens(420)
+                                .build())
+                        .build(),
                 flag(EventSource.VOICE, call.toString(), visitor, null, Decision.BLOCK, 15),
                 voiceEnded(call, visitor, 20),
                 requested(
@@ -180,6 +194,30 @@ class DashboardProjectionTest {
                 .isEqualTo("Wants a Friday haircut.");
         assertThat(DB.fetchCount(DB.selectFrom("dashboard_conversations").where("workspace_id = ?", ws)))
                 .isEqualTo(3);
+
+        // the analytics' facts: by conversation and day, whatever order they came in
+        assertThat(facts("chat:" + session))
+                .containsEntry("messages/", 3L)
+                .containsEntry("replies/", 1L)
+                .containsEntry("flag/UNSPECIFIED", 1L);
+        assertThat(facts("voice:" + call))
+                .containsEntry("messages/", 2L)
+                .containsEntry("input_tokens/gpt-realtime", 300L)
+                .containsEntry("output_tokens/gpt-realtime", 120L)
+                .containsEntry("flag/UNSPECIFIED", 1L);
+        assertThat(facts("email:" + owner + "/t1"))
+                .containsEntry("messages/", 2L)
+                .containsEntry("autopilot/escalate: quiet hours", 1L);
+        assertThat(DB.fetchValue("SELECT min(at) FROM dashboard_replies WHERE conversation_id = ?", "chat:" + session))
+                .isEqualTo(T0.plusSeconds(2).atOffset(java.time.ZoneOffset.UTC));
+    }
+
+    static Map<String, Long> facts(String conversation) {
+        return DB.fetch(
+                        "SELECT figure || '/' || label, sum(n)::bigint FROM dashboard_facts WHERE conversation_id = ? "
+                                + "GROUP BY 1",
+                        conversation)
+                .intoMap(r -> r.get(0, String.class), r -> r.get(1, Long.class));
     }
 
     static Record inbox(String conversation) {

@@ -1,9 +1,15 @@
 package app.donna.ingress.dashboards;
 
+import java.math.BigDecimal;
+import java.time.Clock;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jooq.Record;
@@ -22,7 +28,7 @@ class Dashboards {
     static final String CALL_SUMMARY = "secretary.call_summary";
 
     /** Every dashboard this API serves, by name. */
-    static final List<String> NAMES = List.of("inbox", "secretary");
+    static final List<String> NAMES = List.of("inbox", "secretary", "analytics");
 
     record Conversation(
             String conversationId,
@@ -55,10 +61,144 @@ class Dashboards {
 
     record Secretary(List<Item> items, Map<String, Integer> counts) {}
 
-    private final DSLContext db;
+    /** One day of one channel, in UTC. */
+    record Day(
+            LocalDate day,
+            String channel,
+            long conversations,
+            long messages,
+            long replies,
+            Map<String, Object> firstReply,
+            long degradedReplies,
+            Map<String, Long> flags,
+            Map<String, Long> autopilot,
+            Map<String, Map<String, Long>> tokens,
+            BigDecimal estimatedCostUsd,
+            List<String> unpricedModels) {}
 
-    Dashboards(DSLContext db) {
+    record Analytics(List<Day> days) {}
+
+    static final int MAX_DAYS = 90;
+
+    private final DSLContext db;
+    private final Clock clock;
+    private final DashboardSettings settings;
+
+    Dashboards(DSLContext db, Clock clock, DashboardSettings settings) {
         this.db = db;
+        this.clock = clock;
+        this.settings = settings;
+    }
+
+    private static final String MINE = "(c.workspace_id = ? OR (? AND c.workspace_id IS NULL))";
+
+    /**
+     * Per day (UTC) and channel, the last {@code days} days: conversations begun, messages, replies, the
+     * median and 95th percentile time from a customer's first message to the first reply after it, degraded
+     * replies, flags by risk category, autopilot decisions by reason, tokens by model and their estimated
+     * cost at the configured prices.
+     */
+    Analytics analytics(String workspace, boolean isDefault, int days) {
+        LocalDate from = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC).minusDays(days - 1L);
+        // newest day first, channels in name order
+        Map<String, Map<String, Object>> out = new TreeMap<>(Comparator.reverseOrder());
+        db.fetch(
+                        "SELECT (COALESCE(c.started_at, c.last_at) AT TIME ZONE 'UTC')::date AS day, c.channel, count(*) "
+                                + "FROM dashboard_conversations c WHERE " + MINE
+                                + " AND COALESCE(c.started_at, c.last_at) >= ?::timestamptz GROUP BY 1, 2",
+                        workspace,
+                        isDefault,
+                        from.atStartOfDay(ZoneOffset.UTC).toOffsetDateTime().toString())
+                .forEach(r -> day(out, r.get(0, LocalDate.class), r.get(1, String.class))
+                        .put("conversations", r.get(2, Long.class)));
+        db.fetch(
+                        "SELECT f.day, c.channel, f.figure, f.label, sum(f.n) FROM dashboard_facts f "
+                                + "JOIN dashboard_conversations c ON c.conversation_id = f.conversation_id WHERE "
+                                + MINE
+                                + " AND f.day >= ?::date GROUP BY 1, 2, 3, 4",
+                        workspace,
+                        isDefault,
+                        from.toString())
+                .forEach(r -> {
+                    Map<String, Object> d = day(out, r.get(0, LocalDate.class), r.get(1, String.class));
+                    String figure = r.get(2, String.class);
+                    String label = r.get(3, String.class);
+                    long n = r.get(4, Long.class);
+                    switch (figure) {
+                        case "messages", "replies", "degraded" -> d.put(figure, n);
+                        case "flag", "autopilot" -> map(d, figure).put(label, n);
+                        default -> map(d, "tokens:" + label).put(figure.replace("_tokens", ""), n);
+                    }
+                });
+        db.fetch(
+                        "SELECT (first_customer_at AT TIME ZONE 'UTC')::date, channel, "
+                                + "percentile_cont(0.5) WITHIN GROUP (ORDER BY ms), "
+                                + "percentile_cont(0.95) WITHIN GROUP (ORDER BY ms), count(*) FROM ("
+                                + "SELECT c.channel, c.first_customer_at, EXTRACT(EPOCH FROM ((SELECT min(r.at) FROM "
+                                + "dashboard_replies r WHERE r.conversation_id = c.conversation_id AND r.at >= c.first_customer_at) "
+                                + "- c.first_customer_at)) * 1000 AS ms FROM dashboard_conversations c WHERE " + MINE
+                                + " AND c.first_customer_at >= ?::timestamptz) x WHERE ms IS NOT NULL GROUP BY 1, 2",
+                        workspace,
+                        isDefault,
+                        from.atStartOfDay(ZoneOffset.UTC).toOffsetDateTime().toString())
+                .forEach(r -> {
+                    Map<String, Object> latency = new LinkedHashMap<>();
+                    latency.put("medianMs", Math.round(r.get(2, Double.class)));
+                    latency.put("p95Ms", Math.round(r.get(3, Double.class)));
+                    latency.put("measured", r.get(4, Long.class));
+                    day(out, r.get(0, LocalDate.class), r.get(1, String.class)).put("firstReply", latency);
+                });
+        return new Analytics(out.values().stream()
+                .map(this::day)
+                .sorted(Comparator.comparing(Day::day).reversed().thenComparing(Day::channel))
+                .toList());
+    }
+
+    @SuppressWarnings("unchecked")
+    private Day day(Map<String, Object> d) {
+        Map<String, Map<String, Long>> tokens = new TreeMap<>();
+        BigDecimal cost = BigDecimal.ZERO;
+        List<String> unpriced = new java.util.ArrayList<>();
+        for (var e : d.entrySet()) {
+            if (e.getKey().startsWith("tokens:")) {
+                String model = e.getKey().substring("tokens:".length());
+                Map<String, Long> used = (Map<String, Long>) e.getValue();
+                tokens.put(model, used);
+                DashboardSettings.Price price = settings.prices().get(model);
+                if (price == null) {
+                    unpriced.add(model);
+                } else {
+                    cost = cost.add(price.of(used.getOrDefault("input", 0L), used.getOrDefault("output", 0L)));
+                }
+            }
+        }
+        return new Day(
+                (LocalDate) d.get("day"),
+                (String) d.get("channel"),
+                (long) d.getOrDefault("conversations", 0L),
+                (long) d.getOrDefault("messages", 0L),
+                (long) d.getOrDefault("replies", 0L),
+                (Map<String, Object>) d.get("firstReply"),
+                (long) d.getOrDefault("degraded", 0L),
+                (Map<String, Long>) d.getOrDefault("flag", Map.of()),
+                (Map<String, Long>) d.getOrDefault("autopilot", Map.of()),
+                tokens,
+                tokens.isEmpty() ? BigDecimal.ZERO : unpriced.isEmpty() ? cost : null,
+                unpriced);
+    }
+
+    private static Map<String, Object> day(Map<String, Map<String, Object>> days, LocalDate day, String channel) {
+        return days.computeIfAbsent(day + "/" + channel, k -> {
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("day", day);
+            d.put("channel", channel);
+            return d;
+        });
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Long> map(Map<String, Object> day, String name) {
+        return (Map<String, Long>) day.computeIfAbsent(name, k -> new TreeMap<String, Long>());
     }
 
     /** The dashboard {@code name} of {@code workspace} (the default one also holds rows of no workspace). */
@@ -66,6 +206,7 @@ class Dashboards {
         return switch (name) {
             case "inbox" -> inbox(workspace, isDefault, limit);
             case "secretary" -> secretary(workspace, isDefault, limit);
+            case "analytics" -> analytics(workspace, isDefault, Math.min(limit, MAX_DAYS));
             default -> throw new IllegalArgumentException("no dashboard " + name);
         };
     }

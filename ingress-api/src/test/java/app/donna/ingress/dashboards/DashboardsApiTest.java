@@ -7,9 +7,11 @@ import app.donna.events.actions.ActionRequested;
 import app.donna.events.actions.ActionStatus;
 import app.donna.events.actions.ActionStatusChanged;
 import app.donna.events.chat.ChatMessageScreened;
+import app.donna.events.chat.ChatReplyProduced;
 import app.donna.events.chat.ChatSessionStarted;
 import app.donna.events.common.Decision;
 import app.donna.events.common.EventSource;
+import app.donna.events.common.TokenUsage;
 import app.donna.events.common.Verdict;
 import app.donna.ingress.IngressApplication;
 import app.donna.ingress.chat.IngressUnderTest;
@@ -87,7 +89,9 @@ class DashboardsApiTest {
 
         UUID session = UUID.randomUUID();
         String visitor = "anon:" + session;
-        project(started(ours, session, visitor), screened(ours, session, visitor, "Can someone call me back?"));
+        ChatMessageScreened question = screened(ours, session, visitor, "Can someone call me back?");
+        project(started(ours, session, visitor), question);
+        project(answer(session, question, 1_500));
         project(started(theirs, UUID.randomUUID(), "anon:x-" + run));
 
         JsonNode inbox = json(API.get(staff, "/api/dashboards/inbox"), 200);
@@ -95,7 +99,9 @@ class DashboardsApiTest {
         JsonNode row = inbox.get("conversations").get(0);
         assertThat(row.get("conversationId").asString()).isEqualTo("chat:" + session);
         assertThat(row.get("status").asString()).isEqualTo("open");
-        assertThat(row.get("lastMessage").asString()).isEqualTo("Can someone call me back?");
+        assertThat(row.get("lastMessage").asString()).isEqualTo("Of course, we will.");
+        assertThat(row.get("lastFrom").asString()).isEqualTo("assistant");
+        assertThat(row.get("messages").asInt()).isEqualTo(2);
         assertThat(json(API.get(rival, "/api/dashboards/inbox"), 200).get("conversations"))
                 .extracting(c -> c.get("conversationId").asString())
                 .doesNotContain("chat:" + session)
@@ -140,6 +146,27 @@ class DashboardsApiTest {
                     .isEqualTo("handled");
             assertThat(next(stream, "secretary").at("/counts/done").asInt()).isEqualTo(1);
         }
+
+        // the analytics: today's chat, its figures and what its tokens cost at the configured price
+        JsonNode analytics = json(API.get(staff, "/api/dashboards/analytics?limit=7"), 200);
+        assertThat(analytics.get("days")).hasSize(1);
+        JsonNode today = analytics.get("days").get(0);
+        assertThat(today.get("channel").asString()).isEqualTo("chat");
+        assertThat(today.get("conversations").asLong()).isEqualTo(1);
+        assertThat(today.get("messages").asLong()).isEqualTo(2);
+        assertThat(today.get("replies").asLong()).isEqualTo(1);
+        assertThat(today.at("/firstReply/medianMs").asLong()).isEqualTo(1_500);
+        assertThat(today.at("/firstReply/measured").asLong()).isEqualTo(1);
+        assertThat(today.at("/tokens/gpt-4o-mini/input").asLong()).isEqualTo(1_000);
+        assertThat(today.at("/tokens/gpt-4o-mini/output").asLong()).isEqualTo(500);
+        assertThat(today.get("estimatedCostUsd").decimalValue())
+                .as("1,000 in at 0.15 and 500 out at 0.60 per million")
+                .isEqualByComparingTo("0.00045");
+        assertThat(json(API.get(rival, "/api/dashboards/analytics"), 200)
+                        .at("/days/0/messages")
+                        .asLong())
+                .as("another workspace's figures are its own")
+                .isZero();
 
         // refused: a stranger, a visitor, a dashboard that does not exist
         assertThat(problem(API.get(issuer.mint("nobody-" + run), "/api/dashboards/inbox"), 404))
@@ -224,6 +251,26 @@ class DashboardsApiTest {
                 .setVerdict(Verdict.newBuilder().setDecision(Decision.ALLOW).build())
                 .setSubmittedEventId(UUID.randomUUID())
                 .setWorkspaceId(ws)
+                .build();
+    }
+
+    static ChatReplyProduced answer(UUID session, ChatMessageScreened question, long afterMs) {
+        return ChatReplyProduced.newBuilder()
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(question.getOccurredAt().plusMillis(afterMs))
+                .setSessionId(session)
+                .setReplyId(UUID.randomUUID())
+                .setInReplyToMessageId(question.getMessageId())
+                .setUserId(question.getUserId())
+                .setText("Of course, we will.")
+                .setDecision(Decision.ALLOW)
+                .setDegraded(false)
+                .setModel("gpt-4o-mini")
+                .setUsage(TokenUsage.newBuilder()
+                        .setInputTokens(1_000)
+                        .setOutputTokens(500)
+                        .setTotalTokens(1_500)
+                        .build())
                 .build();
     }
 

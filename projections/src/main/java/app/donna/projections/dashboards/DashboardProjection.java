@@ -12,12 +12,16 @@ import app.donna.events.chat.ChatSessionStarted;
 import app.donna.events.common.Decision;
 import app.donna.events.common.EventSource;
 import app.donna.events.common.SendOrigin;
+import app.donna.events.common.TokenUsage;
+import app.donna.events.common.VerdictReason;
 import app.donna.events.email.AutopilotDecided;
 import app.donna.events.email.AutopilotDecision;
+import app.donna.events.email.DraftCreated;
 import app.donna.events.email.EmailReceived;
 import app.donna.events.email.EmailSent;
 import app.donna.events.email.GmailConnected;
 import app.donna.events.voice.SpeakerRole;
+import app.donna.events.voice.VoiceResponseCompleted;
 import app.donna.events.voice.VoiceSessionEnded;
 import app.donna.events.voice.VoiceSessionStarted;
 import app.donna.events.voice.VoiceTranscript;
@@ -27,6 +31,7 @@ import app.donna.projections.engine.StorableText;
 import app.donna.schemas.Topic;
 import app.donna.schemas.Topics;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -54,7 +59,10 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>Consumes: {@code donna.chat.screened}, {@code donna.chat.replies}, {@code donna.voice.events},
  * {@code donna.actions}, {@code donna.email.events}, {@code donna.abuse.flags} (calls' and mail's; chat's
  * verdicts come with the screened message). Produces: {@code dashboard_conversations},
- * {@code dashboard_secretary_items}, and the lookups {@code dashboard_mailboxes}, {@code dashboard_mails}.
+ * {@code dashboard_secretary_items}, the analytics' {@code dashboard_facts} (per conversation and day:
+ * messages, replies, degraded replies, flags by category, autopilot decisions by reason, tokens by model)
+ * and {@code dashboard_replies} (each reply's time), and the lookups {@code dashboard_mailboxes},
+ * {@code dashboard_mails}.
  */
 public final class DashboardProjection implements Projection {
 
@@ -216,41 +224,85 @@ public final class DashboardProjection implements Projection {
                             Touch.of(chat(s.getSessionId()), "chat", s.getOccurredAt())
                                     .workspace(s.getWorkspaceId())
                                     .started(s.getUserId()));
-                case ChatMessageScreened m ->
+                case ChatMessageScreened m -> {
+                    String id = chat(m.getSessionId());
                     touch(
                             tx,
                             queries,
                             conversations,
-                            Touch.of(chat(m.getSessionId()), "chat", m.getOccurredAt())
+                            Touch.of(id, "chat", m.getOccurredAt())
                                     .workspace(m.getWorkspaceId())
                                     .said(m.getUserId(), m.getText(), "customer")
                                     .verdict(m.getVerdict().getDecision()));
-                case ChatReplyProduced r ->
+                    fact(tx, queries, id, m.getOccurredAt(), "messages", "", 1);
+                    if (m.getVerdict().getDecision() != Decision.ALLOW) {
+                        flags(tx, queries, id, m.getOccurredAt(), m.getVerdict().getReasons());
+                    }
+                }
+                case ChatReplyProduced r -> {
+                    String id = chat(r.getSessionId());
                     touch(
                             tx,
                             queries,
                             conversations,
-                            Touch.of(chat(r.getSessionId()), "chat", r.getOccurredAt())
-                                    .said(null, r.getText(), "assistant"));
-                case VoiceSessionStarted s ->
+                            Touch.of(id, "chat", r.getOccurredAt()).said(null, r.getText(), "assistant"));
+                    fact(tx, queries, id, r.getOccurredAt(), "messages", "", 1);
+                    replied(tx, queries, r.getEventId(), id, r.getOccurredAt());
+                    if (r.getDegraded()) {
+                        fact(tx, queries, id, r.getOccurredAt(), "degraded", "", 1);
+                    }
+                    tokens(
+                            tx,
+                            queries,
+                            id,
+                            r.getOccurredAt(),
+                            r.getModel() == null ? "unknown" : r.getModel(),
+                            r.getUsage());
+                }
+                case VoiceSessionStarted s -> {
+                    String id = voice(s.getVoiceSessionId());
                     touch(
                             tx,
                             queries,
                             conversations,
-                            Touch.of(voice(s.getVoiceSessionId()), "voice", s.getOccurredAt())
+                            Touch.of(id, "voice", s.getOccurredAt())
                                     .workspace(s.getWorkspaceId())
                                     .started(s.getUserId()));
+                    queries.add(tx.query(
+                            "UPDATE dashboard_conversations SET model = ? WHERE conversation_id = ?",
+                            StorableText.of(s.getModel()),
+                            id));
+                }
                 case VoiceTranscript t
-                when t.getIsFinal() ->
+                when t.getIsFinal() -> {
+                    String id = voice(t.getVoiceSessionId());
+                    boolean caller = t.getRole() == SpeakerRole.USER;
                     touch(
                             tx,
                             queries,
                             conversations,
-                            Touch.of(voice(t.getVoiceSessionId()), "voice", t.getOccurredAt())
-                                    .said(
-                                            null,
-                                            t.getText(),
-                                            t.getRole() == SpeakerRole.USER ? "customer" : "assistant"));
+                            Touch.of(id, "voice", t.getOccurredAt())
+                                    .said(null, t.getText(), caller ? "customer" : "assistant"));
+                    fact(tx, queries, id, t.getOccurredAt(), "messages", "", 1);
+                    if (!caller) {
+                        replied(tx, queries, t.getEventId(), id, t.getOccurredAt());
+                    }
+                }
+                case VoiceResponseCompleted r
+                when r.getUsage() != null -> {
+                    // the call's model, from its start on the same partition, read before this
+                    String id = voice(r.getVoiceSessionId());
+                    queries.add(tx.query(
+                            "INSERT INTO dashboard_facts (conversation_id, day, figure, label, n) SELECT ?, ?, f.figure, "
+                                    + "COALESCE((SELECT model FROM dashboard_conversations WHERE conversation_id = ?), 'realtime'), f.n "
+                                    + "FROM (VALUES ('input_tokens', ?::bigint), ('output_tokens', ?::bigint)) AS f(figure, n) "
+                                    + "ON CONFLICT (conversation_id, day, figure, label) DO UPDATE SET n = dashboard_facts.n + EXCLUDED.n",
+                            id,
+                            day(r.getOccurredAt()),
+                            id,
+                            (long) r.getUsage().getInputTokens(),
+                            (long) r.getUsage().getOutputTokens()));
+                }
                 case VoiceSessionEnded e ->
                     touch(
                             tx,
@@ -277,7 +329,7 @@ public final class DashboardProjection implements Projection {
                     items.add(c.getActionId());
                     queries.add(tx.query(
                             "UPDATE dashboard_secretary_items SET status = ?, status_changed_by = ?, status_changed_at = ? "
-                                    + "WHERE action_id = ? AND (status_changed_at IS NULL OR status_changed_at <= ?)",
+                                    + "WHERE action_id = ? AND (status_changed_at IS NULL OR status_changed_at <= ?::timestamptz)",
                             c.getStatus().name().toLowerCase(Locale.ROOT),
                             StorableText.of(c.getChangedBy()),
                             time(c.getOccurredAt()),
@@ -291,8 +343,28 @@ public final class DashboardProjection implements Projection {
                             StorableText.of(c.getUserId()),
                             StorableText.of(c.getWorkspaceId())));
                 case EmailReceived mail -> received(tx, queries, conversations, mail);
+                case DraftCreated d
+                when d.getDegraded() ->
+                    mailFact(tx, queries, d.getUserId(), d.getGmailMessageId(), d.getOccurredAt(), "degraded", "");
                 case AutopilotDecided d
-                when d.getDecision() == AutopilotDecision.ESCALATE -> {
+                when d.getDecision() != AutopilotDecision.ESCALATE ->
+                    mailFact(
+                            tx,
+                            queries,
+                            d.getUserId(),
+                            d.getGmailMessageId(),
+                            d.getOccurredAt(),
+                            "autopilot",
+                            reason(d));
+                case AutopilotDecided d -> {
+                    mailFact(
+                            tx,
+                            queries,
+                            d.getUserId(),
+                            d.getGmailMessageId(),
+                            d.getOccurredAt(),
+                            "autopilot",
+                            reason(d));
                     // a person is needed (quiet hours, say): the thread waits for staff until answered
                     queries.add(tx.query(
                             "UPDATE dashboard_conversations SET escalated = TRUE WHERE conversation_id = ("
@@ -308,9 +380,9 @@ public final class DashboardProjection implements Projection {
                     // a reply in a thread the inbox knows: it is answered, by a person or by autopilot
                     queries.add(tx.query(
                             "UPDATE dashboard_conversations SET answered = TRUE, messages = messages + 1, "
-                                    + "last_message = CASE WHEN last_message_at IS NULL OR last_message_at <= ? THEN ? ELSE last_message END, "
-                                    + "last_from = CASE WHEN last_message_at IS NULL OR last_message_at <= ? THEN ? ELSE last_from END, "
-                                    + "last_message_at = GREATEST(last_message_at, ?), last_at = GREATEST(last_at, ?) "
+                                    + "last_message = CASE WHEN last_message_at IS NULL OR last_message_at <= ?::timestamptz THEN ? ELSE last_message END, "
+                                    + "last_from = CASE WHEN last_message_at IS NULL OR last_message_at <= ?::timestamptz THEN ? ELSE last_from END, "
+                                    + "last_message_at = GREATEST(last_message_at, ?::timestamptz), last_at = GREATEST(last_at, ?::timestamptz) "
                                     + "WHERE conversation_id = ?",
                             time(sent.getOccurredAt()),
                             shorten(sent.getSubject()),
@@ -320,6 +392,8 @@ public final class DashboardProjection implements Projection {
                             time(sent.getOccurredAt()),
                             id));
                     conversations.add(id);
+                    fact(tx, queries, id, sent.getOccurredAt(), "messages", "", 1);
+                    replied(tx, queries, sent.getEventId(), id, sent.getOccurredAt());
                 }
                 case AbuseFlagged flag
                 when flag.getDecision() != Decision.ALLOW && flag.getSource() != EventSource.CHAT ->
@@ -392,22 +466,36 @@ public final class DashboardProjection implements Projection {
         Touch touch = Touch.of(id, "email", at).started(null).said(mail.getFrom(), text, "customer");
         queries.add(upsert(tx, touch, "(SELECT workspace_id FROM dashboard_mailboxes WHERE user_id = ?)", user));
         conversations.add(id);
+        fact(tx, queries, id, at, "messages", "", 1);
     }
 
     private static void flagged(DSLContext tx, List<Query> queries, Set<String> conversations, AbuseFlagged flag) {
-        String flagged = flag.getDecision() == Decision.FLAG ? "flagged = flagged + 1" : "blocked = blocked + 1";
         if (flag.getSource() == EventSource.VOICE) {
+            // the call's id is the flag's session: counted even if the call's start is read later
             String id = "voice:" + flag.getSessionId();
-            queries.add(tx.query("UPDATE dashboard_conversations SET " + flagged + " WHERE conversation_id = ?", id));
-            conversations.add(id);
+            touch(
+                    tx,
+                    queries,
+                    conversations,
+                    Touch.of(id, "voice", flag.getOccurredAt()).verdict(flag.getDecision()));
+            flags(tx, queries, id, flag.getOccurredAt(), flag.getReasons());
         } else if (flag.getSource() == EventSource.EMAIL && flag.getMessageId() != null) {
             // the mailbox's user is the flag's session; the thread is the flagged mail's
+            String flagged = flag.getDecision() == Decision.FLAG ? "flagged = flagged + 1" : "blocked = blocked + 1";
             queries.add(tx.query(
                     "UPDATE dashboard_conversations SET " + flagged + " WHERE conversation_id = (" + MAIL_THREAD + ")",
                     StorableText.of(flag.getSessionId()),
                     StorableText.of(flag.getSessionId()),
                     StorableText.of(flag.getMessageId())));
             conversations.add(mailThreadKey(flag.getSessionId(), flag.getMessageId()));
+            List<String> categories = flag.getReasons().isEmpty()
+                    ? List.of(UNSPECIFIED)
+                    : flag.getReasons().stream()
+                            .map(r -> r.getCategory().name())
+                            .toList();
+            for (String category : categories) {
+                mailFact(tx, queries, flag.getSessionId(), flag.getMessageId(), flag.getOccurredAt(), "flag", category);
+            }
         }
     }
 
@@ -435,7 +523,8 @@ public final class DashboardProjection implements Projection {
         return tx.query(
                 "INSERT INTO dashboard_conversations AS c (conversation_id, workspace_id, channel, contact, started_at, "
                         + "last_at, last_message, last_message_at, last_from, messages, flagged, blocked, ended, answered, "
-                        + "escalated) VALUES (?, " + workspaceSql + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                        + "escalated, first_customer_at) VALUES (?, " + workspaceSql
+                        + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                         + "ON CONFLICT (conversation_id) DO UPDATE SET "
                         + "workspace_id = COALESCE(c.workspace_id, EXCLUDED.workspace_id), "
                         + "contact = COALESCE(c.contact, EXCLUDED.contact), "
@@ -448,7 +537,8 @@ public final class DashboardProjection implements Projection {
                         + "last_message_at = GREATEST(c.last_message_at, EXCLUDED.last_message_at), "
                         + "messages = c.messages + EXCLUDED.messages, flagged = c.flagged + EXCLUDED.flagged, "
                         + "blocked = c.blocked + EXCLUDED.blocked, ended = c.ended OR EXCLUDED.ended, "
-                        + "answered = c.answered OR EXCLUDED.answered, escalated = c.escalated OR EXCLUDED.escalated",
+                        + "answered = c.answered OR EXCLUDED.answered, escalated = c.escalated OR EXCLUDED.escalated, "
+                        + "first_customer_at = LEAST(c.first_customer_at, EXCLUDED.first_customer_at)",
                 t.conversationId(),
                 workspaceBind,
                 t.channel(),
@@ -463,7 +553,91 @@ public final class DashboardProjection implements Projection {
                 t.blocked(),
                 t.ended(),
                 t.answered(),
-                t.escalated());
+                t.escalated(),
+                "customer".equals(t.from()) ? time(t.at()) : null);
+    }
+
+    /** A risk category for a flag that gives none. */
+    private static final String UNSPECIFIED = "UNSPECIFIED";
+
+    /** Adds {@code n} to a conversation's {@code figure} (under {@code label}) on the day of {@code at}. */
+    private static void fact(
+            DSLContext tx,
+            List<Query> queries,
+            String conversationId,
+            Instant at,
+            String figure,
+            String label,
+            long n) {
+        queries.add(tx.query(
+                "INSERT INTO dashboard_facts (conversation_id, day, figure, label, n) VALUES (?, ?, ?, ?, ?) "
+                        + "ON CONFLICT (conversation_id, day, figure, label) DO UPDATE SET n = dashboard_facts.n + EXCLUDED.n",
+                conversationId,
+                day(at),
+                figure,
+                StorableText.of(shorten(label)),
+                n));
+    }
+
+    /** As {@link #fact} (one), for the thread of {@code user}'s mail {@code gmailMessageId}, once it is known. */
+    private static void mailFact(
+            DSLContext tx,
+            List<Query> queries,
+            String user,
+            String gmailMessageId,
+            Instant at,
+            String figure,
+            String label) {
+        queries.add(tx.query(
+                "INSERT INTO dashboard_facts (conversation_id, day, figure, label, n) "
+                        + "SELECT 'email:' || ? || '/' || thread_id, ?, ?, ?, 1 FROM dashboard_mails "
+                        + "WHERE user_id = ? AND gmail_message_id = ? "
+                        + "ON CONFLICT (conversation_id, day, figure, label) DO UPDATE SET n = dashboard_facts.n + EXCLUDED.n",
+                StorableText.of(user),
+                day(at),
+                figure,
+                StorableText.of(shorten(label)),
+                StorableText.of(user),
+                StorableText.of(gmailMessageId)));
+    }
+
+    /** A reply in a conversation at {@code at}, for the time to first reply, and counted as one. */
+    private static void replied(DSLContext tx, List<Query> queries, UUID eventId, String conversationId, Instant at) {
+        queries.add(tx.query(
+                "INSERT INTO dashboard_replies (event_id, conversation_id, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                eventId,
+                conversationId,
+                time(at)));
+        fact(tx, queries, conversationId, at, "replies", "", 1);
+    }
+
+    private static void tokens(
+            DSLContext tx, List<Query> queries, String conversationId, Instant at, String model, TokenUsage usage) {
+        if (usage != null) {
+            fact(tx, queries, conversationId, at, "input_tokens", model, usage.getInputTokens());
+            fact(tx, queries, conversationId, at, "output_tokens", model, usage.getOutputTokens());
+        }
+    }
+
+    private static void flags(
+            DSLContext tx, List<Query> queries, String conversationId, Instant at, List<VerdictReason> reasons) {
+        if (reasons.isEmpty()) {
+            fact(tx, queries, conversationId, at, "flag", UNSPECIFIED, 1);
+        }
+        for (VerdictReason reason : reasons) {
+            fact(tx, queries, conversationId, at, "flag", reason.getCategory().name(), 1);
+        }
+    }
+
+    private static LocalDate day(Instant at) {
+        return LocalDate.ofInstant(at, ZoneOffset.UTC);
+    }
+
+    private static String reason(AutopilotDecided d) {
+        String decision = d.getDecision().name().toLowerCase(Locale.ROOT);
+        return d.getReasons().isEmpty()
+                ? decision
+                : decision + ": " + d.getReasons().getFirst();
     }
 
     /** The batch's event ids not counted before, recorded as counted in this transaction. */
