@@ -78,7 +78,8 @@ class DashboardProjectionTest {
                 EventSource.CHAT,
                 session.toString(),
                 "secretary.take_message",
-                "{\"sessionId\":\"" + session + "\",\"details\":{\"caller_name\":\"Ann\",\"callback_number\":\"0770\","
+                "{\"sessionId\":\"" + session
+                        + "\",\"details\":{\"caller_name\":\"Ann\",\"callback_number\":\"07700 900123\","
                         + "\"message\":\"Call me back\"}}",
                 2);
         try (var listener = DATA.getConnection()) {
@@ -105,7 +106,7 @@ class DashboardProjectionTest {
                         EventSource.VOICE,
                         call.toString(),
                         "bookings.request_booking",
-                        "{\"details\":{\"service\":\"haircut\",\"contact\":\"0771\"}}",
+                        "{\"details\":{\"service\":\"haircut\",\"contact\":\"bo@example.com\"}}",
                         13),
                 transcript(call, visitor, SpeakerRole.ASSISTANT, "Booked it for you to confirm.", 14),
                 VoiceResponseCompleted.newBuilder()
@@ -184,16 +185,35 @@ class DashboardProjectionTest {
                         "secretary.take_message", "bookings.request_booking", DashboardProjection.CALL_SUMMARY);
         Record taken = items.get("secretary.take_message");
         assertThat(taken.get("contact_name", String.class)).isEqualTo("Ann");
-        assertThat(taken.get("callback_number", String.class)).isEqualTo("0770");
+        assertThat(taken.get("callback_number", String.class)).isEqualTo("07700 900123");
         assertThat(taken.get("conversation_id", String.class)).isEqualTo("chat:" + session);
         assertThat(taken.get("delivery", String.class)).isEqualTo("delivered");
         assertThat(taken.get("status", String.class)).isEqualTo("done");
         assertThat(items.get("bookings.request_booking").get("callback_number", String.class))
-                .isEqualTo("0771");
+                .isEqualTo("bo@example.com");
         assertThat(items.get(DashboardProjection.CALL_SUMMARY).get("summary", String.class))
                 .isEqualTo("Wants a Friday haircut.");
         assertThat(DB.fetchCount(DB.selectFrom("dashboard_conversations").where("workspace_id = ?", ws)))
                 .isEqualTo(3);
+
+        // sales: one lead per contact, wherever they left it; marketing: each conversation's campaign
+        Map<String, Record> leads = DB.fetch("SELECT * FROM dashboard_leads WHERE workspace_key = ?", ws)
+                .intoMap(r -> r.get("contact_key", String.class));
+        assertThat(leads).containsOnlyKeys("07700900123", "bo@example.com");
+        assertThat(leads.get("07700900123").get("name", String.class)).isEqualTo("Ann");
+        assertThat(leads.get("07700900123").get("source_conversation_id", String.class))
+                .isEqualTo("chat:" + session);
+        Record bo = leads.get("bo@example.com");
+        assertThat(bo.get("bookings", Integer.class)).isEqualTo(1);
+        assertThat(bo.get("mails", Integer.class))
+                .as("the same contact mailed too")
+                .isEqualTo(1);
+        assertThat(bo.get("source_conversation_id", String.class))
+                .as("first seen on the call")
+                .isEqualTo("voice:" + call);
+        assertThat(inbox("chat:" + session).get("campaign", String.class)).isEqualTo("spring");
+        assertThat(inbox("email:" + owner + "/t1").get("campaign", String.class))
+                .isEqualTo("winter");
 
         // the analytics' facts: by conversation and day, whatever order they came in
         assertThat(facts("chat:" + session))
@@ -232,6 +252,7 @@ class DashboardProjectionTest {
                 .setUserId(visitor)
                 .setAnonymous(true)
                 .setWorkspaceId(ws)
+                .setCampaign("Spring")
                 .build();
     }
 
@@ -369,7 +390,7 @@ class DashboardProjectionTest {
                 .setSubject(subject)
                 .setSnippet("How much is a cut?")
                 .setReceivedAt(T0.plusSeconds(second))
-                .setLabelIds(List.of("INBOX"))
+                .setLabelIds(List.of("INBOX", "Campaign/Winter"))
                 .build();
     }
 

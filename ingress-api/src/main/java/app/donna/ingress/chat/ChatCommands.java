@@ -25,6 +25,11 @@ class ChatCommands {
         record OutcomeUnknown(UUID messageId) implements Result {}
     }
 
+    /** Where a visitor came from, as the widget tells it: a campaign and the page's UTM tags. */
+    record Attribution(String campaign, String utmSource, String utmMedium) {
+        static final Attribution NONE = new Attribution(null, null, null);
+    }
+
     private final AcknowledgedPublisher publisher;
     private final ChatApiSettings settings;
     private final Clock clock;
@@ -63,7 +68,7 @@ class ChatCommands {
     }
 
     /** Opens a session; true once the broker has the event (false: unknown, the session is claimed anyway). */
-    boolean start(UUID sessionId, Caller caller, String workspaceId, String origin) {
+    boolean start(UUID sessionId, Caller caller, String workspaceId, String origin, Attribution attribution) {
         ChatSessionStarted event = ChatSessionStarted.newBuilder()
                 .setEventId(UUID.randomUUID())
                 .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
@@ -72,6 +77,9 @@ class ChatCommands {
                 .setAnonymous(caller.anonymous())
                 .setOrigin(origin)
                 .setWorkspaceId(workspaceId)
+                .setCampaign(attribution.campaign())
+                .setUtmSource(attribution.utmSource())
+                .setUtmMedium(attribution.utmMedium())
                 .build();
         return publish(sessionId, caller, event);
     }

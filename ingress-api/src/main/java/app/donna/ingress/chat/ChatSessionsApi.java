@@ -70,9 +70,25 @@ class ChatSessionsApi {
      *
      * @param workspaceId the workspace whose website the widget is on; none: the default workspace (a
      *                    member's session is always their own workspace's)
+     * @param campaign    the marketing campaign the visitor came from (the site's own id for it)
+     * @param utmCampaign the page's {@code utm_campaign}, the campaign when {@code campaign} is not given
+     * @param utmSource   the page's {@code utm_source}
+     * @param utmMedium   the page's {@code utm_medium}
      */
     record OpenSession(
-            @Pattern(regexp = WorkspaceIdentity.ID) String workspaceId) {}
+            @Pattern(regexp = WorkspaceIdentity.ID) String workspaceId,
+            @Size(max = 100) @Pattern(regexp = UTM) String campaign,
+            @Size(max = 100) @Pattern(regexp = UTM) String utmCampaign,
+            @Size(max = 100) @Pattern(regexp = UTM) String utmSource,
+            @Size(max = 100) @Pattern(regexp = UTM) String utmMedium) {
+
+        ChatCommands.Attribution attribution() {
+            return new ChatCommands.Attribution(campaign != null ? campaign : utmCampaign, utmSource, utmMedium);
+        }
+    }
+
+    /** What a campaign tag may hold: printable, no markup, no line breaks. */
+    static final String UTM = "[\\p{L}\\p{N} ._:/+-]*";
 
     @PostMapping
     ResponseEntity<?> open(
@@ -114,7 +130,8 @@ class ChatSessionsApi {
         if (!owners.claim(session, caller, workspace.get())) {
             throw new IllegalStateException("a fresh random session id " + session + " was taken");
         }
-        if (!commands.start(session, caller, workspace.get(), request.getHeader("Origin"))) {
+        ChatCommands.Attribution attribution = opening == null ? ChatCommands.Attribution.NONE : opening.attribution();
+        if (!commands.start(session, caller, workspace.get(), request.getHeader("Origin"), attribution)) {
             // The session is the caller's whatever happened; only its opening event may be missing.
             return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
                     .header("Retry-After", "5")

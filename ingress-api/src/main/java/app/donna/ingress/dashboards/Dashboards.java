@@ -28,7 +28,7 @@ class Dashboards {
     static final String CALL_SUMMARY = "secretary.call_summary";
 
     /** Every dashboard this API serves, by name. */
-    static final List<String> NAMES = List.of("inbox", "secretary", "analytics");
+    static final List<String> NAMES = List.of("inbox", "secretary", "sales", "marketing", "analytics");
 
     record Conversation(
             String conversationId,
@@ -79,6 +79,88 @@ class Dashboards {
     record Analytics(List<Day> days) {}
 
     static final int MAX_DAYS = 90;
+
+    /** A contact the business could sell to, with where they came from and how far they have got. */
+    record Lead(
+            String contact,
+            String name,
+            String stage,
+            Instant firstSeenAt,
+            Instant lastSeenAt,
+            String sourceConversationId,
+            int requests,
+            int bookings,
+            int mails) {}
+
+    record Sales(List<Lead> leads, Map<String, Integer> counts) {}
+
+    /** One campaign (empty: none): its conversations, those that asked the business for something, its leads. */
+    record Campaign(String campaign, long conversations, long converted, long leads, double conversion) {}
+
+    record Marketing(List<Campaign> campaigns) {}
+
+    private static final String STAGE =
+            "CASE WHEN bookings > 0 THEN 'booking' WHEN requests > 0 THEN 'engaged' ELSE 'new' END";
+
+    /**
+     * The leads, most recently seen first: {@code new} (they mailed), {@code engaged} (they left a message or
+     * a request), {@code booking} (they asked to book).
+     */
+    Sales sales(String workspace, boolean isDefault, int limit) {
+        String mine = " FROM dashboard_leads WHERE (workspace_key = ? OR (? AND workspace_key = ''))";
+        List<Lead> leads = db.fetch(
+                        "SELECT *, " + STAGE + " AS stage" + mine + " ORDER BY last_seen_at DESC, contact_key LIMIT ?",
+                        workspace,
+                        isDefault,
+                        limit)
+                .map(r -> new Lead(
+                        r.get("contact", String.class),
+                        r.get("name", String.class),
+                        r.get("stage", String.class),
+                        r.get("first_seen_at", Instant.class),
+                        r.get("last_seen_at", Instant.class),
+                        r.get("source_conversation_id", String.class),
+                        r.get("requests", Integer.class),
+                        r.get("bookings", Integer.class),
+                        r.get("mails", Integer.class)));
+        Map<String, Integer> counts = new LinkedHashMap<>(Map.of("new", 0, "engaged", 0, "booking", 0));
+        db.fetch("SELECT " + STAGE + ", count(*)" + mine + " GROUP BY 1", workspace, isDefault)
+                .forEach(r -> counts.put(r.get(0, String.class), r.get(1, Integer.class)));
+        return new Sales(leads, counts);
+    }
+
+    /**
+     * Per campaign: the conversations attributed to it, how many of them asked the business for something
+     * (a message taken, a booking), their share, and the leads first seen in them.
+     */
+    Marketing marketing(String workspace, boolean isDefault) {
+        Map<String, Long> leads = new LinkedHashMap<>();
+        db.fetch(
+                        "SELECT COALESCE(c.campaign, ''), count(*) FROM dashboard_leads l JOIN dashboard_conversations c "
+                                + "ON c.conversation_id = l.source_conversation_id WHERE " + MINE + " GROUP BY 1",
+                        workspace,
+                        isDefault)
+                .forEach(r -> leads.put(r.get(0, String.class), r.get(1, Long.class)));
+        List<Campaign> campaigns = db.fetch(
+                        "SELECT COALESCE(c.campaign, '') AS campaign, count(*) AS conversations, count(*) FILTER (WHERE "
+                                + "EXISTS (SELECT 1 FROM dashboard_secretary_items i WHERE i.conversation_id = c.conversation_id "
+                                + "AND i.kind <> '" + CALL_SUMMARY
+                                + "')) AS converted FROM dashboard_conversations c WHERE "
+                                + MINE + " GROUP BY 1 ORDER BY 2 DESC, 1",
+                        workspace,
+                        isDefault)
+                .map(r -> {
+                    long conversations = r.get(1, Long.class);
+                    long converted = r.get(2, Long.class);
+                    return new Campaign(
+                            r.get(0, String.class),
+                            conversations,
+                            converted,
+                            leads.getOrDefault(r.get(0, String.class), 0L),
+                            conversations == 0 ? 0 : (double) converted / conversations);
+                });
+        return new Marketing(campaigns);
+    }
 
     private final DSLContext db;
     private final Clock clock;
@@ -206,6 +288,8 @@ class Dashboards {
         return switch (name) {
             case "inbox" -> inbox(workspace, isDefault, limit);
             case "secretary" -> secretary(workspace, isDefault, limit);
+            case "sales" -> sales(workspace, isDefault, limit);
+            case "marketing" -> marketing(workspace, isDefault);
             case "analytics" -> analytics(workspace, isDefault, Math.min(limit, MAX_DAYS));
             default -> throw new IllegalArgumentException("no dashboard " + name);
         };

@@ -168,6 +168,20 @@ class DashboardsApiTest {
                 .as("another workspace's figures are its own")
                 .isZero();
 
+        // sales: the visitor who left a number is a lead; marketing: their conversation converted
+        JsonNode sales = json(API.get(staff, "/api/dashboards/sales"), 200);
+        assertThat(sales.get("leads")).hasSize(1);
+        assertThat(sales.at("/leads/0/name").asString()).isEqualTo("Ann");
+        assertThat(sales.at("/leads/0/stage").asString()).isEqualTo("engaged");
+        assertThat(sales.at("/leads/0/sourceConversationId").asString()).isEqualTo("chat:" + session);
+        assertThat(json(API.get(rival, "/api/dashboards/sales"), 200).get("leads"))
+                .isEmpty();
+        JsonNode marketing = json(API.get(staff, "/api/dashboards/marketing"), 200);
+        assertThat(marketing.at("/campaigns/0/conversations").asLong()).isEqualTo(1);
+        assertThat(marketing.at("/campaigns/0/converted").asLong()).isEqualTo(1);
+        assertThat(marketing.at("/campaigns/0/leads").asLong()).isEqualTo(1);
+        assertThat(marketing.at("/campaigns/0/conversion").asDouble()).isEqualTo(1.0);
+
         // refused: a stranger, a visitor, a dashboard that does not exist
         assertThat(problem(API.get(issuer.mint("nobody-" + run), "/api/dashboards/inbox"), 404))
                 .isEqualTo("no-workspace");
@@ -282,7 +296,7 @@ class DashboardsApiTest {
                 .setActionId(UUID.randomUUID())
                 .setKind("secretary.take_message")
                 .setIntegration("secretary")
-                .setPayloadJson("{\"details\":{\"caller_name\":\"Ann\",\"callback_number\":\"0770\","
+                .setPayloadJson("{\"details\":{\"caller_name\":\"Ann\",\"callback_number\":\"07700 900123\","
                         + "\"message\":\"Call me back\"}}")
                 .setSource(EventSource.CHAT)
                 .setSourceId(session.toString())

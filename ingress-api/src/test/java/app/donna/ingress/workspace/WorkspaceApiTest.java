@@ -153,7 +153,8 @@ class WorkspaceApiTest {
         // a visitor of olga's website chats; the events say whose workspace it is
         HttpResponse<String> opened = API.send(HttpRequest.newBuilder(API.uri("/api/chat/sessions"))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"workspaceId\":\"" + ws + "\"}"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"workspaceId\":\"" + ws
+                        + "\",\"utmCampaign\":\"spring-sale\"," + "\"utmSource\":\"newsletter\"}"))
                 .build());
         assertThat(opened.statusCode()).isEqualTo(201);
         String session = JSON.readTree(opened.body()).get("sessionId").asString();
@@ -171,15 +172,24 @@ class WorkspaceApiTest {
                 .map(r -> (Object) CODEC.decode(r.value()))
                 .toList();
         assertThat(((ChatMessageSubmitted) chat.getFirst()).getWorkspaceId()).isEqualTo(ws);
-        assertThat(TopicReader.readUntilFound(
-                                SharedInfra.kafkaBootstrapServers(),
-                                Topics.CHAT_INBOUND.name(),
-                                r -> CODEC.decode(r.value()) instanceof ChatSessionStarted s
-                                        && s.getSessionId().toString().equals(session),
-                                Duration.ofSeconds(10))
-                        .stream()
-                        .map(r -> ((ChatSessionStarted) CODEC.decode(r.value())).getWorkspaceId()))
-                .containsExactly(ws);
+        ChatSessionStarted start = (ChatSessionStarted) CODEC.decode(TopicReader.readUntilFound(
+                        SharedInfra.kafkaBootstrapServers(),
+                        Topics.CHAT_INBOUND.name(),
+                        r -> CODEC.decode(r.value()) instanceof ChatSessionStarted s
+                                && s.getSessionId().toString().equals(session),
+                        Duration.ofSeconds(10))
+                .getFirst()
+                .value());
+        assertThat(start.getWorkspaceId()).isEqualTo(ws);
+        assertThat(start.getCampaign()).as("the page's utm_campaign").isEqualTo("spring-sale");
+        assertThat(start.getUtmSource()).isEqualTo("newsletter");
+        assertThat(API.send(HttpRequest.newBuilder(API.uri("/api/chat/sessions"))
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString("{\"campaign\":\"<script>\"}"))
+                                .build())
+                        .statusCode())
+                .as("a campaign tag with markup in it")
+                .isEqualTo(400);
 
         // the visitor and the workspace's staff read it; the rival owner and another visitor do not
         String history = "/api/chat/sessions/" + session + "/messages";

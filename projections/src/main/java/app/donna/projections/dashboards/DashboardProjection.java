@@ -39,6 +39,7 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.apache.avro.specific.SpecificRecordBase;
@@ -216,14 +217,17 @@ public final class DashboardProjection implements Projection {
                 continue; // counted before, or a second copy in this batch
             }
             switch (event) {
-                case ChatSessionStarted s ->
+                case ChatSessionStarted s -> {
+                    String id = chat(s.getSessionId());
                     touch(
                             tx,
                             queries,
                             conversations,
-                            Touch.of(chat(s.getSessionId()), "chat", s.getOccurredAt())
+                            Touch.of(id, "chat", s.getOccurredAt())
                                     .workspace(s.getWorkspaceId())
                                     .started(s.getUserId()));
+                    campaign(tx, queries, id, s.getCampaign());
+                }
                 case ChatMessageScreened m -> {
                     String id = chat(m.getSessionId());
                     touch(
@@ -441,6 +445,18 @@ public final class DashboardProjection implements Projection {
                 StorableText.of(shorten(summary)),
                 time(a.getOccurredAt())));
         items.add(a.getActionId());
+        if (!a.getKind().equals(CALL_SUMMARY) && callback != null) {
+            lead(
+                    tx,
+                    queries,
+                    "?",
+                    a.getWorkspaceId() == null ? "" : StorableText.of(a.getWorkspaceId()),
+                    callback,
+                    name,
+                    a.getOccurredAt(),
+                    conversation,
+                    a.getIntegration().equals("bookings") ? "bookings" : "requests");
+        }
         if (conversation != null) {
             touch(
                     tx,
@@ -467,6 +483,19 @@ public final class DashboardProjection implements Projection {
         queries.add(upsert(tx, touch, "(SELECT workspace_id FROM dashboard_mailboxes WHERE user_id = ?)", user));
         conversations.add(id);
         fact(tx, queries, id, at, "messages", "", 1);
+        campaign(tx, queries, id, campaignOf(mail));
+        if (!automated(mail)) {
+            lead(
+                    tx,
+                    queries,
+                    "COALESCE((SELECT workspace_id FROM dashboard_mailboxes WHERE user_id = ?), '')",
+                    user,
+                    mail.getReplyTo() != null ? mail.getReplyTo() : mail.getFrom(),
+                    null,
+                    at,
+                    id,
+                    "mails");
+        }
     }
 
     private static void flagged(DSLContext tx, List<Query> queries, Set<String> conversations, AbuseFlagged flag) {
@@ -631,6 +660,114 @@ public final class DashboardProjection implements Projection {
 
     private static LocalDate day(Instant at) {
         return LocalDate.ofInstant(at, ZoneOffset.UTC);
+    }
+
+    /** Sets a conversation's campaign, unless it has one. */
+    private static void campaign(DSLContext tx, List<Query> queries, String conversationId, String campaign) {
+        if (campaign != null && !campaign.isBlank()) {
+            queries.add(tx.query(
+                    "UPDATE dashboard_conversations SET campaign = COALESCE(campaign, ?) WHERE conversation_id = ?",
+                    StorableText.of(shorten(campaign.strip().toLowerCase(Locale.ROOT))),
+                    conversationId));
+        }
+    }
+
+    private static final java.util.regex.Pattern CAMPAIGN_LABEL =
+            java.util.regex.Pattern.compile("(?i)campaign[/:](.+)");
+    private static final java.util.regex.Pattern PLUS_TAG =
+            java.util.regex.Pattern.compile("[^\\s<@+]+\\+([^\\s<@]+)@");
+
+    /** A mail's campaign: a Gmail label {@code campaign/<name>}, or the plus-tag of the address it went to. */
+    static String campaignOf(EmailReceived mail) {
+        for (String label : mail.getLabelIds()) {
+            var m = CAMPAIGN_LABEL.matcher(label);
+            if (m.matches()) {
+                return m.group(1);
+            }
+        }
+        for (String to : mail.getTo()) {
+            var m = PLUS_TAG.matcher(to);
+            if (m.find()) {
+                return m.group(1);
+            }
+        }
+        return null;
+    }
+
+    /** Whether a mail says it is automatic, bulk or list mail (RFC 3834 and the usual headers). */
+    static boolean automated(EmailReceived mail) {
+        Map<String, String> h = mail.getAutomationHeaders();
+        String submitted = h.get("auto-submitted");
+        String precedence = h.getOrDefault("precedence", "").toLowerCase(Locale.ROOT);
+        return (submitted != null && !submitted.strip().equalsIgnoreCase("no"))
+                || precedence.contains("bulk")
+                || precedence.contains("list")
+                || precedence.contains("junk")
+                || h.containsKey("list-id")
+                || h.containsKey("list-unsubscribe")
+                || h.containsKey("x-autoreply")
+                || h.containsKey("x-autorespond");
+    }
+
+    /**
+     * Counts a lead for {@code contact} (an address, or a phone number) in the workspace {@code workspaceSql}
+     * names: one per contact and workspace, named by the first name given, its source the conversation it
+     * was first seen in.
+     */
+    private static void lead(
+            DSLContext tx,
+            List<Query> queries,
+            String workspaceSql,
+            Object workspaceBind,
+            String contact,
+            String name,
+            Instant at,
+            String conversationId,
+            String counted) {
+        String key = contactKey(contact);
+        if (key == null) {
+            return;
+        }
+        queries.add(tx.query(
+                "INSERT INTO dashboard_leads AS l (workspace_key, contact_key, contact, name, first_seen_at, last_seen_at, "
+                        + "source_conversation_id, requests, bookings, mails) VALUES (" + workspaceSql
+                        + ", ?, ?, ?, ?::timestamptz, ?::timestamptz, ?, ?, ?, ?) "
+                        + "ON CONFLICT (workspace_key, contact_key) DO UPDATE SET name = COALESCE(l.name, EXCLUDED.name), "
+                        + "source_conversation_id = CASE WHEN EXCLUDED.first_seen_at < l.first_seen_at "
+                        + "THEN EXCLUDED.source_conversation_id ELSE l.source_conversation_id END, "
+                        + "first_seen_at = LEAST(l.first_seen_at, EXCLUDED.first_seen_at), "
+                        + "last_seen_at = GREATEST(l.last_seen_at, EXCLUDED.last_seen_at), "
+                        + "requests = l.requests + EXCLUDED.requests, bookings = l.bookings + EXCLUDED.bookings, "
+                        + "mails = l.mails + EXCLUDED.mails",
+                workspaceBind,
+                key,
+                StorableText.of(shorten(contact)),
+                StorableText.of(shorten(name)),
+                time(at),
+                time(at),
+                conversationId,
+                counted.equals("requests") ? 1 : 0,
+                counted.equals("bookings") ? 1 : 0,
+                counted.equals("mails") ? 1 : 0));
+    }
+
+    private static final java.util.regex.Pattern ADDRESS =
+            java.util.regex.Pattern.compile("[^\\s<>\"]+@[^\\s<>\"]+\\.[^\\s<>\"]+");
+
+    /** A contact's key: its email address in lower case, or its phone number's digits; null for neither. */
+    static String contactKey(String contact) {
+        if (contact == null) {
+            return null;
+        }
+        var address = ADDRESS.matcher(contact);
+        if (address.find()) {
+            return address.group().toLowerCase(Locale.ROOT);
+        }
+        String digits = contact.replaceAll("[^0-9]", "");
+        if (digits.length() < 6) {
+            return null;
+        }
+        return (contact.strip().startsWith("+") ? "+" : "") + digits;
     }
 
     private static String reason(AutopilotDecided d) {
