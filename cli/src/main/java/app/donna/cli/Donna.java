@@ -1,5 +1,6 @@
 package app.donna.cli;
 
+import app.donna.cli.audit.AuditCommand;
 import app.donna.cli.bench.BenchCommand;
 import app.donna.cli.dev.DevCommand;
 import app.donna.cli.infra.InfraCommand;
@@ -81,6 +82,7 @@ public final class Donna implements Callable<Integer> {
                 .addSubcommand(new InfraCommand(env))
                 .addSubcommand(new IssuerCommand(env))
                 .addSubcommand(new TopicsCommand())
+                .addSubcommand(new AuditCommand(env))
                 .addSubcommand(new BenchCommand())
                 .addSubcommand(new HelpCommand())
                 .addSubcommand(new VersionCommand());
