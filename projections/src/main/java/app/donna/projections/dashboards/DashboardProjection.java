@@ -25,6 +25,7 @@ import app.donna.events.voice.VoiceResponseCompleted;
 import app.donna.events.voice.VoiceSessionEnded;
 import app.donna.events.voice.VoiceSessionStarted;
 import app.donna.events.voice.VoiceTranscript;
+import app.donna.projections.email.AutomaticMail;
 import app.donna.projections.engine.ProjectedEvent;
 import app.donna.projections.engine.Projection;
 import app.donna.projections.engine.StorableText;
@@ -39,7 +40,6 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.apache.avro.specific.SpecificRecordBase;
@@ -77,115 +77,63 @@ public final class DashboardProjection implements Projection {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    /** One conversation touched by one event: what it adds, and what it says if it is the latest. */
-    private record Touch(
-            String conversationId,
-            String workspaceId,
-            String channel,
-            String contact,
-            Instant startedAt,
-            Instant at,
-            String message,
-            String from,
-            int messages,
-            int flagged,
-            int blocked,
-            boolean ended,
-            boolean answered,
-            boolean escalated) {
+    /**
+     * One conversation touched by one event: what it adds, and what it says if it is the latest. Built by
+     * one event's case and written at once; whether a thread was answered or escalated is set by its own
+     * statements.
+     */
+    private static final class Touch {
+        final String conversationId;
+        final String channel;
+        final Instant at;
+        String workspaceId;
+        String contact;
+        Instant startedAt;
+        String message;
+        String from;
+        int messages;
+        int flagged;
+        int blocked;
+        boolean ended;
+
+        private Touch(String conversationId, String channel, Instant at) {
+            this.conversationId = conversationId;
+            this.channel = channel;
+            this.at = at;
+        }
 
         static Touch of(String conversationId, String channel, Instant at) {
-            return new Touch(conversationId, null, channel, null, null, at, null, null, 0, 0, 0, false, false, false);
+            return new Touch(conversationId, channel, at);
         }
 
         Touch workspace(String id) {
-            return new Touch(
-                    conversationId,
-                    id,
-                    channel,
-                    contact,
-                    startedAt,
-                    at,
-                    message,
-                    from,
-                    messages,
-                    flagged,
-                    blocked,
-                    ended,
-                    answered,
-                    escalated);
+            workspaceId = id;
+            return this;
         }
 
         Touch started(String who) {
-            return new Touch(
-                    conversationId,
-                    workspaceId,
-                    channel,
-                    who,
-                    at,
-                    at,
-                    message,
-                    from,
-                    messages,
-                    flagged,
-                    blocked,
-                    ended,
-                    answered,
-                    escalated);
+            contact = who;
+            startedAt = at;
+            return this;
         }
 
         Touch said(String who, String text, String by) {
-            return new Touch(
-                    conversationId,
-                    workspaceId,
-                    channel,
-                    who,
-                    startedAt,
-                    at,
-                    shorten(text),
-                    by,
-                    messages + 1,
-                    flagged,
-                    blocked,
-                    ended,
-                    answered,
-                    escalated);
+            contact = who;
+            message = shorten(text);
+            from = by;
+            messages++;
+            return this;
         }
 
         Touch verdict(Decision decision) {
-            return new Touch(
-                    conversationId,
-                    workspaceId,
-                    channel,
-                    contact,
-                    startedAt,
-                    at,
-                    message,
-                    from,
-                    messages,
-                    flagged + (decision == Decision.FLAG ? 1 : 0),
-                    blocked + (decision == Decision.BLOCK ? 1 : 0),
-                    ended,
-                    answered,
-                    escalated);
+            flagged += decision == Decision.FLAG ? 1 : 0;
+            blocked += decision == Decision.BLOCK ? 1 : 0;
+            return this;
         }
 
         Touch end() {
-            return new Touch(
-                    conversationId,
-                    workspaceId,
-                    channel,
-                    contact,
-                    startedAt,
-                    at,
-                    message,
-                    from,
-                    messages,
-                    flagged,
-                    blocked,
-                    true,
-                    answered,
-                    escalated);
+            ended = true;
+            return this;
         }
     }
 
@@ -484,7 +432,7 @@ public final class DashboardProjection implements Projection {
         conversations.add(id);
         fact(tx, queries, id, at, "messages", "", 1);
         campaign(tx, queries, id, campaignOf(mail));
-        if (!automated(mail)) {
+        if (!AutomaticMail.is(mail)) {
             lead(
                     tx,
                     queries,
@@ -538,8 +486,8 @@ public final class DashboardProjection implements Projection {
     }
 
     private static void touch(DSLContext tx, List<Query> queries, Set<String> conversations, Touch touch) {
-        queries.add(upsert(tx, touch, "?", StorableText.of(touch.workspaceId())));
-        conversations.add(touch.conversationId());
+        queries.add(upsert(tx, touch, "?", StorableText.of(touch.workspaceId)));
+        conversations.add(touch.conversationId);
     }
 
     /**
@@ -548,12 +496,12 @@ public final class DashboardProjection implements Projection {
      * arrive in no set order).
      */
     private static Query upsert(DSLContext tx, Touch t, String workspaceSql, Object workspaceBind) {
-        OffsetDateTime messageAt = t.message() == null ? null : time(t.at());
+        OffsetDateTime messageAt = t.message == null ? null : time(t.at);
         return tx.query(
                 "INSERT INTO dashboard_conversations AS c (conversation_id, workspace_id, channel, contact, started_at, "
-                        + "last_at, last_message, last_message_at, last_from, messages, flagged, blocked, ended, answered, "
-                        + "escalated, first_customer_at) VALUES (?, " + workspaceSql
-                        + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                        + "last_at, last_message, last_message_at, last_from, messages, flagged, blocked, ended, "
+                        + "first_customer_at) VALUES (?, " + workspaceSql
+                        + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                         + "ON CONFLICT (conversation_id) DO UPDATE SET "
                         + "workspace_id = COALESCE(c.workspace_id, EXCLUDED.workspace_id), "
                         + "contact = COALESCE(c.contact, EXCLUDED.contact), "
@@ -566,24 +514,21 @@ public final class DashboardProjection implements Projection {
                         + "last_message_at = GREATEST(c.last_message_at, EXCLUDED.last_message_at), "
                         + "messages = c.messages + EXCLUDED.messages, flagged = c.flagged + EXCLUDED.flagged, "
                         + "blocked = c.blocked + EXCLUDED.blocked, ended = c.ended OR EXCLUDED.ended, "
-                        + "answered = c.answered OR EXCLUDED.answered, escalated = c.escalated OR EXCLUDED.escalated, "
                         + "first_customer_at = LEAST(c.first_customer_at, EXCLUDED.first_customer_at)",
-                t.conversationId(),
+                t.conversationId,
                 workspaceBind,
-                t.channel(),
-                StorableText.of(t.contact()),
-                t.startedAt() == null ? null : time(t.startedAt()),
-                time(t.at()),
-                StorableText.of(t.message()),
+                t.channel,
+                StorableText.of(t.contact),
+                t.startedAt == null ? null : time(t.startedAt),
+                time(t.at),
+                StorableText.of(t.message),
                 messageAt,
-                t.from(),
-                t.messages(),
-                t.flagged(),
-                t.blocked(),
-                t.ended(),
-                t.answered(),
-                t.escalated(),
-                "customer".equals(t.from()) ? time(t.at()) : null);
+                t.from,
+                t.messages,
+                t.flagged,
+                t.blocked,
+                t.ended,
+                "customer".equals(t.from) ? time(t.at) : null);
     }
 
     /** A risk category for a flag that gives none. */
@@ -692,21 +637,6 @@ public final class DashboardProjection implements Projection {
             }
         }
         return null;
-    }
-
-    /** Whether a mail says it is automatic, bulk or list mail (RFC 3834 and the usual headers). */
-    static boolean automated(EmailReceived mail) {
-        Map<String, String> h = mail.getAutomationHeaders();
-        String submitted = h.get("auto-submitted");
-        String precedence = h.getOrDefault("precedence", "").toLowerCase(Locale.ROOT);
-        return (submitted != null && !submitted.strip().equalsIgnoreCase("no"))
-                || precedence.contains("bulk")
-                || precedence.contains("list")
-                || precedence.contains("junk")
-                || h.containsKey("list-id")
-                || h.containsKey("list-unsubscribe")
-                || h.containsKey("x-autoreply")
-                || h.containsKey("x-autorespond");
     }
 
     /**
