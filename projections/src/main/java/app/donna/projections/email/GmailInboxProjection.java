@@ -88,7 +88,7 @@ public final class GmailInboxProjection implements Projection {
                 .set(GMAIL_MESSAGES.RECEIVED_AT, r.getReceivedAt())
                 .set(GMAIL_MESSAGES.LABEL_IDS, StorableText.of(labels))
                 .set(GMAIL_MESSAGES.RFC822_MESSAGE_ID, StorableText.of(r.getRfc822MessageId()))
-                .set(GMAIL_MESSAGES.AUTOMATED, !r.getAutomationHeaders().isEmpty())
+                .set(GMAIL_MESSAGES.AUTOMATED, AutomaticMail.is(r))
                 .onConflict(GMAIL_MESSAGES.USER_ID, GMAIL_MESSAGES.GMAIL_MESSAGE_ID)
                 .doUpdate()
                 .set(GMAIL_MESSAGES.LABEL_IDS, StorableText.of(labels))
