@@ -167,7 +167,20 @@ public final class SharedInfra {
         all.add(server);
         server.descendants().forEach(all::add);
         signal("STOP", all);
+        // A backend the server forked between listing its children and stopping it would still answer
+        // (a test once saw a read succeed mid-freeze): stop late children until none are left.
+        for (java.util.List<ProcessHandle> late = lateChildren(server, all);
+                !late.isEmpty();
+                late = lateChildren(server, all)) {
+            signal("STOP", late);
+            all.addAll(late);
+        }
         return () -> signal("CONT", all);
+    }
+
+    private static java.util.List<ProcessHandle> lateChildren(
+            ProcessHandle server, java.util.List<ProcessHandle> known) {
+        return server.descendants().filter(p -> !known.contains(p)).toList();
     }
 
     /** A staged outage; closing it ends it. */
