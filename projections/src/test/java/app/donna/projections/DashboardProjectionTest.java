@@ -7,9 +7,11 @@ import app.donna.events.actions.ActionDelivered;
 import app.donna.events.actions.ActionRequested;
 import app.donna.events.actions.ActionStatus;
 import app.donna.events.actions.ActionStatusChanged;
+import app.donna.events.chat.ChatHandedBack;
 import app.donna.events.chat.ChatMessageScreened;
 import app.donna.events.chat.ChatReplyProduced;
 import app.donna.events.chat.ChatSessionStarted;
+import app.donna.events.chat.ChatTakenOver;
 import app.donna.events.common.Decision;
 import app.donna.events.common.EventSource;
 import app.donna.events.common.SendOrigin;
@@ -27,6 +29,7 @@ import app.donna.events.voice.VoiceSessionEnded;
 import app.donna.events.voice.VoiceSessionStarted;
 import app.donna.events.voice.VoiceTranscript;
 import app.donna.events.voice.VoiceTransport;
+import app.donna.projections.chat.ChatProjection;
 import app.donna.projections.dashboards.DashboardProjection;
 import app.donna.projections.engine.MigratedDatabase;
 import app.donna.testing.InfraExtension;
@@ -230,6 +233,45 @@ class DashboardProjectionTest {
                 .containsEntry("autopilot/escalate: quiet hours", 1L);
         assertThat(DB.fetchValue("SELECT min(at) FROM dashboard_replies WHERE conversation_id = ?", "chat:" + session))
                 .isEqualTo(T0.plusSeconds(2).atOffset(java.time.ZoneOffset.UTC));
+    }
+
+    @Test
+    void aChatTakenOverShowsWhoHasItUntilHandedBackAndStaffRepliesAreStaffsTurns() {
+        String ws = "ws-" + UUID.randomUUID();
+        String visitor = "anon:" + UUID.randomUUID();
+        UUID session = UUID.randomUUID();
+        apply(started(ws, session, visitor), screened(ws, session, visitor, "A person, please", Decision.ALLOW, 1));
+
+        apply(ChatTakenOver.newBuilder()
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(T0.plusSeconds(2))
+                .setSessionId(session)
+                .setUserId(visitor)
+                .setStaffId("ann")
+                .setWorkspaceId(ws)
+                .build());
+        ChatReplyProduced staffReply = ChatReplyProduced.newBuilder(reply(session, "Ann here, how can I help?", 3))
+                .setStaffId("ann")
+                .build();
+        apply(staffReply);
+        Record withStaff = inbox("chat:" + session);
+        assertThat(withStaff.get("taken_over_by", String.class)).isEqualTo("ann");
+        assertThat(withStaff.get("last_from", String.class)).isEqualTo("staff");
+        assertThat(withStaff.get("last_message", String.class)).isEqualTo("Ann here, how can I help?");
+
+        MigratedDatabase.apply(DB, new ChatProjection(), staffReply);
+        assertThat(DB.fetchValue("SELECT role FROM chat_messages WHERE message_id = ?", staffReply.getReplyId()))
+                .isEqualTo("staff");
+
+        apply(ChatHandedBack.newBuilder()
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(T0.plusSeconds(4))
+                .setSessionId(session)
+                .setUserId(visitor)
+                .setStaffId("ann")
+                .setWorkspaceId(ws)
+                .build());
+        assertThat(inbox("chat:" + session).get("taken_over_by", String.class)).isNull();
     }
 
     static Map<String, Long> facts(String conversation) {

@@ -5,12 +5,15 @@ import app.donna.events.actions.ActionDelivered;
 import app.donna.events.actions.ActionFailed;
 import app.donna.events.actions.ActionRequested;
 import app.donna.events.actions.ActionStatusChanged;
+import app.donna.events.chat.ChatHandedBack;
 import app.donna.events.chat.ChatMessageScreened;
 import app.donna.events.chat.ChatMessageSubmitted;
 import app.donna.events.chat.ChatReplyDelayed;
 import app.donna.events.chat.ChatReplyDelta;
 import app.donna.events.chat.ChatReplyProduced;
 import app.donna.events.chat.ChatSessionStarted;
+import app.donna.events.chat.ChatStaffReplied;
+import app.donna.events.chat.ChatTakenOver;
 import app.donna.events.email.AutopilotDecided;
 import app.donna.events.email.DraftCreated;
 import app.donna.events.email.DraftReplyRequested;
@@ -56,7 +59,12 @@ public final class Topics {
             "donna.chat.inbound",
             "user id",
             "userId",
-            List.of(ChatSessionStarted.class, ChatMessageSubmitted.class),
+            List.of(
+                    ChatSessionStarted.class,
+                    ChatMessageSubmitted.class,
+                    ChatTakenOver.class,
+                    ChatStaffReplied.class,
+                    ChatHandedBack.class),
             6,
             Optional.of(Duration.ofDays(7)),
             CleanupPolicy.DELETE,
@@ -67,7 +75,12 @@ public final class Topics {
             "donna.chat.screened",
             "session id",
             "sessionId",
-            List.of(ChatSessionStarted.class, ChatMessageScreened.class),
+            List.of(
+                    ChatSessionStarted.class,
+                    ChatMessageScreened.class,
+                    ChatTakenOver.class,
+                    ChatStaffReplied.class,
+                    ChatHandedBack.class),
             6,
             FOREVER,
             CleanupPolicy.DELETE,

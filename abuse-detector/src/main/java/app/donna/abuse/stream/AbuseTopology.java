@@ -3,9 +3,12 @@ package app.donna.abuse.stream;
 import app.donna.abuse.screening.Screening;
 import app.donna.abuse.screening.Verdict;
 import app.donna.events.abuse.AbuseFlagged;
+import app.donna.events.chat.ChatHandedBack;
 import app.donna.events.chat.ChatMessageScreened;
 import app.donna.events.chat.ChatMessageSubmitted;
 import app.donna.events.chat.ChatSessionStarted;
+import app.donna.events.chat.ChatStaffReplied;
+import app.donna.events.chat.ChatTakenOver;
 import app.donna.events.email.EmailReceived;
 import app.donna.events.voice.SpeakerRole;
 import app.donna.events.voice.VoiceTranscript;
@@ -29,11 +32,12 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * The abuse screening topology.
  *
- * <p>Consumes: {@code donna.chat.inbound} (ChatSessionStarted and ChatMessageSubmitted, by user),
+ * <p>Consumes: {@code donna.chat.inbound} (ChatSessionStarted, ChatMessageSubmitted and staff's ChatTakenOver,
+ * ChatStaffReplied, ChatHandedBack, by user),
  * {@code donna.voice.events} (VoiceTranscript of the user's side), {@code donna.email.events}
  * (EmailReceived: the subject and preview of mail reaching a connected mailbox). Produces:
- * {@code donna.chat.screened} (every chat message with its verdict, and the session starts unchanged, by
- * session), {@code donna.abuse.flags} (FLAG and BLOCK verdicts of chat and voice, by user; of email, by
+ * {@code donna.chat.screened} (every chat message with its verdict, and the session starts and staff's events
+ * unchanged, by session), {@code donna.abuse.flags} (FLAG and BLOCK verdicts of chat and voice, by user; of email, by
  * {@code email:<sender address>}, the mailbox's owner as the session, so the autopilot can leave that
  * sender alone).
  * The inbound topic is keyed by user, so one user's messages, and with them their behaviour over time,
@@ -94,8 +98,10 @@ public final class AbuseTopology {
         KStream<String, SpecificRecordBase> inbound =
                 builder.stream(Topics.CHAT_INBOUND.name(), consumed(Topics.CHAT_INBOUND, "chat-inbound"));
 
-        // Session starts need no screening: passed on so readers of donna.chat.screened see the session.
-        inbound.flatMap(AbuseTopology::sessionStartBySession, Named.as("session-start-by-session"))
+        // Session starts need no screening: passed on so readers of donna.chat.screened see the session. Nor
+        // does what staff do in a session (a takeover, a reply, a hand-back): passed on in order with its
+        // messages, which share the owner's partition here and the session's there.
+        inbound.flatMap(AbuseTopology::passedOnBySession, Named.as("session-start-by-session"))
                 .to(Topics.CHAT_SCREENED.name(), produced(Topics.CHAT_SCREENED, "session-starts-to-chat-screened"));
 
         KStream<String, ChatMessageSubmitted> submitted = inbound.flatMapValues(
@@ -124,12 +130,16 @@ public final class AbuseTopology {
     // donna.chat.inbound and donna.chat.screened carry several events, typed by their common supertype
     // (Topic); a pattern picks out the one each step wants, where a cast would only assume it.
 
-    private static List<KeyValue<String, SpecificRecordBase>> sessionStartBySession(
-            String user, SpecificRecordBase event) {
-        if (!(event instanceof ChatSessionStarted start)) {
-            return List.of();
-        }
-        return List.of(KeyValue.pair(start.getSessionId().toString(), start));
+    /** Session starts and staff's takeovers, replies and hand-backs, re-keyed by session, unscreened. */
+    private static List<KeyValue<String, SpecificRecordBase>> passedOnBySession(String user, SpecificRecordBase event) {
+        Object session = switch (event) {
+            case ChatSessionStarted start -> start.getSessionId();
+            case ChatTakenOver takeover -> takeover.getSessionId();
+            case ChatStaffReplied reply -> reply.getSessionId();
+            case ChatHandedBack handBack -> handBack.getSessionId();
+            default -> null;
+        };
+        return session == null ? List.of() : List.of(KeyValue.pair(session.toString(), event));
     }
 
     private static List<KeyValue<String, AbuseFlagged>> chatFlag(String session, SpecificRecordBase event) {

@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import app.donna.abuse.state.MessageActivity;
 import app.donna.events.abuse.AbuseFlagged;
+import app.donna.events.chat.ChatHandedBack;
 import app.donna.events.chat.ChatMessageScreened;
 import app.donna.events.chat.ChatMessageSubmitted;
 import app.donna.events.chat.ChatSessionStarted;
+import app.donna.events.chat.ChatStaffReplied;
+import app.donna.events.chat.ChatTakenOver;
 import app.donna.events.common.Decision;
 import app.donna.events.common.EventSource;
 import app.donna.events.common.RiskCategory;
@@ -480,6 +483,56 @@ class AbuseTopologyTest {
         assertThat(out.key).isEqualTo(start.getSessionId().toString());
         assertThat(out.value).isEqualTo(start);
         assertThat(flags.isEmpty()).isTrue();
+    }
+
+    @Test
+    void staffTakeoverRepliesAndHandBacksArePassedOnUnscreenedInOrderWithTheSessionsMessages() {
+        UUID session = UUID.randomUUID();
+        ChatTakenOver takeover = ChatTakenOver.newBuilder()
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(T0)
+                .setSessionId(session)
+                .setUserId("anon:" + session)
+                .setStaffId("staff-1")
+                .setWorkspaceId("ws-1")
+                .build();
+        // a staff reply that would be blocked from a visitor: staff are not screened, nor counted as the visitor
+        ChatStaffReplied reply = ChatStaffReplied.newBuilder()
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(T0.plusSeconds(2))
+                .setSessionId(session)
+                .setUserId("anon:" + session)
+                .setStaffId("staff-1")
+                .setWorkspaceId("ws-1")
+                .setReplyId(UUID.randomUUID())
+                .setText("you're an idiot if you miss our sale")
+                .build();
+        ChatHandedBack handBack = ChatHandedBack.newBuilder()
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(T0.plusSeconds(3))
+                .setSessionId(session)
+                .setUserId("anon:" + session)
+                .setStaffId("staff-1")
+                .setWorkspaceId("ws-1")
+                .build();
+        ChatMessageSubmitted question = ChatMessageSubmitted.newBuilder(message("anon:" + session, "Hello?", T0))
+                .setSessionId(session)
+                .setOccurredAt(T0.plusSeconds(1))
+                .build();
+
+        inbound.pipeInput(takeover.getUserId(), takeover, T0);
+        inbound.pipeInput(question.getUserId(), question, T0.plusSeconds(1));
+        inbound.pipeInput(reply.getUserId(), reply, T0.plusSeconds(2));
+        inbound.pipeInput(handBack.getUserId(), handBack, T0.plusSeconds(3));
+
+        var out = screened.readKeyValuesToList();
+        assertThat(out).extracting(kv -> kv.key).containsOnly(session.toString());
+        assertThat(out.get(0).value).isEqualTo(takeover);
+        assertThat(out.get(1).value).isInstanceOf(ChatMessageScreened.class);
+        assertThat(out.subList(2, 4)).extracting(kv -> kv.value).containsExactly(reply, handBack);
+        assertThat(flags.isEmpty())
+                .as("staff's words are not screened as the visitor's")
+                .isTrue();
     }
 
     @Test

@@ -6,11 +6,14 @@ import app.donna.chat.reply.ReplyComposer;
 import app.donna.chat.reply.RequestsTaken;
 import app.donna.chat.reply.Turn;
 import app.donna.events.actions.ActionRequested;
+import app.donna.events.chat.ChatHandedBack;
 import app.donna.events.chat.ChatMessageScreened;
 import app.donna.events.chat.ChatReplyDelayReason;
 import app.donna.events.chat.ChatReplyDelayed;
 import app.donna.events.chat.ChatReplyDelta;
 import app.donna.events.chat.ChatReplyProduced;
+import app.donna.events.chat.ChatStaffReplied;
+import app.donna.events.chat.ChatTakenOver;
 import app.donna.events.common.Decision;
 import app.donna.events.common.EventSource;
 import app.donna.events.common.TokenUsage;
@@ -281,9 +284,67 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
 
     @Override
     public void process(Record<String, SpecificRecordBase> record) {
-        if (!(record.value() instanceof ChatMessageScreened m)) {
+        switch (record.value()) {
+            case ChatMessageScreened m -> takeIn(m, record);
+            case ChatTakenOver t -> {
+                String session = t.getSessionId().toString();
+                conversations.put(session, conversationOf(session).takenOverBy(t.getStaffId()));
+                log.info("Session {} taken over by {}: the assistant stops answering it", session, t.getStaffId());
+            }
+            case ChatHandedBack h -> {
+                String session = h.getSessionId().toString();
+                conversations.put(session, conversationOf(session).handedBack());
+                log.info("Session {} handed back by {}: the assistant answers it again", session, h.getStaffId());
+            }
+            case ChatStaffReplied r -> passOnStaffReply(r, record);
+            default -> {
+                // session starts: nothing to answer
+            }
+        }
+    }
+
+    private Conversation conversationOf(String session) {
+        Conversation conversation = conversations.get(session);
+        return conversation == null ? Conversation.EMPTY : conversation;
+    }
+
+    /**
+     * A member of staff's reply goes to the visitor as the session's reply, at once and whatever the
+     * assistant is doing, and joins the context: the assistant, once handed the session back, knows what
+     * staff said. A copy (the client's retry) is passed on once.
+     */
+    private void passOnStaffReply(ChatStaffReplied r, Record<String, SpecificRecordBase> record) {
+        String session = r.getSessionId().toString();
+        Conversation conversation = conversationOf(session);
+        if (conversation.hasAnswered(r.getReplyId())) {
+            log.info("Staff reply {} of session {} was passed on already", r.getReplyId(), session);
             return;
         }
+        conversations.put(
+                session,
+                conversation.staffSaid(
+                        r.getReplyId(),
+                        Turn.byStaff(r.getStaffId(), r.getText()),
+                        settings.maxContextTurns(),
+                        settings.rememberedMessageIds()));
+        ChatReplyProduced reply = ChatReplyProduced.newBuilder()
+                .setEventId(DerivedIds.of("produced", r.getReplyId()))
+                .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
+                .setSessionId(r.getSessionId())
+                .setReplyId(r.getReplyId())
+                .setInReplyToMessageId(
+                        conversation.lastMessageId() == null ? r.getReplyId() : conversation.lastMessageId())
+                .setUserId(r.getUserId())
+                .setText(r.getText())
+                .setDecision(Decision.ALLOW)
+                .setStaffId(r.getStaffId())
+                .setWorkspaceId(r.getWorkspaceId())
+                .build();
+        context.forward(new Record<>(session, reply, clock.millis(), record.headers()));
+        commits.afterForwarding(context);
+    }
+
+    private void takeIn(ChatMessageScreened m, Record<String, SpecificRecordBase> record) {
         String session = m.getSessionId().toString();
         Conversation conversation = conversations.get(session);
         AwaitingReply queue = awaiting.get(session);
@@ -292,6 +353,10 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
         }
         if ((conversation != null && conversation.hasAnswered(m.getMessageId())) || queue.contains(m.getMessageId())) {
             log.info("Message {} of session {} was already taken in; not answering again", m.getMessageId(), session);
+            return;
+        }
+        if (conversation != null && conversation.isTakenOver() && queue.isEmpty()) {
+            conversations.put(session, heard(conversation, m));
             return;
         }
         var header = record.headers().lastHeader(RecordTracing.TRACEPARENT);
@@ -591,6 +656,14 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
                         new Turn(Turn.Role.ASSISTANT, reply.text()),
                         settings.maxContextTurns(),
                         settings.rememberedMessageIds());
+        AwaitingReply rest = queue.withoutFirst();
+        if (updated.isTakenOver()) {
+            // taken over while this answer was being made: the messages after it are for staff to answer
+            for (AwaitingReply.Waiting heard : rest.messages()) {
+                updated = heard(updated, heard.message());
+            }
+            rest = AwaitingReply.NONE;
+        }
         conversations.put(session, updated);
         RecordHeaders headers = new RecordHeaders();
         Span span = c.answer().span;
@@ -609,7 +682,6 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
                     action.getActionId());
         }
         span.end();
-        AwaitingReply rest = queue.withoutFirst();
         if (rest.isEmpty()) {
             awaiting.delete(session);
         } else {
@@ -617,6 +689,20 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
             startAnswering(rest.first(), updated);
         }
         return true;
+    }
+
+    /** The conversation after a message nobody answers here: a member of staff has the session. */
+    private Conversation heard(Conversation conversation, ChatMessageScreened m) {
+        log.info(
+                "Message {} of session {} is for {} to answer: the session is taken over",
+                m.getMessageId(),
+                m.getSessionId(),
+                conversation.takenOverBy());
+        return conversation.heard(
+                m.getMessageId(),
+                m.getVerdict().getDecision() == Decision.BLOCK ? null : new Turn(Turn.Role.USER, m.getText()),
+                settings.maxContextTurns(),
+                settings.rememberedMessageIds());
     }
 
     private ChatReplyProduced produced(ChatMessageScreened m, ReplyComposer.Reply reply, int deltaCount) {
@@ -642,6 +728,7 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
                                 : null)
                 .setLlmLatencyMs(reply.llmLatencyMs().orElse(null))
                 .setDeltaCount(deltaCount)
+                .setWorkspaceId(m.getWorkspaceId())
                 .build();
     }
 

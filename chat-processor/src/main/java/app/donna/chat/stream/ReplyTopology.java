@@ -21,7 +21,9 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * The reply topology.
  *
- * <p>Consumes: {@code donna.chat.screened} (ChatMessageScreened, by session). Produces:
+ * <p>Consumes: {@code donna.chat.screened} (ChatMessageScreened, and staff's ChatTakenOver, ChatStaffReplied
+ * and ChatHandedBack, by session: while a session is taken over its messages join the context unanswered,
+ * and a staff reply is passed on as the session's reply). Produces:
  * {@code donna.chat.replies} (ChatReplyProduced, by session, exactly once) and {@code donna.actions}
  * (ActionRequested, by user, in the same transaction: what the customer asked the business for while the
  * reply was made; the ChatReplyDelta fragments

@@ -65,18 +65,22 @@ final class StateSerdes {
     private static ConversationState conversationState(Conversation c) {
         return ConversationState.newBuilder()
                 .setTurns(c.turns().stream()
-                        .map(t -> new TurnState(TurnRole.valueOf(t.role().name()), t.text()))
+                        .map(t -> new TurnState(TurnRole.valueOf(t.role().name()), t.text(), t.staffId()))
                         .toList())
                 .setAnswered(c.answered())
+                .setTakenOverBy(c.takenOverBy())
+                .setLastMessageId(c.lastMessageId())
                 .build();
     }
 
     private static Conversation conversation(ConversationState s) {
         return new Conversation(
                 s.getTurns().stream()
-                        .map(t -> new Turn(Turn.Role.valueOf(t.getRole().name()), t.getText()))
+                        .map(t -> new Turn(Turn.Role.valueOf(t.getRole().name()), t.getText(), t.getStaffId()))
                         .toList(),
-                s.getAnswered());
+                s.getAnswered(),
+                s.getTakenOverBy(),
+                s.getLastMessageId());
     }
 
     private static AwaitingReplyState awaitingReplyState(AwaitingReply queue) {

@@ -7,9 +7,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import app.donna.chat.openai.OpenAiLlmClient;
 import app.donna.chat.reply.CircuitBreaker;
 import app.donna.chat.reply.ReplyComposer;
+import app.donna.events.chat.ChatHandedBack;
 import app.donna.events.chat.ChatMessageScreened;
 import app.donna.events.chat.ChatReplyDelta;
 import app.donna.events.chat.ChatReplyProduced;
+import app.donna.events.chat.ChatStaffReplied;
+import app.donna.events.chat.ChatTakenOver;
 import app.donna.events.common.Decision;
 import app.donna.events.common.Verdict;
 import app.donna.localinfra.StandInOpenAi;
@@ -374,6 +377,116 @@ class ReplyTopologyTest {
                         reply.headers().lastHeader("traceparent").value(), java.nio.charset.StandardCharsets.UTF_8))
                 .as("the reply's readers continue from the answer")
                 .startsWith("00-" + traceId + "-" + answer.getSpanId() + "-");
+    }
+
+    @Test
+    void whileTakenOverTheAssistantIsSilentStaffRepliesReachTheVisitorAndHandingBackResumesWithTheirTurns() {
+        UUID session = UUID.randomUUID();
+        openAi.then(answer("Hello! How can I help?"), answer("A cut is 40 euros."));
+        screened.pipeInput(session.toString(), message(session, "hi", Decision.ALLOW));
+        assertThat(onlyReply().getStaffId()).isNull();
+
+        screened.pipeInput(session.toString(), staff(session).takeover());
+        ChatMessageScreened asked = message(session, "can a person look at my booking?", Decision.ALLOW);
+        screened.pipeInput(session.toString(), asked);
+        ChatMessageScreened rude = message(session, "you are useless", Decision.BLOCK);
+        screened.pipeInput(session.toString(), rude);
+        assertThat(replies.readValuesToList())
+                .as("no assistant reply while taken over")
+                .isEmpty();
+        assertThat(openAi.requests()).hasSize(1);
+
+        ChatStaffReplied staffReply = staff(session).reply("This is Ann: I moved you to 3pm on Friday.");
+        screened.pipeInput(session.toString(), staffReply);
+        screened.pipeInput(session.toString(), staffReply); // the staff client's retry
+        ChatReplyProduced fromStaff = onlyReply();
+        assertThat(fromStaff.getStaffId()).isEqualTo("ann");
+        assertThat(fromStaff.getReplyId()).isEqualTo(staffReply.getReplyId());
+        assertThat(fromStaff.getText()).isEqualTo(staffReply.getText());
+        assertThat(fromStaff.getInReplyToMessageId())
+                .as("it follows the visitor's latest message")
+                .isEqualTo(rude.getMessageId());
+        assertThat(fromStaff.getModel()).isNull();
+        assertThat(fromStaff.getDegraded()).isFalse();
+        assertThat(openAi.requests()).hasSize(1);
+
+        screened.pipeInput(session.toString(), staff(session).handBack());
+        screened.pipeInput(session.toString(), message(session, "thanks! and how much is a cut?", Decision.ALLOW));
+
+        assertThat(onlyReply().getText()).isEqualTo("A cut is 40 euros.");
+        assertThat(openAi.requests().get(1))
+                .as("the assistant, handed back, sees what was said meanwhile")
+                .contains("can a person look at my booking?")
+                .contains("This is Ann: I moved you to 3pm on Friday.")
+                .doesNotContain("you are useless");
+    }
+
+    @Test
+    void aTakeoverWhileAnAnswerIsBeingMadeLetsItGoOutAndLeavesTheMessagesBehindItToStaff() {
+        modelCallsWait();
+        UUID session = UUID.randomUUID();
+        openAi.then(answer("Hello!"), answer("never asked"));
+        ChatMessageScreened first = message(session, "hi", Decision.ALLOW);
+        screened.pipeInput(session.toString(), first);
+        screened.pipeInput(session.toString(), message(session, "I want a human", Decision.ALLOW));
+        screened.pipeInput(session.toString(), staff(session).takeover());
+
+        heldCalls.poll().run();
+        driver.advanceWallClockTime(CHECK);
+
+        assertThat(onlyReply().getInReplyToMessageId()).isEqualTo(first.getMessageId());
+        assertThat(heldCalls).as("the message behind it is left to staff").isEmpty();
+        assertThat(openAi.requests()).hasSize(1);
+
+        // and is in the context once the session is handed back
+        holdCalls = false;
+        openAi.then(answer("Sure."));
+        screened.pipeInput(session.toString(), staff(session).handBack());
+        screened.pipeInput(session.toString(), message(session, "ok, bye", Decision.ALLOW));
+        assertThat(onlyReply().getText()).isNotEmpty();
+        assertThat(openAi.requests().getLast()).contains("I want a human");
+    }
+
+    /** What a member of staff ("ann") does in {@code session}. */
+    private record Staff(UUID session) {
+        ChatTakenOver takeover() {
+            return ChatTakenOver.newBuilder()
+                    .setEventId(UUID.randomUUID())
+                    .setOccurredAt(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS))
+                    .setSessionId(session)
+                    .setUserId("user-1")
+                    .setStaffId("ann")
+                    .setWorkspaceId("ws-1")
+                    .build();
+        }
+
+        ChatStaffReplied reply(String text) {
+            return ChatStaffReplied.newBuilder()
+                    .setEventId(UUID.randomUUID())
+                    .setOccurredAt(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS))
+                    .setSessionId(session)
+                    .setUserId("user-1")
+                    .setStaffId("ann")
+                    .setWorkspaceId("ws-1")
+                    .setReplyId(UUID.randomUUID())
+                    .setText(text)
+                    .build();
+        }
+
+        ChatHandedBack handBack() {
+            return ChatHandedBack.newBuilder()
+                    .setEventId(UUID.randomUUID())
+                    .setOccurredAt(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS))
+                    .setSessionId(session)
+                    .setUserId("user-1")
+                    .setStaffId("ann")
+                    .setWorkspaceId("ws-1")
+                    .build();
+        }
+    }
+
+    private static Staff staff(UUID session) {
+        return new Staff(session);
     }
 
     /** From here on, model calls wait in {@link #heldCalls} until the test runs them. */

@@ -52,6 +52,24 @@ class StateSerdesTest {
     }
 
     @Test
+    void aTakenOverConversationRoundTripsWithItsStaffTurnsAndLastMessage() {
+        UUID last = UUID.randomUUID();
+        Conversation c = new Conversation(
+                List.of(new Turn(Turn.Role.USER, "a human please"), Turn.byStaff("ann", "Ann here.")),
+                List.of(last, UUID.randomUUID()),
+                "ann",
+                last);
+        var serde = StateSerdes.conversation();
+
+        Conversation read =
+                serde.deserializer().deserialize("t", serde.serializer().serialize("t", c));
+
+        assertThat(read).isEqualTo(c);
+        assertThat(read.isTakenOver()).isTrue();
+        assertThat(read.turns().getLast().staffId()).isEqualTo("ann");
+    }
+
+    @Test
     void anAwaitingQueueRoundTripsWithItsTraces() {
         AwaitingReply queue = new AwaitingReply(List.of(
                 new AwaitingReply.Waiting(message("first"), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),

@@ -168,6 +168,37 @@ class DevStackTest {
             assertThat(get(visitorMessages, token).statusCode())
                     .as("another signed-in user is no member")
                     .isEqualTo(404);
+            // the owner takes the visitor's chat over: the visitor's next message gets no assistant reply, the
+            // owner's reply reaches the visitor as staff's turn, and after the hand-back the assistant answers
+            URI visitorSession = ingress.resolve(
+                    "/api/chat/sessions/" + visit.get("sessionId").asString());
+            assertThat(post(visitorSession.resolve(visitorSession.getPath() + "/takeover"), owner, "")
+                            .statusCode())
+                    .isEqualTo(202);
+            post(visitorMessages, visitor, "{\"text\":\"Can a real person check my booking?\"}");
+            assertThat(post(
+                                    visitorSession.resolve(visitorSession.getPath() + "/staff-replies"),
+                                    owner,
+                                    "{\"text\":\"Hi, the owner here: you are booked for Sunday at 11.\"}")
+                            .statusCode())
+                    .isEqualTo(202);
+            String duringTakeover = await().atMost(Duration.ofSeconds(60))
+                    .until(() -> get(visitorMessages, visitor).body(), body -> body.contains("\"role\":\"staff\""));
+            // the staff reply is handled after the visitor's message, in one partition's order: by now that
+            // message was heard and not answered
+            String afterQuestion = duringTakeover.substring(duringTakeover.indexOf("Can a real person check"));
+            assertThat(afterQuestion.substring(0, afterQuestion.indexOf("the owner here")))
+                    .as("no assistant reply while taken over")
+                    .doesNotContain("\"role\":\"assistant\"");
+            assertThat(post(visitorSession.resolve(visitorSession.getPath() + "/handback"), owner, "")
+                            .statusCode())
+                    .isEqualTo(202);
+            post(visitorMessages, visitor, "{\"text\":\"Thanks! Do you also do colouring?\"}");
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                String body = get(visitorMessages, visitor).body();
+                return body.substring(body.indexOf("Do you also do colouring?")).contains("\"role\":\"assistant\"");
+            });
+
             assertThat(get(stack.services().get("voice-relay").resolve("/actuator/prometheus"), null)
                             .statusCode())
                     .as("metrics need the internal secret")

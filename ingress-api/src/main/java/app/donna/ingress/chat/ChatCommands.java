@@ -1,11 +1,15 @@
 package app.donna.ingress.chat;
 
+import app.donna.events.chat.ChatHandedBack;
 import app.donna.events.chat.ChatMessageSubmitted;
 import app.donna.events.chat.ChatSessionStarted;
+import app.donna.events.chat.ChatStaffReplied;
+import app.donna.events.chat.ChatTakenOver;
 import app.donna.ingress.publishing.AcknowledgedPublisher;
 import app.donna.schemas.DerivedIds;
 import app.donna.schemas.Topics;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.UUID;
 import org.apache.avro.specific.SpecificRecordBase;
@@ -82,6 +86,64 @@ class ChatCommands {
                 .setUtmMedium(attribution.utmMedium())
                 .build();
         return publish(sessionId, caller, event);
+    }
+
+    /** What a member of staff does in a session: take it over, write to its visitor, hand it back. */
+    enum StaffAct {
+        TAKE_OVER,
+        HAND_BACK
+    }
+
+    /**
+     * Takes {@code session} over from the assistant, or hands it back; true once the broker has it.
+     * Published under the session owner's key, so it stays in order with their messages all the way.
+     */
+    boolean staff(StaffAct act, UUID sessionId, SessionOwners.Owner owner, String staffId) {
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+        SpecificRecordBase event = switch (act) {
+            case TAKE_OVER ->
+                ChatTakenOver.newBuilder()
+                        .setEventId(UUID.randomUUID())
+                        .setOccurredAt(now)
+                        .setSessionId(sessionId)
+                        .setUserId(owner.userId())
+                        .setStaffId(staffId)
+                        .setWorkspaceId(owner.workspaceId())
+                        .build();
+            case HAND_BACK ->
+                ChatHandedBack.newBuilder()
+                        .setEventId(UUID.randomUUID())
+                        .setOccurredAt(now)
+                        .setSessionId(sessionId)
+                        .setUserId(owner.userId())
+                        .setStaffId(staffId)
+                        .setWorkspaceId(owner.workspaceId())
+                        .build();
+        };
+        return publisher.publish(Topics.CHAT_INBOUND.record(owner.userId(), event), settings.publishTimeout());
+    }
+
+    /**
+     * A member of staff's reply to the session's visitor. With a {@code clientMessageId} its id is derived
+     * from it, the session and the member, so a retry reaches the visitor once.
+     */
+    Result staffReply(UUID sessionId, SessionOwners.Owner owner, String staffId, String text, String clientMessageId) {
+        UUID replyId = clientMessageId == null || clientMessageId.isEmpty()
+                ? UUID.randomUUID()
+                : DerivedIds.of("staff-reply", sessionId + "/" + staffId + "/" + clientMessageId);
+        ChatStaffReplied event = ChatStaffReplied.newBuilder()
+                .setEventId(DerivedIds.of("staff-replied", replyId))
+                .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
+                .setSessionId(sessionId)
+                .setUserId(owner.userId())
+                .setStaffId(staffId)
+                .setWorkspaceId(owner.workspaceId())
+                .setReplyId(replyId)
+                .setText(text)
+                .build();
+        return publisher.publish(Topics.CHAT_INBOUND.record(owner.userId(), event), settings.publishTimeout())
+                ? new Result.Accepted(replyId)
+                : new Result.OutcomeUnknown(replyId);
     }
 
     private boolean publish(UUID sessionId, Caller caller, SpecificRecordBase event) {

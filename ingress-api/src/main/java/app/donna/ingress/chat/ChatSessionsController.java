@@ -83,8 +83,8 @@ class ChatSessionsController {
     }
 
     /**
-     * The session's replies as server-sent events ({@code delta} fragments, then one {@code reply}), only
-     * to its owner. Ownership is settled when the session is claimed, so there is nothing to wait for. A
+     * The session's replies as server-sent events ({@code delta} fragments, then one {@code reply}), to its
+     * owner and to the staff of its workspace (who watch it to take it over). Ownership is settled when the session is claimed, so there is nothing to wait for. A
      * browser's {@code EventSource}, which cannot send {@code Authorization}, presents a single-use
      * {@code ticket} instead (see {@link #streamTicket}), and may name the last event it saw as
      * {@code lastEventId} when it reconnects with a new ticket.
@@ -103,7 +103,7 @@ class ChatSessionsController {
             }
         } else if (user == null) {
             return Problems.response(Problems.unauthorized(Problems.BAD_CREDENTIALS));
-        } else if (!owners.isOwnedBy(sessionId, Caller.of(user))) {
+        } else if (!owners.isVisibleTo(sessionId, Caller.of(user), workspaces.of(user))) {
             return notFound();
         }
         return streams.open(
@@ -112,12 +112,11 @@ class ChatSessionsController {
 
     /**
      * A ticket that opens this session's stream once, within a minute, for a browser: {@code new
-     * EventSource(streamUrl)}. Only for the session's owner (a user or the visitor).
+     * EventSource(streamUrl)}. Only for the session's owner (a user or the visitor) and its workspace's staff.
      */
     @PostMapping("/stream-tickets")
     ResponseEntity<?> streamTicket(@PathVariable UUID sessionId, @AuthenticationPrincipal Jwt user) {
-        Caller caller = Caller.of(user);
-        if (!owners.isOwnedBy(sessionId, caller)) {
+        if (!owners.isVisibleTo(sessionId, Caller.of(user), workspaces.of(user))) {
             return notFound();
         }
         StreamTickets.Issued issued = tickets.issue(sessionId);
@@ -132,13 +131,9 @@ class ChatSessionsController {
     @PostMapping("/messages")
     ResponseEntity<?> submit(
             @PathVariable UUID sessionId, @Valid @RequestBody SubmitMessage body, @AuthenticationPrincipal Jwt user) {
-        if (body.text().length() > settings.maxMessageChars()) {
-            return Problems.response(
-                    Problems.invalid("text", "must be at most " + settings.maxMessageChars() + " characters"));
-        }
-        Optional<String> unstorable = MessageText.problem(body.text());
-        if (unstorable.isPresent()) {
-            return Problems.response(Problems.invalid("text", unstorable.get()));
+        Optional<String> refused = MessageText.problem(body.text(), settings.maxMessageChars());
+        if (refused.isPresent()) {
+            return Problems.response(Problems.invalid("text", refused.get()));
         }
         Caller caller = Caller.of(user);
         // Claimed before anything is published: of two first messages racing for a new id, one wins for good.

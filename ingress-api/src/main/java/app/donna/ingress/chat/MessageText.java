@@ -13,6 +13,14 @@ final class MessageText {
 
     private MessageText() {}
 
+    /** Why {@code text} cannot be accepted (too long, or unstorable), or empty when it can. */
+    static Optional<String> problem(String text, int maxChars) {
+        if (text.length() > maxChars) {
+            return Optional.of("must be at most " + maxChars + " characters");
+        }
+        return problem(text);
+    }
+
     /** Why {@code text} cannot be accepted, or empty when it can. Never repeats the text. */
     static Optional<String> problem(String text) {
         for (int i = 0; i < text.length(); i++) {

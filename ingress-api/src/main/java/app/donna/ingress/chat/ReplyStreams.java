@@ -299,6 +299,8 @@ class ReplyStreams implements SmartLifecycle {
                 data.put("degraded", r.getDegraded());
                 data.put("decision", r.getDecision().name());
                 data.put("model", r.getModel());
+                // who wrote it: the assistant, or a member of staff who took the chat over (not named)
+                data.put("from", r.getStaffId() == null ? "assistant" : "staff");
                 yield "reply";
             }
             case ChatReplyDelayed s -> {

@@ -35,6 +35,7 @@ class Dashboards {
             String channel,
             String contact,
             String status,
+            String takenOverBy,
             String lastMessage,
             String lastFrom,
             Instant lastAt,
@@ -295,7 +296,8 @@ class Dashboards {
         };
     }
 
-    private static final String STATUS = "CASE WHEN (escalated AND NOT answered) OR requests_open > 0 THEN 'waiting' "
+    private static final String STATUS = "CASE WHEN taken_over_by IS NOT NULL THEN 'with_staff' "
+            + "WHEN (escalated AND NOT answered) OR requests_open > 0 THEN 'waiting' "
             + "WHEN ended OR answered OR requests > 0 THEN 'handled' ELSE 'open' END";
 
     private static final String CONVERSATIONS = "SELECT *, " + STATUS + " AS status FROM (SELECT c.*, "
@@ -309,7 +311,8 @@ class Dashboards {
         List<Conversation> rows = db.fetch(
                         CONVERSATIONS + " ORDER BY last_at DESC, conversation_id LIMIT ?", workspace, isDefault, limit)
                 .map(Dashboards::conversation);
-        Map<String, Integer> counts = new LinkedHashMap<>(Map.of("open", 0, "waiting", 0, "handled", 0));
+        Map<String, Integer> counts =
+                new LinkedHashMap<>(Map.of("open", 0, "waiting", 0, "with_staff", 0, "handled", 0));
         db.fetch("SELECT status, count(*) FROM (" + CONVERSATIONS + ") s GROUP BY status", workspace, isDefault)
                 .forEach(r -> counts.put(r.get(0, String.class), r.get(1, Integer.class)));
         return new Inbox(rows, counts);
@@ -321,6 +324,7 @@ class Dashboards {
                 r.get("channel", String.class),
                 r.get("contact", String.class),
                 r.get("status", String.class),
+                r.get("taken_over_by", String.class),
                 r.get("last_message", String.class),
                 r.get("last_from", String.class),
                 r.get("last_at", Instant.class),

@@ -3,8 +3,11 @@ package app.donna.ingress.workspace;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import app.donna.devissuer.DevTokenIssuer;
+import app.donna.events.chat.ChatHandedBack;
 import app.donna.events.chat.ChatMessageSubmitted;
 import app.donna.events.chat.ChatSessionStarted;
+import app.donna.events.chat.ChatStaffReplied;
+import app.donna.events.chat.ChatTakenOver;
 import app.donna.events.workspace.WorkspaceCreated;
 import app.donna.events.workspace.WorkspaceMemberChanged;
 import app.donna.events.workspace.WorkspaceRole;
@@ -28,6 +31,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
+import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -212,11 +216,69 @@ class WorkspaceApiTest {
                         404))
                 .isEqualTo("unknown-workspace");
 
+        // staff take the chat over, write to the visitor and hand it back; outsiders and the visitor cannot
+        String visitorId = ((ChatMessageSubmitted) chat.getFirst()).getUserId();
+        String sessionPath = "/api/chat/sessions/" + session;
+        assertThat(post(rita, sessionPath + "/takeover", "").statusCode()).isEqualTo(404);
+        assertThat(post(visitor, sessionPath + "/takeover", "").statusCode()).isEqualTo(404);
+        assertThat(post(rita, sessionPath + "/staff-replies", "{\"text\":\"switch salons\"}")
+                        .statusCode())
+                .isEqualTo(404);
+        assertThat(json(post(sam, sessionPath + "/takeover", ""), 202)
+                        .get("status")
+                        .asString())
+                .isEqualTo("taken-over");
+        String reply = "{\"text\":\"Sam here: yes, 10 to 4 on Sundays.\",\"clientMessageId\":\"s-1\"}";
+        String replyId = json(post(sam, sessionPath + "/staff-replies", reply), 202)
+                .get("replyId")
+                .asString();
+        assertThat(json(post(sam, sessionPath + "/staff-replies", reply), 202)
+                        .get("replyId")
+                        .asString())
+                .as("a retry is the same reply")
+                .isEqualTo(replyId);
+        assertThat(post(sam, sessionPath + "/staff-replies", "{\"text\":\"nul \\u0000 here\"}")
+                        .statusCode())
+                .as("text the store cannot hold")
+                .isEqualTo(400);
+        assertThat(post(sam, sessionPath + "/stream-tickets", "").statusCode())
+                .as("staff watch the chat they took over")
+                .isEqualTo(201);
+        assertThat(post(rita, sessionPath + "/stream-tickets", "").statusCode()).isEqualTo(404);
+        assertThat(json(post(olga, sessionPath + "/handback", ""), 202)
+                        .get("status")
+                        .asString())
+                .isEqualTo("handed-back");
+        List<SpecificRecordBase> staffActs = TopicReader.readUntilFound(
+                        SharedInfra.kafkaBootstrapServers(),
+                        Topics.CHAT_INBOUND.name(),
+                        r -> new String(r.key(), java.nio.charset.StandardCharsets.UTF_8).equals(visitorId)
+                                && !(CODEC.decode(r.value()) instanceof ChatMessageSubmitted)
+                                && !(CODEC.decode(r.value()) instanceof ChatSessionStarted),
+                        4,
+                        Duration.ofSeconds(10))
+                .stream()
+                .map(r -> (SpecificRecordBase) CODEC.decode(r.value()))
+                .toList();
+        assertThat(staffActs)
+                .as("in order, under the visitor's key, so they stay in order with the visitor's messages")
+                .hasSize(4);
+        assertThat(staffActs.get(0)).isInstanceOf(ChatTakenOver.class);
+        ChatStaffReplied staffReply = (ChatStaffReplied) staffActs.get(1);
+        assertThat(staffReply.getStaffId()).isEqualTo("sam-" + run);
+        assertThat(staffReply.getWorkspaceId()).isEqualTo(ws);
+        assertThat(staffReply.getReplyId().toString()).isEqualTo(replyId);
+        assertThat(((ChatStaffReplied) staffActs.get(2)).getEventId())
+                .as("the retry's copy is the same event, which chat-processor passes on once")
+                .isEqualTo(staffReply.getEventId());
+        assertThat(((ChatHandedBack) staffActs.get(3)).getStaffId()).isEqualTo("olga-" + run);
+
         // sam is removed and sees nothing from his next request on
         assertThat(delete(olga, "/api/workspace/members/sam-" + run).statusCode())
                 .isEqualTo(202);
         project();
         assertThat(API.get(sam, history).statusCode()).isEqualTo(404);
+        assertThat(post(sam, sessionPath + "/takeover", "").statusCode()).isEqualTo(404);
         assertThat(API.get(sam, "/api/workspace").statusCode()).isEqualTo(404);
     }
 

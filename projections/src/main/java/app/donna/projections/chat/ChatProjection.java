@@ -85,7 +85,7 @@ public final class ChatProjection implements Projection {
                             r.getReplyId(),
                             r.getSessionId(),
                             r.getUserId(),
-                            "assistant",
+                            r.getStaffId() == null ? "assistant" : "staff",
                             r.getText(),
                             r.getEventId(),
                             r.getOccurredAt(),

@@ -6,9 +6,11 @@ import app.donna.events.actions.ActionFailed;
 import app.donna.events.actions.ActionRequested;
 import app.donna.events.actions.ActionStatus;
 import app.donna.events.actions.ActionStatusChanged;
+import app.donna.events.chat.ChatHandedBack;
 import app.donna.events.chat.ChatMessageScreened;
 import app.donna.events.chat.ChatReplyProduced;
 import app.donna.events.chat.ChatSessionStarted;
+import app.donna.events.chat.ChatTakenOver;
 import app.donna.events.common.Decision;
 import app.donna.events.common.EventSource;
 import app.donna.events.common.SendOrigin;
@@ -197,7 +199,8 @@ public final class DashboardProjection implements Projection {
                             tx,
                             queries,
                             conversations,
-                            Touch.of(id, "chat", r.getOccurredAt()).said(null, r.getText(), "assistant"));
+                            Touch.of(id, "chat", r.getOccurredAt())
+                                    .said(null, r.getText(), r.getStaffId() == null ? "assistant" : "staff"));
                     fact(tx, queries, id, r.getOccurredAt(), "messages", "", 1);
                     replied(tx, queries, r.getEventId(), id, r.getOccurredAt());
                     if (r.getDegraded()) {
@@ -211,6 +214,17 @@ public final class DashboardProjection implements Projection {
                             r.getModel() == null ? "unknown" : r.getModel(),
                             r.getUsage());
                 }
+                case ChatTakenOver t ->
+                    takeover(
+                            tx,
+                            queries,
+                            conversations,
+                            t.getSessionId(),
+                            t.getWorkspaceId(),
+                            t.getOccurredAt(),
+                            t.getStaffId());
+                case ChatHandedBack h ->
+                    takeover(tx, queries, conversations, h.getSessionId(), h.getWorkspaceId(), h.getOccurredAt(), null);
                 case VoiceSessionStarted s -> {
                     String id = voice(s.getVoiceSessionId());
                     touch(
@@ -483,6 +497,21 @@ public final class DashboardProjection implements Projection {
     /** A marker for a mail whose thread is looked up in the database: its workspace is notified too. */
     private static String mailThreadKey(String user, String gmailMessageId) {
         return "mail:" + user + "/" + gmailMessageId;
+    }
+
+    /** Who has a chat now: {@code staffId}, or nobody (the assistant) once handed back; in the session's order. */
+    private static void takeover(
+            DSLContext tx,
+            List<Query> queries,
+            Set<String> conversations,
+            UUID session,
+            String workspaceId,
+            Instant at,
+            String staffId) {
+        String id = chat(session);
+        touch(tx, queries, conversations, Touch.of(id, "chat", at).workspace(workspaceId));
+        queries.add(tx.query(
+                "UPDATE dashboard_conversations SET taken_over_by = ? WHERE conversation_id = ?", staffId, id));
     }
 
     private static void touch(DSLContext tx, List<Query> queries, Set<String> conversations, Touch touch) {
