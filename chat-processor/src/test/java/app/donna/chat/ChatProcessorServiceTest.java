@@ -13,6 +13,7 @@ import app.donna.events.chat.ChatReplyDelayed;
 import app.donna.events.chat.ChatReplyProduced;
 import app.donna.events.common.Decision;
 import app.donna.events.common.Verdict;
+import app.donna.events.workspace.TokenBudgetSpent;
 import app.donna.localinfra.StandInOpenAi;
 import app.donna.schemas.CatalogSerializer;
 import app.donna.schemas.EventCodec;
@@ -22,6 +23,8 @@ import app.donna.testing.SharedInfra;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -131,6 +134,7 @@ class ChatProcessorServiceTest {
                             delayed -> assertThat(delayed.getReason()).isEqualTo(ChatReplyDelayReason.MODEL_SLOW));
             assertThat(events.getLast()).isInstanceOfSatisfying(ChatReplyProduced.class, reply -> {
                 assertThat(reply.getDegraded()).isTrue();
+                assertThat(reply.getDegradedReason()).isEqualTo(ReplyComposer.TIMEOUT);
                 assertThat(reply.getModel()).isNull();
                 assertThat(reply.getText()).contains("opening hours");
             });
@@ -144,7 +148,7 @@ class ChatProcessorServiceTest {
                             .getLast())
                     .isInstanceOfSatisfying(
                             ChatReplyProduced.class,
-                            reply -> assertThat(reply.getDegraded()).isTrue());
+                            reply -> assertThat(reply.getDegradedReason()).isEqualTo(ReplyComposer.CIRCUIT_OPEN));
             assertThat(openAi.requests())
                     .filteredOn(request -> request.contains(tag))
                     .as("one call, cancelled and not retried; none while the circuit is open")
@@ -153,6 +157,69 @@ class ChatProcessorServiceTest {
                             .health()
                             .getStatus())
                     .isEqualTo(Status.UP);
+        } finally {
+            app.close();
+        }
+    }
+
+    @Test
+    @Order(3)
+    void aVisitorWhoseDailyBudgetIsSpentIsAnsweredOfflineSayingSoWhileOthersStillHearTheModel(
+            InfraExtension.KafkaBootstrap kafka) throws Exception {
+        String tag = "#" + UUID.randomUUID().toString().substring(0, 8);
+        String visitor = "anon:budget-" + tag;
+        openAi.byDefault(answer("We open at nine."));
+        SharedInfra.ensureTopic(Topics.WORKSPACE.name(), 3, Map.of("cleanup.policy", "compact"));
+        ConfigurableApplicationContext app = start();
+        try {
+            ChatMessageScreened first = screened(UUID.randomUUID(), visitor, "when do you open? " + tag);
+            send(kafka, first);
+            ChatReplyProduced fromModel = repliesUntilAnswered(kafka, first.getSessionId(), first.getMessageId())
+                    .getLast();
+            assertThat(fromModel.getDegraded()).isFalse();
+
+            // projections' keeper finds the visitor's budget spent (the default workspace's visitor: no id)
+            TokenBudgetSpent spent = TokenBudgetSpent.newBuilder()
+                    .setEventId(UUID.randomUUID())
+                    .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                    .setWorkspaceId("default")
+                    .setDay(LocalDate.now(ZoneOffset.UTC))
+                    .setSubject(visitor)
+                    .setUsedTokens(50_100)
+                    .setLimitTokens(50_000)
+                    .build();
+            try (var producer = new KafkaProducer<String, SpecificRecordBase>(
+                    Map.<String, Object>of("bootstrap.servers", kafka.servers()),
+                    new StringSerializer(),
+                    new CatalogSerializer())) {
+                producer.send(new ProducerRecord<>(
+                                Topics.WORKSPACE.name(), Topics.budgetKey("default", spent.getDay(), visitor), spent))
+                        .get(10, TimeUnit.SECONDS);
+            }
+            ReplyComposer composer = app.getBean(ReplyComposer.class);
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> composer.in(null).budgetSpent(visitor).isPresent());
+            int asked = openAi.requests().size();
+
+            ChatMessageScreened next = screened(first.getSessionId(), visitor, "and on Sundays? " + tag);
+            send(kafka, next);
+            ChatReplyProduced offline = repliesUntilAnswered(kafka, next.getSessionId(), next.getMessageId())
+                    .getLast();
+            assertThat(offline.getDegraded()).isTrue();
+            assertThat(offline.getDegradedReason()).isEqualTo(ReplyComposer.BUDGET);
+            assertThat(offline.getText()).startsWith(ReplyComposer.BUDGET_NOTE);
+            assertThat(offline.getModel()).isNull();
+
+            ChatMessageScreened someoneElse = screened(UUID.randomUUID(), "anon:other-" + tag, "hello " + tag);
+            send(kafka, someoneElse);
+            assertThat(repliesUntilAnswered(kafka, someoneElse.getSessionId(), someoneElse.getMessageId())
+                            .getLast()
+                            .getDegraded())
+                    .as("another visitor of the workspace")
+                    .isFalse();
+            assertThat(openAi.requests().subList(asked, openAi.requests().size()))
+                    .as("the spent visitor's question never reached the model")
+                    .noneMatch(request -> request.contains("and on Sundays?"));
         } finally {
             app.close();
         }
@@ -259,12 +326,16 @@ class ChatProcessorServiceTest {
     }
 
     private static ChatMessageScreened screened(UUID session, String text) {
+        return screened(session, "user-restart", text);
+    }
+
+    private static ChatMessageScreened screened(UUID session, String user, String text) {
         return ChatMessageScreened.newBuilder()
                 .setEventId(UUID.randomUUID())
                 .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
                 .setSessionId(session)
                 .setMessageId(UUID.randomUUID())
-                .setUserId("user-restart")
+                .setUserId(user)
                 .setText(text)
                 .setVerdict(Verdict.newBuilder().setDecision(Decision.ALLOW).build())
                 .setSubmittedEventId(UUID.randomUUID())

@@ -64,6 +64,7 @@ class ArchitectureTest {
         "app.donna.email.autopilot.rules..",
         "app.donna.email.draft.writing..",
         "app.donna.ingress.gmail.oauth..",
+        "app.donna.platform.budget..",
         "app.donna.platform.crypto..",
         "app.donna.platform.ratelimit.policy..",
         "app.donna.platform.persona..",

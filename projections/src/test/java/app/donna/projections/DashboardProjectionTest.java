@@ -19,6 +19,7 @@ import app.donna.events.common.TokenUsage;
 import app.donna.events.common.Verdict;
 import app.donna.events.email.AutopilotDecided;
 import app.donna.events.email.AutopilotDecision;
+import app.donna.events.email.DraftCreated;
 import app.donna.events.email.EmailReceived;
 import app.donna.events.email.EmailSent;
 import app.donna.events.email.GmailConnected;
@@ -143,6 +144,24 @@ class DashboardProjectionTest {
         assertThat(inbox("email:" + owner + "/t1").get("escalated", Boolean.class))
                 .isTrue();
         apply(sent(owner, "t1", "Re: Prices?", 33));
+        // a draft of that thread's mail: its tokens count to the thread's conversation (and so to the
+        // workspace's budget), and an acknowledgement is counted by why
+        apply(DraftCreated.newBuilder()
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(T0.plusSeconds(34))
+                .setUserId(owner)
+                .setJobId(UUID.randomUUID())
+                .setGmailMessageId("m1")
+                .setSubject("Re: Prices?")
+                .setBody("Thanks, we will get back to you.")
+                .setDegraded(true)
+                .setDegradedReason("discarded")
+                .setUsage(TokenUsage.newBuilder()
+                        .setInputTokens(90)
+                        .setOutputTokens(30)
+                        .setTotalTokens(120)
+                        .build())
+                .build());
 
         Record chat = inbox("chat:" + session);
         assertThat(chat.get("workspace_id", String.class)).isEqualTo(ws);
@@ -230,7 +249,10 @@ class DashboardProjectionTest {
                 .containsEntry("flag/UNSPECIFIED", 1L);
         assertThat(facts("email:" + owner + "/t1"))
                 .containsEntry("messages/", 2L)
-                .containsEntry("autopilot/escalate: quiet hours", 1L);
+                .containsEntry("autopilot/escalate: quiet hours", 1L)
+                .containsEntry("input_tokens/unknown", 90L)
+                .containsEntry("output_tokens/unknown", 30L)
+                .containsEntry("degraded/discarded", 1L);
         assertThat(DB.fetchValue("SELECT min(at) FROM dashboard_replies WHERE conversation_id = ?", "chat:" + session))
                 .isEqualTo(T0.plusSeconds(2).atOffset(java.time.ZoneOffset.UTC));
     }

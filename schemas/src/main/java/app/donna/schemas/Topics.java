@@ -32,6 +32,7 @@ import app.donna.events.voice.VoiceSessionEnded;
 import app.donna.events.voice.VoiceSessionStarted;
 import app.donna.events.voice.VoiceToolCalled;
 import app.donna.events.voice.VoiceTranscript;
+import app.donna.events.workspace.TokenBudgetSpent;
 import app.donna.events.workspace.WorkspaceCreated;
 import app.donna.events.workspace.WorkspaceMemberChanged;
 import app.donna.events.workspace.WorkspacePersonaSet;
@@ -209,13 +210,25 @@ public final class Topics {
      */
     public static final Topic<SpecificRecordBase> WORKSPACE = Topic.ofSeveral(
             "donna.workspace",
-            "workspace id, /persona, /members/<user id>",
+            "workspace id, /persona, /members/<user id>, /budget/<day>[/<subject>]",
             "workspaceId",
-            List.of(WorkspaceCreated.class, WorkspaceMemberChanged.class, WorkspacePersonaSet.class),
+            List.of(
+                    WorkspaceCreated.class,
+                    WorkspaceMemberChanged.class,
+                    WorkspacePersonaSet.class,
+                    TokenBudgetSpent.class),
             3,
             FOREVER,
             CleanupPolicy.COMPACT,
             "ingress-api");
+
+    /**
+     * The key of a spent token budget on {@link #WORKSPACE}: the workspace's for {@code day}, or one
+     * visitor's ({@code subject} not null).
+     */
+    public static String budgetKey(String workspaceId, java.time.LocalDate day, String subject) {
+        return workspaceId + "/budget/" + day + (subject == null ? "" : "/" + subject);
+    }
 
     /** The key of a workspace's persona on {@link #WORKSPACE}. */
     public static String personaKey(String workspaceId) {

@@ -183,6 +183,27 @@ public final class SharedInfra {
         return server.descendants().filter(p -> !known.contains(p)).toList();
     }
 
+    /**
+     * Makes a topic on the shared broker as a service would at start-up (with its {@code configs}, e.g. a
+     * compacted one), unless it exists: for tests that publish before any service has started.
+     */
+    public static void ensureTopic(String name, int partitions, java.util.Map<String, String> configs) {
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(
+                java.util.Map.of("bootstrap.servers", kafkaBootstrapServers()))) {
+            admin.createTopics(java.util.List.of(
+                            new org.apache.kafka.clients.admin.NewTopic(name, partitions, (short) 1).configs(configs)))
+                    .all()
+                    .get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+                throw new IllegalStateException("could not make topic " + name, e.getCause());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** A staged outage; closing it ends it. */
     @FunctionalInterface
     public interface Outage extends AutoCloseable {

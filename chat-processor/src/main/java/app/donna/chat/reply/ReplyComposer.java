@@ -1,5 +1,6 @@
 package app.donna.chat.reply;
 
+import app.donna.platform.budget.TokenBudget;
 import app.donna.platform.persona.Persona;
 import app.donna.platform.persona.ReceptionistTools;
 import java.time.Clock;
@@ -46,11 +47,20 @@ public final class ReplyComposer {
             long inputTokens,
             long outputTokens,
             Optional<Long> llmLatencyMs,
-            List<RequestsTaken.Request> requests) {
+            List<RequestsTaken.Request> requests,
+            String degradedReason) {
         public Reply {
             requests = List.copyOf(requests);
         }
     }
+
+    /** Why an answer was degraded: what {@code ChatReplyProduced.degradedReason} says. */
+    public static final String BUDGET = "budget";
+
+    public static final String NO_MODEL = "no-model";
+    public static final String CIRCUIT_OPEN = "circuit-open";
+    public static final String MODEL_ERROR = "model-error";
+    public static final String TIMEOUT = "timeout";
 
     private final Function<String, Persona> personas;
     private final String workspaceId;
@@ -58,6 +68,7 @@ public final class ReplyComposer {
     private final CircuitBreaker breaker;
     private final Clock clock;
     private final ReplyMetrics metrics;
+    private final TokenBudget budget;
 
     public ReplyComposer(Persona persona, Optional<LlmClient> llm, CircuitBreaker breaker, Clock clock) {
         this(persona, llm, breaker, clock, ReplyMetrics.none());
@@ -78,7 +89,18 @@ public final class ReplyComposer {
             CircuitBreaker breaker,
             Clock clock,
             ReplyMetrics metrics) {
-        this(personas, null, llm, breaker, clock, metrics);
+        this(personas, llm, breaker, clock, metrics, TokenBudget.NONE);
+    }
+
+    /** @param budget whose daily model budget is spent: they are answered offline until the day ends */
+    public ReplyComposer(
+            Function<String, Persona> personas,
+            Optional<LlmClient> llm,
+            CircuitBreaker breaker,
+            Clock clock,
+            ReplyMetrics metrics,
+            TokenBudget budget) {
+        this(personas, null, llm, breaker, clock, metrics, budget);
     }
 
     private ReplyComposer(
@@ -87,13 +109,15 @@ public final class ReplyComposer {
             Optional<LlmClient> llm,
             CircuitBreaker breaker,
             Clock clock,
-            ReplyMetrics metrics) {
+            ReplyMetrics metrics,
+            TokenBudget budget) {
         this.personas = personas;
         this.workspaceId = workspaceId;
         this.llm = llm;
         this.breaker = breaker;
         this.clock = clock;
         this.metrics = metrics;
+        this.budget = budget;
     }
 
     /**
@@ -101,7 +125,7 @@ public final class ReplyComposer {
      * circuit breaker and metrics.
      */
     public ReplyComposer in(String workspaceId) {
-        return new ReplyComposer(personas, workspaceId, llm, breaker, clock, metrics);
+        return new ReplyComposer(personas, workspaceId, llm, breaker, clock, metrics, budget);
     }
 
     private Persona persona() {
@@ -128,7 +152,7 @@ public final class ReplyComposer {
             RequestsTaken requests) {
         if (blocked) {
             metrics.reply(ReplyMetrics.Source.REFUSAL);
-            return new Reply(REFUSAL, false, true, Optional.empty(), 0, 0, Optional.empty(), List.of());
+            return new Reply(REFUSAL, false, true, Optional.empty(), 0, 0, Optional.empty(), List.of(), null);
         }
         if (llm.isPresent() && breaker.allowsCall()) {
             List<Turn> turns = new ArrayList<>(context);
@@ -159,7 +183,8 @@ public final class ReplyComposer {
                         answered.inputTokens,
                         answered.outputTokens,
                         Optional.of(clock.millis() - start),
-                        requests.all());
+                        requests.all(),
+                        null);
             } catch (LlmClient.LlmUnavailableException e) {
                 boolean cancelled = cancellation.isCancelled();
                 metrics.call(
@@ -285,8 +310,31 @@ public final class ReplyComposer {
             breaker.recordFailure();
         }
         log.error("The model did not answer in time ({}); answering offline. Circuit: {}", why, breaker.state());
-        return offlineAnswer(question, context, onDelta, requests);
+        return offline(question, context, onDelta, requests, TIMEOUT, "");
     }
+
+    /**
+     * The daily model budget of this workspace, or of {@code subject} (the visitor) in it, if it is spent:
+     * then they are answered by {@link #overBudget} until the UTC day ends.
+     */
+    public Optional<TokenBudget.Spent> budgetSpent(String subject) {
+        return budget.spent(workspaceId, subject);
+    }
+
+    /** The offline responder's answer, saying it is one because today's model budget is spent. */
+    public Reply overBudget(
+            String question,
+            List<Turn> context,
+            Consumer<String> onDelta,
+            RequestsTaken requests,
+            TokenBudget.Spent spent) {
+        return offline(question, context, onDelta, requests, BUDGET, BUDGET_NOTE);
+    }
+
+    /** How an answer made without the model because the budget is spent begins. */
+    public static final String BUDGET_NOTE =
+            "(An automatic answer: our assistant has used up today's allowance, so it answers briefly until "
+                    + "tomorrow.) ";
 
     /**
      * The offline responder's answer, marked degraded: also the answer when composing failed unexpectedly.
@@ -294,6 +342,22 @@ public final class ReplyComposer {
      * ask the customer for their details again; otherwise the responder may take one from the message.
      */
     public Reply offlineAnswer(String question, List<Turn> context, Consumer<String> onDelta, RequestsTaken requests) {
+        return offline(
+                question,
+                context,
+                onDelta,
+                requests,
+                llm.isEmpty() ? NO_MODEL : breaker.rejectsCalls() ? CIRCUIT_OPEN : MODEL_ERROR,
+                "");
+    }
+
+    private Reply offline(
+            String question,
+            List<Turn> context,
+            Consumer<String> onDelta,
+            RequestsTaken requests,
+            String reason,
+            String note) {
         String text;
         if (requests.isEmpty()) {
             OfflineResponder.Offline answer = new OfflineResponder(persona()).reply(question, context);
@@ -303,8 +367,9 @@ public final class ReplyComposer {
             text = "Thank you. I've passed your request on to the team at "
                     + persona().businessName() + ", and they'll get back to you.";
         }
+        text = note + text;
         metrics.reply(ReplyMetrics.Source.OFFLINE);
         onDelta.accept(text);
-        return new Reply(text, true, false, Optional.empty(), 0, 0, Optional.empty(), requests.all());
+        return new Reply(text, true, false, Optional.empty(), 0, 0, Optional.empty(), requests.all(), reason);
     }
 }

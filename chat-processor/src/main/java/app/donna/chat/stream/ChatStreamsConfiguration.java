@@ -119,7 +119,8 @@ class ChatStreamsConfiguration {
                 client,
                 new CircuitBreaker(modelCircuitBreakers, llm.breakerOpenFor(), clock),
                 clock,
-                new ReplyMetrics(meters.getIfAvailable(CompositeMeterRegistry::new)));
+                new ReplyMetrics(meters.getIfAvailable(CompositeMeterRegistry::new)),
+                workspaces.budgets(clock));
     }
 
     /**

@@ -17,6 +17,7 @@ import app.donna.events.chat.ChatTakenOver;
 import app.donna.events.common.Decision;
 import app.donna.events.common.EventSource;
 import app.donna.events.common.TokenUsage;
+import app.donna.platform.budget.TokenBudget;
 import app.donna.platform.kafka.EagerCommits;
 import app.donna.platform.observability.RecordTracing;
 import app.donna.platform.redaction.SensitiveText;
@@ -398,6 +399,11 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
             }
             return;
         }
+        Optional<TokenBudget.Spent> spent = composer.in(m.getWorkspaceId()).budgetSpent(m.getUserId());
+        if (spent.isPresent()) {
+            answerOverBudget(answer, spent.get());
+            return;
+        }
         if (composer.answersOfflineNow()) {
             answerOffline(answer);
             return;
@@ -457,6 +463,24 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
                                         answer.context,
                                         fragment -> publish(answer, fragment),
                                         answer.requests));
+            }
+        }
+    }
+
+    /** Today's model budget is spent: the offline answer, saying so, now, on this thread. */
+    private void answerOverBudget(Answer answer, TokenBudget.Spent spent) {
+        if (answer.settle().isPresent()) {
+            answer.span.event("budget spent: " + spent.scope());
+            try (var scope = tracing.inScope(answer.span)) {
+                settled(
+                        answer,
+                        composer.in(answer.message().getWorkspaceId())
+                                .overBudget(
+                                        answer.message().getText(),
+                                        answer.context,
+                                        fragment -> publish(answer, fragment),
+                                        answer.requests,
+                                        spent));
             }
         }
     }
@@ -729,6 +753,7 @@ final class ReplyProcessor implements Processor<String, SpecificRecordBase, Stri
                 .setLlmLatencyMs(reply.llmLatencyMs().orElse(null))
                 .setDeltaCount(deltaCount)
                 .setWorkspaceId(m.getWorkspaceId())
+                .setDegradedReason(reply.degraded() ? reply.degradedReason() : null)
                 .build();
     }
 

@@ -18,12 +18,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -46,14 +42,7 @@ class WorkspacePersonaTest {
         String run = UUID.randomUUID().toString();
         String ws = "ws-" + run;
         // set before the service starts (the topic made as a service would): read at start-up
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.servers()))) {
-            admin.createTopics(List.of(new NewTopic(Topics.WORKSPACE.name(), 3, (short) 1)
-                            .configs(Map.of("cleanup.policy", "compact"))))
-                    .all()
-                    .get();
-        } catch (ExecutionException e) {
-            assertThat(e.getCause()).isInstanceOf(TopicExistsException.class);
-        }
+        SharedInfra.ensureTopic(Topics.WORKSPACE.name(), 3, Map.of("cleanup.policy", "compact"));
         persona(kafka, ws, "Chez Po", "Tuesday to Saturday, 9 to 18 (" + run + ")");
         try (ConfigurableApplicationContext app = ChatProcessorApplication.application()
                 .run(

@@ -72,8 +72,11 @@ public class GmailConnections {
                         r.get(GMAIL_CONNECTIONS.JOB_ID)));
     }
 
-    /** What is kept of a user's connection: the mailbox's address and the sealed refresh token. */
-    public record Stored(String emailAddress, String refreshTokenSealed) {
+    /**
+     * What is kept of a user's connection: the mailbox's address, the sealed refresh token and the workspace
+     * whose mailbox it is (null: the default workspace).
+     */
+    public record Stored(String emailAddress, String refreshTokenSealed, String workspaceId) {
         @Override
         public String toString() {
             return "Stored[" + emailAddress + "]";
@@ -82,11 +85,16 @@ public class GmailConnections {
 
     /** {@code userId}'s connection, if connected. */
     public Optional<Stored> of(String userId) {
-        return db.select(GMAIL_CONNECTIONS.EMAIL_ADDRESS, GMAIL_CONNECTIONS.REFRESH_TOKEN_SEALED)
+        return db.select(
+                        GMAIL_CONNECTIONS.EMAIL_ADDRESS,
+                        GMAIL_CONNECTIONS.REFRESH_TOKEN_SEALED,
+                        GMAIL_CONNECTIONS.WORKSPACE_ID)
                 .from(GMAIL_CONNECTIONS)
                 .where(GMAIL_CONNECTIONS.USER_ID.eq(userId))
                 .fetchOptional(r -> new Stored(
-                        r.get(GMAIL_CONNECTIONS.EMAIL_ADDRESS), r.get(GMAIL_CONNECTIONS.REFRESH_TOKEN_SEALED)));
+                        r.get(GMAIL_CONNECTIONS.EMAIL_ADDRESS),
+                        r.get(GMAIL_CONNECTIONS.REFRESH_TOKEN_SEALED),
+                        r.get(GMAIL_CONNECTIONS.WORKSPACE_ID)));
     }
 
     /** Forgets {@code userId}'s connection and its token. */

@@ -27,7 +27,10 @@ class DraftRecords {
             String model,
             boolean degraded,
             String replyTo,
-            String threadId) {}
+            String threadId,
+            Integer inputTokens,
+            Integer outputTokens,
+            String degradedReason) {}
 
     private final DSLContext db;
     private final Clock clock;
@@ -49,7 +52,10 @@ class DraftRecords {
                         r.getModel(),
                         r.getDegraded(),
                         r.getReplyTo(),
-                        r.getThreadId()));
+                        r.getThreadId(),
+                        r.getInputTokens(),
+                        r.getOutputTokens(),
+                        r.getDegradedReason()));
     }
 
     void save(String userId, Written draft) {
@@ -64,6 +70,9 @@ class DraftRecords {
                 .set(EMAIL_DRAFTS.DEGRADED, draft.degraded())
                 .set(EMAIL_DRAFTS.REPLY_TO, draft.replyTo())
                 .set(EMAIL_DRAFTS.THREAD_ID, draft.threadId())
+                .set(EMAIL_DRAFTS.INPUT_TOKENS, draft.inputTokens())
+                .set(EMAIL_DRAFTS.OUTPUT_TOKENS, draft.outputTokens())
+                .set(EMAIL_DRAFTS.DEGRADED_REASON, draft.degradedReason())
                 .set(EMAIL_DRAFTS.CREATED_AT, clock.instant())
                 .onConflictDoNothing()
                 .execute();

@@ -8,10 +8,12 @@ import app.donna.email.draft.writing.ReplyWriting;
 import app.donna.email.mime.OutgoingMail;
 import app.donna.email.work.Published;
 import app.donna.events.common.SendOrigin;
+import app.donna.events.common.TokenUsage;
 import app.donna.events.email.DraftCreated;
 import app.donna.events.email.DraftReplyRequested;
 import app.donna.events.email.EmailFailed;
 import app.donna.events.email.SendEmailRequested;
+import app.donna.platform.budget.TokenBudget;
 import app.donna.schemas.DerivedIds;
 import app.donna.schemas.Topics;
 import com.google.api.services.gmail.model.Draft;
@@ -49,6 +51,13 @@ class Drafter {
 
     private static final int TRIES = 3;
 
+    /** Why the acknowledgement was used: what {@code DraftCreated.degradedReason} says. */
+    static final String BUDGET = "budget";
+
+    static final String NO_MODEL = "no-model";
+    static final String MODEL_ERROR = "model-error";
+    static final String DISCARDED = "discarded";
+
     private final DraftRecords records;
     private final DraftModel model;
     private final GmailCalls calls;
@@ -56,6 +65,7 @@ class Drafter {
     private final Published published;
     private final Clock clock;
     private final MeterRegistry meters;
+    private final TokenBudget budget;
 
     Drafter(
             DraftRecords records,
@@ -64,7 +74,9 @@ class Drafter {
             GmailConnections connections,
             Published published,
             Clock clock,
-            MeterRegistry meters) {
+            MeterRegistry meters,
+            TokenBudget budget) {
+        this.budget = budget;
         this.records = records;
         this.model = model;
         this.calls = calls;
@@ -147,11 +159,22 @@ class Drafter {
         ReplyWriting.Proposal reply = null;
         String writtenBy = null;
         String degradedBecause = "no model is configured";
-        if (model.configured()) {
+        String degradedReason = NO_MODEL;
+        Integer inputTokens = null;
+        Integer outputTokens = null;
+        Optional<TokenBudget.Spent> spent = budget.spent(mailbox.workspaceId(), null);
+        if (model.configured() && spent.isPresent()) {
+            degradedBecause = "the workspace's daily model budget is spent";
+            degradedReason = BUDGET;
+        } else if (model.configured()) {
             try {
                 ReplyWriting.Prompt prompt =
                         ReplyWriting.prompt(mailbox.emailAddress(), mails, Optional.ofNullable(job.getInstructions()));
                 DraftModel.Answer answer = model.write(prompt);
+                // what the model used counts against the budget, whether its answer is used or not
+                inputTokens = (int) answer.inputTokens();
+                outputTokens = (int) answer.outputTokens();
+                degradedReason = DISCARDED;
                 if (answer.proposal().isEmpty()) {
                     degradedBecause = "the model's answer was not the JSON asked for";
                 } else {
@@ -169,6 +192,7 @@ class Drafter {
                 }
             } catch (DraftModel.Unavailable e) {
                 degradedBecause = e.getMessage();
+                degradedReason = MODEL_ERROR;
             }
         }
         boolean degraded = reply == null;
@@ -217,7 +241,10 @@ class Drafter {
                 writtenBy,
                 degraded,
                 replyTo,
-                thread);
+                thread,
+                inputTokens,
+                outputTokens,
+                degraded ? degradedReason : null);
         records.save(user, written);
         log.info(
                 "Draft job {} of {}: {}{}",
@@ -246,6 +273,15 @@ class Drafter {
                         .setBody(written.body())
                         .setModel(written.model())
                         .setDegraded(written.degraded())
+                        .setDegradedReason(written.degradedReason())
+                        .setUsage(
+                                written.inputTokens() == null
+                                        ? null
+                                        : TokenUsage.newBuilder()
+                                                .setInputTokens(written.inputTokens())
+                                                .setOutputTokens(written.outputTokens())
+                                                .setTotalTokens(written.inputTokens() + written.outputTokens())
+                                                .build())
                         .build());
         if (job.getSendWhenDrafted() && written.replyTo() == null) {
             log.warn(

@@ -9,6 +9,7 @@ import com.openai.core.http.StreamResponse;
 import com.openai.models.ResponseFormatJsonObject;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.springframework.beans.factory.DisposableBean;
@@ -54,20 +55,27 @@ class OpenAiDraftModel implements DraftModel, DisposableBean {
                 .addUserMessage(prompt.input())
                 .responseFormat(ResponseFormatJsonObject.builder().build())
                 .maxCompletionTokens(settings.maxOutputTokens())
+                .streamOptions(
+                        ChatCompletionStreamOptions.builder().includeUsage(true).build())
                 .build();
         StringBuilder text = new StringBuilder();
         AtomicReference<String> model = new AtomicReference<>(settings.model());
+        long[] usage = new long[2];
         try (StreamResponse<ChatCompletionChunk> stream =
                 client.chat().completions().createStreaming(params)) {
             stream.stream().forEach(chunk -> {
                 model.set(chunk.model());
+                chunk.usage().ifPresent(u -> {
+                    usage[0] = u.promptTokens();
+                    usage[1] = u.completionTokens();
+                });
                 chunk.choices().forEach(c -> c.delta().content().ifPresent(text::append));
             });
         } catch (RuntimeException e) {
             throw new Unavailable(
                     "the model could not be asked (" + e.getClass().getSimpleName() + ")");
         }
-        return new Answer(parse(text.toString()), model.get());
+        return new Answer(parse(text.toString()), model.get(), usage[0], usage[1]);
     }
 
     /** The {@code {"subject","body"}} object, or empty when the text is not that. */

@@ -87,7 +87,12 @@ class DraftReplyTest {
                 sendJob(kafka, user, ask);
                 DraftCreated drafted = drafted(kafka, ask);
                 assertThat(drafted.getDegraded()).isFalse();
+                assertThat(drafted.getDegradedReason()).isNull();
                 assertThat(drafted.getModel()).as("the model that answered").isEqualTo("gpt-standin");
+                assertThat(drafted.getUsage())
+                        .as("what it cost, for the budget")
+                        .isNotNull();
+                assertThat(drafted.getUsage().getTotalTokens()).isPositive();
                 assertThat(drafted.getBody()).contains("we open at 9 on Saturdays");
                 assertThat(box.drafts()).hasSize(1);
                 StandInMailbox.Draft draft = box.drafts().getFirst();
@@ -124,6 +129,10 @@ class DraftReplyTest {
                 sendJob(kafka, user, trap);
                 DraftCreated safe = drafted(kafka, trap);
                 assertThat(safe.getDegraded()).isTrue();
+                assertThat(safe.getDegradedReason()).isEqualTo(Drafter.DISCARDED);
+                assertThat(safe.getUsage())
+                        .as("the discarded answer cost tokens too")
+                        .isNotNull();
                 assertThat(safe.getBody()).doesNotContain("attacker").contains("get back to you");
                 String shown = openAi.requests().stream()
                         .filter(r -> r.contains("Urgent " + tag))
@@ -138,9 +147,27 @@ class DraftReplyTest {
                     sendJob(kafka, user, job);
                     DraftCreated fallback = drafted(kafka, job);
                     assertThat(fallback.getDegraded()).isTrue();
+                    assertThat(fallback.getDegradedReason())
+                            .isEqualTo(id.equals(slow) ? Drafter.MODEL_ERROR : Drafter.DISCARDED);
                     assertThat(fallback.getModel()).isNull();
                     assertThat(fallback.getBody()).startsWith("Hi ").contains("get back to you");
                 }
+
+                // the workspace's daily model budget is spent (as projected): mail is drafted without the model
+                String overBudget = box.deliver("Di <di@example.com>", "Budget " + tag, "Open late?");
+                app.getBean(org.jooq.DSLContext.class)
+                        .execute("INSERT INTO workspace_budgets_spent (workspace_id, day, subject, used_tokens, "
+                                + "limit_tokens, spent_at) VALUES ('default', (now() AT TIME ZONE 'UTC')::date, "
+                                + "'', 2000001, 2000000, now()) ON CONFLICT DO NOTHING");
+                DraftReplyRequested spent = job(user, overBudget);
+                sendJob(kafka, user, spent);
+                DraftCreated acknowledged = drafted(kafka, spent);
+                assertThat(acknowledged.getDegraded()).isTrue();
+                assertThat(acknowledged.getDegradedReason()).isEqualTo(Drafter.BUDGET);
+                assertThat(acknowledged.getUsage()).isNull();
+                assertThat(openAi.requests()).as("the model was not asked").noneMatch(r -> r.contains("Budget " + tag));
+                app.getBean(org.jooq.DSLContext.class)
+                        .execute("DELETE FROM workspace_budgets_spent WHERE workspace_id = 'default' AND subject = ''");
 
                 // approving the first draft sends it, once however often it is approved
                 for (int i = 0; i < 2; i++) {
@@ -177,7 +204,10 @@ class DraftReplyTest {
                                         null,
                                         true,
                                         "Dee <dee@example.com>",
-                                        lateThread));
+                                        lateThread,
+                                        null,
+                                        null,
+                                        null));
                 for (int i = 0; i < 2; i++) {
                     sendJob(kafka, user, auto);
                 }

@@ -1,5 +1,7 @@
 package app.donna.ingress.dashboards;
 
+import app.donna.platform.budget.TokenBudget;
+import app.donna.platform.workspace.SpentBudgets;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Instant;
@@ -9,6 +11,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import org.jooq.DSLContext;
@@ -71,13 +74,20 @@ class Dashboards {
             long replies,
             Map<String, Object> firstReply,
             long degradedReplies,
+            Map<String, Long> degradedBecause,
             Map<String, Long> flags,
             Map<String, Long> autopilot,
             Map<String, Map<String, Long>> tokens,
             BigDecimal estimatedCostUsd,
             List<String> unpricedModels) {}
 
-    record Analytics(List<Day> days) {}
+    /**
+     * Today's model budget: whether the workspace's is spent (then {@code usedTokens} of {@code limitTokens}
+     * when it was found so), and how many visitors have spent theirs. Answers go without the model meanwhile.
+     */
+    record Budget(LocalDate day, boolean spent, Long usedTokens, Long limitTokens, int visitorsSpent) {}
+
+    record Analytics(List<Day> days, Budget budget) {}
 
     static final int MAX_DAYS = 90;
 
@@ -166,8 +176,10 @@ class Dashboards {
     private final DSLContext db;
     private final Clock clock;
     private final DashboardSettings settings;
+    private final SpentBudgets budgets;
 
-    Dashboards(DSLContext db, Clock clock, DashboardSettings settings) {
+    Dashboards(DSLContext db, Clock clock, DashboardSettings settings, SpentBudgets budgets) {
+        this.budgets = budgets;
         this.db = db;
         this.clock = clock;
         this.settings = settings;
@@ -208,7 +220,11 @@ class Dashboards {
                     String label = r.get(3, String.class);
                     long n = r.get(4, Long.class);
                     switch (figure) {
-                        case "messages", "replies", "degraded" -> d.put(figure, n);
+                        case "messages", "replies" -> d.put(figure, n);
+                        case "degraded" -> {
+                            d.merge("degraded", n, (a, b) -> (Long) a + (Long) b);
+                            map(d, "degradedBecause").put(label.isEmpty() ? "unknown" : label, n);
+                        }
                         case "flag", "autopilot" -> map(d, figure).put(label, n);
                         default -> map(d, "tokens:" + label).put(figure.replace("_tokens", ""), n);
                     }
@@ -231,10 +247,19 @@ class Dashboards {
                     latency.put("measured", r.get(4, Long.class));
                     day(out, r.get(0, LocalDate.class), r.get(1, String.class)).put("firstReply", latency);
                 });
-        return new Analytics(out.values().stream()
-                .map(this::day)
-                .sorted(Comparator.comparing(Day::day).reversed().thenComparing(Day::channel))
-                .toList());
+        Optional<TokenBudget.Spent> spent = budgets.spent(workspace, null);
+        Budget budget = new Budget(
+                LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC),
+                spent.isPresent(),
+                spent.map(TokenBudget.Spent::usedTokens).orElse(null),
+                spent.map(TokenBudget.Spent::limitTokens).orElse(null),
+                budgets.visitorsSpentToday(workspace));
+        return new Analytics(
+                out.values().stream()
+                        .map(this::day)
+                        .sorted(Comparator.comparing(Day::day).reversed().thenComparing(Day::channel))
+                        .toList(),
+                budget);
     }
 
     @SuppressWarnings("unchecked")
@@ -263,6 +288,7 @@ class Dashboards {
                 (long) d.getOrDefault("replies", 0L),
                 (Map<String, Object>) d.get("firstReply"),
                 (long) d.getOrDefault("degraded", 0L),
+                (Map<String, Long>) d.getOrDefault("degradedBecause", Map.of()),
                 (Map<String, Long>) d.getOrDefault("flag", Map.of()),
                 (Map<String, Long>) d.getOrDefault("autopilot", Map.of()),
                 tokens,

@@ -2,17 +2,20 @@ package app.donna.ingress.voice;
 
 import app.donna.ingress.chat.Caller;
 import app.donna.ingress.workspace.Workspaces;
+import app.donna.platform.budget.TokenBudget;
 import app.donna.platform.ratelimit.RateLimitFilter;
 import app.donna.platform.ratelimit.RateLimiter;
 import app.donna.platform.ratelimit.RateLimiters;
 import app.donna.platform.ratelimit.policy.RateLimitDecision;
 import app.donna.platform.ratelimit.policy.RateLimitPolicy;
 import app.donna.platform.web.Problems;
+import app.donna.platform.workspace.SpentBudgets;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
@@ -48,6 +51,7 @@ class RealtimeTokenController {
     private final VoiceOwners owners;
     private final Workspaces workspaces;
     private final VoiceSanctions sanctions;
+    private final TokenBudget budgets;
     private final RateLimiter users;
     private final RateLimiter visitors;
 
@@ -57,8 +61,10 @@ class RealtimeTokenController {
             VoiceOwners owners,
             VoiceSanctions sanctions,
             RateLimiters rateLimiters,
-            Workspaces workspaces) {
+            Workspaces workspaces,
+            SpentBudgets budgets) {
         this.workspaces = workspaces;
+        this.budgets = budgets;
         this.secrets = secrets;
         this.settings = settings;
         this.owners = owners;
@@ -96,9 +102,25 @@ class RealtimeTokenController {
         Duration lifetime = request == null || request.expiresInSeconds() == null
                 ? settings.tokenLifetime()
                 : Duration.ofSeconds(request.expiresInSeconds());
+        // the call is the caller's workspace's, and its receptionist speaks for that business
+        String workspace = workspaces.ofCaller(token);
+        Optional<TokenBudget.Spent> spent = budgets.spent(workspace, caller.userId());
+        if (spent.isPresent()) {
+            Instant midnight =
+                    spent.get().day().plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+            return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS)
+                    .header(
+                            "Retry-After",
+                            Long.toString(Math.max(
+                                    1, Duration.between(Instant.now(), midnight).toSeconds())))
+                    .body(Problems.of(
+                            HttpStatus.TOO_MANY_REQUESTS,
+                            "budget-spent",
+                            "Today's model budget is spent",
+                            "The " + spent.get().scope() + "'s daily model budget is spent; calls are back at "
+                                    + midnight + " (midnight UTC)."));
+        }
         try {
-            // the call is the caller's workspace's, and its receptionist speaks for that business
-            String workspace = workspaces.ofCaller(token);
             RealtimeSecrets.Minted minted = secrets.mint(lifetime, workspaces.persona(workspace));
             long expiresIn = Math.max(
                     0, Duration.between(Instant.now(), minted.expiresAt()).toSeconds());

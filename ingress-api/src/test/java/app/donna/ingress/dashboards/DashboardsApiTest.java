@@ -29,7 +29,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
@@ -197,6 +196,59 @@ class DashboardsApiTest {
     }
 
     @Test
+    void aSpentBudgetStopsVoiceForThatWorkspaceOrVisitorAndTheAnalyticsSayWhy() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String ws = "ws-d-" + run;
+        String elsewhere = "ws-e-" + run;
+        String owner = member("ola-" + run, "owner", ws);
+        String other = member("oz-" + run, "owner", elsewhere);
+        assertThat(problem(post(owner, "/api/realtime/token", ""), 503))
+                .as("no budget spent: minting goes on (and, without a key here, says voice is offline)")
+                .isEqualTo("voice-offline");
+
+        // projections' keeper found a visitor's budget spent elsewhere, then this workspace's: as projected
+        budgetSpent(elsewhere, "oz-" + run, 50_123, 50_000);
+        assertThat(problem(post(other, "/api/realtime/token", ""), 429))
+                .as("that visitor's own budget")
+                .isEqualTo("budget-spent");
+        budgetSpent(ws, null, 2_000_450, 2_000_000);
+        HttpResponse<String> refused = post(owner, "/api/realtime/token", "");
+        assertThat(problem(refused, 429)).isEqualTo("budget-spent");
+        assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+        assertThat(refused.body()).contains("midnight UTC").doesNotContain("ola-");
+
+        // and the degraded replies meanwhile are counted by why
+        UUID session = UUID.randomUUID();
+        ChatMessageScreened question = screened(ws, session, "anon:" + session, "Hello?");
+        project(started(ws, session, "anon:" + session), question);
+        project(ChatReplyProduced.newBuilder(answer(session, question, 200))
+                .setModel(null)
+                .setUsage(null)
+                .setDegraded(true)
+                .setDegradedReason("budget")
+                .build());
+        JsonNode analytics = json(API.get(owner, "/api/dashboards/analytics"), 200);
+        assertThat(analytics.at("/budget/spent").asBoolean()).isTrue();
+        assertThat(analytics.at("/budget/limitTokens").asLong()).isEqualTo(2_000_000);
+        assertThat(analytics.at("/days/0/degradedReplies").asLong()).isEqualTo(1);
+        assertThat(analytics.at("/days/0/degradedBecause/budget").asLong()).isEqualTo(1);
+        JsonNode theirs = json(API.get(other, "/api/dashboards/analytics"), 200);
+        assertThat(theirs.at("/budget/spent").asBoolean()).isFalse();
+        assertThat(theirs.at("/budget/visitorsSpent").asInt()).isEqualTo(1);
+    }
+
+    /** A spent budget of today, as the workspace projection writes it from projections' TokenBudgetSpent. */
+    void budgetSpent(String workspace, String subject, long used, long limit) {
+        db.execute(
+                "INSERT INTO workspace_budgets_spent (workspace_id, day, subject, used_tokens, limit_tokens, spent_at) "
+                        + "VALUES (?, (now() AT TIME ZONE 'UTC')::date, ?, ?, ?, now())",
+                workspace,
+                subject == null ? "" : subject,
+                used,
+                limit);
+    }
+
+    @Test
     void aStreamOutlivesItsListenerDyingAndTheDatabaseFreezing() throws Exception {
         String run = UUID.randomUUID().toString().substring(0, 8);
         String ws = "ws-c-" + run;
@@ -242,10 +294,25 @@ class DashboardsApiTest {
         db.transaction(tx -> new DashboardProjection().apply(tx.dsl(), batch));
     }
 
+    /**
+     * Event times: early today (UTC), a millisecond apart in the order they are made, so a run across
+     * midnight still has all its figures on one day, and that day within the analytics' window.
+     */
+    static final Instant TODAY = java.time.LocalDate.now(java.time.ZoneOffset.UTC)
+            .atStartOfDay(java.time.ZoneOffset.UTC)
+            .toInstant()
+            .plusSeconds(60);
+
+    static final java.util.concurrent.atomic.AtomicLong TICKS = new java.util.concurrent.atomic.AtomicLong();
+
+    static Instant at() {
+        return TODAY.plusMillis(TICKS.incrementAndGet());
+    }
+
     static ChatSessionStarted started(String ws, UUID session, String visitor) {
         return ChatSessionStarted.newBuilder()
                 .setEventId(UUID.randomUUID())
-                .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                .setOccurredAt(at())
                 .setSessionId(session)
                 .setUserId(visitor)
                 .setAnonymous(true)
@@ -256,7 +323,7 @@ class DashboardsApiTest {
     static ChatMessageScreened screened(String ws, UUID session, String visitor, String text) {
         return ChatMessageScreened.newBuilder()
                 .setEventId(UUID.randomUUID())
-                .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                .setOccurredAt(at())
                 .setSessionId(session)
                 .setMessageId(UUID.randomUUID())
                 .setUserId(visitor)
@@ -291,7 +358,7 @@ class DashboardsApiTest {
     static ActionRequested requested(String ws, String visitor, UUID session) {
         return ActionRequested.newBuilder()
                 .setEventId(UUID.randomUUID())
-                .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                .setOccurredAt(at())
                 .setUserId(visitor)
                 .setActionId(UUID.randomUUID())
                 .setKind("secretary.take_message")

@@ -1,15 +1,20 @@
 package app.donna.platform.workspace;
 
+import app.donna.events.workspace.TokenBudgetSpent;
 import app.donna.events.workspace.WorkspaceCreated;
 import app.donna.events.workspace.WorkspaceMemberChanged;
 import app.donna.events.workspace.WorkspacePersonaSet;
 import app.donna.events.workspace.WorkspaceRole;
+import app.donna.platform.budget.TokenBudget;
 import app.donna.platform.kafka.KafkaClientProperties;
 import app.donna.platform.persona.Persona;
 import app.donna.schemas.EventCodec;
 import app.donna.schemas.Topics;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +49,8 @@ public final class WorkspaceDirectory implements SmartLifecycle {
     private final String defaultWorkspace;
     private final Duration catchUp;
     private final Map<String, Stamped<Persona>> personas = new ConcurrentHashMap<>();
+    /** Spent token budgets by their key on the topic; a day's go once it is past. */
+    private final Map<String, TokenBudget.Spent> spentBudgets = new ConcurrentHashMap<>();
     /** Each user's memberships by workspace (REMOVED ones kept, so a late older record changes nothing). */
     private final Map<String, Map<String, Stamped<WorkspaceRole>>> memberships = new ConcurrentHashMap<>();
 
@@ -84,6 +91,35 @@ public final class WorkspaceDirectory implements SmartLifecycle {
                         || e.getValue().value() == WorkspaceRole.STAFF)
                 .max(Comparator.comparing(e -> e.getValue().at()))
                 .map(Map.Entry::getKey);
+    }
+
+    /**
+     * The token budgets read here, as they hold on {@code clock}'s UTC day: a workspace's, or one visitor's,
+     * spent today means answers without the model until the day ends.
+     */
+    public TokenBudget budgets(Clock clock) {
+        return (workspaceId, subject) -> {
+            String workspace = workspaceId == null ? defaultWorkspace : workspaceId;
+            LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
+            TokenBudget.Spent whole = spentBudgets.get(Topics.budgetKey(workspace, today, null));
+            if (whole != null || subject == null) {
+                return Optional.ofNullable(whole);
+            }
+            return Optional.ofNullable(spentBudgets.get(Topics.budgetKey(workspace, today, subject)));
+        };
+    }
+
+    void apply(TokenBudgetSpent spent) {
+        TokenBudget.Spent budget = new TokenBudget.Spent(
+                spent.getWorkspaceId(),
+                spent.getSubject(),
+                spent.getDay(),
+                spent.getUsedTokens(),
+                spent.getLimitTokens());
+        spentBudgets.put(Topics.budgetKey(budget.workspaceId(), budget.day(), budget.subject()), budget);
+        // days past hold nothing any more: forgotten, so a long-running service does not keep every day's
+        LocalDate yesterday = budget.day().minusDays(1);
+        spentBudgets.values().removeIf(b -> b.day().isBefore(yesterday));
     }
 
     void apply(WorkspaceCreated created) {
@@ -157,6 +193,7 @@ public final class WorkspaceDirectory implements SmartLifecycle {
                                 case WorkspacePersonaSet set -> apply(set);
                                 case WorkspaceMemberChanged changed -> apply(changed);
                                 case WorkspaceCreated created -> apply(created);
+                                case TokenBudgetSpent spent -> apply(spent);
                                 default -> {
                                     // nothing else is carried here
                                 }

@@ -204,7 +204,14 @@ public final class DashboardProjection implements Projection {
                     fact(tx, queries, id, r.getOccurredAt(), "messages", "", 1);
                     replied(tx, queries, r.getEventId(), id, r.getOccurredAt());
                     if (r.getDegraded()) {
-                        fact(tx, queries, id, r.getOccurredAt(), "degraded", "", 1);
+                        fact(
+                                tx,
+                                queries,
+                                id,
+                                r.getOccurredAt(),
+                                "degraded",
+                                r.getDegradedReason() == null ? "" : r.getDegradedReason(),
+                                1);
                     }
                     tokens(
                             tx,
@@ -309,9 +316,40 @@ public final class DashboardProjection implements Projection {
                             StorableText.of(c.getUserId()),
                             StorableText.of(c.getWorkspaceId())));
                 case EmailReceived mail -> received(tx, queries, conversations, mail);
-                case DraftCreated d
-                when d.getDegraded() ->
-                    mailFact(tx, queries, d.getUserId(), d.getGmailMessageId(), d.getOccurredAt(), "degraded", "");
+                case DraftCreated d -> {
+                    if (d.getDegraded()) {
+                        mailFact(
+                                tx,
+                                queries,
+                                d.getUserId(),
+                                d.getGmailMessageId(),
+                                d.getOccurredAt(),
+                                "degraded",
+                                d.getDegradedReason() == null ? "" : d.getDegradedReason(),
+                                1);
+                    }
+                    if (d.getUsage() != null) {
+                        String model = d.getModel() == null ? "unknown" : d.getModel();
+                        mailFact(
+                                tx,
+                                queries,
+                                d.getUserId(),
+                                d.getGmailMessageId(),
+                                d.getOccurredAt(),
+                                "input_tokens",
+                                model,
+                                d.getUsage().getInputTokens());
+                        mailFact(
+                                tx,
+                                queries,
+                                d.getUserId(),
+                                d.getGmailMessageId(),
+                                d.getOccurredAt(),
+                                "output_tokens",
+                                model,
+                                d.getUsage().getOutputTokens());
+                    }
+                }
                 case AutopilotDecided d
                 when d.getDecision() != AutopilotDecision.ESCALATE ->
                     mailFact(
@@ -591,15 +629,28 @@ public final class DashboardProjection implements Projection {
             Instant at,
             String figure,
             String label) {
+        mailFact(tx, queries, user, gmailMessageId, at, figure, label, 1);
+    }
+
+    private static void mailFact(
+            DSLContext tx,
+            List<Query> queries,
+            String user,
+            String gmailMessageId,
+            Instant at,
+            String figure,
+            String label,
+            long n) {
         queries.add(tx.query(
                 "INSERT INTO dashboard_facts (conversation_id, day, figure, label, n) "
-                        + "SELECT 'email:' || ? || '/' || thread_id, ?, ?, ?, 1 FROM dashboard_mails "
+                        + "SELECT 'email:' || ? || '/' || thread_id, ?, ?, ?, ?::bigint FROM dashboard_mails "
                         + "WHERE user_id = ? AND gmail_message_id = ? "
                         + "ON CONFLICT (conversation_id, day, figure, label) DO UPDATE SET n = dashboard_facts.n + EXCLUDED.n",
                 StorableText.of(user),
                 day(at),
                 figure,
                 StorableText.of(shorten(label)),
+                n,
                 StorableText.of(user),
                 StorableText.of(gmailMessageId)));
     }

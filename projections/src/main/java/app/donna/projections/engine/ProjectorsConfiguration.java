@@ -6,6 +6,8 @@ import app.donna.platform.kafka.KafkaClientProperties;
 import app.donna.platform.observability.RecordTracing;
 import app.donna.projections.abuse.AbuseFlagProjection;
 import app.donna.projections.actions.ActionProjection;
+import app.donna.projections.budget.BudgetKeeper;
+import app.donna.projections.budget.BudgetSettings;
 import app.donna.projections.chat.ChatProjection;
 import app.donna.projections.dashboards.DashboardProjection;
 import app.donna.projections.email.AutopilotProjection;
@@ -17,6 +19,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Clock;
 import java.util.List;
+import org.apache.avro.specific.SpecificRecordBase;
 import org.jooq.DSLContext;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -25,6 +28,7 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 
 /**
@@ -78,6 +82,12 @@ class ProjectorsConfiguration {
     @Bean
     WorkspaceProjection workspaceProjection() {
         return new WorkspaceProjection();
+    }
+
+    @Bean
+    BudgetKeeper budgetKeeper(
+            DSLContext db, KafkaTemplate<String, SpecificRecordBase> kafka, BudgetSettings settings, Clock clock) {
+        return new BudgetKeeper(db, kafka, settings, clock);
     }
 
     /** The platform's dead-letter recoverer, writing a record only if it is not on the DLT already. */

@@ -4,6 +4,7 @@ import static app.donna.projections.db.Tables.WORKSPACES;
 import static app.donna.projections.db.Tables.WORKSPACE_MEMBERS;
 import static app.donna.projections.db.Tables.WORKSPACE_PERSONAS;
 
+import app.donna.events.workspace.TokenBudgetSpent;
 import app.donna.events.workspace.WorkspaceCreated;
 import app.donna.events.workspace.WorkspaceMemberChanged;
 import app.donna.events.workspace.WorkspacePersonaSet;
@@ -74,6 +75,18 @@ public final class WorkspaceProjection implements Projection {
                             .set(WORKSPACE_MEMBERS.CHANGED_AT, m.getOccurredAt())
                             .where(WORKSPACE_MEMBERS.CHANGED_AT.le(m.getOccurredAt())));
                 case WorkspacePersonaSet p -> queries.add(persona(tx, p));
+                case TokenBudgetSpent b ->
+                    queries.add(tx.query(
+                            "INSERT INTO workspace_budgets_spent (workspace_id, day, subject, used_tokens, limit_tokens, "
+                                    + "spent_at) VALUES (?, ?::date, ?, ?, ?, ?::timestamptz) ON CONFLICT (workspace_id, "
+                                    + "day, subject) DO UPDATE SET used_tokens = GREATEST(workspace_budgets_spent.used_tokens, "
+                                    + "EXCLUDED.used_tokens)",
+                            StorableText.of(b.getWorkspaceId()),
+                            b.getDay(),
+                            b.getSubject() == null ? "" : StorableText.of(b.getSubject()),
+                            b.getUsedTokens(),
+                            b.getLimitTokens(),
+                            b.getOccurredAt().atOffset(java.time.ZoneOffset.UTC)));
                 default -> {
                     // nothing else is carried on donna.workspace
                 }

@@ -100,6 +100,9 @@ class RealtimeRelay extends AbstractWebSocketHandler
     private final Counter trimmed;
     private final Counter rollovers;
 
+    /** Whose daily model budget is spent today: their calls are refused until the day ends. */
+    private final app.donna.platform.budget.TokenBudget budgets;
+
     RealtimeRelay(
             VoiceRelaySettings settings,
             CallTap tap,
@@ -109,6 +112,7 @@ class RealtimeRelay extends AbstractWebSocketHandler
             WorkspaceDirectory workspaces) {
         this.identity = identity;
         this.workspaces = workspaces;
+        this.budgets = workspaces.budgets(java.time.Clock.systemUTC());
         this.settings = settings;
         this.limits = settings.relay();
         this.tap = tap;
@@ -175,6 +179,15 @@ class RealtimeRelay extends AbstractWebSocketHandler
                     "barred",
                     CloseStatus.POLICY_VIOLATION.withReason("Calls from you are refused until "
                             + barred.truncatedTo(ChronoUnit.SECONDS) + " after a moderation decision."));
+            return;
+        }
+        var spent = budgets.spent(caller.workspaceId(), caller.userId());
+        if (spent.isPresent()) {
+            refuse(
+                    client,
+                    "budget-spent",
+                    CloseStatus.SERVICE_OVERLOAD.withReason("Voice is offline until midnight UTC: today's model budget"
+                            + " of this " + spent.get().scope() + " is spent."));
             return;
         }
         int allowed = caller.visitor() ? limits.callsPerVisitor() : limits.callsPerUser();

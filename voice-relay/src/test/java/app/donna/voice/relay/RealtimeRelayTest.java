@@ -436,17 +436,7 @@ class RealtimeRelayTest {
                         .setTone("warm")
                         .setUpdatedBy("owner")
                         .build());
-        publishWorkspace(
-                kafka,
-                Topics.memberKey(ws, member),
-                WorkspaceMemberChanged.newBuilder()
-                        .setEventId(UUID.randomUUID())
-                        .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
-                        .setWorkspaceId(ws)
-                        .setUserId(member)
-                        .setRole(WorkspaceRole.STAFF)
-                        .setChangedBy("owner")
-                        .build());
+        staff(kafka, ws, member);
         Thread.sleep(1500);
 
         // a visitor of the workspace's website, and a member of its staff: both calls are the workspace's
@@ -499,6 +489,58 @@ class RealtimeRelayTest {
                             Topics.WORKSPACE.name(), key, CODEC.encode(record)))
                     .get();
         }
+    }
+
+    @Test
+    void aSpentDailyBudgetRefusesTheWorkspacesCallsAndOnlyTheirs(InfraExtension.KafkaBootstrap kafka) throws Exception {
+        String run = UUID.randomUUID().toString();
+        String ws = "ws-b-" + run;
+        String member = "wb-" + run;
+        staff(kafka, ws, member);
+        // projections' keeper found the workspace's budget for today spent
+        java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+        publishWorkspace(
+                kafka,
+                Topics.budgetKey(ws, today, null),
+                app.donna.events.workspace.TokenBudgetSpent.newBuilder()
+                        .setEventId(UUID.randomUUID())
+                        .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                        .setWorkspaceId(ws)
+                        .setDay(today)
+                        .setUsedTokens(2_000_100)
+                        .setLimitTokens(2_000_000)
+                        .build());
+        Thread.sleep(1500);
+
+        String visitor = new AnonymousSessionTokens(VISITOR_SECRET, Duration.ofMinutes(5), Clock.systemUTC())
+                .mint(UUID.randomUUID(), ws);
+        for (String token : List.of(visitor, issuer.mint(member))) {
+            try (RealtimeCaller caller = RealtimeCaller.browser(RELAY, SHOP, token)) {
+                RealtimeCaller.Closed closed = caller.closed.get(10, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(closed.code()).isEqualTo(1013);
+                assertThat(closed.reason()).contains("budget").contains("midnight UTC");
+            }
+        }
+        try (RealtimeCaller elsewhere = RealtimeCaller.browser(RELAY, SHOP, issuer.mint("nb-" + run))) {
+            assertThat(elsewhere.next("session.updated").path("type").asString())
+                    .as("a caller of another workspace")
+                    .isEqualTo("session.updated");
+        }
+    }
+
+    /** Makes {@code member} staff of {@code ws}, as its owner would on donna.workspace. */
+    static void staff(InfraExtension.KafkaBootstrap kafka, String ws, String member) throws Exception {
+        publishWorkspace(
+                kafka,
+                Topics.memberKey(ws, member),
+                WorkspaceMemberChanged.newBuilder()
+                        .setEventId(UUID.randomUUID())
+                        .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                        .setWorkspaceId(ws)
+                        .setUserId(member)
+                        .setRole(WorkspaceRole.STAFF)
+                        .setChangedBy("owner")
+                        .build());
     }
 
     @Test
