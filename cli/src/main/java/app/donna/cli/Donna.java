@@ -1,8 +1,10 @@
 package app.donna.cli;
 
 import app.donna.cli.audit.AuditCommand;
+import app.donna.cli.audit.AuditVerifyCommand;
 import app.donna.cli.bench.BenchCommand;
 import app.donna.cli.dev.DevCommand;
+import app.donna.cli.dlt.DltCommand;
 import app.donna.cli.infra.InfraCommand;
 import app.donna.cli.infra.IssuerCommand;
 import app.donna.schemas.Topic;
@@ -82,7 +84,8 @@ public final class Donna implements Callable<Integer> {
                 .addSubcommand(new InfraCommand(env))
                 .addSubcommand(new IssuerCommand(env))
                 .addSubcommand(new TopicsCommand())
-                .addSubcommand(new AuditCommand(env))
+                .addSubcommand(new CommandLine(new AuditCommand(env)).addSubcommand(new AuditVerifyCommand(env)))
+                .addSubcommand(DltCommand.commandLine(env))
                 .addSubcommand(new BenchCommand())
                 .addSubcommand(new HelpCommand())
                 .addSubcommand(new VersionCommand());

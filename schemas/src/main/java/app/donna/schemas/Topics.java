@@ -26,6 +26,8 @@ import app.donna.events.email.GmailDisconnectRequested;
 import app.donna.events.email.GmailDisconnected;
 import app.donna.events.email.MailboxSyncRequested;
 import app.donna.events.email.SendEmailRequested;
+import app.donna.events.ops.AuditChainAnchored;
+import app.donna.events.ops.DeadLettersRedriven;
 import app.donna.events.settings.AutopilotSettings;
 import app.donna.events.voice.VoiceResponseCompleted;
 import app.donna.events.voice.VoiceSessionEnded;
@@ -241,6 +243,21 @@ public final class Topics {
     }
 
     /** Every topic of the catalog, in the order the docs list them. */
+    /**
+     * What operators and the platform did to the system itself, kept forever and in one order: dead letters
+     * redriven ({@code donna dlt redrive}: who, when, how many, why) and the audit chain's anchors (its head
+     * hash, so a rewritten chain is found out). Keyed by what each is about.
+     */
+    public static final Topic<SpecificRecordBase> OPS_AUDIT = Topic.ofSeveral(
+            "donna.ops.audit",
+            "source topic, or audit_log",
+            "subject",
+            List.of(DeadLettersRedriven.class, AuditChainAnchored.class),
+            1,
+            FOREVER,
+            CleanupPolicy.DELETE,
+            "cli");
+
     public static final List<Topic<?>> ALL = List.of(
             CHAT_INBOUND,
             CHAT_SCREENED,
@@ -252,7 +269,8 @@ public final class Topics {
             EMAIL_JOBS,
             EMAIL_EVENTS,
             AUTOPILOT_SETTINGS,
-            WORKSPACE);
+            WORKSPACE,
+            OPS_AUDIT);
 
     private Topics() {}
 

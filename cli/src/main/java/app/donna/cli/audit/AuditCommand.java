@@ -1,5 +1,6 @@
 package app.donna.cli.audit;
 
+import app.donna.cli.BrokerSettings;
 import app.donna.schemas.EventCodec;
 import app.donna.schemas.Topic;
 import app.donna.schemas.Topics;
@@ -15,7 +16,6 @@ import java.util.Objects;
 import java.util.concurrent.Callable;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecordBase;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
@@ -56,7 +56,8 @@ public final class AuditCommand implements Callable<Integer> {
         String session;
     }
 
-    @ArgGroup(multiplicity = "1")
+    /** Exactly one of them, unless a subcommand ({@code verify}) runs instead. */
+    @ArgGroup(multiplicity = "0..1")
     Subject subject;
 
     @Option(names = "--from", description = "the earliest time, e.g. 2026-12-01T00:00:00Z (default: the start)")
@@ -89,7 +90,8 @@ public final class AuditCommand implements Callable<Integer> {
     record Entry(Instant at, String topic, int partition, long offset, SpecificRecordBase event) {}
 
     /** The fields that name whom an event is about or by. */
-    private static final List<String> PEOPLE = List.of("userId", "changedBy", "updatedBy", "createdBy", "staffId");
+    private static final List<String> PEOPLE =
+            List.of("userId", "changedBy", "updatedBy", "createdBy", "staffId", "operator");
 
     /** The fields that name the conversation an event belongs to. */
     private static final List<String> CONVERSATIONS = List.of("sessionId", "voiceSessionId", "sourceId");
@@ -104,6 +106,10 @@ public final class AuditCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (subject == null) {
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(), "Missing required argument: one of --user or --session (or: verify)");
+        }
         List<Entry> timeline = read();
         PrintWriter out = spec.commandLine().getOut();
         for (Entry e : timeline) {
@@ -252,29 +258,6 @@ public final class AuditCommand implements Callable<Integer> {
 
     /** A reader's settings: the bootstrap servers and the security settings the services take too. */
     private Map<String, Object> config() {
-        Map<String, Object> config = new HashMap<>();
-        config.put(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, env.getOrDefault("DONNA_KAFKA_BOOTSTRAP", "127.0.0.1:9092"));
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2_000);
-        copy(config, "SPRING_KAFKA_SECURITY_PROTOCOL", "security.protocol");
-        copy(config, "SPRING_KAFKA_PROPERTIES_SASL_MECHANISM", "sasl.mechanism");
-        copy(config, "SPRING_KAFKA_PROPERTIES_SASL_JAAS_CONFIG", "sasl.jaas.config");
-        copy(config, "SPRING_KAFKA_SSL_TRUST_STORE_TYPE", "ssl.truststore.type");
-        copy(config, "SPRING_KAFKA_SSL_TRUST_STORE_PASSWORD", "ssl.truststore.password");
-        String trustStore = env.get("SPRING_KAFKA_SSL_TRUST_STORE_LOCATION");
-        if (trustStore != null && !trustStore.isBlank()) {
-            config.put(
-                    "ssl.truststore.location", trustStore.startsWith("file:") ? trustStore.substring(5) : trustStore);
-        }
-        return config;
-    }
-
-    private void copy(Map<String, Object> config, String variable, String property) {
-        String value = env.get(variable);
-        if (value != null && !value.isBlank()) {
-            config.put(property, value);
-        }
+        return BrokerSettings.reader(env);
     }
 }

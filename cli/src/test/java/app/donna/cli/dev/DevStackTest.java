@@ -183,7 +183,9 @@ class DevStackTest {
                             .statusCode())
                     .isEqualTo(202);
             String duringTakeover = await().atMost(Duration.ofSeconds(60))
-                    .until(() -> get(visitorMessages, visitor).body(), body -> body.contains("\"role\":\"staff\""));
+                    .until(
+                            () -> get(visitorMessages, visitor).body(),
+                            body -> body.contains("\"role\":\"staff\"") && body.contains("Can a real person check"));
             // the staff reply is handled after the visitor's message, in one partition's order: by now that
             // message was heard and not answered
             String afterQuestion = duringTakeover.substring(duringTakeover.indexOf("Can a real person check"));
@@ -196,7 +198,8 @@ class DevStackTest {
             post(visitorMessages, visitor, "{\"text\":\"Thanks! Do you also do colouring?\"}");
             await().atMost(Duration.ofSeconds(60)).until(() -> {
                 String body = get(visitorMessages, visitor).body();
-                return body.substring(body.indexOf("Do you also do colouring?")).contains("\"role\":\"assistant\"");
+                int asked = body.indexOf("Do you also do colouring?");
+                return asked >= 0 && body.substring(asked).contains("\"role\":\"assistant\"");
             });
 
             assertThat(get(stack.services().get("voice-relay").resolve("/actuator/prometheus"), null)

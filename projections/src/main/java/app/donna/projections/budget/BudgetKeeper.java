@@ -11,15 +11,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.jooq.DSLContext;
 import org.jooq.Record;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.kafka.core.KafkaTemplate;
 
 /**
@@ -31,7 +28,7 @@ import org.springframework.kafka.core.KafkaTemplate;
  * is found spent within the projector's lag and one interval: a few more answers may use the model meanwhile.
  * Publishing again (after a restart, or from a second instance) writes the same key, so it is harmless.
  */
-public final class BudgetKeeper implements SmartLifecycle {
+public final class BudgetKeeper {
 
     private static final Logger log = LoggerFactory.getLogger(BudgetKeeper.class);
 
@@ -56,7 +53,6 @@ public final class BudgetKeeper implements SmartLifecycle {
     private final Set<String> said = new HashSet<>();
 
     private LocalDate saidOn;
-    private ScheduledExecutorService timer;
 
     public BudgetKeeper(
             DSLContext db, KafkaTemplate<String, SpecificRecordBase> kafka, BudgetSettings settings, Clock clock) {
@@ -67,7 +63,7 @@ public final class BudgetKeeper implements SmartLifecycle {
     }
 
     /** Counts today's tokens and publishes each budget newly found spent; returns how many. */
-    synchronized int check() {
+    public synchronized int check() {
         LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
         if (!today.equals(saidOn)) {
             said.clear();
@@ -134,36 +130,5 @@ public final class BudgetKeeper implements SmartLifecycle {
 
     private static String key(TokenBudgetSpent event) {
         return Topics.budgetKey(event.getWorkspaceId(), event.getDay(), event.getSubject());
-    }
-
-    @Override
-    public void start() {
-        timer = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().name("budget-keeper").daemon().factory());
-        long every = settings.checkInterval().toMillis();
-        timer.scheduleWithFixedDelay(
-                () -> {
-                    try {
-                        check();
-                    } catch (RuntimeException e) {
-                        log.warn("Counting today's token budgets failed; trying again: {}", e.toString());
-                    }
-                },
-                every,
-                every,
-                TimeUnit.MILLISECONDS);
-    }
-
-    @Override
-    public void stop() {
-        if (timer != null) {
-            timer.shutdownNow();
-            timer = null;
-        }
-    }
-
-    @Override
-    public boolean isRunning() {
-        return timer != null;
     }
 }

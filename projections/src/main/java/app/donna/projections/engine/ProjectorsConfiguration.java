@@ -6,6 +6,8 @@ import app.donna.platform.kafka.KafkaClientProperties;
 import app.donna.platform.observability.RecordTracing;
 import app.donna.projections.abuse.AbuseFlagProjection;
 import app.donna.projections.actions.ActionProjection;
+import app.donna.projections.audit.AuditAnchors;
+import app.donna.projections.audit.AuditProjection;
 import app.donna.projections.budget.BudgetKeeper;
 import app.donna.projections.budget.BudgetSettings;
 import app.donna.projections.chat.ChatProjection;
@@ -18,10 +20,12 @@ import app.donna.projections.workspace.WorkspaceProjection;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.jooq.DSLContext;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -85,9 +89,27 @@ class ProjectorsConfiguration {
     }
 
     @Bean
-    BudgetKeeper budgetKeeper(
+    AuditProjection auditProjection() {
+        return new AuditProjection();
+    }
+
+    /** Counts the day's tokens and says which budgets are spent (ADR 13). */
+    @Bean
+    Periodic budgetKeeper(
             DSLContext db, KafkaTemplate<String, SpecificRecordBase> kafka, BudgetSettings settings, Clock clock) {
-        return new BudgetKeeper(db, kafka, settings, clock);
+        BudgetKeeper keeper = new BudgetKeeper(db, kafka, settings, clock);
+        return new Periodic("budget keeper", settings.checkInterval(), keeper::check);
+    }
+
+    /** Puts the audit chain's head on donna.ops.audit, when it has moved. */
+    @Bean
+    Periodic auditAnchors(
+            DSLContext db,
+            KafkaTemplate<String, SpecificRecordBase> kafka,
+            Clock clock,
+            @Value("${donna.audit.anchor-interval:1m}") Duration every) {
+        AuditAnchors anchors = new AuditAnchors(db, kafka, clock);
+        return new Periodic("audit anchors", every, anchors::anchor);
     }
 
     /** The platform's dead-letter recoverer, writing a record only if it is not on the DLT already. */
