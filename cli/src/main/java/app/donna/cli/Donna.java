@@ -7,6 +7,7 @@ import app.donna.cli.dev.DevCommand;
 import app.donna.cli.dlt.DltCommand;
 import app.donna.cli.infra.InfraCommand;
 import app.donna.cli.infra.IssuerCommand;
+import app.donna.cli.replay.ReplayCommand;
 import app.donna.schemas.Topic;
 import app.donna.schemas.Topics;
 import java.io.IOException;
@@ -86,6 +87,7 @@ public final class Donna implements Callable<Integer> {
                 .addSubcommand(new TopicsCommand())
                 .addSubcommand(new CommandLine(new AuditCommand(env)).addSubcommand(new AuditVerifyCommand(env)))
                 .addSubcommand(DltCommand.commandLine(env))
+                .addSubcommand(new ReplayCommand(env))
                 .addSubcommand(new BenchCommand())
                 .addSubcommand(new HelpCommand())
                 .addSubcommand(new VersionCommand());

@@ -9,6 +9,7 @@ import app.donna.projections.engine.BatchProjector;
 import app.donna.projections.engine.BinaryCopy;
 import app.donna.projections.engine.Projection;
 import app.donna.projections.engine.ProjectorSettings;
+import app.donna.projections.engine.Replay;
 import app.donna.schemas.CatalogSerializer;
 import app.donna.schemas.Topic;
 import app.donna.schemas.Topics;
@@ -82,6 +83,7 @@ public final class ProjectorBench {
                 double synced = project(kafka.bootstrapServers(), ds, events, true);
                 reset(ds);
                 double asynced = project(kafka.bootstrapServers(), ds, events, false);
+                double replayed = replay(kafka.bootstrapServers(), ds, events);
                 Optional<Double> pgbenchRate = pgbench(postgres.port(), pgbenchSeconds, home);
                 double copyRate = copyBaseline(ds, pgbenchSeconds);
 
@@ -98,6 +100,11 @@ public final class ProjectorBench {
                     System.out.printf(
                             "ratio, synchronous projector / pgbench:      %10.2f%n", synced / pgbenchRate.get());
                 }
+                System.out.printf("donna replay chat (rebuild into the shadow): %,10.0f events/s%n", replayed);
+                System.out.printf(
+                        "ratio, replay / default projector:           %10.2f  (goal >= 1.00)%n", replayed / asynced);
+                System.out.printf(
+                        "replay of 1,000,000 events would take:       %10.1f s  (goal < 60)%n", 1_000_000 / replayed);
                 System.out.printf("binary COPY, 1,000 rows per transaction:     %,10.0f rows/s%n", copyRate);
                 System.out.printf("ratio, default projector / COPY:             %10.2f%n", asynced / copyRate);
                 System.out.printf("ratio, synchronous projector / COPY:         %10.2f%n", synced / copyRate);
@@ -105,6 +112,29 @@ public final class ProjectorBench {
         }
         FileSystemUtils.deleteRecursively(home);
         return 0;
+    }
+
+    /**
+     * Rebuilds the chat read model from the same topic into its shadow schema, as {@code donna replay chat}
+     * does, beside the live tables the projector just wrote; returns events per second, from start to the
+     * last committed batch.
+     */
+    private static double replay(String servers, HikariDataSource ds, int events) throws Exception {
+        System.out.println("replaying into the shadow schema, as donna replay chat");
+        Replay replay = new Replay(ds, Map.of("bootstrap.servers", servers), new ChatProjection(), Clock.systemUTC());
+        Replay.Rebuilt rebuilt =
+                replay.rebuild(p -> System.out.printf("  %,d of %,d events%n", p.applied() + p.skipped(), p.total()));
+        if (rebuilt.events() != events) {
+            throw new IllegalStateException("the replay projected " + rebuilt.events() + " events of " + events);
+        }
+        replay.compare()
+                .forEach(t -> System.out.printf(
+                        "  %s: live %,d rows, rebuilt %,d: %s%n",
+                        t.table(), t.liveRows(), t.shadowRows(), t.same() ? "same" : "DIFFERS"));
+        System.out.printf(
+                "replay: %,d events in %,d ms: %,.0f events/s%n",
+                events, rebuilt.took().toMillis(), rebuilt.eventsPerSecond());
+        return rebuilt.eventsPerSecond();
     }
 
     /** Empties the read model and its offsets, so the next projector reads the topic from the start. */

@@ -32,6 +32,11 @@ public final class AbuseFlagProjection implements Projection {
     }
 
     @Override
+    public List<String> tables() {
+        return List.of("abuse_flags");
+    }
+
+    @Override
     public List<Topic<?>> topics() {
         return List.of(Topics.ABUSE_FLAGS);
     }

@@ -37,6 +37,11 @@ public final class ActionProjection implements Projection {
     }
 
     @Override
+    public List<String> tables() {
+        return List.of("actions");
+    }
+
+    @Override
     public List<Topic<?>> topics() {
         return List.of(Topics.ACTIONS);
     }

@@ -29,6 +29,12 @@ public final class AuditProjection implements Projection {
         return "audit";
     }
 
+    /** None: the trail is never rebuilt, which would give every row a new hash and break every anchor. */
+    @Override
+    public List<String> tables() {
+        return List.of();
+    }
+
     @Override
     public List<Topic<?>> topics() {
         return Topics.ALL.stream()

@@ -41,6 +41,11 @@ public final class ChatProjection implements Projection {
     }
 
     @Override
+    public List<String> tables() {
+        return List.of("chat_sessions", "chat_messages");
+    }
+
+    @Override
     public List<Topic<?>> topics() {
         return List.of(Topics.CHAT_SCREENED, Topics.CHAT_REPLIES);
     }

@@ -145,6 +145,19 @@ public final class DashboardProjection implements Projection {
     }
 
     @Override
+    public List<String> tables() {
+        return List.of(
+                "dashboard_conversations",
+                "dashboard_events_seen",
+                "dashboard_facts",
+                "dashboard_leads",
+                "dashboard_mailboxes",
+                "dashboard_mails",
+                "dashboard_replies",
+                "dashboard_secretary_items");
+    }
+
+    @Override
     public List<Topic<?>> topics() {
         return List.of(
                 Topics.CHAT_SCREENED,

@@ -31,6 +31,11 @@ public final class AutopilotProjection implements Projection {
     }
 
     @Override
+    public List<String> tables() {
+        return List.of("autopilot_decisions", "autopilot_settings");
+    }
+
+    @Override
     public List<Topic<?>> topics() {
         return List.of(Topics.AUTOPILOT_SETTINGS, Topics.EMAIL_EVENTS);
     }

@@ -31,6 +31,11 @@ public final class GmailInboxProjection implements Projection {
     }
 
     @Override
+    public List<String> tables() {
+        return List.of("gmail_messages", "email_logs");
+    }
+
+    @Override
     public List<Topic<?>> topics() {
         return List.of(Topics.EMAIL_EVENTS);
     }

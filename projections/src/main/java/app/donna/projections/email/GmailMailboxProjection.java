@@ -34,6 +34,11 @@ public final class GmailMailboxProjection implements Projection {
     }
 
     @Override
+    public List<String> tables() {
+        return List.of("gmail_mailboxes");
+    }
+
+    @Override
     public List<Topic<?>> topics() {
         return List.of(Topics.EMAIL_EVENTS);
     }

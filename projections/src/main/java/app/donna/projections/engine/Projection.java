@@ -16,5 +16,11 @@ public interface Projection {
 
     List<Topic<?>> topics();
 
+    /**
+     * The tables this projection alone writes, and so may rebuild ({@code donna replay}): empty for one that
+     * cannot be rebuilt.
+     */
+    List<String> tables();
+
     void apply(DSLContext transaction, List<ProjectedEvent> batch);
 }

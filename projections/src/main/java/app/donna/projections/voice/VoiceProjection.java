@@ -38,6 +38,11 @@ public final class VoiceProjection implements Projection {
     }
 
     @Override
+    public List<String> tables() {
+        return List.of("voice_sessions", "voice_transcripts", "voice_responses");
+    }
+
+    @Override
     public List<Topic<?>> topics() {
         return List.of(Topics.VOICE_EVENTS);
     }

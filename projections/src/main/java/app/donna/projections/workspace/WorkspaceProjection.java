@@ -36,6 +36,11 @@ public final class WorkspaceProjection implements Projection {
     }
 
     @Override
+    public List<String> tables() {
+        return List.of("workspaces", "workspace_members", "workspace_personas", "workspace_budgets_spent");
+    }
+
+    @Override
     public List<Topic<?>> topics() {
         return List.of(Topics.WORKSPACE);
     }

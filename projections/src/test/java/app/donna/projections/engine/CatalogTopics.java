@@ -19,11 +19,11 @@ import org.apache.kafka.common.TopicPartition;
  * The catalog's topics and dead-letter topics, created as the services create them at start-up. Tests of
  * the engine run no service, and must not rely on an earlier test class having started one.
  */
-final class CatalogTopics {
+public final class CatalogTopics {
 
     private CatalogTopics() {}
 
-    static void create(String servers) throws Exception {
+    public static void create(String servers) throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", servers))) {
             var existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = new ArrayList<>();

@@ -79,6 +79,11 @@ class ProjectorCrashSafetyTest {
         }
 
         @Override
+        public List<String> tables() {
+            return delegate.tables();
+        }
+
+        @Override
         public void apply(DSLContext tx, List<ProjectedEvent> batch) {
             delegate.apply(tx, batch);
             if (batches.incrementAndGet() == crashAtBatch) {
