@@ -107,6 +107,8 @@ public final class DevCommand implements Callable<Integer> {
         out.append(String.format(
                 "  %-16s %s (X-Internal-Secret, for metrics and internal calls; new each run)%n",
                 "internal secret", stack.internalSecret()));
+        out.append(String.format(
+                "  %-16s %s/swagger-ui.html   (OpenAPI 3.1: %s/v3/api-docs)%n", "API docs", ingress, ingress));
         DevOptions.Tokens tokens = options.tokens();
         if (tokens.devIssuer()) {
             out.append("\n  Get a token:   curl -s '").append(ingress).append("/dev/token?sub=alice'\n");

@@ -160,6 +160,7 @@ public final class DevStack implements AutoCloseable {
             }
             if (service.equals("ingress-api")) {
                 args.add("--donna.dev.token-issuer.enabled=" + tokens.devIssuer());
+                args.add("--springdoc.swagger-ui.enabled=true");
                 if (System.getenv("DONNA_WORKSPACE_OWNERS") == null) {
                     args.add("--donna.workspace.owners=" + DEMO_OWNER);
                 }

@@ -104,6 +104,10 @@ class DevStackTest {
                     .contains("\"projectors\":{\"status\":\"UP\"}");
 
             URI ingress = stack.services().get("ingress-api");
+            assertThat(get(ingress.resolve("/swagger-ui/index.html"), null).statusCode())
+                    .as("donna dev serves Swagger UI")
+                    .isEqualTo(200);
+            assertThat(get(ingress.resolve("/v3/api-docs"), null).body()).contains("\"openapi\":\"3.1");
             String token = JsonMapper.builder()
                     .build()
                     .readTree(get(ingress.resolve("/dev/token?sub=dev-user"), null)

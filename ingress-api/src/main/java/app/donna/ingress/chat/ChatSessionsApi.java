@@ -9,6 +9,7 @@ import app.donna.platform.ratelimit.policy.RateLimitPolicy;
 import app.donna.platform.security.AnonymousSessionTokens;
 import app.donna.platform.web.Problems;
 import app.donna.platform.workspace.WorkspaceIdentity;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
@@ -90,6 +91,9 @@ class ChatSessionsApi {
     /** What a campaign tag may hold: printable, no markup, no line breaks. */
     static final String UTM = "[\\p{L}\\p{N} ._:/+-]*";
 
+    @ApiResponse(responseCode = "201", description = "The session is open (and, for a visitor, its token)")
+    @ApiResponse(responseCode = "403", description = "A visitor may not open a session for another workspace's staff")
+    @ApiResponse(responseCode = "404", description = "There is no such workspace")
     @PostMapping
     ResponseEntity<?> open(
             @AuthenticationPrincipal Jwt user,
@@ -145,6 +149,8 @@ class ChatSessionsApi {
                 .body(body);
     }
 
+    @ApiResponse(responseCode = "200", description = "The caller's sessions, newest first, a page at a time")
+    @ApiResponse(responseCode = "400", description = "A cursor or filter that cannot be read")
     @GetMapping
     ResponseEntity<?> list(
             @AuthenticationPrincipal Jwt user,

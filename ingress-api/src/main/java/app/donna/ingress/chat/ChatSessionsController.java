@@ -3,6 +3,7 @@ package app.donna.ingress.chat;
 import app.donna.ingress.paging.Cursor;
 import app.donna.ingress.workspace.Workspaces;
 import app.donna.platform.web.Problems;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
@@ -89,6 +90,9 @@ class ChatSessionsController {
      * {@code ticket} instead (see {@link #streamTicket}), and may name the last event it saw as
      * {@code lastEventId} when it reconnects with a new ticket.
      */
+    @ApiResponse(responseCode = "200", description = "The session's replies as server-sent events")
+    @ApiResponse(responseCode = "401", description = "Neither a token nor a valid stream ticket")
+    @ApiResponse(responseCode = "404", description = "No such chat session for this caller")
     @GetMapping("/stream")
     Object stream(
             @PathVariable UUID sessionId,
@@ -114,6 +118,8 @@ class ChatSessionsController {
      * A ticket that opens this session's stream once, within a minute, for a browser: {@code new
      * EventSource(streamUrl)}. Only for the session's owner (a user or the visitor) and its workspace's staff.
      */
+    @ApiResponse(responseCode = "201", description = "A single-use ticket for opening the stream")
+    @ApiResponse(responseCode = "404", description = "No such chat session for this caller")
     @PostMapping("/stream-tickets")
     ResponseEntity<?> streamTicket(@PathVariable UUID sessionId, @AuthenticationPrincipal Jwt user) {
         if (!owners.isVisibleTo(sessionId, Caller.of(user), workspaces.of(user))) {
@@ -128,6 +134,8 @@ class ChatSessionsController {
                         issued.lifetime().toSeconds()));
     }
 
+    @ApiResponse(responseCode = "202", description = "The message is accepted (its id)")
+    @ApiResponse(responseCode = "404", description = "No such chat session for this caller")
     @PostMapping("/messages")
     ResponseEntity<?> submit(
             @PathVariable UUID sessionId, @Valid @RequestBody SubmitMessage body, @AuthenticationPrincipal Jwt user) {
@@ -168,6 +176,8 @@ class ChatSessionsController {
         };
     }
 
+    @ApiResponse(responseCode = "200", description = "The session's history")
+    @ApiResponse(responseCode = "404", description = "No such chat session for this caller")
     @GetMapping("/messages")
     ResponseEntity<?> history(
             @PathVariable UUID sessionId,

@@ -3,6 +3,7 @@ package app.donna.ingress.chat;
 import app.donna.ingress.workspace.Workspaces;
 import app.donna.platform.web.Problems;
 import app.donna.platform.workspace.Membership;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Pattern;
@@ -58,16 +59,22 @@ class ChatTakeoverController {
         this.settings = settings;
     }
 
+    @ApiResponse(responseCode = "202", description = "Staff have the chat")
+    @ApiResponse(responseCode = "404", description = "No such chat session in the caller's workspace")
     @PostMapping("/takeover")
     ResponseEntity<?> takeOver(@PathVariable UUID sessionId, @AuthenticationPrincipal Jwt user) {
         return act(ChatCommands.StaffAct.TAKE_OVER, sessionId, user, "taken-over");
     }
 
+    @ApiResponse(responseCode = "202", description = "The assistant has the chat again")
+    @ApiResponse(responseCode = "404", description = "No such chat session in the caller's workspace")
     @PostMapping("/handback")
     ResponseEntity<?> handBack(@PathVariable UUID sessionId, @AuthenticationPrincipal Jwt user) {
         return act(ChatCommands.StaffAct.HAND_BACK, sessionId, user, "handed-back");
     }
 
+    @ApiResponse(responseCode = "202", description = "The reply is on its way to the visitor")
+    @ApiResponse(responseCode = "404", description = "No such chat session in the caller's workspace")
     @PostMapping("/staff-replies")
     ResponseEntity<?> reply(
             @PathVariable UUID sessionId, @Valid @RequestBody StaffReply body, @AuthenticationPrincipal Jwt user) {

@@ -8,6 +8,7 @@ import app.donna.ingress.workspace.Workspaces;
 import app.donna.platform.web.Problems;
 import app.donna.platform.workspace.Membership;
 import app.donna.schemas.Topics;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
@@ -96,6 +97,8 @@ class DashboardsController implements DisposableBean {
         this.clock = clock;
     }
 
+    @ApiResponse(responseCode = "200", description = "The dashboard")
+    @ApiResponse(responseCode = "404", description = "No such dashboard, or the caller belongs to no workspace")
     @GetMapping("/api/dashboards/{name}")
     ResponseEntity<?> dashboard(
             @AuthenticationPrincipal Jwt token,
@@ -169,6 +172,8 @@ class DashboardsController implements DisposableBean {
         return emitter;
     }
 
+    @ApiResponse(responseCode = "202", description = "The status is recorded")
+    @ApiResponse(responseCode = "404", description = "No such request in the caller's workspace")
     @PostMapping("/api/dashboards/secretary/items/{actionId}/status")
     ResponseEntity<?> status(
             @AuthenticationPrincipal Jwt token, @PathVariable UUID actionId, @Valid @RequestBody StatusChange change) {

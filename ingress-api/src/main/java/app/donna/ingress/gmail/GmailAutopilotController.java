@@ -11,6 +11,7 @@ import app.donna.ingress.paging.Cursor;
 import app.donna.ingress.publishing.AcknowledgedPublisher;
 import app.donna.platform.web.Problems;
 import app.donna.schemas.Topics;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
@@ -91,6 +92,8 @@ class GmailAutopilotController {
         this.clock = clock;
     }
 
+    @ApiResponse(responseCode = "200", description = "The autopilot's settings")
+    @ApiResponse(responseCode = "403", description = "A visitor's token: this needs a signed-in user")
     @GetMapping("/api/gmail/autopilot")
     ResponseEntity<?> get(@AuthenticationPrincipal Jwt token) {
         Caller caller = Caller.of(token);
@@ -115,6 +118,8 @@ class GmailAutopilotController {
         return ResponseEntity.ok().header("Cache-Control", "no-store").body(current);
     }
 
+    @ApiResponse(responseCode = "200", description = "The settings are saved")
+    @ApiResponse(responseCode = "403", description = "A visitor's token: this needs a signed-in user")
     @PutMapping("/api/gmail/autopilot")
     ResponseEntity<?> put(@AuthenticationPrincipal Jwt token, @Valid @RequestBody Settings wanted) {
         Caller caller = Caller.of(token);
@@ -157,6 +162,8 @@ class GmailAutopilotController {
         return ResponseEntity.accepted().body(wanted);
     }
 
+    @ApiResponse(responseCode = "200", description = "The autopilot's decisions, newest first")
+    @ApiResponse(responseCode = "403", description = "A visitor's token: this needs a signed-in user")
     @GetMapping("/api/gmail/autopilot/decisions")
     ResponseEntity<?> decisions(
             @AuthenticationPrincipal Jwt token,

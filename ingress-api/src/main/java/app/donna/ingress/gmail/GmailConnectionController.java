@@ -7,6 +7,7 @@ import app.donna.ingress.chat.Caller;
 import app.donna.ingress.publishing.AcknowledgedPublisher;
 import app.donna.platform.web.Problems;
 import app.donna.schemas.Topics;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
@@ -55,6 +56,8 @@ class GmailConnectionController {
                 "A mailbox is connected to a signed-in user, not to an anonymous visitor."));
     }
 
+    @ApiResponse(responseCode = "200", description = "The connected mailbox, or that none is")
+    @ApiResponse(responseCode = "403", description = "A visitor's token: this needs a signed-in user")
     @GetMapping("/api/gmail/connection")
     ResponseEntity<?> connection(@AuthenticationPrincipal Jwt token) {
         if (token == null) {
@@ -88,6 +91,8 @@ class GmailConnectionController {
         return ResponseEntity.ok().header("Cache-Control", "no-store").body(body);
     }
 
+    @ApiResponse(responseCode = "202", description = "The mailbox is being disconnected")
+    @ApiResponse(responseCode = "403", description = "A visitor's token: this needs a signed-in user")
     @DeleteMapping("/api/gmail/connection")
     ResponseEntity<?> disconnect(@AuthenticationPrincipal Jwt token) {
         if (token == null) {

@@ -7,6 +7,7 @@ import app.donna.ingress.chat.Caller;
 import app.donna.ingress.publishing.AcknowledgedPublisher;
 import app.donna.schemas.DerivedIds;
 import app.donna.schemas.Topics;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Pattern;
@@ -63,6 +64,8 @@ class GmailDraftsController {
         this.clock = clock;
     }
 
+    @ApiResponse(responseCode = "202", description = "The draft is being made")
+    @ApiResponse(responseCode = "403", description = "A visitor's token: this needs a signed-in user")
     @PostMapping("/api/gmail/draft-reply")
     ResponseEntity<?> draftReply(@AuthenticationPrincipal Jwt token, @Valid @RequestBody DraftReply request) {
         Caller caller = Caller.of(token);
@@ -90,6 +93,8 @@ class GmailDraftsController {
         return handOn(caller, jobId, job, "Draft");
     }
 
+    @ApiResponse(responseCode = "202", description = "The draft is being sent (once, however often approved)")
+    @ApiResponse(responseCode = "403", description = "A visitor's token: this needs a signed-in user")
     @PostMapping("/api/gmail/drafts/{draftId}/approve")
     ResponseEntity<?> approve(
             @AuthenticationPrincipal Jwt token,

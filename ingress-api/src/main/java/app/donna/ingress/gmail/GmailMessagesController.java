@@ -10,6 +10,7 @@ import app.donna.ingress.chat.Caller;
 import app.donna.ingress.paging.Cursor;
 import app.donna.ingress.publishing.AcknowledgedPublisher;
 import app.donna.schemas.Topics;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.Size;
@@ -72,6 +73,8 @@ class GmailMessagesController {
         this.clock = clock;
     }
 
+    @ApiResponse(responseCode = "200", description = "The mailbox's messages, a page at a time")
+    @ApiResponse(responseCode = "403", description = "A visitor's token: this needs a signed-in user")
     @GetMapping("/api/gmail/messages")
     ResponseEntity<?> messages(
             @AuthenticationPrincipal Jwt token,
@@ -133,6 +136,8 @@ class GmailMessagesController {
     record Logs(List<Logged> logs, String nextCursor) {}
 
     /** {@code GET /api/gmail/logs}: every email job's outcome, each attempt of a send included, newest first. */
+    @ApiResponse(responseCode = "200", description = "The mailbox's email log, a page at a time")
+    @ApiResponse(responseCode = "403", description = "A visitor's token: this needs a signed-in user")
     @GetMapping("/api/gmail/logs")
     ResponseEntity<?> logs(
             @AuthenticationPrincipal Jwt token,

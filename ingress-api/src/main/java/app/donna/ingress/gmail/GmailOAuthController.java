@@ -10,6 +10,7 @@ import app.donna.platform.crypto.SealedContexts;
 import app.donna.platform.crypto.SealedSecrets;
 import app.donna.platform.web.Problems;
 import app.donna.schemas.Topics;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.security.SecureRandom;
@@ -77,6 +78,9 @@ class GmailOAuthController {
         this.secrets = settings.secretKeys().isBlank() ? null : SealedSecrets.fromConfig(settings.secretKeys());
     }
 
+    @ApiResponse(responseCode = "302", description = "To Google's consent page")
+    @ApiResponse(responseCode = "403", description = "A visitor's token: this needs a signed-in user")
+    @ApiResponse(responseCode = "503", description = "Gmail is not configured")
     @GetMapping("/api/gmail/oauth/start")
     ResponseEntity<?> start(@AuthenticationPrincipal Jwt token, HttpServletRequest request) {
         if (token == null) {
@@ -121,6 +125,8 @@ class GmailOAuthController {
                 .body(Map.of("authorizationUrl", consent.toString()));
     }
 
+    @ApiResponse(responseCode = "302", description = "Back to the app, connected")
+    @ApiResponse(responseCode = "400", description = "The consent was refused, expired, or not started by this browser")
     @GetMapping("/api/gmail/oauth/callback")
     ResponseEntity<?> callback(
             @RequestParam(required = false) String code,

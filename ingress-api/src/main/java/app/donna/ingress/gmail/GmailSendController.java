@@ -7,6 +7,7 @@ import app.donna.ingress.publishing.AcknowledgedPublisher;
 import app.donna.platform.web.Problems;
 import app.donna.schemas.DerivedIds;
 import app.donna.schemas.Topics;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
@@ -72,6 +73,8 @@ class GmailSendController {
         this.clock = clock;
     }
 
+    @ApiResponse(responseCode = "202", description = "The mail is being sent")
+    @ApiResponse(responseCode = "403", description = "A visitor's token: this needs a signed-in user")
     @PostMapping("/api/gmail/send")
     ResponseEntity<?> send(@AuthenticationPrincipal Jwt token, @Valid @RequestBody SendMail mail) {
         Caller caller = Caller.of(token);

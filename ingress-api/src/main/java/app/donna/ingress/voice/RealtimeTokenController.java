@@ -10,6 +10,7 @@ import app.donna.platform.ratelimit.policy.RateLimitDecision;
 import app.donna.platform.ratelimit.policy.RateLimitPolicy;
 import app.donna.platform.web.Problems;
 import app.donna.platform.workspace.SpentBudgets;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
@@ -75,6 +76,12 @@ class RealtimeTokenController {
                 "realtime-tokens-visitor", settings.visitorTokensBurst(), settings.visitorTokensPerMinute()));
     }
 
+    @ApiResponse(responseCode = "200", description = "A short-lived Realtime client secret with the pinned session")
+    @ApiResponse(responseCode = "403", description = "The caller is blocked from voice")
+    @ApiResponse(responseCode = "429", description = "Too many calls, or the day's token budget is spent")
+    @ApiResponse(responseCode = "502", description = "OpenAI refused or failed")
+    @ApiResponse(responseCode = "503", description = "Voice is offline (no key) or busy")
+    @ApiResponse(responseCode = "504", description = "OpenAI did not answer in time")
     @PostMapping("/api/realtime/token")
     ResponseEntity<?> mint(
             @AuthenticationPrincipal Jwt token, @Valid @RequestBody(required = false) TokenRequest request) {

@@ -19,6 +19,7 @@ import app.donna.platform.redaction.SensitiveText;
 import app.donna.platform.web.Problems;
 import app.donna.schemas.DerivedIds;
 import app.donna.schemas.Topics;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
@@ -106,6 +107,8 @@ class VoiceEventsController {
         this.clock = clock;
     }
 
+    @ApiResponse(responseCode = "200", description = "The event is recorded")
+    @ApiResponse(responseCode = "404", description = "No such voice session for this caller")
     @PostMapping("/api/voice/events")
     ResponseEntity<?> report(@AuthenticationPrincipal Jwt token, @Valid @RequestBody ReportedEvent reported) {
         Caller caller = Caller.of(token);

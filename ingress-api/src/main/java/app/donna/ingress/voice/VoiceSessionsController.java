@@ -5,6 +5,7 @@ import app.donna.ingress.paging.Cursor;
 import app.donna.ingress.workspace.Workspaces;
 import app.donna.platform.web.Problems;
 import app.donna.platform.workspace.Membership;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.Size;
@@ -57,6 +58,8 @@ class VoiceSessionsController {
                 new Calls(page.calls(), page.next().map(Cursor::toString).orElse(null)));
     }
 
+    @ApiResponse(responseCode = "200", description = "The call's trail")
+    @ApiResponse(responseCode = "404", description = "No such voice session for this caller")
     @GetMapping("/api/voice/sessions/{voiceSessionId}")
     ResponseEntity<?> one(@AuthenticationPrincipal Jwt user, @PathVariable UUID voiceSessionId) {
         return history.call(

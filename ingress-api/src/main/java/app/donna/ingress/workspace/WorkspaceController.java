@@ -12,6 +12,7 @@ import app.donna.platform.web.Problems;
 import app.donna.platform.workspace.Membership;
 import app.donna.platform.workspace.WorkspaceIdentity;
 import app.donna.schemas.Topics;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
@@ -119,6 +120,9 @@ class WorkspaceController {
         this.clock = clock;
     }
 
+    @ApiResponse(responseCode = "202", description = "The workspace is being created")
+    @ApiResponse(responseCode = "403", description = "A visitor's token, or a user who may not create workspaces")
+    @ApiResponse(responseCode = "409", description = "The caller already belongs to a workspace")
     @PostMapping("/api/workspaces")
     ResponseEntity<?> create(@AuthenticationPrincipal Jwt token, @Valid @RequestBody NewWorkspace body) {
         if (visitor(token)) {
@@ -157,6 +161,8 @@ class WorkspaceController {
                 .body(new Created(id, created.getName()));
     }
 
+    @ApiResponse(responseCode = "200", description = "The caller's workspace and role")
+    @ApiResponse(responseCode = "404", description = "The caller belongs to no workspace")
     @GetMapping("/api/workspace")
     ResponseEntity<?> current(@AuthenticationPrincipal Jwt token) {
         Optional<Membership> member = workspaces.of(token);
@@ -171,6 +177,8 @@ class WorkspaceController {
                 m.source().name().toLowerCase(Locale.ROOT)));
     }
 
+    @ApiResponse(responseCode = "200", description = "The workspace's members")
+    @ApiResponse(responseCode = "404", description = "The caller belongs to no workspace")
     @GetMapping("/api/workspace/members")
     ResponseEntity<?> members(@AuthenticationPrincipal Jwt token) {
         Optional<Membership> member = workspaces.of(token);
@@ -190,6 +198,12 @@ class WorkspaceController {
                 identity.roleClaim().isBlank() ? null : identity.roleClaim()));
     }
 
+    @ApiResponse(responseCode = "202", description = "The change is being made")
+    @ApiResponse(responseCode = "403", description = "Only owners manage members")
+    @ApiResponse(responseCode = "404", description = "The caller belongs to no workspace")
+    @ApiResponse(
+            responseCode = "409",
+            description = "The user belongs to another workspace, or the change would leave no owner")
     @PutMapping("/api/workspace/members/{userId}")
     ResponseEntity<?> setMember(
             @AuthenticationPrincipal Jwt token,
@@ -221,6 +235,10 @@ class WorkspaceController {
         return changeMember(token, ws, userId, role);
     }
 
+    @ApiResponse(responseCode = "202", description = "The member is being removed")
+    @ApiResponse(responseCode = "403", description = "Only owners manage members")
+    @ApiResponse(responseCode = "404", description = "The caller belongs to no workspace")
+    @ApiResponse(responseCode = "409", description = "The change would leave no owner")
     @DeleteMapping("/api/workspace/members/{userId}")
     ResponseEntity<?> removeMember(
             @AuthenticationPrincipal Jwt token, @PathVariable @Pattern(regexp = SUBJECT) String userId) {
@@ -235,6 +253,8 @@ class WorkspaceController {
         return changeMember(token, ws, userId, WorkspaceRole.REMOVED);
     }
 
+    @ApiResponse(responseCode = "200", description = "The workspace's persona")
+    @ApiResponse(responseCode = "404", description = "The caller belongs to no workspace")
     @GetMapping("/api/workspace/persona")
     ResponseEntity<?> persona(@AuthenticationPrincipal Jwt token) {
         Optional<Membership> member = workspaces.of(token);
@@ -252,6 +272,9 @@ class WorkspaceController {
                 set.isPresent() ? "workspace" : "default"));
     }
 
+    @ApiResponse(responseCode = "202", description = "The persona is being changed")
+    @ApiResponse(responseCode = "403", description = "Only owners change the persona")
+    @ApiResponse(responseCode = "404", description = "The caller belongs to no workspace")
     @PutMapping("/api/workspace/persona")
     ResponseEntity<?> setPersona(@AuthenticationPrincipal Jwt token, @Valid @RequestBody PersonaBody body) {
         Optional<Membership> owner = owner(token);
