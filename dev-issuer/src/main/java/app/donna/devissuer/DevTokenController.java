@@ -39,8 +39,13 @@ class DevTokenController {
         return Map.of(
                 "issuer", issuer.issuer(),
                 "jwks_uri", issuer.issuer() + "/jwks.json",
+                "authorization_endpoint", issuer.issuer() + "/authorize",
+                "token_endpoint", issuer.issuer() + "/oauth/token",
                 "id_token_signing_alg_values_supported", new String[] {"RS256"},
                 "subject_types_supported", new String[] {"public"},
-                "response_types_supported", new String[] {"token"});
+                "response_types_supported", new String[] {"code"},
+                "grant_types_supported", new String[] {"authorization_code"},
+                "code_challenge_methods_supported", new String[] {"S256"},
+                "token_endpoint_auth_methods_supported", new String[] {"none"});
     }
 }

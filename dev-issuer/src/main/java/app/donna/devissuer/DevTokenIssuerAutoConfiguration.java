@@ -28,7 +28,7 @@ import org.springframework.security.config.annotation.web.builders.HttpSecurity;
  */
 @AutoConfiguration
 @ConditionalOnBooleanProperty(DevTokenIssuerAutoConfiguration.ENABLED)
-@Import(DevTokenController.class)
+@Import({DevTokenController.class, DevSignInController.class})
 public class DevTokenIssuerAutoConfiguration {
 
     public static final String ENABLED = "donna.dev.token-issuer.enabled";
@@ -50,6 +50,11 @@ public class DevTokenIssuerAutoConfiguration {
                 .orElse(List.of());
         log.warn("DEV TOKEN ISSUER ENABLED: anyone who can reach /dev/token gets a valid token. Never in production.");
         return new DevTokenIssuer(issuerUri, audiences, lifetime, Clock.systemUTC());
+    }
+
+    @Bean
+    DevSignIn devSignIn(DevTokenIssuer issuer) {
+        return new DevSignIn(issuer.issuer(), Clock.systemUTC());
     }
 
     /** User tokens are this issuer's: the platform checks them with its public key, as any issuer's. */

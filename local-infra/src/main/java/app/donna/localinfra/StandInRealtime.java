@@ -65,6 +65,9 @@ public final class StandInRealtime implements AutoCloseable {
     private final Set<Call> calls = ConcurrentHashMap.newKeySet();
     private final Deque<Map<String, Object>> received = new ArrayDeque<>();
     private final Map<String, ToolCall> tools = new ConcurrentHashMap<>();
+    /** Transcripts "heard" in real PCM16 audio, by the tone's frequency in hertz. */
+    private final Map<Integer, String> tones = new ConcurrentHashMap<>();
+
     private final AtomicInteger connections = new AtomicInteger();
     private volatile String answer = "Thank you for calling. How can I help?";
     private volatile boolean echo;
@@ -129,6 +132,17 @@ public final class StandInRealtime implements AutoCloseable {
     /** When a caller's transcript contains {@code phrase}, the model calls {@code tool} with these arguments. */
     public StandInRealtime whenHeard(String phrase, String tool, String argumentsJson) {
         tools.put(phrase, new ToolCall(tool, argumentsJson));
+        return this;
+    }
+
+    /**
+     * Hears real audio instead of text: the appended audio is read as the Realtime default format (PCM16,
+     * little-endian, mono, 24 kHz), and a committed buffer whose sound is mostly a tone near {@code hertz}
+     * (within 10%) is transcribed as {@code transcript}; silence or another sound as nothing. A browser
+     * test plays a tone through a real microphone pipeline and so proves its audio arrived intact.
+     */
+    public StandInRealtime hearingTone(int hertz, String transcript) {
+        tones.put(hertz, transcript);
         return this;
     }
 
@@ -215,6 +229,7 @@ public final class StandInRealtime implements AutoCloseable {
         private Session socket;
         private final Map<String, Object> session = new LinkedHashMap<>();
         private final StringBuilder heard = new StringBuilder();
+        private final Pcm16Ear ear = new Pcm16Ear(24_000);
         private String lastTranscript = "";
         private boolean toolAnswered;
 
@@ -293,14 +308,17 @@ public final class StandInRealtime implements AutoCloseable {
                                 0,
                                 "delta",
                                 audio));
+                    } else if (!model.tones.isEmpty()) {
+                        ear.hear(Base64.getDecoder().decode(audio));
                     } else {
                         heard.append(new String(Base64.getDecoder().decode(audio), StandardCharsets.UTF_8));
                     }
                 }
                 case "input_audio_buffer.commit" -> {
                     String itemId = "item_" + UUID.randomUUID();
-                    lastTranscript = heard.toString();
+                    lastTranscript = model.tones.isEmpty() ? heard.toString() : ear.recognise(model.tones);
                     heard.setLength(0);
+                    ear.reset();
                     toolAnswered = false;
                     send(Map.of("type", "input_audio_buffer.committed", "event_id", eventId(), "item_id", itemId));
                     send(Map.of(

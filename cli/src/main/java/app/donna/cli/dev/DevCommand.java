@@ -87,6 +87,15 @@ public final class DevCommand implements Callable<Integer> {
         URI ingress = stack.services().get("ingress-api");
         StringBuilder out = new StringBuilder();
         out.append("\n  Donna dev is up (").append(took.toMillis() / 100 / 10.0).append(" s)\n\n");
+        out.append(String.format(
+                "  %-16s %s/console/   (%s)%n%n",
+                "web console",
+                ingress,
+                options.tokens().devIssuer()
+                        ? "sign in as anyone, e.g. owner, or chat as a visitor"
+                        : System.getenv("DONNA_CONSOLE_CLIENT_ID") == null
+                                ? "visitor chat only: sign-in needs DONNA_CONSOLE_CLIENT_ID, a public client of your issuer"
+                                : "sign in at your issuer, or chat as a visitor"));
         stack.services()
                 .forEach((name, uri) ->
                         out.append(String.format("  %-16s %s   (health: %s/actuator/health)%n", name, uri, uri)));

@@ -53,6 +53,8 @@ public final class DevStack implements AutoCloseable {
     static final String DEMO_GMAIL_CLIENT = "donna-dev-demo.apps.googleusercontent.com";
 
     static final String DEMO_MAILBOX = "demo@donna.example";
+    /** The web console's client id at the dev issuer. */
+    static final String CONSOLE_CLIENT = "donna-console";
     /** Who owns the default workspace in {@code donna dev}, unless {@code DONNA_WORKSPACE_OWNERS} says. */
     static final String DEMO_OWNER = "owner";
 
@@ -167,7 +169,17 @@ public final class DevStack implements AutoCloseable {
             }
             if (service.equals("ingress-api") || service.equals("voice-relay")) {
                 args.add("--donna.security.anonymous.secret=" + anonymousSecret);
-                args.add("--donna.web.allowed-origins=" + options.allowedOrigins());
+                args.add("--donna.web.allowed-origins=" + allowedOrigins(options));
+            }
+            if (service.equals("ingress-api")) {
+                if (tokens.devIssuer()) {
+                    args.add("--donna.console.client-id=" + CONSOLE_CLIENT);
+                }
+                Integer relayPort = options.ports().get("voice-relay");
+                if (relayPort != null) {
+                    args.add("--donna.console.voice-relay-url=" + (options.voiceTls() ? "wss" : "ws") + "://127.0.0.1:"
+                            + relayPort);
+                }
             }
             boolean tls = service.equals("voice-relay") && options.voiceTls();
             if (tls) {
@@ -212,6 +224,29 @@ public final class DevStack implements AutoCloseable {
                     "--donna.gmail.gmail-root-url=" + google.gmailRootUrl()));
         }
         return Map.of("ingress-api", ingress, "email-processor", email);
+    }
+
+    /**
+     * The browser origins configured, and ingress-api's own: the console it serves places voice calls on
+     * the relay, another origin.
+     */
+    static String allowedOrigins(DevOptions options) {
+        List<String> origins = new ArrayList<>();
+        for (String origin : options.allowedOrigins().split(",")) {
+            if (!origin.isBlank()) {
+                origins.add(origin.strip());
+            }
+        }
+        Integer ingress = options.ports().get("ingress-api");
+        if (ingress != null) {
+            for (String host : List.of("127.0.0.1", "localhost")) {
+                String own = "http://" + host + ":" + ingress;
+                if (!origins.contains(own)) {
+                    origins.add(own);
+                }
+            }
+        }
+        return String.join(",", origins);
     }
 
     /** The data folder's own key for sealing secrets, made on first use; readable by its owner alone. */

@@ -1,5 +1,6 @@
 package app.donna.ingress.gmail;
 
+import static app.donna.projections.db.Tables.EMAIL_DRAFTS;
 import static app.donna.projections.db.Tables.EMAIL_LOGS;
 import static app.donna.projections.db.Tables.GMAIL_MAILBOXES;
 import static app.donna.projections.db.Tables.GMAIL_MESSAGES;
@@ -61,6 +62,22 @@ class GmailMessagesController {
 
     record Messages(List<Listed> messages, String nextCursor) {}
 
+    /** A reply drafted in the mailbox (by the model, or without it: {@code degradedReason} says why). */
+    record Draft(
+            String draftId,
+            UUID jobId,
+            String messageId,
+            String threadId,
+            String to,
+            String subject,
+            String body,
+            String model,
+            boolean degraded,
+            String degradedReason,
+            Instant createdAt) {}
+
+    record Drafts(List<Draft> drafts) {}
+
     private final DSLContext db;
     private final AcknowledgedPublisher publisher;
     private final GmailSettings settings;
@@ -117,6 +134,34 @@ class GmailMessagesController {
             next = new Cursor.Keyed(last.receivedAt(), last.id()).toString();
         }
         return ResponseEntity.ok().header("Cache-Control", "no-store").body(new Messages(page, next));
+    }
+
+    @ApiResponse(responseCode = "200", description = "The caller's drafted replies, newest first")
+    @ApiResponse(responseCode = "403", description = "A visitor's token: this needs a signed-in user")
+    @GetMapping("/api/gmail/drafts")
+    ResponseEntity<?> drafts(
+            @AuthenticationPrincipal Jwt token, @RequestParam(required = false) @Min(1) @Max(100) Integer limit) {
+        Caller caller = Caller.of(token);
+        if (caller.anonymous()) {
+            return GmailConnectionController.needsAccount();
+        }
+        List<Draft> drafts = db.selectFrom(EMAIL_DRAFTS)
+                .where(EMAIL_DRAFTS.USER_ID.eq(caller.userId()))
+                .orderBy(EMAIL_DRAFTS.CREATED_AT.desc(), EMAIL_DRAFTS.JOB_ID)
+                .limit(limit == null ? DEFAULT_PAGE : limit)
+                .fetch(r -> new Draft(
+                        r.getGmailDraftId(),
+                        r.getJobId(),
+                        r.getGmailMessageId(),
+                        r.getThreadId(),
+                        r.getReplyTo(),
+                        r.getSubject(),
+                        r.getBody(),
+                        r.getModel(),
+                        r.getDegraded(),
+                        r.getDegradedReason(),
+                        r.getCreatedAt()));
+        return ResponseEntity.ok().header("Cache-Control", "no-store").body(new Drafts(drafts));
     }
 
     /** An attempt to send (or another email job's outcome), as logged. */

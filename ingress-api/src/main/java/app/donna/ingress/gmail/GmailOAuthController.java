@@ -79,6 +79,9 @@ class GmailOAuthController {
     }
 
     @ApiResponse(responseCode = "302", description = "To Google's consent page")
+    @ApiResponse(
+            responseCode = "200",
+            description = "With Accept: application/json, {authorizationUrl} for a script to open itself")
     @ApiResponse(responseCode = "403", description = "A visitor's token: this needs a signed-in user")
     @ApiResponse(responseCode = "503", description = "Gmail is not configured")
     @GetMapping("/api/gmail/oauth/start")
@@ -117,11 +120,14 @@ class GmailOAuthController {
                         pkce)
                 .uri();
         log.info("Gmail connection started for {}", caller.userId());
-        return ResponseEntity.status(HttpStatus.FOUND)
+        // A page's script (fetch, which cannot read a redirect) asks for JSON and opens the consent page
+        // itself; the browser keeps the cookie either way.
+        String accept = request.getHeader(HttpHeaders.ACCEPT);
+        boolean script = accept != null && accept.contains("application/json") && !accept.contains("text/html");
+        return ResponseEntity.status(script ? HttpStatus.OK : HttpStatus.FOUND)
                 .location(consent)
                 .header(HttpHeaders.CACHE_CONTROL, "no-store")
                 .header(HttpHeaders.SET_COOKIE, cookie(browser, settings.stateLifetime(), request.isSecure()))
-                // for a script that called this with fetch and opens the page itself
                 .body(Map.of("authorizationUrl", consent.toString()));
     }
 
