@@ -394,7 +394,11 @@ function table(element, rows, { columns, actions = [], key } = {}) {
   for (const row of rows) {
     const tr = body.insertRow();
     if (key) tr.dataset.key = row[key];
-    for (const name of names) tr.insertCell().textContent = cell(row[name]);
+    for (const name of names) {
+      const td = tr.insertCell();
+      td.dataset.field = name;
+      td.textContent = cell(row[name]);
+    }
     if (actions.length) {
       const td = tr.insertCell();
       for (const action of actions) {
@@ -578,7 +582,10 @@ async function loadMail() {
   table($('mail-logs'), logs.logs, { columns: ['outcome', 'to', 'subject', 'origin', 'reason', 'at'] });
   state.autopilot = autopilot;
   $('autopilot-mode').value = autopilot.mode;
-  table($('autopilot-decisions'), decisions.decisions, { columns: ['decision', 'reasons', 'messageId', 'decidedAt'] });
+  const subjects = Object.fromEntries(messages.messages.map((m) => [m.id, m.subject]));
+  table($('autopilot-decisions'), decisions.decisions.map((d) => ({ ...d, subject: subjects[d.messageId] || d.messageId })), {
+    columns: ['decision', 'reasons', 'subject', 'decidedAt'],
+  });
 }
 
 async function connectMailbox() {

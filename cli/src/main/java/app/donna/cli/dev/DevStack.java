@@ -271,6 +271,11 @@ public final class DevStack implements AutoCloseable {
         }
     }
 
+    /** The stand-in Google of the demo mailbox, when there is one: where tests deliver new mail. */
+    public java.util.Optional<StandInGoogle> demoGoogle() {
+        return java.util.Optional.ofNullable(demoGoogle);
+    }
+
     /** The demo mailbox's address, when Gmail connects one (no Google client configured). */
     public java.util.Optional<String> demoMailbox() {
         return demoGoogle == null ? java.util.Optional.empty() : java.util.Optional.of(DEMO_MAILBOX);

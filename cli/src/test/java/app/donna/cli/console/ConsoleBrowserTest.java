@@ -12,6 +12,9 @@ import app.donna.testing.InfraExtension;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -36,6 +39,7 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -45,7 +49,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * dev issuer (authorization code with PKCE), takes that chat over and writes to the visitor, who sees it;
  * the visitor calls by voice, the browser's microphone playing a synthetic tone that the stand-in model
  * hears as a request to take a message, and the message shows on the owner's live secretary dashboard; the
- * owner connects the demo mailbox, drafts a reply and approves it, and sees it sent. A screenshot of each
+ * owner connects the demo mailbox, drafts a reply and approves it, and sees it sent, then turns the
+ * autopilot on and sees its decision on a new mail. A screenshot of each
  * page is written to {@code target/console-screenshots} (with {@code -Ddonna.screenshots=<folder>},
  * there: the README's come from {@code ../docs/screenshots}).
  */
@@ -193,6 +198,42 @@ class ConsoleBrowserTest {
                         "//table[@id='mail-drafts']//tr[contains(., 'balayage')]//button[@data-action='approve']"));
                 browser.until(ExpectedConditions.presenceOfElementLocated(
                         By.xpath("//table[@id='mail-logs']//tr[contains(., 'sent') and contains(., 'balayage')]")));
+
+                // the owner turns the autopilot on; a new mail arrives and its decision shows
+                new Select(driver.findElement(By.id("autopilot-mode"))).selectByValue("draft-only");
+                stack.demoGoogle()
+                        .orElseThrow()
+                        .mailbox(stack.demoMailbox().orElseThrow())
+                        .deliver(
+                                "Priya Shah <priya@example.com>",
+                                "Can I move my appointment?",
+                                "Hi, could I move Thursday's appointment to Friday at the same time? Priya");
+                HttpClient http = HttpClient.newHttpClient();
+                URI syncNow = stack.services().get("ingress-api").resolve("/api/gmail/autopilot-run");
+                browser.until(d -> {
+                    try { // the settings reach email-processor on their own topic: sync until they have
+                        http.send(
+                                HttpRequest.newBuilder(syncNow)
+                                        .header("X-Internal-Secret", stack.internalSecret())
+                                        .build(),
+                                HttpResponse.BodyHandlers.discarding());
+                        Thread.sleep(2_000);
+                    } catch (IOException e) {
+                        return false;
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return false;
+                    }
+                    // the mails that came before were skipped while it was off; this one is decided with it on
+                    return !d.findElements(By.xpath("//table[@id='autopilot-decisions']//tr["
+                                    + "contains(., 'Can I move my appointment?')"
+                                    + " and not(contains(., 'autopilot is off'))]"))
+                            .isEmpty();
+                });
+                assertThat(new Select(driver.findElement(By.id("autopilot-mode")))
+                                .getFirstSelectedOption()
+                                .getAttribute("value"))
+                        .isEqualTo("draft-only");
                 browser.screenshot(screenshots.resolve("console-mail.png"));
 
                 assertThat(driver.findElement(By.id("error")).getText()).isEmpty();
