@@ -572,8 +572,8 @@ async function loadMail() {
   });
   table($('mail-drafts'), drafts.drafts, {
     key: 'draftId',
-    columns: ['to', 'subject', 'body', 'model', 'degradedReason', 'createdAt'],
-    actions: [{ id: 'approve', label: 'Approve and send', when: (d) => !!d.draftId, run: async (d, b) => {
+    columns: ['to', 'subject', 'body', 'model', 'degradedReason', 'createdAt', 'sent'],
+    actions: [{ id: 'approve', label: 'Approve and send', when: (d) => !!d.draftId && !d.sent, run: async (d, b) => {
       b.disabled = true;
       await api(`/api/gmail/drafts/${encodeURIComponent(d.draftId)}/approve`, { method: 'POST' });
       b.textContent = 'Sending…';

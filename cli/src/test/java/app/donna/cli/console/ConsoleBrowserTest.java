@@ -198,6 +198,8 @@ class ConsoleBrowserTest {
                         "//table[@id='mail-drafts']//tr[contains(., 'balayage')]//button[@data-action='approve']"));
                 browser.until(ExpectedConditions.presenceOfElementLocated(
                         By.xpath("//table[@id='mail-logs']//tr[contains(., 'sent') and contains(., 'balayage')]")));
+                browser.until(ExpectedConditions.presenceOfElementLocated(By.xpath("//table[@id='mail-drafts']//tr["
+                        + "contains(., 'balayage') and td[@data-field='sent']='true' and not(.//button)]")));
 
                 // the owner turns the autopilot on; a new mail arrives and its decision shows
                 new Select(driver.findElement(By.id("autopilot-mode"))).selectByValue("draft-only");

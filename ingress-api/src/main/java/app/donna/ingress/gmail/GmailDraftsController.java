@@ -103,7 +103,7 @@ class GmailDraftsController {
         if (caller.anonymous()) {
             return GmailConnectionController.needsAccount();
         }
-        UUID jobId = DerivedIds.of("gmail-approve", caller.userId() + "/" + draftId);
+        UUID jobId = approvalJob(caller.userId(), draftId);
         SendEmailRequested job = SendEmailRequested.newBuilder()
                 .setEventId(DerivedIds.of("send-email-requested", jobId))
                 .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
@@ -116,6 +116,11 @@ class GmailDraftsController {
                 .setOrigin(SendOrigin.USER)
                 .build();
         return handOn(caller, jobId, job, "Approved draft");
+    }
+
+    /** The job that sends {@code draftId} when its user approves it: the same however often approved. */
+    static UUID approvalJob(String userId, String draftId) {
+        return DerivedIds.of("gmail-approve", userId + "/" + draftId);
     }
 
     private ResponseEntity<?> handOn(Caller caller, UUID jobId, SpecificRecordBase job, String what) {

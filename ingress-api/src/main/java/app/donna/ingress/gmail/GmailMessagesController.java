@@ -74,7 +74,8 @@ class GmailMessagesController {
             String model,
             boolean degraded,
             String degradedReason,
-            Instant createdAt) {}
+            Instant createdAt,
+            boolean sent) {}
 
     record Drafts(List<Draft> drafts) {}
 
@@ -160,7 +161,40 @@ class GmailMessagesController {
                         r.getModel(),
                         r.getDegraded(),
                         r.getDegradedReason(),
-                        r.getCreatedAt()));
+                        r.getCreatedAt(),
+                        false));
+        // approved and sent: the approval's job (derived from the draft) has a sent outcome in the log
+        Map<UUID, String> approvals = new java.util.HashMap<>();
+        for (Draft d : drafts) {
+            if (d.draftId() != null) {
+                approvals.put(GmailDraftsController.approvalJob(caller.userId(), d.draftId()), d.draftId());
+            }
+        }
+        java.util.Set<String> sent = approvals.isEmpty()
+                ? java.util.Set.of()
+                : java.util.Set.copyOf(db.select(EMAIL_LOGS.JOB_ID)
+                        .from(EMAIL_LOGS)
+                        .where(EMAIL_LOGS.USER_ID.eq(caller.userId()))
+                        .and(EMAIL_LOGS.JOB_ID.in(approvals.keySet()))
+                        .and(EMAIL_LOGS.OUTCOME.eq("sent"))
+                        .fetch(r -> approvals.get(r.value1())));
+        drafts = drafts.stream()
+                .map(d -> d.draftId() != null && sent.contains(d.draftId())
+                        ? new Draft(
+                                d.draftId(),
+                                d.jobId(),
+                                d.messageId(),
+                                d.threadId(),
+                                d.to(),
+                                d.subject(),
+                                d.body(),
+                                d.model(),
+                                d.degraded(),
+                                d.degradedReason(),
+                                d.createdAt(),
+                                true)
+                        : d)
+                .toList();
         return ResponseEntity.ok().header("Cache-Control", "no-store").body(new Drafts(drafts));
     }
 
