@@ -1,10 +1,7 @@
 package app.donna.localinfra;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,15 +10,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.CommonClientConfigs;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.utils.Time;
-import org.apache.kafka.metadata.storage.Formatter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +35,7 @@ public final class LocalKafka implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LocalKafka.class);
     private static final int NODE_ID = 1;
-    private static final String CONTROLLER_LISTENER = "CONTROLLER";
+    private static final String CONTROLLER_LISTENER = KraftStorage.CONTROLLER_LISTENER;
     private static final String SCRAM_MECHANISM = "SCRAM-SHA-256";
 
     /**
@@ -204,55 +198,21 @@ public final class LocalKafka implements AutoCloseable {
     }
 
     private static void formatIfNeeded(KafkaConfig config, Path dataDir, Optional<ScramUser> scramUser) {
-        if (Files.exists(dataDir.resolve("meta.properties"))) {
-            return;
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8)) {
-            new Formatter()
-                    .setPrintStream(print)
-                    .setNodeId(NODE_ID)
-                    .setClusterId(Uuid.randomUuid().toString())
-                    .setControllerListenerName(CONTROLLER_LISTENER)
-                    .setMetadataLogDirectory(config.metadataLogDir())
-                    .addDirectory(dataDir.toAbsolutePath().toString())
-                    .setIgnoreFormatted(true)
-                    // As kafka-storage format --add-scram: KRaft keeps SCRAM users in its metadata log.
-                    .setScramArguments(scramUser
-                            .map(user -> List.of(
-                                    SCRAM_MECHANISM + "=[name=" + user.name() + ",password=" + user.password() + "]"))
-                            .orElse(List.of()))
-                    .run();
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot format Kafka storage in " + dataDir + ": " + e.getMessage(), e);
-        }
-        log.info(
-                "Formatted Kafka storage in {}: {}",
+        String said = KraftStorage.formatIfNeeded(
+                config,
+                NODE_ID,
+                Uuid.randomUuid().toString(),
                 dataDir,
-                out.toString(StandardCharsets.UTF_8).trim());
+                scramUser
+                        .map(user -> List.of(
+                                SCRAM_MECHANISM + "=[name=" + user.name() + ",password=" + user.password() + "]"))
+                        .orElse(List.of()));
+        if (!said.isEmpty()) {
+            log.info("Formatted Kafka storage in {}: {}", dataDir, said);
+        }
     }
 
     private void awaitReady(Duration timeout) {
-        Properties p = new Properties();
-        p.putAll(clientProperties());
-        long deadline = System.nanoTime() + timeout.toNanos();
-        try (Admin admin = Admin.create(p)) {
-            while (true) {
-                try {
-                    if (!admin.describeCluster()
-                            .nodes()
-                            .get(5, TimeUnit.SECONDS)
-                            .isEmpty()) {
-                        return;
-                    }
-                } catch (Exception notYet) {
-                    if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException(
-                                "Kafka broker on " + bootstrapServers + " did not become ready within " + timeout,
-                                notYet);
-                    }
-                }
-            }
-        }
+        KraftStorage.awaitBrokers(clientProperties(), 1, timeout);
     }
 }

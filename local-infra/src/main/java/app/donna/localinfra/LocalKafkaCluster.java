@@ -1,10 +1,7 @@
 package app.donna.localinfra;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,10 +15,8 @@ import java.util.stream.Collectors;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.CommonClientConfigs;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
-import org.apache.kafka.metadata.storage.Formatter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +30,7 @@ import org.slf4j.LoggerFactory;
 public final class LocalKafkaCluster implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LocalKafkaCluster.class);
-    private static final String CONTROLLER_LISTENER = "CONTROLLER";
+    private static final String CONTROLLER_LISTENER = KraftStorage.CONTROLLER_LISTENER;
 
     private final Path dataDir;
     private final String clusterId = Uuid.randomUuid().toString();
@@ -106,9 +101,7 @@ public final class LocalKafkaCluster implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         KafkaConfig config = KafkaConfig.fromProps(properties(node, dir), false);
-        if (!Files.exists(dir.resolve("meta.properties"))) {
-            format(config, node, dir);
-        }
+        KraftStorage.formatIfNeeded(config, node + 1, clusterId, dir, List.of());
         KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
         server.startup();
         synchronized (this) {
@@ -154,49 +147,10 @@ public final class LocalKafkaCluster implements AutoCloseable {
         return p;
     }
 
-    private void format(KafkaConfig config, int node, Path dir) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8)) {
-            new Formatter()
-                    .setPrintStream(print)
-                    .setNodeId(node + 1)
-                    .setClusterId(clusterId)
-                    .setControllerListenerName(CONTROLLER_LISTENER)
-                    .setMetadataLogDirectory(config.metadataLogDir())
-                    .addDirectory(dir.toAbsolutePath().toString())
-                    .setIgnoreFormatted(true)
-                    .run();
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot format Kafka storage in " + dir + ": " + e.getMessage(), e);
-        }
-    }
-
     /** Waits until the cluster reports {@code count} brokers. */
     public void awaitBrokers(int count, Duration timeout) {
-        Properties p = new Properties();
-        p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
-        long deadline = System.nanoTime() + timeout.toNanos();
-        try (Admin admin = Admin.create(p)) {
-            while (true) {
-                try {
-                    if (admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).size() >= count) {
-                        return;
-                    }
-                } catch (Exception notYet) {
-                    // not yet
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException(
-                            "the cluster did not report " + count + " brokers within " + timeout);
-                }
-                try {
-                    Thread.sleep(200);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException(e);
-                }
-            }
-        }
+        KraftStorage.awaitBrokers(
+                Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()), count, timeout);
     }
 
     @Override

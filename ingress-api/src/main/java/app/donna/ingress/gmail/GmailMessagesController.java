@@ -22,6 +22,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.jooq.DSLContext;
 import org.slf4j.Logger;
@@ -146,55 +147,38 @@ class GmailMessagesController {
         if (caller.anonymous()) {
             return GmailConnectionController.needsAccount();
         }
-        List<Draft> drafts = db.selectFrom(EMAIL_DRAFTS)
+        var rows = db.selectFrom(EMAIL_DRAFTS)
                 .where(EMAIL_DRAFTS.USER_ID.eq(caller.userId()))
                 .orderBy(EMAIL_DRAFTS.CREATED_AT.desc(), EMAIL_DRAFTS.JOB_ID)
                 .limit(limit == null ? DEFAULT_PAGE : limit)
-                .fetch(r -> new Draft(
-                        r.getGmailDraftId(),
-                        r.getJobId(),
-                        r.getGmailMessageId(),
-                        r.getThreadId(),
-                        r.getReplyTo(),
-                        r.getSubject(),
-                        r.getBody(),
-                        r.getModel(),
-                        r.getDegraded(),
-                        r.getDegradedReason(),
-                        r.getCreatedAt(),
-                        false));
+                .fetch();
         // approved and sent: the approval's job (derived from the draft) has a sent outcome in the log
-        Map<UUID, String> approvals = new java.util.HashMap<>();
-        for (Draft d : drafts) {
-            if (d.draftId() != null) {
-                approvals.put(GmailDraftsController.approvalJob(caller.userId(), d.draftId()), d.draftId());
-            }
-        }
-        java.util.Set<String> sent = approvals.isEmpty()
-                ? java.util.Set.of()
-                : java.util.Set.copyOf(db.select(EMAIL_LOGS.JOB_ID)
+        List<UUID> approvals = rows.stream()
+                .filter(r -> r.getGmailDraftId() != null)
+                .map(r -> GmailDraftsController.approvalJob(caller.userId(), r.getGmailDraftId()))
+                .toList();
+        Set<UUID> sent = approvals.isEmpty()
+                ? Set.of()
+                : Set.copyOf(db.select(EMAIL_LOGS.JOB_ID)
                         .from(EMAIL_LOGS)
                         .where(EMAIL_LOGS.USER_ID.eq(caller.userId()))
-                        .and(EMAIL_LOGS.JOB_ID.in(approvals.keySet()))
+                        .and(EMAIL_LOGS.JOB_ID.in(approvals))
                         .and(EMAIL_LOGS.OUTCOME.eq("sent"))
-                        .fetch(r -> approvals.get(r.value1())));
-        drafts = drafts.stream()
-                .map(d -> d.draftId() != null && sent.contains(d.draftId())
-                        ? new Draft(
-                                d.draftId(),
-                                d.jobId(),
-                                d.messageId(),
-                                d.threadId(),
-                                d.to(),
-                                d.subject(),
-                                d.body(),
-                                d.model(),
-                                d.degraded(),
-                                d.degradedReason(),
-                                d.createdAt(),
-                                true)
-                        : d)
-                .toList();
+                        .fetch(EMAIL_LOGS.JOB_ID));
+        List<Draft> drafts = rows.map(r -> new Draft(
+                r.getGmailDraftId(),
+                r.getJobId(),
+                r.getGmailMessageId(),
+                r.getThreadId(),
+                r.getReplyTo(),
+                r.getSubject(),
+                r.getBody(),
+                r.getModel(),
+                r.getDegraded(),
+                r.getDegradedReason(),
+                r.getCreatedAt(),
+                r.getGmailDraftId() != null
+                        && sent.contains(GmailDraftsController.approvalJob(caller.userId(), r.getGmailDraftId()))));
         return ResponseEntity.ok().header("Cache-Control", "no-store").body(new Drafts(drafts));
     }
 

@@ -37,7 +37,6 @@ import org.springframework.security.oauth2.server.resource.web.authentication.Be
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
-import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
 
 /**
  * Who may call a service: users with a valid access token from the configured OIDC issuer, systems with
@@ -170,14 +169,7 @@ public class DonnaSecurityAutoConfiguration {
 
     /** {@code /path/**}, or {@code METHOD /path} for one method only. */
     static org.springframework.security.web.util.matcher.RequestMatcher publicPath(String entry) {
-        String e = entry.strip();
-        int space = e.indexOf(' ');
-        return space < 0
-                ? PathPatternRequestMatcher.withDefaults().matcher(e)
-                : PathPatternRequestMatcher.withDefaults()
-                        .matcher(
-                                org.springframework.http.HttpMethod.valueOf(e.substring(0, space)),
-                                e.substring(space + 1).strip());
+        return PathRule.parse(entry).requestMatcher();
     }
 
     /** The caller's address; behind a proxy, set server.forward-headers-strategy so this is the client's. */
